@@ -1,0 +1,55 @@
+// Command roost is a rootless, daemonless container tool with Podman's and
+// Docker's command language.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Exit codes shared with Podman and Docker.
+const (
+	exitEngine        = 125 // Roost's own error
+	exitCannotInvoke  = 126 // the command could not be invoked
+	exitNotFoundInCtr = 127 // the command was not found
+)
+
+// exitError carries an exit code other than 125 up to main; with no message
+// nothing is printed (the code is a container's own, say).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func main() {
+	root := newRootCommand()
+	err := root.Execute()
+	if err == nil {
+		return
+	}
+	code := exitEngine
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if msg := oneLine(err.Error()); msg != "" {
+		fmt.Fprintln(os.Stderr, "Error: "+msg)
+	}
+	os.Exit(code)
+}
+
+// oneLine folds a multi-line error (some libraries return several lines) into one.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	cstorage "github.com/containers/storage"
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+
+	"github.com/roost-containers/roost/pkg/config"
+	"github.com/roost-containers/roost/pkg/storage"
+	"github.com/roost-containers/roost/userns"
+)
+
+// noNamespace marks a command that runs without joining the user namespace
+// (it touches no storage). It is read in one place: app.prepare.
+const noNamespace = "roost.no-userns"
+
+// app is what every command shares: the global flags, the configuration they
+// lead to, and the store, opened on first use.
+type app struct {
+	globals config.Globals
+	cfg     *config.Config
+	store   cstorage.Store
+	choice  storage.Choice
+	out     io.Writer
+	errOut  io.Writer
+}
+
+func newRootCommand() *cobra.Command {
+	a := &app{out: os.Stdout, errOut: os.Stderr}
+	root := &cobra.Command{
+		Use:           "roost",
+		Short:         "Rootless, daemonless containers",
+		Long:          "Roost runs containers as you, without root and without a daemon.\nIt speaks Podman's and Docker's command language.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.prepare(cmd)
+		},
+		PersistentPostRunE: func(*cobra.Command, []string) error {
+			return a.close()
+		},
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w: see `%s --help`", err, c.CommandPath())
+	})
+	a.addGlobalFlags(root)
+	for _, add := range []func(*app) *cobra.Command{
+		newVersionCommand, newInfoCommand, newUnshareCommand,
+	} {
+		root.AddCommand(add(a))
+	}
+	// IMAGEHOOK
+	root.CompletionOptions.HiddenDefaultCmd = false
+	markNoNamespace(root, "help", "completion")
+	return root
+}
+
+func (a *app) addGlobalFlags(root *cobra.Command) {
+	f := root.PersistentFlags()
+	g := &a.globals
+	f.StringVar(&g.Root, "root", os.Getenv("ROOST_ROOT"), "storage root directory")
+	f.StringVar(&g.RunRoot, "runroot", os.Getenv("ROOST_RUNROOT"), "storage state directory")
+	f.StringVar(&g.StorageDriver, "storage-driver", os.Getenv("ROOST_STORAGE_DRIVER"), "storage driver: overlay or vfs")
+	f.StringArrayVar(&g.StorageOpts, "storage-opt", envList("ROOST_STORAGE_OPT"), "storage driver option (repeatable)")
+	f.StringVar(&g.Runtime, "runtime", os.Getenv("ROOST_RUNTIME"), "OCI runtime name or path (crun, runc)")
+	f.StringVar(&g.LogLevel, "log-level", envOr("ROOST_LOG_LEVEL", "warn"), "log messages at and above: debug, info, warn, error")
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func envList(k string) []string {
+	if v := os.Getenv(k); v != "" {
+		return strings.Split(v, ",")
+	}
+	return nil
+}
+
+// markNoNamespace marks built-in cobra commands that need no namespace.
+func markNoNamespace(root *cobra.Command, names ...string) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		for _, n := range names {
+			if c.Name() == n {
+				markTree(c)
+			}
+		}
+	}
+}
+
+func markTree(c *cobra.Command) {
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations[noNamespace] = "true"
+	for _, sub := range c.Commands() {
+		markTree(sub)
+	}
+}
+
+// prepare loads the configuration and, for a command that needs it, joins the
+// user's namespace (which may re-execute this process).
+func (a *app) prepare(cmd *cobra.Command) error {
+	level, err := logrus.ParseLevel(a.globals.LogLevel)
+	if err != nil {
+		return fmt.Errorf("invalid --log-level %q: use debug, info, warn or error", a.globals.LogLevel)
+	}
+	logrus.SetLevel(level)
+	logrus.SetOutput(a.errOut)
+	cfg, err := config.Load(a.globals)
+	if err != nil {
+		return err
+	}
+	a.cfg = cfg
+	if cmd.Annotations[noNamespace] == "true" || !cfg.Rootless {
+		return nil
+	}
+	return userns.Enter(cfg.RunDir, cfg.UID, cfg.GID, func(w string) {
+		fmt.Fprintln(a.errOut, "WARNING: "+w)
+	})
+}
+
+// Store opens storage on first use.
+func (a *app) Store() (cstorage.Store, error) {
+	if a.store != nil {
+		return a.store, nil
+	}
+	s, c, err := storage.Open(a.cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.store, a.choice = s, c
+	return s, nil
+}
+
+func (a *app) close() error {
+	if a.store == nil {
+		return nil
+	}
+	_, err := a.store.Shutdown(false)
+	a.store = nil
+	if err != nil {
+		return fmt.Errorf("close storage: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/BurntSushi/toml"
+	storagetypes "github.com/containers/storage/types"
+)
+
+// File is roost.conf: Roost's own settings, TOML like containers.conf.
+type File struct {
+	Engine struct {
+		Runtime string `toml:"runtime"`
+	} `toml:"engine"`
+	Storage struct {
+		Driver    string   `toml:"driver"`
+		Options   []string `toml:"options"`
+		GraphRoot string   `toml:"graphroot"`
+		RunRoot   string   `toml:"runroot"`
+	} `toml:"storage"`
+	Network struct {
+		Backend string `toml:"backend"` // slirp4netns or pasta
+	} `toml:"network"`
+}
+
+// ConfPath is where roost.conf is read from.
+func (c *Config) ConfPath() string {
+	if v := os.Getenv("ROOST_CONF"); v != "" {
+		return v
+	}
+	return filepath.Join(c.ConfigDir, "roost.conf")
+}
+
+// ContainersConfDir is where the ecosystem's files live for this user.
+func (c *Config) ContainersConfDir() string {
+	if !c.Rootless {
+		return "/etc/containers"
+	}
+	return envDir("XDG_CONFIG_HOME", filepath.Join(c.Home, ".config"), "containers")
+}
+
+func (c *Config) loadFiles() error {
+	if err := c.loadStorageConf(); err != nil {
+		return err
+	}
+	path := c.ConfPath()
+	md, err := toml.DecodeFile(path, &c.Conf)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if keys := md.Undecoded(); len(keys) > 0 {
+		return fmt.Errorf("%s: unknown setting %q: see docs/roost.conf.md for the settings Roost reads", path, keys[0].String())
+	}
+	s := c.Conf.Storage
+	if s.Driver != "" {
+		c.StorageDriver, c.StorageDriverSource = s.Driver, path
+	}
+	if len(s.Options) > 0 {
+		c.StorageOpts = append([]string(nil), s.Options...)
+	}
+	if s.GraphRoot != "" {
+		c.GraphRoot = s.GraphRoot
+	}
+	if s.RunRoot != "" {
+		c.StorageRunRoot = s.RunRoot
+	}
+	c.Runtime = c.Conf.Engine.Runtime
+	return nil
+}
+
+// loadStorageConf honours the driver and its options from the ecosystem's
+// storage.conf. Its graphroot is Podman's storage, not Roost's, so it is not used.
+func (c *Config) loadStorageConf() error {
+	path := os.Getenv("CONTAINERS_STORAGE_CONF")
+	if path == "" {
+		path = filepath.Join(c.ContainersConfDir(), "storage.conf")
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	var opts storagetypes.StoreOptions
+	if err := storagetypes.ReloadConfigurationFile(path, &opts); err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if opts.GraphDriverName != "" {
+		c.StorageDriver, c.StorageDriverSource = opts.GraphDriverName, path
+	}
+	if len(opts.GraphDriverOptions) > 0 {
+		c.StorageOpts = opts.GraphDriverOptions
+	}
+	return nil
+}

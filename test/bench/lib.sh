@@ -1,0 +1,68 @@
+# Shared pieces of the benchmarks: the bench user's environment and timing.
+
+ensure_podman() {
+	# Podman is the anchor of the benchmarks only; the tests never use it.
+	if ! command -v podman >/dev/null; then
+		echo "installing podman (benchmark anchor)"
+		apt-get -o DPkg::Lock::Timeout=600 install -y -qq podman >/dev/null
+	fi
+}
+
+bench_setup() {
+	user=$ROOST_TEST_USER
+	uid=$(id -u "$user")
+	gid=$(id -g "$user")
+	work=$(mktemp -d /tmp/roost-bench.XXXXXX)
+	chmod 0755 "$work"
+	bindir="$work/bin"
+	install -d -m 0755 "$bindir"
+	install -m 0755 "$repo/bin/roost" "$repo/bin/roost-monitor" "$bindir/"
+	home="$work/home"
+	install -d -o "$user" -g "$gid" -m 0700 "$home" "$home/.config" "$home/.config/containers"
+	cat > "$home/.config/containers/registries.conf" <<CONF
+unqualified-search-registries = ["$ROOST_TEST_REGISTRY"]
+[[registry]]
+location = "$ROOST_TEST_REGISTRY"
+insecure = true
+CONF
+	chown "$user:" "$home/.config/containers/registries.conf"
+	runtime_dir="/run/user/$uid/bench-$$"
+	install -d -o "$user" -g "$gid" -m 0700 "$runtime_dir"
+	trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+	# Stop what the tools left running for this bench user (namespace holders,
+	# Podman's pause process), then remove the bench's files.
+	pkill -9 -U "$uid" -f "roost-userns-holder" 2>/dev/null || true
+	pkill -9 -U "$uid" -f "podman pause|catatonit -P" 2>/dev/null || true
+	rm -rf "$work" "$runtime_dir"
+}
+
+as_user() {
+	setpriv --reuid="$uid" --regid="$gid" --init-groups \
+		env -i HOME="$home" USER="$user" XDG_RUNTIME_DIR="$runtime_dir" \
+		PATH="$bindir:/usr/bin:/bin:/usr/sbin:/sbin" "$@"
+}
+
+# time_ms runs a command and prints its wall time in milliseconds.
+time_ms() {
+	local start end
+	start=$(date +%s%N)
+	if ! "$@" >/dev/null 2>"$work/last.err"; then
+		echo "benchmark command failed: $*" >&2
+		cat "$work/last.err" >&2
+		return 1
+	fi
+	end=$(date +%s%N)
+	echo $(((end - start) / 1000000))
+}
+
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print int((a[NR/2]+a[NR/2+1])/2)}'
+}
+
+# ratio a b prints a/b with two decimals.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.2f", a / b }'
+}

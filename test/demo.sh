@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# make demo: shows, step by step, what Roost does so far, as a plain user.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+source "$here/host/env.sh"
+
+user=$ROOST_TEST_USER
+uid=$(id -u "$user")
+home=$(getent passwd "$user" | cut -d: -f6)
+bindir=/usr/local/lib/roost-demo
+install -d -m 0755 "$bindir"
+install -m 0755 "$repo/bin/roost" "$repo/bin/roost-monitor" "$bindir/"
+
+# The demo user's registries.conf: the local test registry, plain HTTP.
+install -d -o "$user" -g "$user" -m 0700 "$home/.config" "$home/.config/containers"
+cat > "$home/.config/containers/registries.conf" <<CONF
+unqualified-search-registries = ["$ROOST_TEST_REGISTRY"]
+
+[[registry]]
+location = "$ROOST_TEST_REGISTRY"
+insecure = true
+
+[[registry]]
+location = "$ROOST_TEST_AUTH_REGISTRY"
+insecure = true
+CONF
+chown "$user:" "$home/.config/containers/registries.conf"
+
+as_user() {
+	setpriv --reuid="$uid" --regid="$(id -g "$user")" --init-groups \
+		env -i HOME="$home" USER="$user" XDG_RUNTIME_DIR="/run/user/$uid" \
+		PATH="$bindir:/usr/bin:/bin:/usr/sbin:/sbin" TERM="${TERM:-dumb}" "$@"
+}
+step() {
+	printf '\n\033[1m== %s\033[0m\n' "$1"
+	shift
+	printf '$ %s\n' "$*"
+	(cd /tmp && as_user "$@")
+}
+
+echo "Roost demo, as the unprivileged user '$user' (uid $uid): no root, no daemon."
+step "Which version" roost version
+step "Roost's view of this machine: rootless, its user namespace, storage driver, runtime, cgroups" \
+	roost info
+step "Inside Roost's user namespace, uid 0 is $user; 1.. are the /etc/subuid range" \
+	roost unshare cat /proc/self/uid_map
+step "Pull a small image from the local registry (a short name, resolved by registries.conf)" \
+	roost pull busybox
+step "Pull a multi-layer Debian image" roost pull "$ROOST_TEST_REGISTRY/debian:bookworm"
+step "Pulling again copies nothing" roost pull -q "$ROOST_TEST_REGISTRY/debian:bookworm"
+step "Choose the arm64 image from a multi-arch index" \
+	roost pull --platform linux/arm64 "$ROOST_TEST_REGISTRY/multiarch:latest"
+step "List images" roost images
+step "Inspect with a Go template" roost image inspect --format \
+	'{{.Id}} {{.Architecture}} {{.Config.WorkingDir}} {{.Config.Env}}' "$ROOST_TEST_REGISTRY/debian:bookworm"
+step "Tag an image" roost tag busybox demo/mybox:v1
+step "Images as JSON, one field" roost images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+step "Remove the tag (the image stays under its other name)" roost rmi demo/mybox:v1
+step "Log in to the registry that needs a password" \
+	roost login -u "$ROOST_TEST_AUTH_USER" -p "$ROOST_TEST_AUTH_PASS" "$ROOST_TEST_AUTH_REGISTRY"
+step "Pull a private image" roost pull -q "$ROOST_TEST_AUTH_REGISTRY/private/busybox:latest"
+step "Log out" roost logout "$ROOST_TEST_AUTH_REGISTRY"
+step "Remove what the demo pulled" roost rmi -f "$ROOST_TEST_REGISTRY/multiarch:latest" "$ROOST_TEST_AUTH_REGISTRY/private/busybox:latest"
+printf '\nDone. Containers, pods and compose apps join this demo as they land.\n'
