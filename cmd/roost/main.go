@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/containers/storage/pkg/reexec"
 )
 
 // Exit codes shared with Podman and Docker.
@@ -33,6 +35,11 @@ func (e *exitError) Error() string {
 func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
+	// containers/storage re-executes this binary to unpack layers in a
+	// chroot ("storage-untar"): that child must do only that.
+	if reexec.Init() {
+		return
+	}
 	root := newRootCommand()
 	err := root.Execute()
 	if err == nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -49,12 +50,14 @@ func newRootCommand() *cobra.Command {
 		return fmt.Errorf("%w: see `%s --help`", err, c.CommandPath())
 	})
 	a.addGlobalFlags(root)
+	// -h is --hostname in create and run, as in Podman: help has no shorthand.
+	root.PersistentFlags().Bool("help", false, "help for this command")
 	for _, add := range []func(*app) *cobra.Command{
 		newVersionCommand, newInfoCommand, newUnshareCommand,
 	} {
 		root.AddCommand(add(a))
 	}
-	// IMAGEHOOK
+	addImageCommands(a, root)
 	root.CompletionOptions.HiddenDefaultCmd = false
 	markNoNamespace(root, "help", "completion")
 	return root
@@ -149,7 +152,8 @@ func (a *app) close() error {
 	}
 	_, err := a.store.Shutdown(false)
 	a.store = nil
-	if err != nil {
+	// Running containers keep their layers mounted: that is expected.
+	if err != nil && !errors.Is(err, cstorage.ErrLayerUsedByContainer) {
 		return fmt.Errorf("close storage: %w", err)
 	}
 	return nil

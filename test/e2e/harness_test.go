@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -295,16 +296,34 @@ func (e *env) roostFails(want int, args ...string) string {
 	return lines[0]
 }
 
+// syncBuffer is an output buffer safe to read while a process writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // start runs roost in the background; the caller waits or kills it.
-func (e *env) start(args ...string) (*exec.Cmd, *bytes.Buffer) {
+func (e *env) start(args ...string) (*exec.Cmd, *syncBuffer) {
 	e.t.Helper()
 	cmd := e.command(context.Background(), filepath.Join(binDir, "roost"), args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)
 	}
-	return cmd, &out
+	return cmd, out
 }
 
 // killGroup SIGKILLs a command started with start, and its process group.

@@ -1,0 +1,117 @@
+package image
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/containers/image/v5/storage"
+	cstorage "github.com/containers/storage"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// catalog is one reading of storage that listing, filtering and pruning
+// share: the images, which of them other images build on, and which
+// containers use them.
+type catalog struct {
+	store      cstorage.Store
+	images     []cstorage.Image
+	childOf    map[string]bool     // layer ID -> another image builds on it
+	containers map[string][]string // image ID -> IDs of containers using it
+}
+
+func readCatalog(store cstorage.Store) (*catalog, error) {
+	images, err := store.Images()
+	if err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	c := &catalog{store: store, images: images, childOf: map[string]bool{}, containers: map[string][]string{}}
+	if err := c.readLayers(); err != nil {
+		return nil, err
+	}
+	ctrs, err := store.Containers()
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	for _, ctr := range ctrs {
+		c.containers[ctr.ImageID] = append(c.containers[ctr.ImageID], ctr.ID)
+	}
+	return c, nil
+}
+
+// readLayers marks every layer below an image's top layer: an image whose
+// top layer is marked is the parent of another image.
+func (c *catalog) readLayers() error {
+	layers, err := c.store.Layers()
+	if err != nil {
+		return fmt.Errorf("list layers: %w", err)
+	}
+	parent := make(map[string]string, len(layers))
+	for _, l := range layers {
+		parent[l.ID] = l.Parent
+	}
+	for _, img := range c.images {
+		for id := parent[img.TopLayer]; id != "" && !c.childOf[id]; id = parent[id] {
+			c.childOf[id] = true
+		}
+	}
+	return nil
+}
+
+// hasChildren reports whether another image is built on img.
+func (c *catalog) hasChildren(img *cstorage.Image) bool {
+	return img.TopLayer != "" && c.childOf[img.TopLayer]
+}
+
+// dangling is Podman's notion: no name and no image built on it.
+func (c *catalog) dangling(img *cstorage.Image) bool {
+	return len(img.Names) == 0 && !c.hasChildren(img)
+}
+
+// intermediate is an unnamed image that others build on; `images` hides
+// these unless -a.
+func (c *catalog) intermediate(img *cstorage.Image) bool {
+	return len(img.Names) == 0 && c.hasChildren(img)
+}
+
+// stored is what an image's manifest and configuration say.
+type stored struct {
+	config        *imgspecv1.Image // converted to OCI's form from Docker's
+	manifest      []byte
+	manifestType  string
+	dockerVersion string
+}
+
+// readStored opens an image in storage through containers/image, which reads
+// both Docker's and OCI's formats.
+func readStored(ctx context.Context, store cstorage.Store, id string) (*stored, error) {
+	ref, err := storage.Transport.NewStoreReference(store, nil, id)
+	if err != nil {
+		return nil, err
+	}
+	img, err := ref.NewImage(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open image %s: %w", short(id), err)
+	}
+	defer img.Close()
+	s := &stored{}
+	if s.config, err = img.OCIConfig(ctx); err != nil {
+		return nil, fmt.Errorf("read the configuration of image %s: %w", short(id), err)
+	}
+	if s.manifest, s.manifestType, err = img.Manifest(ctx); err != nil {
+		return nil, fmt.Errorf("read the manifest of image %s: %w", short(id), err)
+	}
+	if info, err := img.Inspect(ctx); err == nil {
+		s.dockerVersion = info.DockerVersion
+	}
+	return s, nil
+}
+
+// created is when the image was built, as its configuration says; storage's
+// own record of the pull time is the fallback.
+func created(cfg *imgspecv1.Image, img *cstorage.Image) time.Time {
+	if cfg != nil && cfg.Created != nil && !cfg.Created.IsZero() {
+		return *cfg.Created
+	}
+	return img.Created
+}

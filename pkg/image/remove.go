@@ -1,0 +1,200 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	cstorage "github.com/containers/storage"
+)
+
+// ErrInUse is what removing an image that a container uses fails with.
+var ErrInUse = errors.New("image is in use by a container")
+
+type inUseError struct {
+	image, container string
+}
+
+func (e *inUseError) Error() string {
+	return fmt.Sprintf("%s: image used by container %s: remove the container first or use --force", e.image, short(e.container))
+}
+
+func (e *inUseError) Is(target error) bool { return target == ErrInUse }
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// RemoveOptions are rmi's options.
+type RemoveOptions struct {
+	Force bool // also remove the containers that use the image
+	All   bool // every image
+	// Ignore skips names of images that do not exist.
+	Ignore bool
+	// RemoveContainer removes one container for Force. nil: only storage's
+	// record of it is deleted (the container engine passes its own).
+	RemoveContainer func(id string) error
+}
+
+// Removal is what happened to one image: names taken off it, and its ID when
+// it was deleted.
+type Removal struct {
+	Untagged []string
+	Deleted  string
+}
+
+// Remove removes images by name or ID. Naming one of several names of an
+// image only takes that name off; otherwise the image is deleted. Each name
+// is tried even when an earlier one fails; the failures come back joined
+// (errors.Is finds storage.ErrImageUnknown and ErrInUse in them).
+func Remove(ctx context.Context, store cstorage.Store, names []string, opts RemoveOptions) ([]Removal, error) {
+	if opts.All {
+		ids, err := allIDs(store)
+		if err != nil {
+			return nil, err
+		}
+		names = ids
+	}
+	var done []Removal
+	var errs []error
+	for _, n := range names {
+		r, err := removeOne(store, n, opts)
+		if opts.Ignore && errors.Is(err, cstorage.ErrImageUnknown) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		done = append(done, r)
+	}
+	return done, errors.Join(errs...)
+}
+
+func allIDs(store cstorage.Store) ([]string, error) {
+	images, err := store.Images()
+	if err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	ids := make([]string, 0, len(images))
+	for _, img := range images {
+		ids = append(ids, img.ID)
+	}
+	return ids, nil
+}
+
+func removeOne(store cstorage.Store, name string, opts RemoveOptions) (Removal, error) {
+	img, matched, err := Find(store, name)
+	if err != nil {
+		return Removal{}, err
+	}
+	if matched != "" && len(img.Names) > 1 {
+		if err := store.RemoveNames(img.ID, []string{matched}); err != nil {
+			return Removal{}, fmt.Errorf("untag %s: %w", matched, err)
+		}
+		return Removal{Untagged: []string{matched}}, nil
+	}
+	if err := freeImage(store, name, img.ID, opts); err != nil {
+		return Removal{}, err
+	}
+	if _, err := store.DeleteImage(img.ID, true); err != nil {
+		return Removal{}, fmt.Errorf("delete image %s: %w", short(img.ID), err)
+	}
+	return Removal{Untagged: img.Names, Deleted: img.ID}, nil
+}
+
+// freeImage makes sure no container uses the image: it refuses, or with
+// Force removes those containers.
+func freeImage(store cstorage.Store, name, id string, opts RemoveOptions) error {
+	users, err := containersUsing(store, id)
+	if err != nil || len(users) == 0 {
+		return err
+	}
+	if !opts.Force {
+		return &inUseError{image: name, container: users[0]}
+	}
+	for _, c := range users {
+		err := removeContainer(store, c, opts.RemoveContainer)
+		if err != nil {
+			return fmt.Errorf("remove container %s that uses image %s: %w", short(c), name, err)
+		}
+	}
+	return nil
+}
+
+func removeContainer(store cstorage.Store, id string, remove func(string) error) error {
+	if remove != nil {
+		return remove(id)
+	}
+	return store.DeleteContainer(id)
+}
+
+func containersUsing(store cstorage.Store, imageID string) ([]string, error) {
+	ctrs, err := store.Containers()
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	var ids []string
+	for _, c := range ctrs {
+		if c.ImageID == imageID {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids, nil
+}
+
+// PruneOptions are `image prune`'s options.
+type PruneOptions struct {
+	All     bool     // every image no container uses, not only dangling ones
+	Filters []string // as for List (label=, until=, ...)
+}
+
+// Prune removes dangling images (or with All, every image no container uses)
+// and returns their IDs. Removing an image can leave its parent dangling, so
+// it goes round until nothing more qualifies.
+func Prune(ctx context.Context, store cstorage.Store, opts PruneOptions) ([]string, error) {
+	var removed []string
+	for {
+		ids, err := pruneCandidates(ctx, store, opts)
+		if err != nil || len(ids) == 0 {
+			return removed, err
+		}
+		for _, id := range ids {
+			if _, err := store.DeleteImage(id, true); err != nil {
+				return removed, fmt.Errorf("delete image %s: %w", short(id), err)
+			}
+			removed = append(removed, id)
+		}
+	}
+}
+
+// pruneCandidates lists the images that may go now: unused, without
+// children, passing the filters, and dangling unless All.
+func pruneCandidates(ctx context.Context, store cstorage.Store, opts PruneOptions) ([]string, error) {
+	c, err := readCatalog(store)
+	if err != nil {
+		return nil, err
+	}
+	keep, err := compileFilters(opts.Filters, c.resolveTime)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for i := range c.images {
+		img := &c.images[i]
+		if len(c.containers[img.ID]) > 0 || c.hasChildren(img) || (!opts.All && len(img.Names) > 0) {
+			continue
+		}
+		e, err := c.entry(ctx, img)
+		if err != nil {
+			return nil, err
+		}
+		if keep(e) {
+			ids = append(ids, img.ID)
+		}
+	}
+	return ids, nil
+}
