@@ -16,7 +16,7 @@ image="$ROOST_TEST_REGISTRY/debian:bookworm"
 echo "Pull $image into empty storage, $runs runs each, alternating."
 declare -a roost_ms skopeo_ms podman_ms
 for i in $(seq "$runs"); do
-	d="$work/run$i"
+	d="$work/runs/run$i"
 	as_user mkdir -p "$d"
 	roost_ms+=("$(time_ms as_user roost --root "$d/roost" pull -q "$image")")
 	skopeo_ms+=("$(time_ms as_user skopeo copy -q --src-tls-verify=false "docker://$image" "oci:$d/oci:latest")")

@@ -17,6 +17,7 @@ bench_setup() {
 	bindir="$work/bin"
 	install -d -m 0755 "$bindir"
 	install -m 0755 "$repo/bin/roost" "$repo/bin/roost-monitor" "$bindir/"
+	install -d -o "$user" -g "$gid" -m 0700 "$work/runs"
 	home="$work/home"
 	install -d -o "$user" -g "$gid" -m 0700 "$home" "$home/.config" "$home/.config/containers"
 	cat > "$home/.config/containers/registries.conf" <<CONF
