@@ -1,19 +1,75 @@
-// Command roost-monitor is the per-container monitor. Until containers run
-// (the containers issue), it only reports its version.
+// Command roost-monitor is the per-container monitor, Roost's conmon: one per
+// running container, resident, so it imports little and keeps its heap small.
+//
+// roost starts it through pkg/monitor.Start as
+//
+//	roost-monitor --run-dir DIR --sync-fd 3
+//
+// It re-executes itself in a new session and the first process exits, so the
+// caller reaps nothing later. The second process reads DIR/monitor.json, runs
+// the OCI runtime's create and start, reports "started pid N" (or the
+// runtime's error) on the sync fd, then owns the container's stdio, log and
+// restart policy until the final exit, which it records in DIR/exit before
+// running the configured exit command. The files and the attach protocol are
+// described in pkg/monitor.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
+	"os/exec"
+	"syscall"
 
 	"github.com/roost-containers/roost/pkg/version"
 )
+
+// stageEnv marks the detached second process.
+const stageEnv = "_ROOST_MONITOR_DETACHED"
 
 func main() {
 	if len(os.Args) > 1 && (os.Args[1] == "--version" || os.Args[1] == "version") {
 		fmt.Println("roost-monitor version " + version.Version)
 		return
 	}
-	fmt.Fprintln(os.Stderr, "roost-monitor: not yet implemented; it is started by roost, not by hand")
-	os.Exit(125)
+	runDir := flag.String("run-dir", "", "the container's run directory (holds monitor.json)")
+	syncFd := flag.Int("sync-fd", -1, "fd on which to report the start")
+	flag.Parse()
+	if *runDir == "" {
+		fmt.Fprintln(os.Stderr, "roost-monitor: it is started by roost, not by hand (--run-dir missing)")
+		os.Exit(125)
+	}
+	if os.Getenv(stageEnv) == "" {
+		os.Exit(detach(*syncFd))
+	}
+	tune()
+	os.Unsetenv(stageEnv)
+	os.Exit(run(*runDir, *syncFd))
+}
+
+// detach starts this program again in its own session with the same
+// arguments and the sync fd, and returns without waiting for it.
+func detach(syncFd int) int {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "roost-monitor: cannot detach:", err)
+		return 125
+	}
+	cmd := exec.Command(exe, os.Args[1:]...)
+	cmd.Args[0] = os.Args[0]
+	cmd.Env = append(os.Environ(), stageEnv+"=1")
+	if os.Getenv(gomaxprocsEnv) == "" {
+		cmd.Env = append(os.Environ(), stageEnv+"=gomaxprocs", gomaxprocsEnv+"=1")
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if syncFd >= 3 {
+		cmd.ExtraFiles = make([]*os.File, syncFd-2)
+		cmd.ExtraFiles[syncFd-3] = os.NewFile(uintptr(syncFd), "sync")
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "roost-monitor: cannot detach:", err)
+		return 125
+	}
+	return 0
 }

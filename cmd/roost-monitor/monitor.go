@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/runtime"
+)
+
+// mon is the monitor of one container, across its restarts.
+type mon struct {
+	cfg     monitor.Config
+	dir     string
+	rt      *runtime.Runtime
+	log     logSink
+	hub     *hub
+	sigchld chan os.Signal
+	report  *reporter
+
+	restarts int
+	pumps    sync.WaitGroup
+}
+
+func run(runDir string, syncFd int) int {
+	rep := newReporter(syncFd)
+	m, err := setup(runDir, rep)
+	if err != nil {
+		logf("%v", err)
+		rep.send(monitor.SyncMessage{MonitorPid: os.Getpid(), Error: err.Error(), Kind: monitor.ErrorKind(err)})
+		return 1
+	}
+	return m.loop()
+}
+
+// setup does everything that can fail before the runtime is asked anything.
+func setup(runDir string, rep *reporter) (*mon, error) {
+	if err := os.Chdir(runDir); err != nil {
+		return nil, err
+	}
+	cfg, err := monitor.ReadConfig(".")
+	if err != nil {
+		return nil, err
+	}
+	if err := monitor.WriteInt(monitor.MonitorPidFile, os.Getpid()); err != nil {
+		return nil, err
+	}
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return nil, fmt.Errorf("becoming child subreaper: %w", err)
+	}
+	m := &mon{cfg: cfg, dir: runDir, report: rep, sigchld: make(chan os.Signal, 1)}
+	signal.Notify(m.sigchld, syscall.SIGCHLD)
+	m.rt = &runtime.Runtime{Path: cfg.RuntimePath, Name: filepath.Base(cfg.RuntimePath),
+		Root: cfg.RuntimeRoot, CgroupManager: cfg.CgroupManager, Args: cfg.RuntimeArgs}
+	if m.log, err = newLogSink(&cfg); err != nil {
+		return nil, err
+	}
+	if m.hub, err = newHub(cfg.Stdin); err != nil {
+		return nil, fmt.Errorf("attach socket: %w", err)
+	}
+	go m.onSignals()
+	return m, nil
+}
+
+// onSignals treats SIGTERM to the monitor as a user stop: the container is
+// the CLI's to kill; the monitor only stops restarting it. SIGINT and SIGHUP
+// are caught and ignored. (Caught, not ignored with signal.Ignore: an ignored
+// signal stays ignored across exec, in the runtime and the container.)
+func (m *mon) onSignals() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	for sig := range ch {
+		if sig == syscall.SIGTERM {
+			m.hub.requestStop()
+		}
+	}
+}
+
+// loop runs the container until it exits for good, then cleans up.
+func (m *mon) loop() int {
+	backoff := newBackoff()
+	last := monitor.ExitStatus{FinishedAt: time.Now()} // for a stop before any start
+	for first := true; ; first = false {
+		r := m.runOnce(first)
+		switch {
+		case r.toldStart:
+			return 1 // the first start failed: Start returns the error, the CLI cleans up
+		case r.cancelled:
+			last.Restarting = false
+			m.writeExit(last)
+			m.finish()
+			return 0
+		}
+		exit := r.exit
+		exit.Restarting = m.shouldRestart(exit)
+		m.writeExit(exit)
+		last = exit
+		if !exit.Restarting {
+			break
+		}
+		if !m.sleep(backoff.next(r.ranFor)) {
+			exit.Restarting = false
+			m.writeExit(exit)
+			break
+		}
+		m.restarts++
+		monitor.WriteInt(monitor.RestartsFile, m.restarts)
+	}
+	m.finish()
+	return 0
+}
+
+// runResult is how one run ended.
+type runResult struct {
+	exit   monitor.ExitStatus
+	ranFor time.Duration
+	// toldStart: it failed before Start heard from us, and Start got the error.
+	toldStart bool
+	// cancelled: a user stop came after create and before start; not started.
+	cancelled bool
+}
+
+// runOnce creates, starts and waits for one run of the container.
+func (m *mon) runOnce(first bool) runResult {
+	c := &container{state: stateNew}
+	err := m.create(c)
+	if err == nil && first && m.cfg.WaitAttach {
+		m.report.send(monitor.SyncMessage{MonitorPid: os.Getpid(), Pid: c.pid, Created: true})
+		m.awaitAttach()
+	}
+	if err == nil && m.hub.stopRequested() {
+		m.report.send(monitor.SyncMessage{MonitorPid: os.Getpid(), Pid: c.pid})
+		m.undo(c)
+		return runResult{cancelled: true}
+	}
+	if err == nil {
+		err = m.start(c)
+	}
+	if err != nil {
+		told := !m.report.sent
+		m.abort(c, err)
+		return runResult{exit: failedExit(err), toldStart: told}
+	}
+	if first {
+		m.report.send(monitor.SyncMessage{MonitorPid: os.Getpid(), Pid: c.pid})
+	}
+	settle()
+	r := runResult{exit: m.wait(c), ranFor: time.Since(c.startedAt)}
+	m.drain()
+	m.hub.setIO(nil)
+	c.io.close()
+	m.delete(c)
+	return r
+}
+
+// awaitAttach holds a created container until a client attaches (WaitAttach),
+// the user stops it, or a minute has passed.
+func (m *mon) awaitAttach() {
+	select {
+	case <-m.hub.attached:
+	case <-m.hub.stopped:
+	case <-time.After(time.Minute):
+		logf("no client attached within a minute: starting anyway")
+	}
+}
+
+func (m *mon) create(c *container) error {
+	var err error
+	if m.cfg.Terminal {
+		c.io, err = newTerminal(m.dir)
+	} else {
+		c.io, err = newPipes(m.cfg.Stdin)
+	}
+	if err != nil {
+		return err
+	}
+	os.Remove(monitor.PidFile)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err = m.rt.Create(ctx, m.cfg.ID, m.cfg.Bundle, runtime.CreateOpts{
+		PidFile:       filepath.Join(m.dir, monitor.PidFile),
+		ConsoleSocket: c.io.consolePath,
+		Stdio:         c.io.child,
+		LogPath:       filepath.Join(m.dir, monitor.RuntimeLogFile),
+	})
+	if err != nil {
+		return err
+	}
+	if err := c.to(stateCreated); err != nil {
+		return err
+	}
+	if err := c.io.afterCreate(); err != nil {
+		return err
+	}
+	if c.pid, err = monitor.ReadInt(monitor.PidFile); err != nil {
+		return fmt.Errorf("reading the container's pid: %w", err)
+	}
+	m.hub.setIO(c.io)
+	m.startPumps(c.io)
+	return nil
+}
+
+func (m *mon) start(c *container) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := m.rt.Start(ctx, m.cfg.ID); err != nil {
+		return err
+	}
+	c.startedAt = time.Now()
+	if err := c.to(stateRunning); err != nil {
+		return err
+	}
+	os.Remove(monitor.ExitFile)
+	return nil
+}
+
+// abort undoes a run that failed to start and tells whoever waits: Start if
+// it has not heard from us yet, else the attached clients.
+func (m *mon) abort(c *container, err error) {
+	logf("%v", err)
+	msg := monitor.SyncMessage{MonitorPid: os.Getpid(), Pid: c.pid, Error: oneLine(err), Kind: monitor.ErrorKind(err)}
+	m.undo(c)
+	if !m.report.sent {
+		m.report.send(msg)
+		m.hub.close()
+		return
+	}
+	m.hub.finish(monitor.FrameError, msg.MarshalLine())
+}
+
+// undo deletes a container that was created (or half created) but not run,
+// and its stdio.
+func (m *mon) undo(c *container) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	m.rt.Delete(ctx, m.cfg.ID, true)
+	cancel()
+	c.to(stateDeleted)
+	m.reapAll()
+	if c.io != nil {
+		m.drain()
+		m.hub.setIO(nil)
+		c.io.close()
+	}
+}
+
+func (m *mon) delete(c *container) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := m.rt.Delete(ctx, m.cfg.ID, true); err != nil && !errors.Is(err, runtime.ErrNotFound) {
+		logf("%v", err)
+	}
+	c.to(stateDeleted)
+}
+
+// failedExit is the exit status of a run that could not start.
+func failedExit(err error) monitor.ExitStatus {
+	return monitor.ExitStatus{Code: monitor.ExitCode(err), FinishedAt: time.Now(), Error: oneLine(err)}
+}
+
+func (m *mon) writeExit(exit monitor.ExitStatus) {
+	if err := monitor.WriteExit(".", exit); err != nil {
+		logf("writing the exit file: %v", err)
+	}
+	if b, err := marshalExit(exit); err == nil {
+		m.hub.finish(monitor.FrameExit, b)
+	}
+}
+
+// finish ends the monitor: the runtime state is gone, the exit recorded;
+// close the socket and run the exit command.
+func (m *mon) finish() {
+	m.hub.close()
+	m.log.close()
+	if len(m.cfg.ExitCommand) == 0 {
+		return
+	}
+	if err := runExitCommand(m.cfg.ExitCommand); err != nil {
+		logf("exit command %q: %v", m.cfg.ExitCommand, err)
+	}
+}
+
+func oneLine(err error) string {
+	var rerr *runtime.Error
+	if errors.As(err, &rerr) && rerr.Msg != "" {
+		return rerr.Msg
+	}
+	return err.Error()
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s roost-monitor[%d]: %s\n", time.Now().Format(time.RFC3339), os.Getpid(), fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,247 @@
+package monitor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// ErrDetached ends Attach when the user typed the detach keys.
+var ErrDetached = errors.New("detached from the container")
+
+// ErrMonitorGone: the monitor closed the connection without an exit report.
+var ErrMonitorGone = errors.New("the container's monitor went away")
+
+// DefaultDetachKeys are Docker's and Podman's.
+const DefaultDetachKeys = "ctrl-p,ctrl-q"
+
+// Attach connects to the container's monitor: output goes to stdout and
+// stderr (with a terminal, all to stdout), stdin (if not nil) to the
+// container, window sizes from resize ({rows, cols}) to its terminal. It
+// returns nil when the container exits (ReadState then has the code),
+// ErrDetached when the user typed detachKeys ("" disables them; see
+// ParseDetachKeys), a *StartError when a WaitAttach container failed to start,
+// or ctx's error. A stdin read that blocks may outlive the call.
+func Attach(ctx context.Context, runDir string, stdin io.Reader, stdout, stderr io.Writer, resize <-chan [2]uint16, detachKeys string) error {
+	keys, err := ParseDetachKeys(detachKeys)
+	if err != nil {
+		return err
+	}
+	conn, err := Dial(filepath.Join(runDir, AttachSocket))
+	if err != nil {
+		return fmt.Errorf("attach: %w", err)
+	}
+	defer conn.Close()
+	w := &frameWriter{w: conn}
+	if err := w.write(FrameAttach, nil); err != nil {
+		return fmt.Errorf("attach: %w", err)
+	}
+	done := make(chan error, 3)
+	go func() { done <- receive(conn, stdout, stderr) }()
+	if stdin != nil {
+		go func() { done <- sendStdin(stdin, w, keys) }()
+	}
+	if resize != nil {
+		go sendResizes(ctx, resize, w)
+	}
+	for {
+		select {
+		case err := <-done:
+			if err != errStdinEnded {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// errStdinEnded: stdin reached its end; output goes on until the exit.
+var errStdinEnded = errors.New("stdin ended")
+
+// frameWriter serialises frames from several goroutines on one connection.
+type frameWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (f *frameWriter) write(typ byte, payload []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return WriteFrame(f.w, typ, payload)
+}
+
+// receive copies output frames until the exit report.
+func receive(conn io.Reader, stdout, stderr io.Writer) error {
+	buf := make([]byte, 32<<10)
+	for {
+		typ, p, err := ReadFrame(conn, buf)
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, os.ErrClosed) || errors.Is(err, syscall.ECONNRESET) {
+				return ErrMonitorGone
+			}
+			return err
+		}
+		switch typ {
+		case FrameStdout:
+			if stdout != nil {
+				stdout.Write(p)
+			}
+		case FrameStderr:
+			if stderr != nil {
+				stderr.Write(p)
+			}
+		case FrameExit:
+			return nil
+		case FrameError:
+			var msg SyncMessage
+			if err := json.Unmarshal(p, &msg); err != nil || msg.Error == "" {
+				return &StartError{Msg: strings.TrimSpace(string(p))}
+			}
+			return msg.Err()
+		}
+	}
+}
+
+// sendStdin forwards input, watching for the detach keys.
+func sendStdin(stdin io.Reader, w *frameWriter, keys []byte) error {
+	buf := make([]byte, 4096) // the monitor reads frames into 4 KiB
+	var held []byte           // a prefix of keys seen so far
+	for {
+		n, err := stdin.Read(buf)
+		if n > 0 {
+			out, detach := filterDetach(buf[:n], keys, &held)
+			if len(out) > 0 {
+				if werr := w.write(FrameStdin, out); werr != nil {
+					return werr
+				}
+			}
+			if detach {
+				return ErrDetached
+			}
+		}
+		if err != nil {
+			if len(held) > 0 {
+				w.write(FrameStdin, held)
+			}
+			w.write(FrameCloseStdin, nil)
+			return errStdinEnded
+		}
+	}
+}
+
+// filterDetach passes input through, holding back a partial match of keys.
+func filterDetach(in, keys []byte, held *[]byte) (out []byte, detach bool) {
+	if len(keys) == 0 {
+		return in, false
+	}
+	out = make([]byte, 0, len(in)+len(*held))
+	for _, b := range in {
+		if b == keys[len(*held)] {
+			*held = append(*held, b)
+			if len(*held) == len(keys) {
+				return out, true
+			}
+			continue
+		}
+		out = append(out, *held...)
+		*held = (*held)[:0]
+		if b == keys[0] {
+			*held = append(*held, b)
+			continue
+		}
+		out = append(out, b)
+	}
+	return out, false
+}
+
+func sendResizes(ctx context.Context, resize <-chan [2]uint16, w *frameWriter) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case sz, ok := <-resize:
+			if !ok || w.write(FrameResize, ResizePayload(sz[0], sz[1])) != nil {
+				return
+			}
+		}
+	}
+}
+
+// ParseDetachKeys reads Docker's detach-keys syntax: comma-separated keys,
+// each a single character or ctrl-<letter> (also ctrl-@, ctrl-[, ctrl-\,
+// ctrl-], ctrl-^, ctrl-_). "" means no detach keys.
+func ParseDetachKeys(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var keys []byte
+	for _, k := range strings.Split(s, ",") {
+		switch {
+		case len(k) == 1:
+			keys = append(keys, k[0])
+		case len(k) == 6 && strings.HasPrefix(strings.ToLower(k), "ctrl-"):
+			c := k[5]
+			switch {
+			case c >= 'a' && c <= 'z':
+				keys = append(keys, c-'a'+1)
+			case c >= 'A' && c <= 'Z':
+				keys = append(keys, c-'A'+1)
+			case c >= '@' && c <= '_':
+				keys = append(keys, c-'@')
+			default:
+				return nil, fmt.Errorf("invalid detach key %q", k)
+			}
+		default:
+			return nil, fmt.Errorf("invalid detach keys %q: use a character or ctrl-<value>, separated by commas", s)
+		}
+	}
+	return keys, nil
+}
+
+// Stop tells the monitor that the user stops the container: it will not
+// restart it, whatever the policy. Call it before killing the container. A
+// monitor that is gone needs no telling: nil.
+func Stop(runDir string) error {
+	return control(runDir, FrameStop, nil, true)
+}
+
+// Resize sets the container's terminal size.
+func Resize(runDir string, rows, cols uint16) error {
+	return control(runDir, FrameResize, ResizePayload(rows, cols), false)
+}
+
+func control(runDir string, typ byte, payload []byte, wantAck bool) error {
+	conn, err := Dial(filepath.Join(runDir, AttachSocket))
+	if err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+			return nil
+		}
+		return err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := WriteFrame(conn, typ, payload); err != nil || !wantAck {
+		return err
+	}
+	for {
+		t, _, err := ReadFrame(conn, nil)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil // the monitor is finishing: nothing will restart
+			}
+			return fmt.Errorf("monitor did not acknowledge: %w", err)
+		}
+		if t == FrameAck {
+			return nil
+		}
+	}
+}

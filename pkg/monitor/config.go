@@ -1,0 +1,152 @@
+package monitor
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Files in the run directory (0700; files 0600, written atomically).
+const (
+	ConfigFile     = "monitor.json" // Config, written by the CLI
+	MonitorPidFile = "monitor.pid"  // the monitor's pid, decimal
+	PidFile        = "pid"          // the container init's pid (host view), decimal
+	ExitFile       = "exit"         // ExitStatus as JSON, after each exit
+	RestartsFile   = "restarts"     // restarts so far, decimal
+	AttachSocket   = "attach"       // unix socket: attach and control (see proto.go)
+	ConsoleSocket  = "console"      // transient: receives the pty master from the runtime
+	RuntimeLogFile = "runtime.log"  // the OCI runtime's --log of the last create
+)
+
+// Log drivers.
+const (
+	LogK8sFile  = "k8s-file"
+	LogJournald = "journald"
+	LogNone     = "none"
+)
+
+// Restart policies.
+const (
+	RestartNo            = "no"
+	RestartAlways        = "always"
+	RestartOnFailure     = "on-failure"
+	RestartUnlessStopped = "unless-stopped"
+)
+
+// Config tells the monitor what to run and how. The CLI writes it as JSON to
+// <runDir>/monitor.json.
+type Config struct {
+	ID     string `json:"id"`
+	Name   string `json:"name,omitempty"` // for the journal's CONTAINER_NAME
+	Bundle string `json:"bundle"`
+
+	RuntimePath string   `json:"runtimePath"`
+	RuntimeRoot string   `json:"runtimeRoot"`
+	RuntimeArgs []string `json:"runtimeArgs,omitempty"` // extra global flags
+	// CgroupManager: "" (the runtime's default), "disabled", "cgroupfs", "systemd".
+	CgroupManager string `json:"cgroupManager,omitempty"`
+
+	Terminal bool `json:"terminal"` // process.terminal: the runtime sends a pty master
+	Stdin    bool `json:"stdin"`    // keep stdin open for attach (-i)
+	// WaitAttach makes the monitor create the container, report it to Start,
+	// and start it only once a client has attached (or after a minute), so a
+	// foreground `run` loses no output.
+	WaitAttach bool `json:"waitAttach,omitempty"`
+
+	LogDriver   string `json:"logDriver"` // k8s-file, journald, none
+	LogPath     string `json:"logPath,omitempty"`
+	LogMaxSize  int64  `json:"logMaxSize,omitempty"`  // bytes; 0: unlimited
+	LogMaxFiles int    `json:"logMaxFiles,omitempty"` // files kept with rotation, the live one included
+
+	Restart RestartPolicy `json:"restart"`
+
+	// ExitCommand runs once after the final exit (e.g. `roost container
+	// cleanup ID`), with the monitor's environment.
+	ExitCommand []string `json:"exitCommand,omitempty"`
+}
+
+// RestartPolicy is --restart.
+type RestartPolicy struct {
+	Policy     string `json:"policy,omitempty"`     // no (""), always, on-failure, unless-stopped
+	MaxRetries int    `json:"maxRetries,omitempty"` // on-failure:N; 0 is unlimited
+}
+
+// ParseRestartPolicy reads the --restart flag: no, always, unless-stopped,
+// on-failure or on-failure:N.
+func ParseRestartPolicy(s string) (RestartPolicy, error) {
+	name, count, hasCount := strings.Cut(s, ":")
+	p := RestartPolicy{Policy: name}
+	if name == "" {
+		p.Policy = RestartNo
+	}
+	if hasCount {
+		n, err := strconv.Atoi(count)
+		if name != RestartOnFailure || err != nil || n < 0 {
+			return RestartPolicy{}, fmt.Errorf("invalid restart policy %q: only on-failure takes a count (on-failure:3)", s)
+		}
+		p.MaxRetries = n
+	}
+	return p, p.validate()
+}
+
+func (p RestartPolicy) validate() error {
+	switch p.Policy {
+	case "", RestartNo, RestartAlways, RestartOnFailure, RestartUnlessStopped:
+		return nil
+	}
+	return fmt.Errorf("invalid restart policy %q: use no, always, on-failure[:N] or unless-stopped", p.Policy)
+}
+
+// Validate checks what the monitor needs before anything starts.
+func (c *Config) Validate() error {
+	switch {
+	case c.ID == "":
+		return errors.New("monitor config: no container id")
+	case c.Bundle == "":
+		return errors.New("monitor config: no bundle")
+	case c.RuntimePath == "":
+		return errors.New("monitor config: no OCI runtime")
+	}
+	switch c.LogDriver {
+	case "", LogNone, LogJournald:
+	case LogK8sFile:
+		if c.LogPath == "" {
+			return errors.New("monitor config: k8s-file log driver without a log path")
+		}
+	default:
+		return fmt.Errorf("unknown log driver %q: use k8s-file, journald or none", c.LogDriver)
+	}
+	return c.Restart.validate()
+}
+
+// WriteConfig writes cfg into runDir (created 0700 if needed).
+func WriteConfig(runDir string, cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(runDir, 0o700); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(runDir, ConfigFile), append(b, '\n'))
+}
+
+// ReadConfig reads the Config in runDir.
+func ReadConfig(runDir string) (Config, error) {
+	var cfg Config
+	b, err := os.ReadFile(filepath.Join(runDir, ConfigFile))
+	if err != nil {
+		return cfg, err
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return cfg, fmt.Errorf("%s: %w", filepath.Join(runDir, ConfigFile), err)
+	}
+	return cfg, cfg.Validate()
+}

@@ -1,0 +1,175 @@
+package monitor
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/roost-containers/roost/pkg/runtime"
+)
+
+// Errors of a container that could not start, for the CLI's exit codes.
+var (
+	ErrCommandNotFound = runtime.ErrCommandNotFound // exit 127
+	ErrCannotInvoke    = runtime.ErrCannotInvoke    // exit 126
+	// ErrNoReport: the monitor ended or timed out without saying how the start went.
+	ErrNoReport = errors.New("roost-monitor did not report")
+	// ErrMonitorRunning: the run directory already has a live monitor.
+	ErrMonitorRunning = errors.New("the container already has a running monitor")
+)
+
+// StartError is the runtime's one-line message for a container that did not
+// start; errors.Is tells its kind (ErrCommandNotFound, ErrCannotInvoke...).
+type StartError struct {
+	Msg string
+	Err error
+}
+
+func (e *StartError) Error() string { return e.Msg }
+func (e *StartError) Unwrap() error { return e.Err }
+
+// BinaryName is the monitor's executable name.
+const BinaryName = "roost-monitor"
+
+// FindBinary returns roost-monitor next to the running executable, else the
+// one on PATH.
+func FindBinary() (string, error) {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), BinaryName)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(BinaryName); err == nil {
+		return p, nil
+	}
+	return "", errors.New("roost-monitor not found next to roost nor on PATH: reinstall roost (make install)")
+}
+
+// Launcher starts monitors. The zero value finds the binary with FindBinary
+// and waits up to a minute for the report.
+type Launcher struct {
+	Binary  string        // roost-monitor to run
+	Timeout time.Duration // for the monitor's report
+	Env     []string      // the monitor's (and so the exit command's) environment; nil: ours
+}
+
+// Start is Launcher{}.Start.
+func Start(cfg Config, runDir string) (monitorPid, containerPid int, err error) {
+	return Launcher{}.Start(cfg, runDir)
+}
+
+// Start writes cfg into runDir and starts a monitor for it, detached: its own
+// session, stdio on /dev/null (stderr: monitor.log in runDir), not our child
+// once it reports. It returns when the container runs (or, with
+// cfg.WaitAttach, is created), with the monitor's and the container's pids.
+// A container that cannot start gives a *StartError.
+func (l Launcher) Start(cfg Config, runDir string) (monitorPid, containerPid int, err error) {
+	if runDir, err = filepath.Abs(runDir); err != nil {
+		return 0, 0, err
+	}
+	bin := l.Binary
+	if bin == "" {
+		if bin, err = FindBinary(); err != nil {
+			return 0, 0, err
+		}
+	}
+	if st, err := ReadState(runDir); err == nil && st.MonitorAlive {
+		return st.MonitorPid, st.Pid, fmt.Errorf("%w (pid %d)", ErrMonitorRunning, st.MonitorPid)
+	}
+	if err := WriteConfig(runDir, cfg); err != nil {
+		return 0, 0, err
+	}
+	clearRunDir(runDir)
+	msg, err := l.spawn(bin, runDir)
+	if err != nil {
+		return msg.MonitorPid, 0, err
+	}
+	return msg.MonitorPid, msg.Pid, msg.Err()
+}
+
+// clearRunDir removes what a previous run of the container left.
+func clearRunDir(runDir string) {
+	for _, name := range []string{MonitorPidFile, PidFile, ExitFile, RestartsFile, AttachSocket, ConsoleSocket} {
+		os.Remove(filepath.Join(runDir, name))
+	}
+}
+
+func (l Launcher) spawn(bin, runDir string) (SyncMessage, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return SyncMessage{}, err
+	}
+	defer r.Close()
+	cmd, err := l.command(bin, runDir, w)
+	if err == nil {
+		err = cmd.Start()
+	}
+	w.Close()
+	closeStdio(cmd)
+	if err != nil {
+		return SyncMessage{}, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	// The first process starts the real monitor detached and exits at once.
+	if err := cmd.Wait(); err != nil {
+		return SyncMessage{}, fmt.Errorf("%s: %w (see %s)", bin, err, filepath.Join(runDir, "monitor.log"))
+	}
+	return l.readReport(r, runDir)
+}
+
+func (l Launcher) command(bin, runDir string, syncW *os.File) (*exec.Cmd, error) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return nil, err
+	}
+	logf, err := os.OpenFile(filepath.Join(runDir, "monitor.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		null.Close()
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--run-dir", runDir, "--sync-fd", "3")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, logf
+	cmd.ExtraFiles = []*os.File{syncW}
+	cmd.Env = l.Env
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd, nil
+}
+
+func closeStdio(cmd *exec.Cmd) {
+	if cmd == nil {
+		return
+	}
+	for _, f := range []any{cmd.Stdin, cmd.Stderr} {
+		if f, ok := f.(*os.File); ok {
+			f.Close()
+		}
+	}
+}
+
+func (l Launcher) readReport(r *os.File, runDir string) (SyncMessage, error) {
+	timeout := l.Timeout
+	if timeout == 0 {
+		timeout = time.Minute
+	}
+	r.SetReadDeadline(time.Now().Add(timeout))
+	line, err := bufio.NewReader(r).ReadBytes('\n')
+	var msg SyncMessage
+	if err == nil {
+		err = json.Unmarshal(line, &msg)
+	}
+	if err == nil {
+		return msg, nil
+	}
+	pid, _ := ReadInt(filepath.Join(runDir, MonitorPidFile))
+	if errors.Is(err, os.ErrDeadlineExceeded) && pid > 0 {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	return SyncMessage{MonitorPid: pid}, fmt.Errorf("%w: %v (see %s)", ErrNoReport, err, filepath.Join(runDir, "monitor.log"))
+}
