@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roost-containers/roost/pkg/config"
+	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/storage"
 	"github.com/roost-containers/roost/userns"
 )
@@ -26,6 +27,7 @@ type app struct {
 	globals config.Globals
 	cfg     *config.Config
 	store   cstorage.Store
+	engine  *container.Engine
 	choice  storage.Choice
 	out     io.Writer
 	errOut  io.Writer
@@ -58,6 +60,7 @@ func newRootCommand() *cobra.Command {
 		root.AddCommand(add(a))
 	}
 	addImageCommands(a, root)
+	addContainerCommands(a, root)
 	root.CompletionOptions.HiddenDefaultCmd = false
 	markNoNamespace(root, "help", "completion")
 	return root

@@ -1,0 +1,301 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	units "github.com/docker/go-units"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/runtime"
+	"github.com/roost-containers/roost/pkg/spec"
+)
+
+// createFlags are the flags `create` and `run` share, as Podman names them.
+type createFlags struct {
+	name, workdir, user, hostname, entrypoint string
+	env, envFiles, labels, annotations        []string
+	volumes, mounts, tmpfs, capAdd, capDrop   []string
+	securityOpts, ulimits, groupAdd, logOpts  []string
+	envHost, readOnly, readOnlyTmpfs, priv    bool
+	interactive, tty, rm, init, replace       bool
+	stopSignal, restart, logDriver, cidFile   string
+	pull, platform, userns, shmSize, network  string
+	stopTimeout                               uint
+	registry                                  registryFlags
+}
+
+func (f *createFlags) add(fl *pflag.FlagSet) {
+	fl.SetInterspersed(false) // words after the image belong to the container's command
+	fl.StringVar(&f.name, "name", "", "name of the container")
+	fl.StringArrayVarP(&f.env, "env", "e", nil, "set an environment variable (KEY=VALUE, or KEY to copy it)")
+	fl.StringArrayVar(&f.envFiles, "env-file", nil, "read environment variables from a file")
+	fl.BoolVar(&f.envHost, "env-host", false, "pass Roost's whole environment to the container")
+	fl.StringVarP(&f.workdir, "workdir", "w", "", "working directory inside the container")
+	fl.StringVarP(&f.user, "user", "u", "", "user[:group] to run as (name or number)")
+	fl.StringVar(&f.entrypoint, "entrypoint", "", "override the image's entrypoint (\"\" clears it)")
+	fl.StringVarP(&f.hostname, "hostname", "h", "", "container host name")
+	fl.StringArrayVarP(&f.labels, "label", "l", nil, "set a label (KEY=VALUE)")
+	fl.StringArrayVar(&f.annotations, "annotation", nil, "set an OCI annotation (KEY=VALUE)")
+	fl.StringArrayVarP(&f.volumes, "volume", "v", nil, "bind mount HOST-DIR:CONTAINER-DIR[:ro,rw,z,Z]")
+	fl.StringArrayVar(&f.mounts, "mount", nil, "mount: type=bind,src=...,dst=...[,ro] or type=tmpfs,dst=...")
+	fl.StringArrayVar(&f.tmpfs, "tmpfs", nil, "mount a tmpfs: DIR[:OPTIONS]")
+	fl.BoolVar(&f.readOnly, "read-only", false, "mount the root filesystem read-only")
+	fl.BoolVar(&f.readOnlyTmpfs, "read-only-tmpfs", true, "with --read-only, tmpfs on /run, /tmp and /var/tmp")
+	fl.StringArrayVar(&f.capAdd, "cap-add", nil, "add a capability")
+	fl.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop a capability")
+	fl.BoolVar(&f.priv, "privileged", false, "give every capability, no seccomp, no masked paths")
+	fl.StringArrayVar(&f.securityOpts, "security-opt", nil, "seccomp=unconfined|PATH, no-new-privileges, mask=PATHS, unmask=PATHS")
+	fl.BoolVar(&f.init, "init", false, "run an init (catatonit) as PID 1")
+	fl.StringArrayVar(&f.ulimits, "ulimit", nil, "resource limit: NAME=SOFT[:HARD]")
+	fl.StringVar(&f.stopSignal, "stop-signal", "", "signal that stops the container (default SIGTERM)")
+	fl.UintVar(&f.stopTimeout, "stop-timeout", 10, "seconds to wait before killing on stop")
+	fl.StringVar(&f.restart, "restart", "", "restart policy: no, always, on-failure[:N], unless-stopped")
+	fl.StringVar(&f.logDriver, "log-driver", monitor.LogK8sFile, "log driver: k8s-file, journald, none")
+	fl.StringArrayVar(&f.logOpts, "log-opt", nil, "log option: max-size=SIZE, max-file=N")
+	fl.StringVar(&f.cidFile, "cidfile", "", "write the container id to this file")
+	fl.BoolVar(&f.replace, "replace", false, "replace a container of the same name")
+	fl.BoolVarP(&f.interactive, "interactive", "i", false, "keep stdin open")
+	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-terminal")
+	fl.BoolVar(&f.rm, "rm", false, "remove the container when it exits")
+	fl.StringVar(&f.pull, "pull", "missing", "pull the image: always, missing, never, newer")
+	fl.StringVar(&f.platform, "platform", "", "OS/ARCH of the image to pull")
+	fl.StringVar(&f.userns, "userns", "", "user namespace: \"\" (Roost's) or keep-id")
+	fl.StringArrayVar(&f.groupAdd, "group-add", nil, "add a supplementary group")
+	fl.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 64m)")
+	fl.StringVar(&f.network, "network", "none", "network: none or host (more with networking)")
+	f.registry.add(fl)
+	_ = fl.MarkHidden("cert-dir")
+}
+
+// options turns the flags into the engine's CreateOptions (the image is
+// resolved separately).
+func (f *createFlags) options(cmd *cobra.Command, args []string) (container.CreateOptions, error) {
+	var o container.CreateOptions
+	o.Name, o.Replace = f.name, f.replace
+	var err error
+	if o.Labels, err = keyValues("label", f.labels); err != nil {
+		return o, err
+	}
+	s := &o.Spec
+	if s.Annotations, err = keyValues("annotation", f.annotations); err != nil {
+		return o, err
+	}
+	s.Hostname, s.StopSignal = f.hostname, f.stopSignal
+	if f.stopSignal != "" {
+		if _, err := spec.ParseSignal(f.stopSignal); err != nil {
+			return o, fmt.Errorf("--stop-signal: %w", err)
+		}
+	}
+	if s.Process, err = f.process(cmd, args); err != nil {
+		return o, err
+	}
+	s.Process.NoNewPrivileges = f.noNewPrivileges()
+	if s.Security, err = f.security(); err != nil {
+		return o, err
+	}
+	if s.Mounts, err = f.mountList(); err != nil {
+		return o, err
+	}
+	if f.shmSize != "" {
+		if s.ShmSize, err = units.RAMInBytes(f.shmSize); err != nil || s.ShmSize <= 0 {
+			return o, fmt.Errorf("invalid --shm-size %q: give a size such as 64m", f.shmSize)
+		}
+	}
+	switch f.network {
+	case "none", "host", "private":
+		s.Namespaces.Network = f.network
+	default:
+		return o, fmt.Errorf("invalid --network %q: this version supports none and host", f.network)
+	}
+	switch f.userns {
+	case "", "host", spec.KeepID:
+		s.Namespaces.UserNS = f.userns
+	default:
+		return o, fmt.Errorf("invalid --userns %q: use keep-id, or leave it out", f.userns)
+	}
+	o.Run, err = f.runOptions()
+	return o, err
+}
+
+func (f *createFlags) process(cmd *cobra.Command, args []string) (spec.ProcessOptions, error) {
+	p := spec.ProcessOptions{
+		Args: args, EnvHost: f.envHost, WorkDir: f.workdir, User: f.user,
+		GroupAdd: f.groupAdd, Terminal: f.tty, Ulimits: f.ulimits, Init: f.init,
+	}
+	if f.workdir != "" && !strings.HasPrefix(f.workdir, "/") {
+		return p, fmt.Errorf("invalid --workdir %q: it must be an absolute path", f.workdir)
+	}
+	for _, u := range f.ulimits {
+		if _, err := spec.ParseUlimit(u); err != nil {
+			return p, err
+		}
+	}
+	if cmd.Flags().Changed("entrypoint") {
+		ep := []string{}
+		if f.entrypoint != "" {
+			ep = []string{f.entrypoint}
+		}
+		p.Entrypoint = &ep
+	}
+	for _, file := range f.envFiles {
+		vars, err := readEnvFile(file)
+		if err != nil {
+			return p, err
+		}
+		p.Env = append(p.Env, vars...)
+	}
+	p.Env = append(p.Env, f.env...)
+	return p, nil
+}
+
+func (f *createFlags) security() (spec.SecurityOptions, error) {
+	s := spec.SecurityOptions{
+		CapAdd: f.capAdd, CapDrop: f.capDrop, Privileged: f.priv,
+		ReadOnlyRootfs: f.readOnly, NoReadOnlyTmpfs: !f.readOnlyTmpfs,
+	}
+	for _, opt := range f.securityOpts {
+		k, v, _ := strings.Cut(opt, "=")
+		switch {
+		case k == "seccomp":
+			s.SeccompProfile = v
+		case k == "no-new-privileges" && (v == "" || v == "true"):
+			// kept in Process by the caller: see noNewPrivileges
+		case k == "mask":
+			s.MaskPaths = append(s.MaskPaths, strings.Split(v, ":")...)
+		case k == "unmask":
+			s.UnmaskPaths = append(s.UnmaskPaths, strings.Split(v, ":")...)
+		case k == "label" && v == "disable":
+			// SELinux labels are not used by Roost: accepted for compatibility.
+		default:
+			return s, fmt.Errorf("invalid --security-opt %q: use seccomp=unconfined|PATH, no-new-privileges, mask=PATHS or unmask=PATHS", opt)
+		}
+	}
+	return s, nil
+}
+
+func (f *createFlags) noNewPrivileges() bool {
+	for _, opt := range f.securityOpts {
+		if opt == "no-new-privileges" || opt == "no-new-privileges=true" {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *createFlags) mountList() ([]spec.Mount, error) {
+	var out []spec.Mount
+	for _, v := range f.volumes {
+		m, err := spec.ParseVolume(v)
+		if errors.Is(err, spec.ErrNamedVolume) {
+			return nil, fmt.Errorf("invalid --volume %q: named volumes arrive with the volumes issue; give an absolute host path", v)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	for _, v := range f.mounts {
+		m, err := spec.ParseMount(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	for _, v := range f.tmpfs {
+		m, err := spec.ParseTmpfs(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (f *createFlags) runOptions() (container.RunOptions, error) {
+	r := container.RunOptions{StopTimeout: f.stopTimeout, Terminal: f.tty, Stdin: f.interactive, Remove: f.rm, LogDriver: f.logDriver}
+	var err error
+	if r.Restart, err = monitor.ParseRestartPolicy(f.restart); err != nil {
+		return r, err
+	}
+	if f.rm && r.Restart.Policy != "" && r.Restart.Policy != monitor.RestartNo {
+		return r, errors.New("--rm and --restart cannot be used together: a removed container cannot restart")
+	}
+	switch f.logDriver {
+	case monitor.LogK8sFile, "journald", "none":
+	default:
+		return r, fmt.Errorf("invalid --log-driver %q: use k8s-file, journald or none", f.logDriver)
+	}
+	for _, opt := range f.logOpts {
+		k, v, _ := strings.Cut(opt, "=")
+		switch k {
+		case "max-size":
+			n, err := units.RAMInBytes(v)
+			if err != nil || n <= 0 {
+				return r, fmt.Errorf("invalid --log-opt %q: give a size such as 10m", opt)
+			}
+			r.LogMaxSize = n
+		case "max-file":
+			var n int
+			if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n < 1 {
+				return r, fmt.Errorf("invalid --log-opt %q: give a number of files, at least 1", opt)
+			}
+			r.LogMaxFiles = n
+		default:
+			return r, fmt.Errorf("invalid --log-opt %q: use max-size=SIZE or max-file=N", opt)
+		}
+	}
+	if r.LogMaxSize > 0 && r.LogMaxFiles == 0 {
+		r.LogMaxFiles = 1
+	}
+	return r, nil
+}
+
+// chooseRuntime picks the runtime binary for new containers.
+func (a *app) chooseRuntime() (string, error) {
+	b, err := runtime.Choose(a.cfg.Runtime)
+	if err != nil {
+		return "", err
+	}
+	return b.Path, nil
+}
+
+func keyValues(flag string, list []string) (map[string]string, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, kv := range list {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "" {
+			return nil, fmt.Errorf("invalid --%s %q: use KEY=VALUE", flag, kv)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// readEnvFile reads KEY=VALUE lines, skipping blanks and # comments.
+func readEnvFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--env-file: %w", err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out, sc.Err()
+}

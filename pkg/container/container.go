@@ -1,0 +1,160 @@
+// Package container is Roost's container lifecycle: create, start, stop, kill,
+// remove, list, logs, wait. It records containers in pkg/state, keeps their
+// files in containers/storage, and hands each running one to its monitor.
+package container
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	cstorage "github.com/containers/storage"
+
+	"github.com/roost-containers/roost/pkg/config"
+	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/spec"
+	"github.com/roost-containers/roost/pkg/state"
+)
+
+// Status is a container's condition, with Podman's names.
+type Status string
+
+const (
+	StatusCreating Status = "creating" // being made by a command; half-made if that command died
+	StatusCreated  Status = "created"
+	StatusRunning  Status = "running"
+	StatusStopping Status = "stopping"
+	StatusExited   Status = "exited"
+	StatusRemoving Status = "removing"
+	StatusUnknown  Status = "unknown" // its monitor died: the container may still run
+)
+
+// Container is what Roost records about one container.
+type Container struct {
+	ID        string            `json:"id"`
+	Name      string            `json:"name"`
+	Created   time.Time         `json:"created"`
+	ImageID   string            `json:"imageId"`
+	ImageName string            `json:"imageName"`
+	Command   []string          `json:"command"` // the process's argv, for ps
+	Labels    map[string]string `json:"labels,omitempty"`
+	Spec      spec.Options      `json:"spec"` // regenerated at every start
+	Run       RunOptions        `json:"run"`
+	State     State             `json:"state"`
+}
+
+// RunOptions are the settings that shape how the monitor runs the container.
+type RunOptions struct {
+	Restart     monitor.RestartPolicy `json:"restart"`
+	LogDriver   string                `json:"logDriver"`
+	LogMaxSize  int64                 `json:"logMaxSize,omitempty"`
+	LogMaxFiles int                   `json:"logMaxFiles,omitempty"`
+	Remove      bool                  `json:"remove,omitempty"` // --rm
+	StopTimeout uint                  `json:"stopTimeout"`
+	Terminal    bool                  `json:"terminal,omitempty"`
+	Stdin       bool                  `json:"stdin,omitempty"`
+	Runtime     string                `json:"runtime"` // the runtime binary's path
+}
+
+// State is the container's lifecycle as last recorded; live facts (is the
+// process still there?) come from the monitor's files, see Engine.refresh.
+type State struct {
+	Status        Status    `json:"status"`
+	StartedAt     time.Time `json:"startedAt,omitempty"`
+	FinishedAt    time.Time `json:"finishedAt,omitempty"`
+	ExitCode      int       `json:"exitCode"`
+	Pid           int       `json:"pid,omitempty"`
+	MonitorPid    int       `json:"monitorPid,omitempty"`
+	RestartCount  int       `json:"restartCount"`
+	StoppedByUser bool      `json:"stoppedByUser,omitempty"`
+	Error         string    `json:"error,omitempty"`
+	// Owner is the command creating or removing the container, so that the
+	// leftovers of one killed mid-way are recognised and cleaned.
+	Owner Owner `json:"owner,omitempty"`
+}
+
+// Owner names a process across pid reuse.
+type Owner struct {
+	Pid       int    `json:"pid,omitempty"`
+	StartTime uint64 `json:"startTime,omitempty"`
+}
+
+// Engine does container work for one user's configuration and storage.
+type Engine struct {
+	Cfg   *config.Config
+	Store cstorage.Store
+	DB    *state.DB
+	// ExitCommand is how the monitor calls Roost back after the container's
+	// final exit: the roost binary with the global flags in force.
+	ExitCommand []string
+}
+
+// New returns an engine over an open store.
+func New(cfg *config.Config, store cstorage.Store, exitCommand []string) *Engine {
+	return &Engine{Cfg: cfg, Store: store, DB: state.Open(cfg.StateDB()), ExitCommand: exitCommand}
+}
+
+// runDir holds the bundle and the monitor's files: lost at reboot, as they should be.
+func (e *Engine) runDir(id string) string { return filepath.Join(e.Cfg.RunDir, "containers", id) }
+
+func (e *Engine) lockDir() string { return filepath.Join(e.Cfg.RunDir, "locks") }
+
+// logPath lives with the container's storage, so logs survive a reboot.
+func (e *Engine) logPath(id string) (string, error) {
+	dir, err := e.Store.ContainerDirectory(id)
+	if err != nil {
+		return "", fmt.Errorf("container %s directory: %w", id, err)
+	}
+	return filepath.Join(dir, "ctr.log"), nil
+}
+
+// lock takes the container's lock; callers re-read the record under it.
+func (e *Engine) lock(id string) (*state.Lock, error) {
+	return state.LockObject(e.lockDir(), id)
+}
+
+// get reads one record by id.
+func (e *Engine) get(id string) (*Container, error) {
+	var c Container
+	err := e.DB.View(func(tx *state.Tx) error { return tx.Get(state.Containers, id, &c) })
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Resolve turns a name, id or id prefix into a full id.
+func (e *Engine) Resolve(ref string) (string, error) {
+	var id string
+	err := e.DB.View(func(tx *state.Tx) (err error) {
+		id, err = tx.Lookup(state.Containers, ref)
+		return err
+	})
+	return id, err
+}
+
+// save writes the record back.
+func (e *Engine) save(c *Container) error {
+	return e.DB.Update(func(tx *state.Tx) error { return tx.Put(state.Containers, c.ID, c.Name, c) })
+}
+
+// update re-reads the record, applies fn and saves, in one transaction.
+func (e *Engine) update(id string, fn func(*Container) error) (*Container, error) {
+	var c Container
+	err := e.DB.Update(func(tx *state.Tx) error {
+		if err := tx.Get(state.Containers, id, &c); err != nil {
+			return err
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+		return tx.Put(state.Containers, c.ID, c.Name, &c)
+	})
+	return &c, err
+}
+
+func self() Owner {
+	st, _ := processStart(os.Getpid())
+	return Owner{Pid: os.Getpid(), StartTime: st}
+}

@@ -1,0 +1,87 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/roost-containers/roost/pkg/spec"
+	"github.com/roost-containers/roost/pkg/state"
+)
+
+// CreateOptions is everything `create` and `run` decide before the engine acts.
+type CreateOptions struct {
+	Name      string
+	ImageID   string
+	ImageName string
+	Spec      spec.Options // the user's options; Spec.Image is the image's config
+	Run       RunOptions
+	Labels    map[string]string
+	Replace   bool // --replace: remove a container of the same name first
+}
+
+// ErrNameInUse is returned when --name names an existing container.
+var ErrNameInUse = state.ErrNameInUse
+
+// Create makes a container: its record, its storage, and a prepared bundle
+// that proves the spec is sound (the command exists, the user resolves). On
+// any failure nothing is left behind.
+func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error) {
+	e.Reconcile(ctx)
+	if o.Name == "" {
+		o.Name = randomName()
+	} else if err := ValidName(o.Name); err != nil {
+		return nil, err
+	}
+	if o.Replace {
+		if _, err := e.Remove(ctx, o.Name, RemoveOptions{Force: true}); err != nil && !errors.Is(err, state.ErrNotFound) {
+			return nil, fmt.Errorf("replace %s: %w", o.Name, err)
+		}
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	c := &Container{
+		ID: id, Name: o.Name, Created: time.Now().UTC(),
+		ImageID: o.ImageID, ImageName: o.ImageName, Labels: o.Labels,
+		Spec: o.Spec, Run: o.Run,
+		State: State{Status: StatusCreating, Owner: self()},
+	}
+	if err := e.save(c); err != nil {
+		if errors.Is(err, state.ErrNameInUse) {
+			return nil, fmt.Errorf("the container name %q is already in use: remove that container, choose another --name, or use --replace: %w", o.Name, ErrNameInUse)
+		}
+		return nil, err
+	}
+	if err := e.build(c); err != nil {
+		e.discard(ctx, c)
+		return nil, err
+	}
+	return c, nil
+}
+
+// build gives a new record its storage and bundle, then marks it created.
+func (e *Engine) build(c *Container) error {
+	if _, err := e.Store.CreateContainer(c.ID, nil, c.ImageID, "", "", nil); err != nil {
+		return fmt.Errorf("create storage for container: %w", err)
+	}
+	res, err := e.prepare(c)
+	if err != nil {
+		return err
+	}
+	_, err = e.update(c.ID, func(r *Container) error {
+		r.Command = res.Spec.Process.Args
+		r.State = State{Status: StatusCreated}
+		*c = *r
+		return nil
+	})
+	return err
+}
+
+// discard removes whatever a failed create made: storage, run dir, record.
+func (e *Engine) discard(ctx context.Context, c *Container) {
+	_ = e.teardown(ctx, c)
+	_ = e.DB.Update(func(tx *state.Tx) error { return tx.Delete(state.Containers, c.ID) })
+}

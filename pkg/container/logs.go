@@ -1,0 +1,221 @@
+package container
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/roost-containers/roost/pkg/monitor"
+)
+
+// LogOptions are the logs command's choices.
+type LogOptions struct {
+	Follow     bool
+	Since      time.Time // zero: from the start
+	Until      time.Time // zero: to the end
+	Tail       int       // lines from the end; negative: all
+	Timestamps bool
+	Prefix     string // written before each line (for several containers)
+}
+
+// logLine is one record of the k8s-file format:
+// "2006-01-02T15:04:05.999999999Z07:00 stdout F text".
+type logLine struct {
+	when    time.Time
+	stderr  bool
+	partial bool
+	text    []byte
+}
+
+func parseLogLine(b []byte) (logLine, bool) {
+	parts := bytes.SplitN(b, []byte(" "), 4)
+	if len(parts) < 3 {
+		return logLine{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(parts[0]))
+	if err != nil {
+		return logLine{}, false
+	}
+	l := logLine{when: t, stderr: string(parts[1]) == "stderr", partial: string(parts[2]) == "P"}
+	if len(parts) == 4 {
+		l.text = parts[3]
+	}
+	return l, true
+}
+
+// Logs writes a container's logged output. With Follow it keeps reading
+// until the container exits for good or ctx ends.
+func (e *Engine) Logs(ctx context.Context, ref string, o LogOptions, stdout, stderr io.Writer) error {
+	c, err := e.Get(ref)
+	if err != nil {
+		return err
+	}
+	if c.Run.LogDriver != "" && c.Run.LogDriver != monitor.LogK8sFile {
+		return fmt.Errorf("container %s logs with the %s driver: read them with journalctl or not at all (--log-driver k8s-file keeps them for `roost logs`)", c.Name, c.Run.LogDriver)
+	}
+	path, err := e.logPath(c.ID)
+	if err != nil {
+		return err
+	}
+	w := &logWriter{o: o, stdout: stdout, stderr: stderr}
+	offset, err := w.copyAll(path, c.Run.LogMaxFiles)
+	if err != nil || !o.Follow {
+		return err
+	}
+	return e.follow(ctx, c, path, offset, w)
+}
+
+// copyAll writes the rotated files, oldest first, then the live one, and
+// returns the live file's size so following can continue from there.
+func (w *logWriter) copyAll(path string, maxFiles int) (int64, error) {
+	var lines []logLine
+	for i := maxFiles - 1; i >= 1; i-- {
+		lines = append(lines, readLogFile(fmt.Sprintf("%s.%d", path, i), 0)...)
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, w.emit(lines)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("open log: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return 0, fmt.Errorf("read log: %w", err)
+	}
+	// Only whole lines: a line being written is read on the next pass.
+	end := bytes.LastIndexByte(data, '\n') + 1
+	lines = append(lines, parseLogData(data[:end])...)
+	return int64(end), w.emit(lines)
+}
+
+func readLogFile(path string, from int64) []logLine {
+	b, err := os.ReadFile(path)
+	if err != nil || int64(len(b)) < from {
+		return nil
+	}
+	return parseLogData(b[from:])
+}
+
+func parseLogData(b []byte) []logLine {
+	var out []logLine
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	for sc.Scan() {
+		if l, ok := parseLogLine(append([]byte(nil), sc.Bytes()...)); ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// follow polls the live log for new lines until the container is done.
+func (e *Engine) follow(ctx context.Context, c *Container, path string, offset int64, w *logWriter) error {
+	w.o.Tail = -1
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st, _ := monitor.ReadState(e.runDir(c.ID))
+		done := st.Status == monitor.StatusExited || st.Status == monitor.StatusDead || st.Status == ""
+		fi, err := os.Stat(path)
+		if err == nil && fi.Size() < offset {
+			offset = 0 // rotated: the live file is new
+		}
+		if err == nil && fi.Size() > offset {
+			b, err := readFrom(path, offset)
+			if err != nil {
+				return err
+			}
+			end := bytes.LastIndexByte(b, '\n') + 1
+			if err := w.emit(parseLogData(b[:end])); err != nil {
+				return err
+			}
+			offset += int64(end)
+			continue
+		}
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func readFrom(path string, offset int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(f)
+}
+
+type logWriter struct {
+	o              LogOptions
+	stdout, stderr io.Writer
+	pending        []byte // a partial line waiting for its end
+}
+
+// emit filters by time and tail, joins partial records, and writes.
+func (w *logWriter) emit(lines []logLine) error {
+	var kept []logLine
+	for _, l := range lines {
+		if (!w.o.Since.IsZero() && l.when.Before(w.o.Since)) || (!w.o.Until.IsZero() && l.when.After(w.o.Until)) {
+			continue
+		}
+		kept = append(kept, l)
+	}
+	if w.o.Tail >= 0 {
+		kept = tailLines(kept, w.o.Tail)
+	}
+	for _, l := range kept {
+		w.pending = append(w.pending, l.text...)
+		if l.partial {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(w.o.Prefix)
+		if w.o.Timestamps {
+			b.WriteString(l.when.Format(time.RFC3339Nano) + " ")
+		}
+		b.Write(w.pending)
+		b.WriteByte('\n')
+		w.pending = w.pending[:0]
+		out := w.stdout
+		if l.stderr {
+			out = w.stderr
+		}
+		if _, err := io.WriteString(out, b.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tailLines keeps the last n whole lines (partial records belong to the
+// line that ends them).
+func tailLines(lines []logLine, n int) []logLine {
+	count := 0
+	for i := len(lines) - 1; i >= 0; i-- {
+		if !lines[i].partial {
+			count++
+			if count > n {
+				return lines[i+1:]
+			}
+		}
+	}
+	return lines
+}

@@ -1,0 +1,145 @@
+package container
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+
+	"github.com/roost-containers/roost/pkg/spec"
+	"github.com/roost-containers/roost/userns"
+)
+
+// prepare mounts the container's root filesystem, writes the files Roost
+// provides (/etc/hosts, /etc/hostname, /etc/resolv.conf), generates the OCI
+// spec and writes the bundle. It runs at create and again at every start, so
+// a container always starts from its recorded options.
+func (e *Engine) prepare(c *Container) (*spec.Result, error) {
+	rootfs, err := e.Store.Mount(c.ID, "")
+	if err != nil {
+		return nil, fmt.Errorf("mount container %s: %w", c.ID[:12], err)
+	}
+	dir := e.runDir(c.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create run directory: %w", err)
+	}
+	o := c.Spec
+	o.Rootfs = rootfs
+	if o.Hostname == "" {
+		o.Hostname = c.ID[:12]
+	}
+	if o.HostFiles, err = writeHostFiles(dir, o.Hostname, o.Namespaces.Network); err != nil {
+		return nil, err
+	}
+	o.IDs = e.ids()
+	res, err := spec.Generate(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := completeRootfs(rootfs, res); err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(res.Spec, "", " ")
+	if err != nil {
+		return nil, fmt.Errorf("encode spec: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), b, 0o600); err != nil {
+		return nil, fmt.Errorf("write bundle: %w", err)
+	}
+	return res, nil
+}
+
+// ids describes Roost's namespace for keep-id: the user is 0 inside it and
+// the subordinate ids follow.
+func (e *Engine) ids() spec.IDs {
+	ids := spec.IDs{HostUID: e.Cfg.UID, HostGID: e.Cfg.GID, HomeDir: e.Cfg.Home, UserName: os.Getenv("USER")}
+	uids, gids, err := userns.CurrentMappings()
+	if err != nil {
+		return ids
+	}
+	ids.SubUIDSize, ids.SubGIDSize = mappedAbove(uids), mappedAbove(gids)
+	return ids
+}
+
+// mappedAbove counts the ids mapped besides 0.
+func mappedAbove(maps []userns.IDMap) int {
+	n := 0
+	for _, m := range maps {
+		n += m.Size
+	}
+	if n > 0 {
+		n--
+	}
+	return n
+}
+
+// writeHostFiles writes the container's hostname, hosts and resolv.conf in
+// its run directory; the spec bind-mounts them.
+func writeHostFiles(dir, hostname, network string) (spec.HostFiles, error) {
+	f := spec.HostFiles{
+		Hostname:   filepath.Join(dir, "hostname"),
+		Hosts:      filepath.Join(dir, "hosts"),
+		ResolvConf: filepath.Join(dir, "resolv.conf"),
+	}
+	if network == "host" {
+		// The host's own files say the truth about the host's network.
+		f.Hosts, f.ResolvConf = "/etc/hosts", "/etc/resolv.conf"
+	}
+	hosts := "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n127.0.1.1\t" + hostname + "\n"
+	resolv, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		resolv = nil
+	}
+	for path, data := range map[string][]byte{f.Hostname: []byte(hostname + "\n"), f.Hosts: []byte(hosts), f.ResolvConf: resolv} {
+		if strings.HasPrefix(path, dir) {
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				return f, fmt.Errorf("write %s: %w", filepath.Base(path), err)
+			}
+		}
+	}
+	return f, nil
+}
+
+// completeRootfs makes what the runtime needs inside the rootfs: the working
+// directory, and the passwd and group lines of a user the image does not know.
+func completeRootfs(rootfs string, res *spec.Result) error {
+	cwd, err := securejoin.SecureJoin(rootfs, res.Spec.Process.Cwd)
+	if err != nil {
+		return fmt.Errorf("working directory %s: %w", res.Spec.Process.Cwd, err)
+	}
+	if err := os.MkdirAll(cwd, 0o755); err != nil {
+		return fmt.Errorf("create working directory %s: %w", res.Spec.Process.Cwd, err)
+	}
+	for file, line := range map[string]string{"/etc/passwd": res.PasswdEntry, "/etc/group": res.GroupEntry} {
+		if line == "" {
+			continue
+		}
+		if err := appendLine(rootfs, file, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func appendLine(rootfs, file, line string) error {
+	path, err := securejoin.SecureJoin(rootfs, file)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	old, _ := os.ReadFile(path)
+	if strings.Contains(string(old), line) {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("add user to %s: %w", file, err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(line); err != nil {
+		return fmt.Errorf("add user to %s: %w", file, err)
+	}
+	return nil
+}

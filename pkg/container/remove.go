@@ -1,0 +1,119 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	cstorage "github.com/containers/storage"
+
+	"github.com/roost-containers/roost/pkg/state"
+)
+
+// RemoveOptions are rm's flags.
+type RemoveOptions struct {
+	Force   bool // stop a running container first
+	Volumes bool // also anonymous volumes (volumes come with their issue)
+}
+
+// Remove deletes a container: its process (with Force), mount, storage, run
+// directory and record. It returns the full id.
+func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) (string, error) {
+	id, err := e.Resolve(ref)
+	if err != nil {
+		return "", err
+	}
+	l, err := e.lock(id)
+	if err != nil {
+		return "", err
+	}
+	c, err := e.get(id)
+	if err != nil {
+		l.Unlock()
+		return "", err
+	}
+	e.refresh(c)
+	if c.State.Status == StatusRunning || c.State.Status == StatusUnknown {
+		if !o.Force {
+			l.Unlock()
+			return "", fmt.Errorf("cannot remove container %s: it is running: stop it first or use --force: %w", c.Name, ErrRunning)
+		}
+		if err := e.halt(ctx, c, 0); err != nil {
+			l.Unlock()
+			return "", err
+		}
+	}
+	if err := e.removeLocked(ctx, c); err != nil {
+		l.Unlock()
+		return "", err
+	}
+	l.Remove()
+	return id, nil
+}
+
+// removeLocked deletes everything of a stopped container; the caller holds
+// its lock. It marks the record first, so a command killed half-way leaves a
+// record the next command recognises and finishes removing.
+func (e *Engine) removeLocked(ctx context.Context, c *Container) error {
+	if _, err := e.update(c.ID, func(r *Container) error {
+		r.State.Status, r.State.Owner = StatusRemoving, self()
+		return nil
+	}); err != nil && !errors.Is(err, state.ErrNotFound) {
+		return err
+	}
+	if err := e.teardown(ctx, c); err != nil {
+		return err
+	}
+	return e.DB.Update(func(tx *state.Tx) error { return tx.Delete(state.Containers, c.ID) })
+}
+
+// teardown removes the runtime's state, the mount, the storage and run dir.
+func (e *Engine) teardown(ctx context.Context, c *Container) error {
+	if c.Run.Runtime != "" {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_ = e.runtime(c).Delete(dctx, c.ID, true)
+		cancel()
+	}
+	_, _ = e.Store.Unmount(c.ID, true)
+	if err := e.Store.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
+		return fmt.Errorf("remove storage of %s: %w", c.Name, err)
+	}
+	if err := os.RemoveAll(e.runDir(c.ID)); err != nil {
+		return fmt.Errorf("remove run directory of %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// Reconcile finishes what killed commands left: containers half-created or
+// half-removed by a process that no longer runs are removed. It returns
+// their ids so the caller can say so.
+func (e *Engine) Reconcile(ctx context.Context) []string {
+	var stale []Container
+	_ = e.DB.View(func(tx *state.Tx) error {
+		all, err := state.List[Container](tx, state.Containers)
+		for _, c := range all {
+			if (c.State.Status == StatusCreating || c.State.Status == StatusRemoving) && !c.State.Owner.alive() {
+				stale = append(stale, c)
+			}
+		}
+		return err
+	})
+	var cleaned []string
+	for i := range stale {
+		c := &stale[i]
+		l, err := e.lock(c.ID)
+		if err != nil {
+			continue
+		}
+		if cur, err := e.get(c.ID); err == nil && !cur.State.Owner.alive() &&
+			(cur.State.Status == StatusCreating || cur.State.Status == StatusRemoving) {
+			if e.removeLocked(ctx, cur) == nil {
+				cleaned = append(cleaned, c.ID)
+			}
+		}
+		l.Remove()
+	}
+	return cleaned
+}

@@ -1,0 +1,140 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/runtime"
+)
+
+// StartOptions shape one start.
+type StartOptions struct {
+	// WaitAttach: the monitor starts the process only once a client attached,
+	// so a foreground run sees all of its output.
+	WaitAttach bool
+}
+
+// ErrNotRunning and ErrRunning are the state errors users meet most.
+var (
+	ErrNotRunning = errors.New("container is not running")
+	ErrRunning    = errors.New("container is running")
+)
+
+// Start starts a created or exited container under a new monitor. Starting a
+// running container does nothing, as in Podman.
+func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) (*Container, error) {
+	id, err := e.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	l, err := e.lock(id)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	c, err := e.get(id)
+	if err != nil {
+		return nil, err
+	}
+	e.refresh(c)
+	switch c.State.Status {
+	case StatusRunning, StatusStopping:
+		return c, nil
+	case StatusCreating, StatusRemoving:
+		return nil, fmt.Errorf("container %s is being %s by another command", c.Name, map[Status]string{StatusCreating: "created", StatusRemoving: "removed"}[c.State.Status])
+	case StatusUnknown:
+		return nil, fmt.Errorf("container %s lost its monitor while running: remove it with `roost rm -f %s`", c.Name, c.Name)
+	}
+	if c.State.Status != StatusCreated {
+		if _, err := e.prepare(c); err != nil {
+			return nil, err
+		}
+	}
+	return e.launch(c, o)
+}
+
+// launch hands the prepared bundle to a new monitor and records the result.
+func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
+	dir := e.runDir(c.ID)
+	clearRunFiles(dir)
+	logPath, err := e.logPath(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	cfg := monitor.Config{
+		ID: c.ID, Name: c.Name, Bundle: dir,
+		RuntimePath: c.Run.Runtime, RuntimeRoot: e.runtimeRoot(c),
+		CgroupManager: e.cgroupManager(c),
+		Terminal:      c.Run.Terminal, Stdin: c.Run.Stdin, WaitAttach: o.WaitAttach,
+		LogDriver: c.Run.LogDriver, LogPath: logPath,
+		LogMaxSize: c.Run.LogMaxSize, LogMaxFiles: c.Run.LogMaxFiles,
+		Restart:     c.Run.Restart,
+		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
+	}
+	monPid, pid, err := monitor.Start(cfg, dir)
+	if err != nil {
+		e.recordFailedStart(c, err)
+		return nil, err
+	}
+	return e.update(c.ID, func(r *Container) error {
+		r.State = State{Status: StatusRunning, Pid: pid, MonitorPid: monPid, StartedAt: time.Now().UTC()}
+		return nil
+	})
+}
+
+// recordFailedStart marks a container that never ran as exited with the
+// error, and releases its mount, as Podman leaves it.
+func (e *Engine) recordFailedStart(c *Container, startErr error) {
+	_, _ = e.Store.Unmount(c.ID, true)
+	_, _ = e.update(c.ID, func(r *Container) error {
+		r.State = State{Status: StatusExited, ExitCode: monitor.ExitCode(startErr), FinishedAt: time.Now().UTC(), Error: startErr.Error()}
+		return nil
+	})
+}
+
+// clearRunFiles removes the previous run's reports so a new monitor starts clean.
+func clearRunFiles(dir string) {
+	for _, f := range []string{monitor.ExitFile, monitor.PidFile, monitor.RestartsFile, monitor.MonitorPidFile} {
+		_ = os.Remove(filepath.Join(dir, f))
+	}
+}
+
+func (e *Engine) runtime(c *Container) *runtime.Runtime {
+	r := runtime.New(c.Run.Runtime, e.runtimeRoot(c))
+	r.CgroupManager = e.cgroupManager(c)
+	return r
+}
+
+func (e *Engine) runtimeRoot(c *Container) string {
+	return runtime.RootUnder(e.Cfg.RunDir, filepath.Base(c.Run.Runtime))
+}
+
+// cgroupManager: without cgroup delegation (spec.Options.Cgroups false) crun
+// is told to skip cgroups; runc skips them by itself when rootless.
+func (e *Engine) cgroupManager(c *Container) string {
+	if !c.Spec.Cgroups && filepath.Base(c.Run.Runtime) == "crun" {
+		return runtime.CgroupManagerDisabled
+	}
+	return runtime.CgroupManagerDefault
+}
+
+// RunDir is where a container's monitor keeps its files (for attach and wait).
+func (e *Engine) RunDir(id string) string { return e.runDir(id) }
+
+// Attach connects the caller's stdio to a running container's monitor.
+func (e *Engine) Attach(ctx context.Context, id string, a AttachIO) error {
+	return monitor.Attach(ctx, e.runDir(id), a.Stdin, a.Stdout, a.Stderr, a.Resize, a.DetachKeys)
+}
+
+// AttachIO is the caller's side of an attach.
+type AttachIO struct {
+	Stdin          interface{ Read([]byte) (int, error) }
+	Stdout, Stderr interface{ Write([]byte) (int, error) }
+	Resize         <-chan [2]uint16
+	DetachKeys     string
+}

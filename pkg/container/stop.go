@@ -1,0 +1,168 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/runtime"
+	"github.com/roost-containers/roost/pkg/spec"
+)
+
+// Stop sends the stop signal, waits up to timeout, then kills. The monitor is
+// told first, so no restart policy brings the container back.
+func (e *Engine) Stop(ctx context.Context, ref string, timeout *uint) (*Container, error) {
+	id, err := e.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	l, err := e.lock(id)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	c, err := e.get(id)
+	if err != nil {
+		return nil, err
+	}
+	e.refresh(c)
+	if c.State.Status != StatusRunning && c.State.Status != StatusUnknown {
+		return c, nil // stopping a stopped container is not an error
+	}
+	t := c.Run.StopTimeout
+	if timeout != nil {
+		t = *timeout
+	}
+	if err := e.halt(ctx, c, time.Duration(t)*time.Second); err != nil {
+		return nil, err
+	}
+	return e.finish(ctx, c.ID, true)
+}
+
+// halt stops the container's process: stop signal, grace period, SIGKILL.
+func (e *Engine) halt(ctx context.Context, c *Container, grace time.Duration) error {
+	dir := e.runDir(c.ID)
+	_ = monitor.Stop(dir)
+	r := e.runtime(c)
+	sig := syscall.SIGTERM
+	if s, err := spec.ParseSignal(c.Spec.StopSignal); err == nil && c.Spec.StopSignal != "" {
+		sig = s
+	} else if s, err := spec.ParseSignal(c.Spec.Image.StopSignal); err == nil && c.Spec.Image.StopSignal != "" {
+		sig = s
+	}
+	if grace > 0 {
+		if err := r.Kill(ctx, c.ID, sig, false); err != nil && !gone(err) {
+			return fmt.Errorf("stop %s: %w", c.Name, err)
+		}
+		if e.waitExit(ctx, c, grace) {
+			return nil
+		}
+	}
+	// Killing PID 1 of the container's PID namespace ends every process in
+	// it; --all would need the cgroup this host cannot give.
+	if err := r.Kill(ctx, c.ID, syscall.SIGKILL, c.Spec.Cgroups); err != nil && !gone(err) {
+		return fmt.Errorf("kill %s: %w", c.Name, err)
+	}
+	if !e.waitExit(ctx, c, 10*time.Second) {
+		return fmt.Errorf("container %s did not exit after SIGKILL", c.Name)
+	}
+	return nil
+}
+
+// gone says the runtime no longer knows the container or it is not running.
+func gone(err error) bool {
+	return errors.Is(err, runtime.ErrNotFound) || errors.Is(err, runtime.ErrNotRunning)
+}
+
+// waitExit waits until the container's process is gone.
+func (e *Engine) waitExit(ctx context.Context, c *Container, d time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st, err := monitor.ReadState(e.runDir(c.ID))
+		if err == nil && (st.Status == monitor.StatusExited || (!st.MonitorAlive && !st.PidAlive)) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+	}
+}
+
+// Kill sends a signal to the container's main process.
+func (e *Engine) Kill(ctx context.Context, ref string, sig syscall.Signal) (*Container, error) {
+	id, err := e.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.get(id)
+	if err != nil {
+		return nil, err
+	}
+	e.refresh(c)
+	if c.State.Status != StatusRunning && c.State.Status != StatusUnknown {
+		return nil, fmt.Errorf("%s: %w", c.Name, ErrNotRunning)
+	}
+	if err := e.runtime(c).Kill(ctx, c.ID, sig, false); err != nil {
+		if gone(err) {
+			return nil, fmt.Errorf("%s: %w", c.Name, ErrNotRunning)
+		}
+		return nil, fmt.Errorf("kill %s: %w", c.Name, err)
+	}
+	return c, nil
+}
+
+// Cleanup is run by the monitor after the container's final exit: it
+// records the exit, releases the mount, and removes a --rm container.
+func (e *Engine) Cleanup(ctx context.Context, id string) error {
+	l, err := e.lock(id)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	if _, err := e.get(id); err != nil {
+		return nil // already removed
+	}
+	_, err = e.finish(ctx, id, false)
+	return err
+}
+
+// finish records a container's exit from its monitor's files, unmounts it and,
+// for --rm, removes it. The caller holds the lock.
+func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container, error) {
+	c, err := e.get(id)
+	if err != nil {
+		return nil, err
+	}
+	if c.State.Status == StatusCreating || c.State.Status == StatusRemoving {
+		return c, nil
+	}
+	st, _ := monitor.ReadState(e.runDir(id))
+	if st.MonitorAlive && st.Status != monitor.StatusExited {
+		return c, nil // still running or restarting
+	}
+	_, _ = e.Store.Unmount(id, true)
+	c, err = e.update(id, func(r *Container) error {
+		r.State.Status = StatusExited
+		r.State.StoppedByUser = r.State.StoppedByUser || byUser
+		r.State.RestartCount = st.Restarts
+		r.State.Pid, r.State.MonitorPid = 0, 0
+		if st.Exit != nil {
+			r.State.ExitCode, r.State.FinishedAt, r.State.Error = st.Exit.Code, st.Exit.FinishedAt, st.Exit.Error
+		} else if r.State.FinishedAt.IsZero() {
+			r.State.ExitCode, r.State.FinishedAt = -1, time.Now().UTC()
+		}
+		return nil
+	})
+	if err != nil || !c.Run.Remove {
+		return c, err
+	}
+	return c, e.removeLocked(ctx, c)
+}

@@ -1,0 +1,252 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const busybox = registry + "/busybox:latest"
+
+// runtimes are tested alike: crun (preferred) and runc.
+var runtimes = []string{"crun", "runc"}
+
+// pulled gives an env with busybox already in storage.
+func pulled(t *testing.T) *env {
+	e := newEnv(t)
+	e.roostOK("pull", "-q", busybox)
+	return e
+}
+
+func TestRunPassesExitCodeAndOutput(t *testing.T) {
+	for _, rt := range runtimes {
+		t.Run(rt, func(t *testing.T) {
+			e := pulled(t)
+			r := e.roost("--runtime", rt, "run", "--rm", busybox, "sh", "-c", "echo out; echo err >&2; exit 3")
+			if r.Code != 3 || r.Stdout != "out\n" || r.Stderr != "err\n" {
+				t.Fatalf("want exit 3 with out/err, got %s", r)
+			}
+			// --rm leaves nothing: no container, no mount, no run directory.
+			if out := e.roostOK("ps", "-aq"); out != "" {
+				t.Fatalf("--rm left containers: %q", out)
+			}
+			assertNoContainerLeftovers(t, e)
+		})
+	}
+}
+
+func TestRunErrorsHavePodmanExitCodes(t *testing.T) {
+	e := pulled(t)
+	e.roostFails(127, "run", "--rm", busybox, "no-such-command")
+	e.roostFails(126, "run", "--rm", busybox, "/etc/passwd")
+	e.roostFails(125, "run", "--rm", registry+"/no-such-image:latest", "true")
+	e.roostFails(125, "run", "--rm", "--restart", "sometimes", busybox, "true")
+	e.roostFails(125, "run", "--rm", "--ulimit", "nofile=abc", busybox, "true")
+	e.roostFails(125, "run", "--rm", "-u", "nosuchuser", busybox, "true")
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("failed runs left containers: %q", out)
+	}
+	assertNoContainerLeftovers(t, e)
+}
+
+func TestDetachedLifecycle(t *testing.T) {
+	for _, rt := range runtimes {
+		t.Run(rt, func(t *testing.T) {
+			e := pulled(t)
+			id := strings.TrimSpace(e.roostOK("--runtime", rt, "run", "-d", "--name", "ticker", busybox,
+				"sh", "-c", "echo started; trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done"))
+			if len(id) != 64 {
+				t.Fatalf("run -d should print the full id, got %q", id)
+			}
+			ps := e.roostOK("ps", "--format", "{{.ID}} {{.Names}} {{.State}}")
+			if ps != id[:12]+" ticker running\n" {
+				t.Fatalf("ps: %q", ps)
+			}
+			eventually(t, secs(10), func() error {
+				if out := e.roostOK("logs", "ticker"); out != "started\n" {
+					return fmt.Errorf("logs: %q", out)
+				}
+				return nil
+			})
+			e.roostOK("stop", "ticker")
+			if got := e.roostOK("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}", "ticker"); got != "exited 0 false\n" {
+				t.Fatalf("after stop: %q", got)
+			}
+			if out := e.roostOK("logs", "ticker"); out != "started\nbye\n" {
+				t.Fatalf("logs after stop: %q", out)
+			}
+			// Start again: a new run of the same container.
+			e.roostOK("start", "ticker")
+			if got := e.roostOK("inspect", "--format", "{{.State.Status}}", "ticker"); got != "running\n" {
+				t.Fatalf("after start: %q", got)
+			}
+			e.roostFails(125, "rm", "ticker") // running: refused without -f
+			e.roostOK("rm", "-f", "ticker")
+			if out := e.roostOK("ps", "-aq"); out != "" {
+				t.Fatalf("rm -f left %q", out)
+			}
+			assertNoContainerLeftovers(t, e)
+		})
+	}
+}
+
+func TestContainerRootIsTheUser(t *testing.T) {
+	e := pulled(t)
+	dir := filepath.Join(e.Home, "shared")
+	mustDir(t, dir, e.UID, e.GID)
+	e.roostOK("run", "--rm", "-v", dir+":/data", busybox, "sh", "-c", "touch /data/by-root && id -u > /data/uid")
+	fi, err := os.Stat(filepath.Join(dir, "by-root"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uid := statUID(fi); uid != e.UID {
+		t.Fatalf("a file made by container root should belong to the user %d on the host, got %d", e.UID, uid)
+	}
+	// keep-id: the user's own uid inside.
+	out := e.roostOK("run", "--rm", "--userns", "keep-id", "-v", dir+":/data", busybox, "sh", "-c", "id -u; touch /data/by-keepid")
+	if strings.TrimSpace(out) != fmt.Sprint(e.UID) {
+		t.Fatalf("keep-id: want uid %d inside, got %q", e.UID, out)
+	}
+	fi, err = os.Stat(filepath.Join(dir, "by-keepid"))
+	if err != nil || statUID(fi) != e.UID {
+		t.Fatalf("keep-id file owner: %v %v", err, fi)
+	}
+}
+
+func TestSecureDefaults(t *testing.T) {
+	for _, rt := range runtimes {
+		t.Run(rt, func(t *testing.T) {
+			e := pulled(t)
+			out := e.roostOK("--runtime", rt, "run", "--rm", busybox, "sh", "-c",
+				"grep -E '^(CapEff|Seccomp|NoNewPrivs):' /proc/self/status; echo keys=$(cat /proc/keys | wc -c); grep ' /proc/sys ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1")
+			// Podman's default capabilities, seccomp on, /proc/keys masked,
+			// /proc/sys read-only.
+			for _, want := range []string{"CapEff:\t00000000800405fb", "Seccomp:\t2", "NoNewPrivs:\t0", "keys=0\n", "\nro\n"} {
+				if !strings.Contains(out, want) {
+					t.Fatalf("want %q in:\n%s", want, out)
+				}
+			}
+			// seccomp blocks what it should: unshare of a user namespace, keyctl.
+			r := e.roost("--runtime", rt, "run", "--rm", busybox, "unshare", "-U", "true")
+			if r.Code == 0 {
+				t.Fatalf("seccomp should refuse unshare(CLONE_NEWUSER): %s", r)
+			}
+			out = e.roostOK("--runtime", rt, "run", "--rm", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", busybox, "grep", "-E", "^(CapEff|NoNewPrivs):", "/proc/self/status")
+			if !strings.Contains(out, "CapEff:\t0000000000000000") || !strings.Contains(out, "NoNewPrivs:\t1") {
+				t.Fatalf("cap-drop ALL + no-new-privileges: %s", out)
+			}
+		})
+	}
+}
+
+func TestRunFlagsReachTheProcess(t *testing.T) {
+	e := pulled(t)
+	envFile := e.writeFile("vars.env", "# comment\nFROM_FILE=yes\n")
+	out := e.roostOK("run", "--rm", "-e", "A=1", "--env-file", envFile, "-w", "/tmp", "-h", "myhost",
+		"-u", "1000:1000", "--entrypoint", "sh", busybox, "-c", "echo $A $FROM_FILE $(pwd) $(hostname) $(id -u):$(id -g)")
+	if out != "1 yes /tmp myhost 1000:1000\n" {
+		t.Fatalf("flags: %q", out)
+	}
+	out = e.roostOK("run", "--rm", "--read-only", busybox, "sh", "-c", "touch /x 2>/dev/null || echo ro; touch /tmp/y && echo tmp-ok")
+	if out != "ro\ntmp-ok\n" {
+		t.Fatalf("--read-only: %q", out)
+	}
+	out = e.roostOK("run", "--rm", "--tmpfs", "/scratch", "--shm-size", "16m", busybox, "sh", "-c", "grep -E ' /(scratch|dev/shm) ' /proc/mounts | cut -d' ' -f2,3")
+	if !strings.Contains(out, "/scratch tmpfs") || !strings.Contains(out, "/dev/shm tmpfs") {
+		t.Fatalf("tmpfs mounts: %q", out)
+	}
+	// --network none gives only the loopback interface.
+	out = e.roostOK("run", "--rm", busybox, "sh", "-c", "ls /sys/class/net")
+	if strings.Fields(out)[0] != "lo" || len(strings.Fields(out)) != 1 {
+		t.Fatalf("network none: %q", out)
+	}
+}
+
+func TestRestartOnFailureStopsAfterRetries(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("run", "-d", "--name", "flaky", "--restart", "on-failure:3", busybox, "sh", "-c", "exit 2")
+	eventually(t, secs(30), func() error {
+		got := e.roostOK("inspect", "--format", "{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}", "flaky")
+		if got != "exited 3 2\n" {
+			return fmt.Errorf("want exited after 3 restarts, got %q", got)
+		}
+		return nil
+	})
+}
+
+func TestRestartAlwaysAndStopEndsIt(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("run", "-d", "--name", "always", "--restart", "always", busybox, "sh", "-c", "sleep 0.2; exit 0")
+	eventually(t, secs(30), func() error {
+		var in []struct{ RestartCount int }
+		json.Unmarshal([]byte(e.roostOK("inspect", "always")), &in)
+		if len(in) != 1 || in[0].RestartCount < 2 {
+			return fmt.Errorf("want at least 2 restarts, got %+v", in)
+		}
+		return nil
+	})
+	e.roostOK("stop", "-t", "1", "always")
+	first := e.roostOK("inspect", "--format", "{{.State.Status}} {{.RestartCount}}", "always")
+	time.Sleep(1500 * time.Millisecond)
+	if again := e.roostOK("inspect", "--format", "{{.State.Status}} {{.RestartCount}}", "always"); !strings.HasPrefix(first, "exited") || again != first {
+		t.Fatalf("stop should end the restart loop: %q then %q", first, again)
+	}
+}
+
+func TestParallelRunAndRemoveLeaveNothing(t *testing.T) {
+	e := pulled(t)
+	var wg sync.WaitGroup
+	errs := make(chan string, 40)
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < 2; j++ {
+				name := fmt.Sprintf("p%d-%d", i, j)
+				if r := e.roost("run", "-d", "--name", name, busybox, "sleep", "30"); r.Code != 0 {
+					errs <- r.String()
+					return
+				}
+				if r := e.roost("rm", "-f", name); r.Code != 0 {
+					errs <- r.String()
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Fatal(msg)
+	}
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("left containers: %q", out)
+	}
+	assertNoContainerLeftovers(t, e)
+}
+
+// assertNoContainerLeftovers checks that no container process, mount or run
+// directory outlives the containers.
+func assertNoContainerLeftovers(t *testing.T, e *env) {
+	t.Helper()
+	eventually(t, secs(10), func() error {
+		if ents, _ := os.ReadDir(filepath.Join(e.RuntimeDir, "roost", "containers")); len(ents) != 0 {
+			return fmt.Errorf("run directories left: %d", len(ents))
+		}
+		if pid := e.holderPid(); pid > 0 {
+			mounts, _ := os.ReadFile(fmt.Sprintf("/proc/%d/mounts", pid))
+			if strings.Contains(string(mounts), filepath.Join(e.Home, ".local/share/roost/storage/overlay/")) {
+				return fmt.Errorf("overlay mounts left in the namespace")
+			}
+			ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/user", pid))
+			if procs := processesInUserNS(ns); len(procs) != 1 {
+				return fmt.Errorf("processes left in the namespace besides the holder: %v", procs)
+			}
+		}
+		return nil
+	})
+}
