@@ -47,6 +47,19 @@ step "Inside Roost's user namespace, uid 0 is $user; 1.. are the /etc/subuid ran
 	roost unshare cat /proc/self/uid_map
 step "Pull a small image from the local registry (a short name, resolved by registries.conf)" \
 	roost pull busybox
+(cd /tmp && as_user roost rm -f demo-ticker >/dev/null 2>&1) || true
+step "Run a rootless container: root inside is you outside, with Podman's default capabilities" \
+	roost run --rm busybox sh -c 'id; grep CapEff /proc/self/status; cat /proc/self/uid_map'
+step "The container's exit code passes through" sh -c 'roost run --rm busybox sh -c "exit 3"; echo "exit code: $?"'
+step "Run one in the background: its monitor holds its output and exit code" \
+	roost run -d --name demo-ticker busybox sh -c 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.3; done'
+step "List running containers" roost ps
+sleep 1
+step "Its logs" roost logs --tail 3 demo-ticker
+step "Stop it (SIGTERM, then SIGKILL after 1 s)" roost stop -t 1 demo-ticker
+step "All containers, with exit codes" roost ps -a
+step "Inspect with a template" roost inspect --format '{{.Name}} {{.State.Status}} {{.State.ExitCode}} {{.OCIRuntime}}' demo-ticker
+step "Remove it" roost rm demo-ticker
 step "Pull a multi-layer Debian image" roost pull "$ROOST_TEST_REGISTRY/debian:bookworm"
 step "Pulling again copies nothing" roost pull -q "$ROOST_TEST_REGISTRY/debian:bookworm"
 step "Choose the arm64 image from a multi-arch index" \
@@ -62,4 +75,4 @@ step "Log in to the registry that needs a password" \
 step "Pull a private image" roost pull -q "$ROOST_TEST_AUTH_REGISTRY/private/busybox:latest"
 step "Log out" roost logout "$ROOST_TEST_AUTH_REGISTRY"
 step "Remove what the demo pulled" roost rmi -f "$ROOST_TEST_REGISTRY/multiarch:latest" "$ROOST_TEST_AUTH_REGISTRY/private/busybox:latest"
-printf '\nDone. Containers, pods and compose apps join this demo as they land.\n'
+printf '\nDone. Networking, pods and compose apps join this demo as they land.\n'

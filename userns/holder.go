@@ -1,7 +1,6 @@
 package userns
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/roost-containers/roost/pkg/proc"
 )
 
 // Holder is the process that keeps the user's namespaces alive.
@@ -68,7 +69,7 @@ func ReadHolder(runDir string) (Holder, error) {
 	if _, err := fmt.Sscanf(string(b), "%d %d", &h.Pid, &h.StartTime); err != nil {
 		return h, fmt.Errorf("malformed %s: %w", pidFile(runDir), err)
 	}
-	st, err := startTime(h.Pid)
+	st, err := proc.StartTime(h.Pid)
 	if err != nil || st != h.StartTime {
 		return h, fmt.Errorf("namespace holder %d is gone", h.Pid)
 	}
@@ -100,7 +101,7 @@ func startHolder(maps Mappings) (Holder, error) {
 	if err := writeMappings(pid, maps); err != nil {
 		return fail(err)
 	}
-	st, err := startTime(pid)
+	st, err := proc.StartTime(pid)
 	if err != nil {
 		return fail(fmt.Errorf("namespace holder exited at start: %w", err))
 	}
@@ -143,28 +144,6 @@ func runIDMapHelper(name string, pid int, maps []IDMap) error {
 		return fmt.Errorf("%s %s: %s: check the ranges in /etc/subuid and /etc/subgid and that %s is setuid root", name, strings.Join(args, " "), strings.TrimSpace(string(out)), path)
 	}
 	return nil
-}
-
-// startTime reads field 22 of /proc/PID/stat, the process's start in clock ticks.
-func startTime(pid int) (uint64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, errors.New("malformed stat")
-	}
-	f := strings.Fields(s[i+1:])
-	// After the command come the state (field 3) and onwards; starttime is 22.
-	if len(f) < 20 {
-		return 0, errors.New("malformed stat")
-	}
-	if f[0] == "Z" || f[0] == "X" {
-		return 0, errors.New("process is a zombie")
-	}
-	return strconv.ParseUint(f[19], 10, 64)
 }
 
 func writeFileAtomic(path string, data []byte) error {

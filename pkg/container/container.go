@@ -13,6 +13,7 @@ import (
 
 	"github.com/roost-containers/roost/pkg/config"
 	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/proc"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
 )
@@ -114,6 +115,26 @@ func (e *Engine) lock(id string) (*state.Lock, error) {
 	return state.LockObject(e.lockDir(), id)
 }
 
+// locked resolves ref, takes the container's lock and reads its record with
+// live state; the caller unlocks.
+func (e *Engine) locked(ref string) (*Container, *state.Lock, error) {
+	id, err := e.Resolve(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := e.lock(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := e.get(id)
+	if err != nil {
+		l.Unlock()
+		return nil, nil, err
+	}
+	e.refresh(c)
+	return c, l, nil
+}
+
 // get reads one record by id.
 func (e *Engine) get(id string) (*Container, error) {
 	var c Container
@@ -155,6 +176,6 @@ func (e *Engine) update(id string, fn func(*Container) error) (*Container, error
 }
 
 func self() Owner {
-	st, _ := processStart(os.Getpid())
+	st, _ := proc.StartTime(os.Getpid())
 	return Owner{Pid: os.Getpid(), StartTime: st}
 }

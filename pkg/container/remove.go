@@ -21,20 +21,11 @@ type RemoveOptions struct {
 // Remove deletes a container: its process (with Force), mount, storage, run
 // directory and record. It returns the full id.
 func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) (string, error) {
-	id, err := e.Resolve(ref)
+	c, l, err := e.locked(ref)
 	if err != nil {
 		return "", err
 	}
-	l, err := e.lock(id)
-	if err != nil {
-		return "", err
-	}
-	c, err := e.get(id)
-	if err != nil {
-		l.Unlock()
-		return "", err
-	}
-	e.refresh(c)
+	id := c.ID
 	if c.State.Status == StatusRunning || c.State.Status == StatusUnknown {
 		if !o.Force {
 			l.Unlock()

@@ -28,20 +28,11 @@ var (
 // Start starts a created or exited container under a new monitor. Starting a
 // running container does nothing, as in Podman.
 func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) (*Container, error) {
-	id, err := e.Resolve(ref)
-	if err != nil {
-		return nil, err
-	}
-	l, err := e.lock(id)
+	c, l, err := e.locked(ref)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Unlock()
-	c, err := e.get(id)
-	if err != nil {
-		return nil, err
-	}
-	e.refresh(c)
 	switch c.State.Status {
 	case StatusRunning, StatusStopping:
 		return c, nil

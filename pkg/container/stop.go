@@ -15,20 +15,11 @@ import (
 // Stop sends the stop signal, waits up to timeout, then kills. The monitor is
 // told first, so no restart policy brings the container back.
 func (e *Engine) Stop(ctx context.Context, ref string, timeout *uint) (*Container, error) {
-	id, err := e.Resolve(ref)
-	if err != nil {
-		return nil, err
-	}
-	l, err := e.lock(id)
+	c, l, err := e.locked(ref)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Unlock()
-	c, err := e.get(id)
-	if err != nil {
-		return nil, err
-	}
-	e.refresh(c)
 	if c.State.Status != StatusRunning && c.State.Status != StatusUnknown {
 		return c, nil // stopping a stopped container is not an error
 	}
