@@ -67,3 +67,14 @@ median() {
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.2f", a / b }'
 }
+
+# bundle_floor_setup makes a busybox bundle the bare runtime can run: the
+# floor of container start latency (no image, no storage, no monitor).
+bundle_floor_setup() {
+	floor_bundle="$work/runs/floor-bundle"
+	as_user mkdir -p "$floor_bundle/rootfs/bin" "$work/runs/crun-floor"
+	cp /bin/busybox "$floor_bundle/rootfs/bin/busybox"
+	ln -sf busybox "$floor_bundle/rootfs/bin/true"
+	chown -R "$user:" "$floor_bundle"
+	(cd "$floor_bundle" && as_user crun spec --rootless && as_user sed -i 's/"terminal": true/"terminal": false/; s/"sh"/"true"/' config.json)
+}
