@@ -35,30 +35,28 @@ func (a *app) eachContainer(refs []string, fn func(ref string) (string, error)) 
 	return first
 }
 
-// allOr returns the refs given, or every container's id with --all.
-func (a *app) allOr(cmd *cobra.Command, all bool, args []string, running bool) ([]string, error) {
-	if !all {
-		if len(args) == 0 {
-			return nil, fmt.Errorf("%s needs at least one container name or id (or --all)", cmd.CommandPath())
-		}
-		return args, nil
+// targets returns the engine and the containers a command acts on: the refs
+// given, or with --all every container (every running one if running).
+func (a *app) targets(cmd *cobra.Command, all bool, args []string, running bool) (*container.Engine, []string, error) {
+	if !all && len(args) == 0 {
+		return nil, nil, fmt.Errorf("%s needs at least one container name or id (or --all)", cmd.CommandPath())
 	}
-	if len(args) > 0 {
-		return nil, errors.New("--all cannot be given with container names")
+	if all && len(args) > 0 {
+		return nil, nil, errors.New("--all cannot be given with container names")
 	}
 	eng, err := a.Engine()
-	if err != nil {
-		return nil, err
+	if err != nil || !all {
+		return eng, args, err
 	}
 	list, err := eng.List(cmd.Context(), container.ListOptions{All: !running})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var ids []string
 	for _, c := range list {
 		ids = append(ids, c.ID)
 	}
-	return ids, nil
+	return eng, ids, nil
 }
 
 func newStartCommand(a *app) *cobra.Command {
@@ -116,11 +114,7 @@ func newStopCommand(a *app) *cobra.Command {
 		Use:   "stop [options] CONTAINER [CONTAINER...]",
 		Short: "Stop one or more containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			refs, err := a.allOr(cmd, all, args, true)
-			if err != nil {
-				return err
-			}
-			eng, err := a.Engine()
+			eng, refs, err := a.targets(cmd, all, args, true)
 			if err != nil {
 				return err
 			}
@@ -150,11 +144,7 @@ func newKillCommand(a *app) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--signal: %w", err)
 			}
-			refs, err := a.allOr(cmd, all, args, true)
-			if err != nil {
-				return err
-			}
-			eng, err := a.Engine()
+			eng, refs, err := a.targets(cmd, all, args, true)
 			if err != nil {
 				return err
 			}
@@ -206,11 +196,7 @@ func newRmCommand(a *app) *cobra.Command {
 		Use:   "rm [options] CONTAINER [CONTAINER...]",
 		Short: "Remove one or more containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			refs, err := a.allOr(cmd, all, args, false)
-			if err != nil {
-				return err
-			}
-			eng, err := a.Engine()
+			eng, refs, err := a.targets(cmd, all, args, false)
 			if err != nil {
 				return err
 			}
