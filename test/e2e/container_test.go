@@ -250,3 +250,43 @@ func assertNoContainerLeftovers(t *testing.T, e *env) {
 		return nil
 	})
 }
+
+// The core run works on fuse-overlayfs storage too, and the rootfs really is
+// a fuse-overlayfs mount there.
+func TestRunOnFuseOverlayfs(t *testing.T) {
+	e := newEnv(t)
+	fuse := []string{"--storage-opt", "overlay.mount_program=/usr/bin/fuse-overlayfs"}
+	with := func(args ...string) []string { return append(append([]string{}, fuse...), args...) }
+	e.roostOK(with("pull", "-q", busybox)...)
+	r := e.roost(with("run", "--rm", busybox, "sh", "-c", "grep ' / ' /proc/mounts | cut -d' ' -f3; echo hi > /f; cat /f; exit 4")...)
+	if r.Code != 4 || r.Stdout != "fuse.fuse-overlayfs\nhi\n" {
+		t.Fatalf("run on fuse-overlayfs: %s", r)
+	}
+	id := strings.TrimSpace(e.roostOK(with("run", "-d", busybox, "sleep", "30")...))
+	e.roostOK(with("rm", "-f", id)...)
+	if out := e.roostOK(with("ps", "-aq")...); out != "" {
+		t.Fatalf("left containers: %q", out)
+	}
+	eventually(t, secs(10), func() error {
+		if n := countProcs("fuse-overlayfs", e.UID); n != 0 {
+			return fmt.Errorf("%d fuse-overlayfs processes left", n)
+		}
+		return nil
+	})
+}
+
+// countProcs counts the user's processes whose command is name.
+func countProcs(name string, uid int) int {
+	n := 0
+	ents, _ := os.ReadDir("/proc")
+	for _, ent := range ents {
+		comm, err := os.ReadFile(filepath.Join("/proc", ent.Name(), "comm"))
+		if err != nil || strings.TrimSpace(string(comm)) != name {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join("/proc", ent.Name())); err == nil && statUID(fi) == uid {
+			n++
+		}
+	}
+	return n
+}

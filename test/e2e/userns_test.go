@@ -78,6 +78,7 @@ func TestNamespaceKeepsMountsBetweenCommands(t *testing.T) {
 
 func TestHolderKilledIsRecreated(t *testing.T) {
 	e := newEnv(t)
+	e.roostOK("pull", "-q", registry+"/busybox:latest")
 	first := e.roostOK("unshare", "readlink", "/proc/self/ns/user")
 	old := e.holderPid()
 	if old == 0 {
@@ -98,6 +99,14 @@ func TestHolderKilledIsRecreated(t *testing.T) {
 	}
 	if pid := e.holderPid(); pid == old || pid == 0 {
 		t.Fatalf("holder pid not renewed: %d (old %d)", pid, old)
+	}
+	// Storage works in the new namespace: images are all there, and a
+	// container mounts and runs.
+	if out := e.roostOK("images", "--format", "{{.Repository}}:{{.Tag}}"); out != registry+"/busybox:latest\n" {
+		t.Fatalf("images after the holder was killed: %q", out)
+	}
+	if out := e.roostOK("run", "--rm", registry+"/busybox:latest", "echo", "ok"); out != "ok\n" {
+		t.Fatalf("run after the holder was killed: %q", out)
 	}
 }
 
