@@ -20,6 +20,19 @@ type catalog struct {
 	containers map[string][]string // image ID -> IDs of containers using it
 }
 
+// filteredCatalog reads the catalog and compiles the user's filters against it.
+func filteredCatalog(store cstorage.Store, filters []string) (*catalog, predicate, error) {
+	c, err := readCatalog(store)
+	if err != nil {
+		return nil, nil, err
+	}
+	keep, err := compileFilters(filters, c.resolveTime)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, keep, nil
+}
+
 func readCatalog(store cstorage.Store) (*catalog, error) {
 	images, err := store.Images()
 	if err != nil {

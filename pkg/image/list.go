@@ -42,11 +42,7 @@ type ListOptions struct {
 
 // List returns the images in storage that pass the filters, newest first.
 func List(ctx context.Context, store cstorage.Store, opts ListOptions) ([]Summary, error) {
-	c, err := readCatalog(store)
-	if err != nil {
-		return nil, err
-	}
-	keep, err := compileFilters(opts.Filters, c.resolveTime)
+	c, keep, err := filteredCatalog(store, opts.Filters)
 	if err != nil {
 		return nil, err
 	}

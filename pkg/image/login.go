@@ -9,6 +9,7 @@ import (
 	"github.com/containers/image/v5/docker"
 	dockerconfig "github.com/containers/image/v5/pkg/docker/config"
 	"github.com/containers/image/v5/pkg/sysregistriesv2"
+	"github.com/containers/image/v5/types"
 
 	"github.com/roost-containers/roost/pkg/config"
 )
@@ -44,16 +45,9 @@ func LoginKey(server string) (key, registry string, err error) {
 // auth file (created 0600 in a 0700 directory). Wrong credentials are an
 // error wrapping ErrBadLogin, and nothing is stored.
 func Login(ctx context.Context, cfg *config.Config, server string, creds Credentials, opts RegistryOptions) error {
-	key, registry, err := LoginKey(server)
+	key, sys, err := checkLogin(ctx, cfg, server, creds, opts)
 	if err != nil {
 		return err
-	}
-	sys, err := systemContext(cfg, opts, Platform{})
-	if err != nil {
-		return err
-	}
-	if err := docker.CheckAuth(ctx, sys, creds.Username, creds.Password, registry); err != nil {
-		return explainLogin(registry, err)
 	}
 	if _, err := dockerconfig.SetCredentials(sys, key, creds.Username, creds.Password); err != nil {
 		return fmt.Errorf("store the credentials for %s in %s: %w", key, sys.AuthFilePath, err)
@@ -92,18 +86,25 @@ func StoredLogin(cfg *config.Config, server string, opts RegistryOptions) (Crede
 
 // CheckLogin verifies stored credentials with the registry.
 func CheckLogin(ctx context.Context, cfg *config.Config, server string, creds Credentials, opts RegistryOptions) error {
-	_, registry, err := LoginKey(server)
+	_, _, err := checkLogin(ctx, cfg, server, creds, opts)
+	return err
+}
+
+// checkLogin asks the registry whether creds are good; it returns the auth
+// file key and the system context a caller storing them needs.
+func checkLogin(ctx context.Context, cfg *config.Config, server string, creds Credentials, opts RegistryOptions) (string, *types.SystemContext, error) {
+	key, registry, err := LoginKey(server)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	sys, err := systemContext(cfg, opts, Platform{})
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	if err := docker.CheckAuth(ctx, sys, creds.Username, creds.Password, registry); err != nil {
-		return explainLogin(registry, err)
+		return "", nil, explainLogin(registry, err)
 	}
-	return nil
+	return key, sys, nil
 }
 
 // Logout removes the credentials for server; ErrNotLoggedIn when there were

@@ -174,11 +174,7 @@ func Prune(ctx context.Context, store cstorage.Store, opts PruneOptions) ([]stri
 // pruneCandidates lists the images that may go now: unused, without
 // children, passing the filters, and dangling unless All.
 func pruneCandidates(ctx context.Context, store cstorage.Store, opts PruneOptions) ([]string, error) {
-	c, err := readCatalog(store)
-	if err != nil {
-		return nil, err
-	}
-	keep, err := compileFilters(opts.Filters, c.resolveTime)
+	c, keep, err := filteredCatalog(store, opts.Filters)
 	if err != nil {
 		return nil, err
 	}
