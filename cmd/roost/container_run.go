@@ -23,7 +23,7 @@ func newCreateCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create [options] IMAGE [COMMAND [ARG...]]",
 		Short: "Create a container without starting it",
-		Args:  cobra.MinimumNArgs(1),
+		Args:  needImage,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.createContainer(cmd, &f, args)
 			if err != nil {
@@ -44,7 +44,7 @@ func newRunCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run [options] IMAGE [COMMAND [ARG...]]",
 		Short: "Run a command in a new container",
-		Args:  cobra.MinimumNArgs(1),
+		Args:  needImage,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.run(cmd, &f, args, runMode{detach: detach, sigProxy: sigProxy, detachKeys: detachKeys})
 		},
@@ -54,6 +54,14 @@ func newRunCommand(a *app) *cobra.Command {
 	cmd.Flags().BoolVar(&sigProxy, "sig-proxy", true, "forward signals Roost receives to the container")
 	cmd.Flags().StringVar(&detachKeys, "detach-keys", monitor.DefaultDetachKeys, "keys that detach from the container")
 	return cmd
+}
+
+// needImage says plainly what `run` and `create` miss without arguments.
+func needImage(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%s needs an image: %s", cmd.CommandPath(), cmd.UseLine())
+	}
+	return nil
 }
 
 type runMode struct {

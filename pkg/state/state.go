@@ -31,6 +31,20 @@ var (
 	ErrNameInUse = errors.New("name is already in use")
 )
 
+// lookupError reads as its own sentence and still matches its sentinel
+// (ErrNotFound, ErrAmbiguous) with errors.Is.
+type lookupError struct {
+	msg  string
+	kind error
+}
+
+func (e *lookupError) Error() string { return e.msg }
+func (e *lookupError) Unwrap() error { return e.kind }
+
+func notFound(format string, args ...any) error {
+	return &lookupError{msg: fmt.Sprintf(format, args...), kind: ErrNotFound}
+}
+
 // DB is the state database at one path.
 type DB struct {
 	path string
@@ -161,11 +175,11 @@ func (t *Tx) putMeta(kind Kind, id, name string) error {
 func (t *Tx) Get(kind Kind, id string, v any) error {
 	recs := t.bucket(kind, "records")
 	if recs == nil {
-		return fmt.Errorf("%s %s: %w", singular(kind), id, ErrNotFound)
+		return notFound("no %s %s", singular(kind), id)
 	}
 	b := recs.Get([]byte(id))
 	if b == nil {
-		return fmt.Errorf("%s %s: %w", singular(kind), id, ErrNotFound)
+		return notFound("no %s %s", singular(kind), id)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("decode %s %s: %w", singular(kind), id, err)
@@ -177,7 +191,7 @@ func (t *Tx) Get(kind Kind, id string, v any) error {
 // id prefix, in that order (as Podman does).
 func (t *Tx) Lookup(kind Kind, ref string) (string, error) {
 	if ref == "" {
-		return "", fmt.Errorf("empty %s name or id: %w", singular(kind), ErrNotFound)
+		return "", notFound("empty %s name or id", singular(kind))
 	}
 	if names := t.bucket(kind, "names"); names != nil {
 		if id := names.Get([]byte(ref)); id != nil {
@@ -186,18 +200,18 @@ func (t *Tx) Lookup(kind Kind, ref string) (string, error) {
 	}
 	recs := t.bucket(kind, "records")
 	if recs == nil {
-		return "", fmt.Errorf("no %s with name or id %q found: %w", singular(kind), ref, ErrNotFound)
+		return "", notFound("no %s with name or id %q found", singular(kind), ref)
 	}
 	var match string
 	c := recs.Cursor()
 	for k, _ := c.Seek([]byte(ref)); k != nil && strings.HasPrefix(string(k), ref); k, _ = c.Next() {
 		if match != "" {
-			return "", fmt.Errorf("%q matches more than one %s: give more of the id: %w", ref, singular(kind), ErrAmbiguous)
+			return "", &lookupError{msg: fmt.Sprintf("%q matches more than one %s: give more of the id", ref, singular(kind)), kind: ErrAmbiguous}
 		}
 		match = string(k)
 	}
 	if match == "" {
-		return "", fmt.Errorf("no %s with name or id %q found: %w", singular(kind), ref, ErrNotFound)
+		return "", notFound("no %s with name or id %q found", singular(kind), ref)
 	}
 	return match, nil
 }
