@@ -74,12 +74,12 @@ type State struct {
 	MonitorPid    int       `json:"monitorPid,omitempty"`
 	RestartCount  int       `json:"restartCount"`
 	StoppedByUser bool      `json:"stoppedByUser,omitempty"`
-	// Paused: the runtime froze the running container (only with cgroups).
-	Paused bool   `json:"paused,omitempty"`
-	Error  string `json:"error,omitempty"`
+	Error         string    `json:"error,omitempty"`
 	// Owner is the command creating or removing the container, so that the
 	// leftovers of one killed mid-way are recognised and cleaned.
 	Owner Owner `json:"owner,omitempty"`
+	// Paused: the runtime froze the running container (only with cgroups).
+	Paused bool `json:"paused,omitempty"`
 }
 
 // Owner names a process across pid reuse.
