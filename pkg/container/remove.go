@@ -127,3 +127,17 @@ func (e *Engine) Reconcile(ctx context.Context) []string {
 	}
 	return cleaned
 }
+
+// RemoveUser removes, for `rmi --force`, a storage container that uses an
+// image: Roost's own container with everything it has (stopping it first),
+// or a container only storage knows (another tool's) from storage alone.
+func (e *Engine) RemoveUser(ctx context.Context, storageID string) error {
+	_, err := e.Remove(ctx, storageID, RemoveOptions{Force: true})
+	if errors.Is(err, state.ErrNotFound) {
+		err = e.Store.DeleteContainer(storageID)
+		if errors.Is(err, cstorage.ErrContainerUnknown) {
+			return nil
+		}
+	}
+	return err
+}
