@@ -12,6 +12,12 @@ import (
 // unpause, stats) where the host cannot give one.
 var ErrNoCgroups = errors.New("cgroups not available")
 
+// cgroupsError reads as its own sentence and matches ErrNoCgroups.
+type cgroupsError struct{ msg string }
+
+func (e *cgroupsError) Error() string        { return e.msg }
+func (e *cgroupsError) Is(target error) bool { return target == ErrNoCgroups }
+
 // Paused says the container is running but frozen.
 func (c *Container) Paused() bool {
 	return c.State.Paused && c.State.Status == StatusRunning
@@ -28,10 +34,10 @@ func (e *Engine) needCgroups(what string, c *Container) error {
 		} else {
 			host += " without rootless delegation"
 		}
-		return fmt.Errorf("%s needs cgroup v2 with delegated controllers; this host has %s: not available: %w", what, host, ErrNoCgroups)
+		return &cgroupsError{fmt.Sprintf("%s needs cgroup v2 with delegated controllers; this host has %s: not available", what, host)}
 	}
 	if c != nil && !c.Spec.Cgroups {
-		return fmt.Errorf("%s needs the container's own cgroup; %s was created without one: recreate it: %w", what, c.Name, ErrNoCgroups)
+		return &cgroupsError{fmt.Sprintf("%s needs the container's own cgroup; %s was created without one: recreate it to use %s", what, c.Name, what)}
 	}
 	return nil
 }

@@ -32,7 +32,7 @@ func (e *Engine) Rename(ctx context.Context, ref, name string) (*Container, erro
 		return nil
 	})
 	if errors.Is(err, state.ErrNameInUse) {
-		return nil, fmt.Errorf("name %q is in use: another container has it: remove or rename that one first: %w", name, ErrNameInUse)
+		return nil, fmt.Errorf("cannot rename %s to %q: %w: remove or rename the container that has it", c.Name, name, ErrNameInUse)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("rename container: %w", err)
