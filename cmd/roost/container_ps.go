@@ -117,6 +117,9 @@ func newPsRow(c container.Container, now time.Time, full bool) psRow {
 	}
 	r.Exited = c.State.Status == container.StatusExited
 	r.Status = statusText(c, now)
+	if c.Paused() {
+		r.State, r.Status = "paused", "Paused"
+	}
 	if !full {
 		r.ID = r.ID[:12]
 		if len(r.Command) > 20 {
