@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -191,7 +192,8 @@ func newRestartCommand(a *app) *cobra.Command {
 }
 
 func newRmCommand(a *app) *cobra.Command {
-	var all, force, volumes, depend bool
+	var all, force, volumes, depend, ignore bool
+	var timeout uint
 	cmd := &cobra.Command{
 		Use:   "rm [options] CONTAINER [CONTAINER...]",
 		Short: "Remove one or more containers",
@@ -200,12 +202,16 @@ func newRmCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			o := container.RemoveOptions{Force: force, Volumes: volumes}
+			if cmd.Flags().Changed("time") {
+				o.Timeout = &timeout
+			}
 			return a.eachContainer(refs, func(ref string) (string, error) {
-				id, err := eng.Remove(cmd.Context(), ref, container.RemoveOptions{Force: force, Volumes: volumes})
-				if errors.Is(err, state.ErrNotFound) && force {
-					return "", nil // Podman: rm -f of a missing container is not an error
+				ids, err := removeContainer(cmd, eng, ref, o, depend)
+				if errors.Is(err, state.ErrNotFound) && (force || ignore) {
+					return "", nil // Podman: rm -f or -i of a missing container is not an error
 				}
-				return id, err
+				return strings.Join(ids, "\n"), err
 			})
 		},
 	}
@@ -213,7 +219,22 @@ func newRmCommand(a *app) *cobra.Command {
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "stop running containers first")
 	cmd.Flags().BoolVarP(&volumes, "volumes", "v", false, "remove anonymous volumes too")
 	cmd.Flags().BoolVar(&depend, "depend", false, "remove dependent containers too")
+	cmd.Flags().BoolVarP(&ignore, "ignore", "i", false, "ignore containers that do not exist")
+	cmd.Flags().UintVarP(&timeout, "time", "t", 10, "with --force, seconds to wait for the stop signal before killing (default: kill at once)")
 	return cmd
+}
+
+// removeContainer removes one container, with --depend those depending on
+// it first, and returns the ids removed.
+func removeContainer(cmd *cobra.Command, eng *container.Engine, ref string, o container.RemoveOptions, depend bool) ([]string, error) {
+	if depend {
+		return eng.RemoveDepend(cmd.Context(), ref, o)
+	}
+	id, err := eng.Remove(cmd.Context(), ref, o)
+	if err != nil {
+		return nil, err
+	}
+	return []string{id}, nil
 }
 
 func newWaitCommand(a *app) *cobra.Command {

@@ -33,6 +33,7 @@ type psRow struct {
 	Pid        int
 	Restarts   int
 	StartedAt  int64
+	Size       *container.Size // with --size
 }
 
 var psHeaders = map[string]string{"ID": "CONTAINER ID", "RunningFor": "CREATED", "Names": "NAMES"}
@@ -79,11 +80,18 @@ func newPsCommand(a *app) *cobra.Command {
 			now := time.Now()
 			for _, c := range list {
 				rows = append(rows, newPsRow(c, now, f.noTrunc || format.IsJSON(f.format)))
+				if f.size {
+					rows[len(rows)-1].Size = psSize(eng, &c)
+				}
 			}
 			if f.quiet {
 				return format.Each(a.out, "{{.ID}}", rows)
 			}
-			return format.List(a.out, f.format, psDefault, psHeaders, rows, f.noHeading)
+			def := psDefault
+			if f.size {
+				def += "\t{{.Size}}"
+			}
+			return format.List(a.out, f.format, def, psHeaders, rows, f.noHeading)
 		},
 	}
 	fl := cmd.Flags()
@@ -109,6 +117,9 @@ func newPsRow(c container.Container, now time.Time, full bool) psRow {
 	}
 	r.Exited = c.State.Status == container.StatusExited
 	r.Status = statusText(c, now)
+	if c.Paused() {
+		r.State, r.Status = "paused", "Paused"
+	}
 	if !full {
 		r.ID = r.ID[:12]
 		if len(r.Command) > 20 {
@@ -213,4 +224,13 @@ func (f psFilter) match(c container.Container) bool {
 		}
 	}
 	return true
+}
+
+// psSize measures a container for --size; one removed meanwhile has none.
+func psSize(eng *container.Engine, c *container.Container) *container.Size {
+	s, err := eng.Size(c)
+	if err != nil {
+		return nil
+	}
+	return &s
 }

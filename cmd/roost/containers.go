@@ -16,6 +16,7 @@ func addContainerCommands(a *app, root *cobra.Command) {
 		newRunCommand, newCreateCommand, newStartCommand, newStopCommand, newKillCommand,
 		newRestartCommand, newRmCommand, newPsCommand, newLogsCommand, newWaitCommand,
 		newAttachCommand, newContainerInspectCommand,
+		newTopCommand, newRenameCommand, newPortCommand, newPauseCmd, newUnpauseCmd, newStatsCommand,
 	} {
 		root.AddCommand(mk(a))
 		sub := mk(a)
@@ -24,7 +25,7 @@ func addContainerCommands(a *app, root *cobra.Command) {
 		}
 		group.AddCommand(sub)
 	}
-	group.AddCommand(newContainerExistsCommand(a), newCleanupCommand(a))
+	group.AddCommand(newContainerExistsCommand(a), newCleanupCommand(a), newContainerPruneCommand(a))
 	root.AddCommand(group)
 }
 

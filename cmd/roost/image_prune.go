@@ -54,7 +54,12 @@ func confirmPrune(a *app, in io.Reader, all bool) (bool, error) {
 	if all {
 		what = "WARNING! This command removes all images without at least one container associated with them."
 	}
-	fmt.Fprint(a.out, what+"\nAre you sure you want to continue? [y/N] ")
+	return confirm(a, in, what)
+}
+
+// confirm prints a warning, asks "[y/N]" and reads the answer from in.
+func confirm(a *app, in io.Reader, warning string) (bool, error) {
+	fmt.Fprint(a.out, warning+"\nAre you sure you want to continue? [y/N] ")
 	answer, err := bufio.NewReader(in).ReadString('\n')
 	if err != nil && (!errors.Is(err, io.EOF) || answer == "") {
 		fmt.Fprintln(a.out)

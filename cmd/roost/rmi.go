@@ -45,6 +45,13 @@ func (a *app) rmi(c *cobra.Command, args []string, opts image.RemoveOptions) err
 	if err != nil {
 		return err
 	}
+	if opts.Force {
+		eng, err := a.Engine()
+		if err != nil {
+			return err
+		}
+		opts.RemoveContainer = func(id string) error { return eng.RemoveUser(c.Context(), id) }
+	}
 	done, err := image.Remove(c.Context(), store, args, opts)
 	for _, r := range done {
 		for _, n := range r.Untagged {

@@ -43,6 +43,9 @@ type Container struct {
 	Spec      spec.Options      `json:"spec"` // regenerated at every start
 	Run       RunOptions        `json:"run"`
 	State     State             `json:"state"`
+	// DependsOn names the containers this one needs (a pod's infra, the
+	// container whose network it shares): rm refuses to remove those first.
+	DependsOn []string `json:"dependsOn,omitempty"`
 }
 
 // RunOptions are the settings that shape how the monitor runs the container.
@@ -56,6 +59,8 @@ type RunOptions struct {
 	Terminal    bool                  `json:"terminal,omitempty"`
 	Stdin       bool                  `json:"stdin,omitempty"`
 	Runtime     string                `json:"runtime"` // the runtime binary's path
+	// PortMappings are the published ports; networking fills them.
+	PortMappings []PortMapping `json:"portMappings,omitempty"`
 }
 
 // State is the container's lifecycle as last recorded; live facts (is the
@@ -73,6 +78,8 @@ type State struct {
 	// Owner is the command creating or removing the container, so that the
 	// leftovers of one killed mid-way are recognised and cleaned.
 	Owner Owner `json:"owner,omitempty"`
+	// Paused: the runtime froze the running container (only with cgroups).
+	Paused bool `json:"paused,omitempty"`
 }
 
 // Owner names a process across pid reuse.

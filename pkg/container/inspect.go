@@ -136,6 +136,9 @@ func inspectState(c *Container) InspectState {
 		StartedAt: c.State.StartedAt, FinishedAt: c.State.FinishedAt,
 	}
 	s.Running = c.State.Status == StatusRunning || c.State.Status == StatusUnknown
+	if s.Paused = c.Paused(); s.Paused {
+		s.Status = "paused"
+	}
 	return s
 }
 

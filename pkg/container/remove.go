@@ -16,6 +16,9 @@ import (
 type RemoveOptions struct {
 	Force   bool // stop a running container first
 	Volumes bool // also anonymous volumes (volumes come with their issue)
+	// Timeout, with Force, is how long the stop signal has before SIGKILL;
+	// nil kills at once.
+	Timeout *uint
 }
 
 // Remove deletes a container: its process (with Force), mount, storage, run
@@ -26,12 +29,16 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) (strin
 		return "", err
 	}
 	id := c.ID
+	if err := e.refuseDependents(c); err != nil {
+		l.Unlock()
+		return "", err
+	}
 	if c.State.Status == StatusRunning || c.State.Status == StatusUnknown {
 		if !o.Force {
 			l.Unlock()
 			return "", fmt.Errorf("cannot remove container %s: it is running: stop it first or use --force: %w", c.Name, ErrRunning)
 		}
-		if err := e.halt(ctx, c, 0); err != nil {
+		if err := e.halt(ctx, c, o.grace()); err != nil {
 			l.Unlock()
 			return "", err
 		}
@@ -41,7 +48,19 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) (strin
 		return "", err
 	}
 	l.Remove()
+	if o.Volumes {
+		if err := e.removeAnonymousVolumes(ctx, c); err != nil {
+			return id, err
+		}
+	}
 	return id, nil
+}
+
+func (o RemoveOptions) grace() time.Duration {
+	if o.Timeout == nil {
+		return 0
+	}
+	return time.Duration(*o.Timeout) * time.Second
 }
 
 // removeLocked deletes everything of a stopped container; the caller holds
@@ -107,4 +126,18 @@ func (e *Engine) Reconcile(ctx context.Context) []string {
 		l.Remove()
 	}
 	return cleaned
+}
+
+// RemoveUser removes, for `rmi --force`, a storage container that uses an
+// image: Roost's own container with everything it has (stopping it first),
+// or a container only storage knows (another tool's) from storage alone.
+func (e *Engine) RemoveUser(ctx context.Context, storageID string) error {
+	_, err := e.Remove(ctx, storageID, RemoveOptions{Force: true})
+	if errors.Is(err, state.ErrNotFound) {
+		err = e.Store.DeleteContainer(storageID)
+		if errors.Is(err, cstorage.ErrContainerUnknown) {
+			return nil
+		}
+	}
+	return err
 }

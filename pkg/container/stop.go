@@ -38,6 +38,9 @@ func (e *Engine) halt(ctx context.Context, c *Container, grace time.Duration) er
 	dir := e.runDir(c.ID)
 	_ = monitor.Stop(dir)
 	r := e.runtime(c)
+	if c.Paused() {
+		_ = r.Resume(ctx, c.ID) // a frozen process cannot act on the stop signal
+	}
 	sig := syscall.SIGTERM
 	if s, err := spec.ParseSignal(c.Spec.StopSignal); err == nil && c.Spec.StopSignal != "" {
 		sig = s
