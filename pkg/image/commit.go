@@ -181,8 +181,9 @@ func compressionNone() *archive.Compression {
 }
 
 // diffLayer writes the container layer's changes against its parent (with
-// whiteouts for deletions) to a temporary file, hashing as it goes: the
-// manifest must name the layer's digest and size before copy reads it.
+// whiteouts for deletions) to an unlinked temporary file, hashing as it goes:
+// the manifest must name the layer's digest and size before copy reads it.
+// Unlinked at once, the file cannot outlive a killed command.
 func diffLayer(store cstorage.Store, layerID string) (layerBlob, func(), error) {
 	rc, err := store.Diff("", layerID, &cstorage.DiffOptions{Compression: compressionNone()})
 	if err != nil {
@@ -193,17 +194,16 @@ func diffLayer(store cstorage.Store, layerID string) (layerBlob, func(), error) 
 	if err != nil {
 		return layerBlob{}, nil, fmt.Errorf("temporary file for the new layer: %w", err)
 	}
-	cleanup := func() { f.Close(); os.Remove(f.Name()) }
+	_ = os.Remove(f.Name())
+	cleanup := func() { f.Close() }
 	d := digest.Canonical.Digester()
 	n, err := io.Copy(io.MultiWriter(f, d.Hash()), rc)
 	if err != nil {
 		cleanup()
 		return layerBlob{}, nil, fmt.Errorf("read the container's changes: %w", err)
 	}
-	path := f.Name()
 	return layerBlob{digest: d.Digest(), size: n, open: func() (io.ReadCloser, int64, error) {
-		r, err := os.Open(path)
-		return r, n, err
+		return io.NopCloser(io.NewSectionReader(f, 0, n)), n, nil
 	}}, cleanup, nil
 }
 
