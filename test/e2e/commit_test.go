@@ -151,9 +151,10 @@ func TestCommitChangesConfigAndBehaviour(t *testing.T) {
 
 	// ENTRYPOINT in exec form, and Docker's format on request.
 	e.roostOK("run", "--name", "ep", busybox, "true")
-	commitID(t, e, "-f", "docker", "-c", `ENTRYPOINT ["/bin/echo", "ep"]`, "-c", `CMD ["arg"]`, "ep", "withentry")
-	if mt := e.roostOK("image", "inspect", "--format", "{{.ManifestType}}", "withentry"); mt != "application/vnd.docker.distribution.manifest.v2+json\n" {
-		t.Errorf("-f docker: manifest type %q", mt)
+	commitID(t, e, "-f", "docker", "-m", "docker message", "-c", `ENTRYPOINT ["/bin/echo", "ep"]`, "-c", `CMD ["arg"]`, "ep", "withentry")
+	// Docker's config has a comment field, which inspect shows as Podman does.
+	if got := e.roostOK("image", "inspect", "--format", "{{.ManifestType}} {{.Comment}}", "withentry"); got != "application/vnd.docker.distribution.manifest.v2+json docker message\n" {
+		t.Errorf("-f docker -m: manifest type and comment %q", got)
 	}
 	if mt := e.roostOK("image", "inspect", "--format", "{{.ManifestType}}", "configured"); mt != "application/vnd.oci.image.manifest.v1+json\n" {
 		t.Errorf("default format: manifest type %q", mt)
