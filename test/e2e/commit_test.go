@@ -250,3 +250,27 @@ func TestCommitRunningContainer(t *testing.T) {
 		})
 	}
 }
+
+// The container layer's diff is read through the storage driver: vfs and
+// fuse-overlayfs keep changes and deletions as overlay does.
+func TestCommitOnOtherStorageDrivers(t *testing.T) {
+	for name, global := range map[string][]string{
+		"vfs":            {"--storage-driver", "vfs"},
+		"fuse-overlayfs": {"--storage-opt", "overlay.mount_program=/usr/bin/fuse-overlayfs"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			with := func(args ...string) []string { return append(append([]string{}, global...), args...) }
+			e.roostOK(with("pull", "-q", busybox)...)
+			e.roostOK(with("run", "--name", "c", busybox, "sh", "-c", "echo new > /new; rm -r /usr/sbin")...)
+			e.roostOK(with("commit", "-q", "c", "onthis")...)
+			if out := e.roostOK(with("run", "--rm", "onthis", "sh", "-c", "cat /new; test -e /usr/sbin || echo sbin-gone")...); out != "new\nsbin-gone\n" {
+				t.Fatalf("committed image on %s: %q", name, out)
+			}
+			if got := e.roostOK(with("image", "inspect", "--format", "{{.GraphDriver.Name}}", "onthis")...); got != map[string]string{"vfs": "vfs\n", "fuse-overlayfs": "overlay\n"}[name] {
+				t.Fatalf("committed image stored by %q", got)
+			}
+			e.roostOK(with("rm", "c")...)
+		})
+	}
+}
