@@ -2,10 +2,13 @@ package image
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
+	"github.com/containers/image/v5/manifest"
 	"github.com/containers/image/v5/storage"
+	"github.com/containers/image/v5/types"
 	cstorage "github.com/containers/storage"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -93,6 +96,7 @@ type stored struct {
 	manifest      []byte
 	manifestType  string
 	dockerVersion string
+	dockerComment string // Docker's config has a comment field; OCI's has none
 }
 
 // readStored opens an image in storage through containers/image, which reads
@@ -117,7 +121,26 @@ func readStored(ctx context.Context, store cstorage.Store, id string) (*stored, 
 	if info, err := img.Inspect(ctx); err == nil {
 		s.dockerVersion = info.DockerVersion
 	}
+	if s.manifestType == manifest.DockerV2Schema2MediaType {
+		s.dockerComment = configComment(ctx, img)
+	}
 	return s, nil
+}
+
+// configComment reads the comment of a Docker-format config (`commit -m`);
+// "" when there is none or the config cannot be read again.
+func configComment(ctx context.Context, img types.Image) string {
+	blob, err := img.ConfigBlob(ctx)
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		Comment string `json:"comment"`
+	}
+	if json.Unmarshal(blob, &c) != nil {
+		return ""
+	}
+	return c.Comment
 }
 
 // created is when the image was built, as its configuration says; storage's

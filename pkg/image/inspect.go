@@ -118,6 +118,9 @@ func (c *catalog) details(ctx context.Context, img *cstorage.Image) (Details, er
 	if len(cfg.History) > 0 {
 		d.Comment = cfg.History[0].Comment
 	}
+	if st.dockerComment != "" {
+		d.Comment = st.dockerComment // as Podman shows a Docker image's comment
+	}
 	return d, nil
 }
 
