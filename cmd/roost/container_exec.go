@@ -51,6 +51,9 @@ func (a *app) exec(cmd *cobra.Command, f *execFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := monitor.ParseDetachKeys(f.detachKeys); err != nil {
+		return err
+	}
 	ref, command, err := execTarget(cmd, eng, f.latest, args)
 	if err != nil {
 		return err

@@ -271,7 +271,8 @@ func (s *execSession) start(ctx context.Context, r *runtime.Runtime, id string, 
 	if !o.Terminal {
 		return nil
 	}
-	// The runtime has returned, so it has sent the master or never will.
+	// The runtime has returned, so it has sent the master (which may still
+	// be on its way to us) or never will.
 	select {
 	case res := <-s.pty:
 		if res.err != nil {
@@ -279,7 +280,7 @@ func (s *execSession) start(ctx context.Context, r *runtime.Runtime, id string, 
 		}
 		s.master = res.f
 		return nil
-	default:
+	case <-time.After(10 * time.Second):
 		return errors.New("exec: the OCI runtime sent no terminal over the console socket")
 	}
 }
@@ -359,12 +360,17 @@ func keepPty(master *os.File) error {
 	if err != nil {
 		return fmt.Errorf("detach: no cat to hold the terminal: %w", err)
 	}
+	// cat reads in blocking mode; the received master is non-blocking.
+	if rc, err := master.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) { _ = unix.SetNonblock(int(fd), false) })
+	}
 	cmd := exec.Command(cat)
 	cmd.Stdin = master
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("detach: hold the terminal: %w", err)
 	}
-	master.Close()
+	// Our copy of the master is left to close when Roost exits: closing it
+	// now would wait for a relay read that blocking mode may hold forever.
 	return cmd.Process.Release()
 }
