@@ -15,7 +15,7 @@ func addContainerCommands(a *app, root *cobra.Command) {
 	for _, mk := range []func(*app) *cobra.Command{
 		newRunCommand, newCreateCommand, newStartCommand, newStopCommand, newKillCommand,
 		newRestartCommand, newRmCommand, newPsCommand, newLogsCommand, newWaitCommand,
-		newAttachCommand, newContainerInspectCommand, newCommitCommand,
+		newAttachCommand, newContainerInspectCommand, newCommitCommand, newExecCommand,
 		newTopCommand, newRenameCommand, newPortCommand, newPauseCmd, newUnpauseCmd, newStatsCommand,
 	} {
 		root.AddCommand(mk(a))
