@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// The shell prompt of busybox sh for root in /.
+const prompt = "/ # "
+
+// run -it gives a real terminal: the shell reads what the user types, sees
+// the terminal's size change, and its exit code is roost's.
+func TestRunInteractiveTerminal(t *testing.T) {
+	for _, rt := range runtimes {
+		t.Run(rt, func(t *testing.T) {
+			e := pulled(t)
+			p := e.startPty("--runtime", rt, "run", "-it", "--rm", busybox, "sh")
+			p.expect(prompt, secs(30))
+			p.send("echo $((6*7))\r")
+			p.expect("\r\n42\r\n", secs(10))
+			p.expect(prompt, secs(10))
+			p.send("stty size\r")
+			p.expect("\r\n24 80\r\n", secs(10))
+			p.resize(33, 101)
+			// The resize travels roost -> monitor -> pty asynchronously:
+			// ask until the shell sees it.
+			eventually(t, secs(10), func() error {
+				p.send("stty size\r")
+				p.expect(prompt, secs(10))
+				if !strings.Contains(p.out.String(), "\r\n33 101\r\n") {
+					return fmt.Errorf("stty size does not show 33 101 yet")
+				}
+				return nil
+			})
+			p.send("tty; exit 3\r")
+			p.expect("/dev/pts/0", secs(10))
+			if code := p.wait(); code != 3 {
+				t.Fatalf("roost should exit with the shell's 3, got %d; terminal:\n%q", code, p.out.String())
+			}
+			if out := e.roostOK("ps", "-aq"); out != "" {
+				t.Fatalf("--rm left %q", out)
+			}
+			assertNoContainerLeftovers(t, e)
+		})
+	}
+}
+
+// Ctrl-C on the terminal interrupts the shell's foreground command, not the
+// shell and not roost.
+func TestRunInteractiveCtrlCReachesForeground(t *testing.T) {
+	for _, rt := range runtimes {
+		t.Run(rt, func(t *testing.T) {
+			e := pulled(t)
+			p := e.startPty("--runtime", rt, "run", "-it", "--rm", busybox, "sh")
+			p.expect(prompt, secs(30))
+			p.send("sleep 300\r")
+			// Wait until sleep really runs before interrupting it.
+			waitForContainerProcess(t, e, "sleep")
+			p.send("\x03")
+			p.expect(prompt, secs(10))
+			// An interactive shell drops the rest of an interrupted line, so
+			// the status is asked for on the next one: 130 is 128+SIGINT.
+			p.send("echo status-$?\r")
+			p.expect("status-130", secs(10))
+			p.expect(prompt, secs(10))
+			eventually(t, secs(10), func() error {
+				if n := countNamespaceProcs(e, "sleep"); n != 0 {
+					return fmt.Errorf("ctrl-c left %d sleep processes", n)
+				}
+				return nil
+			})
+			p.send("exit 0\r")
+			if code := p.wait(); code != 0 {
+				t.Fatalf("exit 0 after ctrl-c: roost exited %d; terminal:\n%q", code, p.out.String())
+			}
+		})
+	}
+}
