@@ -77,3 +77,71 @@ func TestRunInteractiveCtrlCReachesForeground(t *testing.T) {
 		})
 	}
 }
+
+// ctrl-p ctrl-q detaches from run -it and leaves the container running;
+// attach in a new terminal finds the same shell; --detach-keys changes the
+// sequence, and the attached client gets the shell's exit code.
+func TestDetachKeysAndAttach(t *testing.T) {
+	for _, rt := range runtimes {
+		t.Run(rt, func(t *testing.T) {
+			e := pulled(t)
+			p := e.startPty("--runtime", rt, "run", "-it", "--name", "shell", busybox, "sh")
+			p.expect(prompt, secs(30))
+			p.send("MARK=first-run\r")
+			p.expect(prompt, secs(10))
+			p.send("\x10\x11")
+			if code := p.wait(); code != 0 {
+				t.Fatalf("detach: roost should exit 0, got %d; terminal:\n%q", code, p.out.String())
+			}
+			assertRunning(t, e, "shell")
+
+			// attach: the same shell (its variable is still set).
+			a := e.startPty("attach", "shell")
+			a.send("echo mark=$MARK\r")
+			a.expect("mark=first-run", secs(20))
+			a.expect(prompt, secs(10))
+			a.send("\x10\x11")
+			if code := a.wait(); code != 0 {
+				t.Fatalf("detach from attach: want exit 0, got %d; terminal:\n%q", code, a.out.String())
+			}
+			assertRunning(t, e, "shell")
+
+			// Custom keys on attach; then the shell's exit code ends attach.
+			a = e.startPty("attach", "--detach-keys", "ctrl-x,x", "shell")
+			a.send("echo attached-again\r")
+			a.expect("attached-again", secs(20))
+			a.expect(prompt, secs(10))
+			a.send("\x18x")
+			if code := a.wait(); code != 0 {
+				t.Fatalf("custom detach keys on attach: want exit 0, got %d; terminal:\n%q", code, a.out.String())
+			}
+			assertRunning(t, e, "shell")
+			a = e.startPty("attach", "shell")
+			a.send("exit 5\r")
+			if code := a.wait(); code != 5 {
+				t.Fatalf("attach should exit with the shell's 5, got %d; terminal:\n%q", code, a.out.String())
+			}
+			if got := e.roostOK("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "shell"); got != "exited 5\n" {
+				t.Fatalf("after exit: %q", got)
+			}
+
+			// Custom keys on run -it.
+			p = e.startPty("--runtime", rt, "run", "-it", "--detach-keys", "ctrl-x,x", "--name", "custom", busybox, "sh")
+			p.expect(prompt, secs(30))
+			p.send("\x18x")
+			if code := p.wait(); code != 0 {
+				t.Fatalf("--detach-keys ctrl-x,x: roost should exit 0, got %d; terminal:\n%q", code, p.out.String())
+			}
+			assertRunning(t, e, "custom")
+			e.roostOK("rm", "-af")
+			assertNoContainerLeftovers(t, e)
+		})
+	}
+}
+
+func assertRunning(t *testing.T, e *env, name string) {
+	t.Helper()
+	if got := e.roostOK("inspect", "--format", "{{.State.Status}}", name); got != "running\n" {
+		t.Fatalf("%s should still run, inspect says %q", name, got)
+	}
+}
