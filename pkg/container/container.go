@@ -69,7 +69,10 @@ type State struct {
 	MonitorPid    int       `json:"monitorPid,omitempty"`
 	RestartCount  int       `json:"restartCount"`
 	StoppedByUser bool      `json:"stoppedByUser,omitempty"`
-	Error         string    `json:"error,omitempty"`
+	// Restarting: exited, and the monitor will start it again after its
+	// back-off. Live only (from the monitor's files), never recorded.
+	Restarting bool   `json:"-"`
+	Error      string `json:"error,omitempty"`
 	// Owner is the command creating or removing the container, so that the
 	// leftovers of one killed mid-way are recognised and cleaned.
 	Owner Owner `json:"owner,omitempty"`

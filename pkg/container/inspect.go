@@ -136,6 +136,7 @@ func inspectState(c *Container) InspectState {
 		StartedAt: c.State.StartedAt, FinishedAt: c.State.FinishedAt,
 	}
 	s.Running = c.State.Status == StatusRunning || c.State.Status == StatusUnknown
+	s.Restarting = c.State.Restarting
 	return s
 }
 

@@ -36,3 +36,30 @@ func countNamespaceProcs(e *env, comm string) int {
 	}
 	return n
 }
+
+// processRuns: pid exists and is not a zombie.
+func processRuns(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i < 0 || i+2 >= len(b) || (b[i+2] != 'Z' && b[i+2] != 'X')
+}
+
+// containerProcesses lists the processes of the test's user namespace
+// other than the namespace holder.
+func containerProcesses(e *env) []int {
+	holder := e.holderPid()
+	if holder == 0 {
+		return nil
+	}
+	ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/user", holder))
+	var out []int
+	for _, p := range processesInUserNS(ns) {
+		if p != holder {
+			out = append(out, p)
+		}
+	}
+	return out
+}
