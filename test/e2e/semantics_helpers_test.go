@@ -63,3 +63,46 @@ func containerProcesses(e *env) []int {
 	}
 	return out
 }
+
+// storage is one storage set-up the core run tests run on, chosen per test
+// root through Roost's environment equivalent of --storage-opt.
+type storage struct {
+	name  string
+	env   []string
+	mount string // the rootfs's type in /proc/mounts
+}
+
+var storages = []storage{
+	{"overlay", nil, "overlay"},
+	{"fuse-overlayfs", []string{"ROOST_STORAGE_OPT=overlay.mount_program=/usr/bin/fuse-overlayfs"}, "fuse.fuse-overlayfs"},
+}
+
+// pulledOn gives an env on storage s with busybox pulled, and checks that
+// containers really get that kind of root filesystem.
+func pulledOn(t *testing.T, s storage) *env {
+	t.Helper()
+	e := newEnv(t)
+	e.Extra = append(e.Extra, s.env...)
+	e.roostOK("pull", "-q", busybox)
+	out := e.roostOK("run", "--rm", busybox, "sh", "-c", "grep ' / ' /proc/mounts | cut -d' ' -f3")
+	if out != s.mount+"\n" {
+		t.Fatalf("storage %s: the rootfs should be %s, /proc/mounts says %q", s.name, s.mount, out)
+	}
+	return e
+}
+
+// eachStorage runs fn as a subtest on every storage set-up.
+func eachStorage(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, s := range storages {
+		t.Run(s.name, func(t *testing.T) { fn(t, pulledOn(t, s)) })
+	}
+}
+
+// eachStorageAndRuntime runs fn on every storage set-up with every runtime.
+func eachStorageAndRuntime(t *testing.T, fn func(t *testing.T, e *env, rt string)) {
+	for _, s := range storages {
+		for _, rt := range runtimes {
+			t.Run(s.name+"/"+rt, func(t *testing.T) { fn(t, pulledOn(t, s), rt) })
+		}
+	}
+}
