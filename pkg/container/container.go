@@ -4,6 +4,7 @@
 package container
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -130,6 +131,9 @@ func (e *Engine) locked(ref string) (*Container, *state.Lock, error) {
 		return nil, nil, err
 	}
 	c, err := e.get(id)
+	if errors.Is(err, state.ErrNotFound) {
+		err = &removedError{ref} // it went while we waited for its lock
+	}
 	if err != nil {
 		l.Unlock()
 		return nil, nil, err
@@ -137,6 +141,15 @@ func (e *Engine) locked(ref string) (*Container, *state.Lock, error) {
 	e.refresh(c)
 	return c, l, nil
 }
+
+// removedError: another command removed the container first. It is still
+// state.ErrNotFound to callers (rm -f treats it as done).
+type removedError struct{ ref string }
+
+func (e *removedError) Error() string {
+	return "container " + e.ref + " was removed by another command"
+}
+func (e *removedError) Unwrap() error { return state.ErrNotFound }
 
 // get reads one record by id.
 func (e *Engine) get(id string) (*Container, error) {

@@ -224,6 +224,9 @@ func TestParallelRunAndRemoveLeaveNothing(t *testing.T) {
 	if out := e.roostOK("ps", "-aq"); out != "" {
 		t.Fatalf("left containers: %q", out)
 	}
+	if n := storageContainers(t, e); n != 0 {
+		t.Fatalf("left %d storage containers", n)
+	}
 	assertNoContainerLeftovers(t, e)
 }
 
