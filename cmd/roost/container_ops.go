@@ -266,6 +266,7 @@ func newWaitCommand(a *app) *cobra.Command {
 func newLogsCommand(a *app) *cobra.Command {
 	var o container.LogOptions
 	var since, until string
+	var names bool
 	cmd := &cobra.Command{
 		Use:   "logs [options] CONTAINER [CONTAINER...]",
 		Short: "Show a container's output",
@@ -289,7 +290,11 @@ func newLogsCommand(a *app) *cobra.Command {
 					if err != nil {
 						return err
 					}
+					// Podman's prefix: the short id, or the name with --names.
 					lo.Prefix = c.ID[:12] + " "
+					if names {
+						lo.Prefix = c.Name + " "
+					}
 				}
 				if err := eng.Logs(cmd.Context(), ref, lo, a.out, a.errOut); err != nil {
 					return err
@@ -303,6 +308,7 @@ func newLogsCommand(a *app) *cobra.Command {
 	cmd.Flags().IntVarP(&o.Tail, "tail", "n", -1, "number of lines from the end (-1: all)")
 	cmd.Flags().StringVar(&since, "since", "", "show output since a time (RFC 3339, unix seconds, or a duration like 10m)")
 	cmd.Flags().StringVar(&until, "until", "", "show output until a time")
+	cmd.Flags().BoolVar(&names, "names", false, "with several containers, prefix lines with the name instead of the id")
 	return cmd
 }
 

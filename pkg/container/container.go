@@ -4,6 +4,7 @@
 package container
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -74,7 +75,10 @@ type State struct {
 	MonitorPid    int       `json:"monitorPid,omitempty"`
 	RestartCount  int       `json:"restartCount"`
 	StoppedByUser bool      `json:"stoppedByUser,omitempty"`
-	Error         string    `json:"error,omitempty"`
+	// Restarting: exited, and the monitor will start it again after its
+	// back-off. Live only (from the monitor's files), never recorded.
+	Restarting bool   `json:"-"`
+	Error      string `json:"error,omitempty"`
 	// Owner is the command creating or removing the container, so that the
 	// leftovers of one killed mid-way are recognised and cleaned.
 	Owner Owner `json:"owner,omitempty"`
@@ -134,6 +138,9 @@ func (e *Engine) locked(ref string) (*Container, *state.Lock, error) {
 		return nil, nil, err
 	}
 	c, err := e.get(id)
+	if errors.Is(err, state.ErrNotFound) {
+		err = &removedError{ref} // it went while we waited for its lock
+	}
 	if err != nil {
 		l.Unlock()
 		return nil, nil, err
@@ -141,6 +148,15 @@ func (e *Engine) locked(ref string) (*Container, *state.Lock, error) {
 	e.refresh(c)
 	return c, l, nil
 }
+
+// removedError: another command removed the container first. It is still
+// state.ErrNotFound to callers (rm -f treats it as done).
+type removedError struct{ ref string }
+
+func (e *removedError) Error() string {
+	return "container " + e.ref + " was removed by another command"
+}
+func (e *removedError) Unwrap() error { return state.ErrNotFound }
 
 // get reads one record by id.
 func (e *Engine) get(id string) (*Container, error) {

@@ -139,6 +139,7 @@ func inspectState(c *Container) InspectState {
 	if s.Paused = c.Paused(); s.Paused {
 		s.Status = "paused"
 	}
+	s.Restarting = c.State.Restarting
 	return s
 }
 

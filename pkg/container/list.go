@@ -20,9 +20,15 @@ func (e *Engine) refresh(c *Container) {
 	}
 	c.State.RestartCount = st.Restarts
 	switch st.Status {
-	case monitor.StatusStarting, monitor.StatusRunning, monitor.StatusRestarting:
+	case monitor.StatusStarting, monitor.StatusRunning:
 		if st.Pid > 0 {
 			c.State.Pid = st.Pid
+		}
+	case monitor.StatusRestarting:
+		// Between runs: the last run's exit is what there is to show.
+		c.State.Restarting, c.State.Pid = true, 0
+		if st.Exit != nil {
+			c.State.ExitCode, c.State.FinishedAt, c.State.Error = st.Exit.Code, st.Exit.FinishedAt, st.Exit.Error
 		}
 	case monitor.StatusExited:
 		c.State.Status, c.State.Pid = StatusExited, 0

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/roost-containers/roost/pkg/monitor"
@@ -70,7 +71,7 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 	monPid, pid, err := monitor.Start(cfg, dir)
 	if err != nil {
 		e.recordFailedStart(c, err)
-		return nil, err
+		return nil, nameCommand(c, err)
 	}
 	return e.update(c.ID, func(r *Container) error {
 		r.State = State{Status: StatusRunning, Pid: pid, MonitorPid: monPid, StartedAt: time.Now().UTC()}
@@ -119,7 +120,20 @@ func (e *Engine) RunDir(id string) string { return e.runDir(id) }
 
 // Attach connects the caller's stdio to a running container's monitor.
 func (e *Engine) Attach(ctx context.Context, id string, a AttachIO) error {
-	return monitor.Attach(ctx, e.runDir(id), a.Stdin, a.Stdout, a.Stderr, a.Resize, a.DetachKeys)
+	err := monitor.Attach(ctx, e.runDir(id), a.Stdin, a.Stdout, a.Stderr, a.Resize, a.DetachKeys)
+	if c, gerr := e.get(id); gerr == nil {
+		err = nameCommand(c, err)
+	}
+	return err
+}
+
+// nameCommand puts the command in a start error that does not say which
+// file could not be run (runtimes say "open executable: Permission denied").
+func nameCommand(c *Container, err error) error {
+	if monitor.ExitCode(err) == 125 || len(c.Command) == 0 || strings.Contains(err.Error(), c.Command[0]) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", c.Command[0], err)
 }
 
 // AttachIO is the caller's side of an attach.

@@ -225,7 +225,7 @@ func TestExecTerminal(t *testing.T) {
 				return p.waitFor("33 111", time.Second)
 			})
 			p.send("exit 3\r")
-			if code := p.wait(secs(10)); code != 3 {
+			if code := p.wait(); code != 3 {
 				t.Fatalf("exec -it: want exit 3, got %d; output %q", code, p.output())
 			}
 		})
@@ -241,7 +241,7 @@ func TestExecTerminalDetachKeys(t *testing.T) {
 			p.expect("# ", secs(20))
 			p.send("exec sleep 4321\r")
 			p.send("\x10\x11") // ctrl-p ctrl-q
-			if code := p.wait(secs(10)); code != 0 {
+			if code := p.wait(); code != 0 {
 				t.Fatalf("detach: want exit 0, got %d; output %q", code, p.output())
 			}
 			// The process runs on without its terminal's user.
@@ -255,7 +255,7 @@ func TestExecTerminalDetachKeys(t *testing.T) {
 			p = e.startInPty(24, 80, "exec", "-it", "--detach-keys", "ctrl-x", "c", "sh")
 			p.expect("# ", secs(20))
 			p.send("\x18")
-			if code := p.wait(secs(10)); code != 0 {
+			if code := p.wait(); code != 0 {
 				t.Fatalf("--detach-keys ctrl-x: want exit 0, got %d; output %q", code, p.output())
 			}
 			e.roostOK("rm", "-f", "c")
