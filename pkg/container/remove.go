@@ -68,6 +68,7 @@ func (e *Engine) teardown(ctx context.Context, c *Container) error {
 		cancel()
 	}
 	_, _ = e.Store.Unmount(c.ID, true)
+	e.netDown(c)
 	if err := e.Store.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
 		return fmt.Errorf("remove storage of %s: %w", c.Name, err)
 	}
@@ -106,5 +107,6 @@ func (e *Engine) Reconcile(ctx context.Context) []string {
 		}
 		l.Remove()
 	}
+	e.sweepNetwork()
 	return cleaned
 }
