@@ -209,7 +209,7 @@ func checkPorts(ports []PortMapping, rootless bool) error {
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("cannot publish %s/%s: the port is already in use on the host: choose another host port", addr, p.Protocol)
+			return fmt.Errorf("cannot publish port %d/%s: it is already in use on the host: choose another host port", p.HostPort, p.Protocol)
 		}
 	}
 	return nil

@@ -135,7 +135,7 @@ func defaultGateway(ns string) (string, error) {
 		return "", fmt.Errorf("read routes: %w", err)
 	}
 	for _, r := range routes {
-		if r.Dst == nil && r.Gw != nil {
+		if isDefault(r.Dst) && r.Gw != nil {
 			return r.Gw.String(), nil
 		}
 	}
@@ -199,4 +199,13 @@ func loUp(h *netlink.Handle) error {
 		return fmt.Errorf("set lo up: %w", err)
 	}
 	return nil
+}
+
+// isDefault: netlink reports the default route's destination as nil or 0.0.0.0/0.
+func isDefault(dst *net.IPNet) bool {
+	if dst == nil {
+		return true
+	}
+	ones, _ := dst.Mask.Size()
+	return ones == 0
 }
