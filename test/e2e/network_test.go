@@ -264,3 +264,27 @@ func assertNoNetworkLeftovers(t *testing.T, e *env) {
 		return nil
 	})
 }
+
+// The other helpers: pasta for the shared namespace (roost.conf), and a
+// helper of the container's own with --network slirp4netns or pasta; each
+// reaches the host's loopback and leaves nothing behind.
+func TestPastaAndPrivateHelpersReachTheHost(t *testing.T) {
+	e := pulled(t)
+	port := hostServer(t, "via helper")
+	for _, mode := range []string{"slirp4netns", "pasta"} {
+		if out := e.roostOK(append([]string{"run", "--rm", "--network", mode, busybox}, fetchHost(port)...)...); out != "via helper" {
+			t.Fatalf("--network %s: %q", mode, out)
+		}
+		assertNoNetworkLeftovers(t, e)
+	}
+	e.writeFile(".config/roost/roost.conf", "[network]\nbackend = \"pasta\"\n")
+	e.roostOK("run", "-d", "--name", "m", busybox, "sleep", "300")
+	if b := e.roostLine("info", "--format", "{{.Host.Network.Backend}} {{.Host.Network.EgressUp}}"); b != "pasta true" {
+		t.Fatalf("info with the pasta backend: %q", b)
+	}
+	if out := e.roostOK(append([]string{"run", "--rm", busybox}, fetchHost(port)...)...); out != "via helper" {
+		t.Fatalf("shared namespace through pasta: %q", out)
+	}
+	e.roostOK("rm", "-f", "m")
+	assertNoNetworkLeftovers(t, e)
+}
