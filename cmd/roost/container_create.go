@@ -26,9 +26,10 @@ type createFlags struct {
 	envHost, readOnly, readOnlyTmpfs, priv    bool
 	interactive, tty, rm, init, replace       bool
 	stopSignal, restart, logDriver, cidFile   string
-	pull, platform, userns, shmSize, network  string
+	pull, platform, userns, shmSize           string
 	stopTimeout                               uint
 	registry                                  registryFlags
+	net                                       netFlags
 }
 
 func (f *createFlags) add(fl *pflag.FlagSet) {
@@ -69,14 +70,14 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.userns, "userns", "", "user namespace: \"\" (Roost's) or keep-id")
 	fl.StringArrayVar(&f.groupAdd, "group-add", nil, "add a supplementary group")
 	fl.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 64m)")
-	fl.StringVar(&f.network, "network", "none", "network: none or host (more with networking)")
+	f.net.add(fl)
 	f.registry.add(fl)
 	_ = fl.MarkHidden("cert-dir")
 }
 
 // options turns the flags into the engine's CreateOptions (the image is
 // resolved separately).
-func (f *createFlags) options(cmd *cobra.Command, args []string) (container.CreateOptions, error) {
+func (f *createFlags) options(cmd *cobra.Command, args []string, rootless bool) (container.CreateOptions, error) {
 	var o container.CreateOptions
 	o.Name, o.Replace = f.name, f.replace
 	var err error
@@ -108,11 +109,8 @@ func (f *createFlags) options(cmd *cobra.Command, args []string) (container.Crea
 			return o, fmt.Errorf("invalid --shm-size %q: give a size such as 64m", f.shmSize)
 		}
 	}
-	switch f.network {
-	case "none", "host", "private":
-		s.Namespaces.Network = f.network
-	default:
-		return o, fmt.Errorf("invalid --network %q: this version supports none and host", f.network)
+	if err := f.net.options(&o, rootless); err != nil {
+		return o, err
 	}
 	switch f.userns {
 	case "", "host", spec.KeepID:

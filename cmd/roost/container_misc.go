@@ -93,11 +93,11 @@ func (a *app) printAllPorts(cmd *cobra.Command, eng *container.Engine) error {
 		return err
 	}
 	for _, c := range list {
-		if len(c.Run.PortMappings) == 0 {
+		if len(c.Ports) == 0 {
 			continue
 		}
 		fmt.Fprintln(a.out, c.ID[:12])
-		for _, p := range c.Run.PortMappings {
+		for _, p := range c.Ports {
 			fmt.Fprintln(a.out, p)
 		}
 	}

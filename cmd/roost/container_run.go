@@ -71,7 +71,7 @@ type runMode struct {
 
 // createContainer resolves the image (pulling per --pull) and creates.
 func (a *app) createContainer(cmd *cobra.Command, f *createFlags, args []string) (*container.Container, error) {
-	o, err := f.options(cmd, args[1:])
+	o, err := f.options(cmd, args[1:], a.cfg.Rootless)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ func newInfoCommand(a *app) *cobra.Command {
 			// Storage problems are part of the report, not a reason to print none.
 			store, storeErr := a.Store()
 			in := info.Gather(a.cfg, store, a.choice)
+			in.Host.Network = info.NetworkReport(a.networks())
 			if storeErr != nil {
 				in.Store.DriverReason = "cannot open storage: " + storeErr.Error()
 			}
@@ -64,6 +65,12 @@ const infoText = `host:
     reason: {{.Host.OCIRuntime.Reason}}
 {{- else}}
     error: {{.Host.RuntimeError}}{{end}}
+  network:
+    backend: {{.Host.Network.Backend}}
+    namespace: {{.Host.Network.Namespace}}
+    namespaceActive: {{.Host.Network.NamespaceActive}}
+    egressUp: {{.Host.Network.EgressUp}}
+    sourceAddressKept: {{range $i, $m := .Host.Network.SourceAddressKept}}{{if $i}}, {{end}}{{$m}}{{end}}
   tools:{{range $name, $t := .Host.Tools}}
     {{$name}}: {{if $t}}{{$t.Path}}{{if $t.Version}} ({{$t.Version}}){{end}}{{else}}not found{{end}}{{end}}
 store:

@@ -14,6 +14,7 @@ import (
 
 	"github.com/roost-containers/roost/pkg/config"
 	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/network"
 	"github.com/roost-containers/roost/pkg/proc"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
@@ -43,6 +44,8 @@ type Container struct {
 	Labels    map[string]string `json:"labels,omitempty"`
 	Spec      spec.Options      `json:"spec"` // regenerated at every start
 	Run       RunOptions        `json:"run"`
+	Net       NetOptions        `json:"net"`
+	Ports     []PortMapping     `json:"ports,omitempty"`
 	State     State             `json:"state"`
 	// DependsOn names the containers this one needs (a pod's infra, the
 	// container whose network it shares): rm refuses to remove those first.
@@ -60,8 +63,6 @@ type RunOptions struct {
 	Terminal    bool                  `json:"terminal,omitempty"`
 	Stdin       bool                  `json:"stdin,omitempty"`
 	Runtime     string                `json:"runtime"` // the runtime binary's path
-	// PortMappings are the published ports; networking fills them.
-	PortMappings []PortMapping `json:"portMappings,omitempty"`
 }
 
 // State is the container's lifecycle as last recorded; live facts (is the
@@ -100,11 +101,14 @@ type Engine struct {
 	// ExitCommand is how the monitor calls Roost back after the container's
 	// final exit: the roost binary with the global flags in force.
 	ExitCommand []string
+	// Networks manages the user's networks and their shared namespace.
+	Networks *network.Manager
 }
 
 // New returns an engine over an open store.
 func New(cfg *config.Config, store cstorage.Store, exitCommand []string) *Engine {
-	return &Engine{Cfg: cfg, Store: store, DB: state.Open(cfg.StateDB()), ExitCommand: exitCommand}
+	db := state.Open(cfg.StateDB())
+	return &Engine{Cfg: cfg, Store: store, DB: db, ExitCommand: exitCommand, Networks: NetworkManager(cfg, db)}
 }
 
 // runDir holds the bundle and the monitor's files: lost at reboot, as they should be.
@@ -201,4 +205,10 @@ func (e *Engine) update(id string, fn func(*Container) error) (*Container, error
 func self() Owner {
 	st, _ := proc.StartTime(os.Getpid())
 	return Owner{Pid: os.Getpid(), StartTime: st}
+}
+
+// NetworkManager is the network manager for a configuration (also used by
+// the network commands, which need no storage).
+func NetworkManager(cfg *config.Config, db *state.DB) *network.Manager {
+	return &network.Manager{DB: db, RunDir: cfg.RunDir, Backend: cfg.Conf.Network.Backend, Rootless: cfg.Rootless}
 }

@@ -19,6 +19,10 @@ type CreateOptions struct {
 	Run       RunOptions
 	Labels    map[string]string
 	Replace   bool // --replace: remove a container of the same name first
+	Net       NetOptions
+	Ports     []PortMapping // -p; a HostPort of 0 gets a free port
+	// PublishAll is -P: publish every port the image EXPOSEs to a free port.
+	PublishAll bool
 }
 
 // ErrNameInUse is returned when --name names an existing container.
@@ -34,6 +38,9 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	} else if err := ValidName(o.Name); err != nil {
 		return nil, err
 	}
+	if err := e.checkNet(&o); err != nil {
+		return nil, err
+	}
 	if o.Replace {
 		if _, err := e.Remove(ctx, o.Name, RemoveOptions{Force: true}); err != nil && !errors.Is(err, state.ErrNotFound) {
 			return nil, fmt.Errorf("replace %s: %w", o.Name, err)
@@ -46,7 +53,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	c := &Container{
 		ID: id, Name: o.Name, Created: time.Now().UTC(),
 		ImageID: o.ImageID, ImageName: o.ImageName, Labels: o.Labels,
-		Spec: o.Spec, Run: o.Run,
+		Spec: o.Spec, Run: o.Run, Net: o.Net, Ports: o.Ports,
 		State: State{Status: StatusCreating, Owner: self()},
 	}
 	if err := e.save(c); err != nil {

@@ -2,8 +2,10 @@ package container
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -98,7 +100,39 @@ type LogConfig struct {
 }
 
 type InspectNetwork struct {
-	Ports map[string]any `json:"Ports"`
+	IPAddress   string                     `json:"IPAddress"`
+	IPPrefixLen int                        `json:"IPPrefixLen"`
+	Gateway     string                     `json:"Gateway"`
+	MacAddress  string                     `json:"MacAddress"`
+	SandboxKey  string                     `json:"SandboxKey"`
+	Ports       map[string][]InspectPort   `json:"Ports"`
+	Networks    map[string]InspectEndpoint `json:"Networks,omitempty"`
+	// Egress is Roost's own: the helper that gives the container its way out
+	// and whether it runs (a killed one shows Up false until the next start
+	// or `network reload`).
+	Egress *InspectEgress `json:"Egress,omitempty"`
+}
+
+// InspectPort is one host binding of a published port, as Docker shows it.
+type InspectPort struct {
+	HostIP   string `json:"HostIp"`
+	HostPort string `json:"HostPort"`
+}
+
+// InspectEndpoint is the container on one network.
+type InspectEndpoint struct {
+	NetworkID   string   `json:"NetworkID"`
+	IPAddress   string   `json:"IPAddress"`
+	IPPrefixLen int      `json:"IPPrefixLen"`
+	Gateway     string   `json:"Gateway"`
+	MacAddress  string   `json:"MacAddress"`
+	Aliases     []string `json:"Aliases"`
+}
+
+// InspectEgress says whether the container's way out is up.
+type InspectEgress struct {
+	Backend string `json:"Backend"`
+	Up      bool   `json:"Up"`
 }
 
 // Inspect returns the inspect view of one container.
@@ -113,7 +147,7 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 		RestartCount: c.State.RestartCount, Driver: e.Store.GraphDriverName(), OCIRuntime: filepath.Base(c.Run.Runtime),
 		State:           inspectState(c),
 		Mounts:          []InspectMount{},
-		NetworkSettings: InspectNetwork{Ports: map[string]any{}},
+		NetworkSettings: e.inspectNetwork(c),
 	}
 	if len(c.Command) > 0 {
 		in.Path, in.Args = c.Command[0], c.Command[1:]
@@ -174,7 +208,7 @@ func inspectConfig(c *Container, sp *specs.Spec) InspectConfig {
 func inspectHost(c *Container) InspectHost {
 	h := InspectHost{
 		RestartPolicy: RestartPolicy{Name: c.Run.Restart.Policy, MaximumRetryCount: c.Run.Restart.MaxRetries},
-		AutoRemove:    c.Run.Remove, NetworkMode: c.Spec.Namespaces.Network,
+		AutoRemove:    c.Run.Remove, NetworkMode: networkMode(c),
 		LogConfig: LogConfig{Type: c.Run.LogDriver},
 		CapAdd:    c.Spec.Security.CapAdd, CapDrop: c.Spec.Security.CapDrop,
 		Privileged: c.Spec.Security.Privileged, ReadonlyRootfs: c.Spec.Security.ReadOnlyRootfs,
@@ -232,4 +266,56 @@ func joinOpts(opts []string) string {
 		s += o
 	}
 	return s
+}
+
+// networkMode is HostConfig.NetworkMode as Podman shows it.
+func networkMode(c *Container) string {
+	switch c.Net.Mode {
+	case "":
+		return c.Spec.Namespaces.Network
+	case NetBridge:
+		return "bridge"
+	case NetContainer, NetPath:
+		return c.Net.Mode + ":" + c.Net.Target
+	}
+	return c.Net.Mode
+}
+
+func (e *Engine) inspectNetwork(c *Container) InspectNetwork {
+	n := InspectNetwork{Ports: map[string][]InspectPort{}}
+	for _, p := range c.Ports {
+		k := fmt.Sprintf("%d/%s", p.ContainerPort, p.Protocol)
+		n.Ports[k] = append(n.Ports[k], InspectPort{HostIP: p.HostIP, HostPort: strconv.Itoa(int(p.HostPort))})
+	}
+	running := c.State.Status == StatusRunning || c.State.Status == StatusUnknown
+	if c.Net.ownNetNS() && running {
+		n.SandboxKey = e.Networks.ContainerNetNS(c.ID)
+	}
+	if c.Net.Mode == NetBridge {
+		n.Networks = map[string]InspectEndpoint{}
+		for _, r := range c.Net.Networks {
+			ep := InspectEndpoint{Aliases: r.Aliases}
+			for _, a := range c.Net.Attached {
+				if a.Network == r.Network {
+					ep = InspectEndpoint{NetworkID: a.NetworkID, IPAddress: a.IP, IPPrefixLen: a.PrefixLen, Gateway: a.Gateway, MacAddress: a.MAC, Aliases: a.Aliases}
+				}
+			}
+			if ep.Aliases == nil {
+				ep.Aliases = []string{}
+			}
+			n.Networks[r.Network] = ep
+		}
+		if len(c.Net.Attached) > 0 {
+			a := c.Net.Attached[0]
+			n.IPAddress, n.IPPrefixLen, n.Gateway, n.MacAddress = a.IP, a.PrefixLen, a.Gateway, a.MAC
+		}
+		if running {
+			eg := e.Networks.EgressStatus()
+			n.Egress = &InspectEgress{Backend: eg.Backend, Up: eg.Up}
+		}
+	}
+	if (c.Net.Mode == NetSlirp || c.Net.Mode == NetPasta) && running {
+		n.Egress = &InspectEgress{Backend: c.Net.Mode, Up: e.Networks.PrivateUp(c.ID)}
+	}
+	return n
 }

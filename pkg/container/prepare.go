@@ -31,7 +31,10 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 	if o.Hostname == "" {
 		o.Hostname = c.ID[:12]
 	}
-	if o.HostFiles, err = writeHostFiles(dir, o.Hostname, o.Namespaces.Network); err != nil {
+	if o.Namespaces.Network, err = e.specNetwork(c); err != nil {
+		return nil, err
+	}
+	if o.HostFiles, err = writeHostFiles(dir, c, o.Hostname, e.resolvers(c)); err != nil {
 		return nil, err
 	}
 	o.IDs = e.ids()
@@ -77,30 +80,82 @@ func mappedAbove(maps []userns.IDMap) int {
 }
 
 // writeHostFiles writes the container's hostname, hosts and resolv.conf in
-// its run directory; the spec bind-mounts them.
-func writeHostFiles(dir, hostname, network string) (spec.HostFiles, error) {
+// its run directory; the spec bind-mounts them. With --network host the
+// host's own files say the truth; with --no-hosts the image's /etc/hosts stays.
+func writeHostFiles(dir string, c *Container, hostname string, resolvers []string) (spec.HostFiles, error) {
 	f := spec.HostFiles{
 		Hostname:   filepath.Join(dir, "hostname"),
 		Hosts:      filepath.Join(dir, "hosts"),
 		ResolvConf: filepath.Join(dir, "resolv.conf"),
 	}
-	if network == "host" {
-		// The host's own files say the truth about the host's network.
+	mode := c.Net.Mode
+	if mode == "" {
+		mode = c.Spec.Namespaces.Network
+	}
+	if mode == NetHost {
 		f.Hosts, f.ResolvConf = "/etc/hosts", "/etc/resolv.conf"
 	}
-	hosts := "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n127.0.1.1\t" + hostname + "\n"
-	resolv, err := os.ReadFile("/etc/resolv.conf")
-	if err != nil {
-		resolv = nil
+	if c.Net.NoHosts {
+		f.Hosts = ""
 	}
-	for path, data := range map[string][]byte{f.Hostname: []byte(hostname + "\n"), f.Hosts: []byte(hosts), f.ResolvConf: resolv} {
+	files := map[string]string{f.Hostname: hostname + "\n", f.Hosts: hostsFile(c, hostname), f.ResolvConf: resolvConf(c, resolvers)}
+	for path, data := range files {
 		if strings.HasPrefix(path, dir) {
-			if err := os.WriteFile(path, data, 0o644); err != nil {
+			if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 				return f, fmt.Errorf("write %s: %w", filepath.Base(path), err)
 			}
 		}
 	}
 	return f, nil
+}
+
+// hostsFile: localhost, the container's own addresses under its hostname
+// and name, the host's loopback as host.containers.internal, and --add-host.
+func hostsFile(c *Container, hostname string) string {
+	var b strings.Builder
+	b.WriteString("127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n")
+	for _, h := range c.Net.AddHosts {
+		name, ip, _ := strings.Cut(h, ":")
+		fmt.Fprintf(&b, "%s\t%s\n", ip, name)
+	}
+	if c.Net.HostAddr != "" {
+		fmt.Fprintf(&b, "%s\thost.containers.internal host.docker.internal\n", c.Net.HostAddr)
+	}
+	names := hostname
+	if c.Name != "" && c.Name != hostname {
+		names += " " + c.Name
+	}
+	if len(c.Net.Attached) > 0 {
+		for _, a := range c.Net.Attached {
+			fmt.Fprintf(&b, "%s\t%s\n", a.IP, names)
+		}
+	} else {
+		fmt.Fprintf(&b, "127.0.1.1\t%s\n", names)
+	}
+	return b.String()
+}
+
+// resolvConf: the nameservers chosen for the mode (or --dns), and the
+// host's search domains and options unless --dns-search/--dns-option say.
+func resolvConf(c *Container, resolvers []string) string {
+	var b strings.Builder
+	search, opts := c.Net.DNSSearch, c.Net.DNSOptions
+	if len(search) == 0 {
+		search = resolvLines("search")
+	}
+	if len(opts) == 0 {
+		opts = resolvLines("options")
+	}
+	if len(search) > 0 && !(len(search) == 1 && search[0] == ".") {
+		fmt.Fprintf(&b, "search %s\n", strings.Join(search, " "))
+	}
+	for _, ns := range resolvers {
+		fmt.Fprintf(&b, "nameserver %s\n", ns)
+	}
+	if len(opts) > 0 {
+		fmt.Fprintf(&b, "options %s\n", strings.Join(opts, " "))
+	}
+	return b.String()
 }
 
 // completeRootfs makes what the runtime needs inside the rootfs: the working

@@ -87,6 +87,7 @@ func (e *Engine) teardown(ctx context.Context, c *Container) error {
 		cancel()
 	}
 	_, _ = e.Store.Unmount(c.ID, true)
+	e.netDown(c)
 	if err := e.Store.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
 		return fmt.Errorf("remove storage of %s: %w", c.Name, err)
 	}
@@ -125,6 +126,7 @@ func (e *Engine) Reconcile(ctx context.Context) []string {
 		}
 		l.Remove()
 	}
+	e.sweepNetwork()
 	return cleaned
 }
 

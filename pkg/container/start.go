@@ -58,6 +58,14 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := e.netUp(c); err != nil {
+		e.recordFailedStart(c, err)
+		return nil, err
+	}
+	netns := ""
+	if c.Net.ownNetNS() {
+		netns = e.Networks.ContainerNetNS(c.ID)
+	}
 	cfg := monitor.Config{
 		ID: c.ID, Name: c.Name, Bundle: dir,
 		RuntimePath: c.Run.Runtime, RuntimeRoot: e.runtimeRoot(c),
@@ -65,11 +73,13 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		Terminal:      c.Run.Terminal, Stdin: c.Run.Stdin, WaitAttach: o.WaitAttach,
 		LogDriver: c.Run.LogDriver, LogPath: logPath,
 		LogMaxSize: c.Run.LogMaxSize, LogMaxFiles: c.Run.LogMaxFiles,
-		Restart:     c.Run.Restart,
+		Restart: c.Run.Restart,
+		NetNS:   netns, Ports: monitorPorts(c.Ports),
 		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
 	}
 	monPid, pid, err := monitor.Start(cfg, dir)
 	if err != nil {
+		e.netDown(c)
 		e.recordFailedStart(c, err)
 		return nil, nameCommand(c, err)
 	}

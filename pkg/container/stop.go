@@ -143,6 +143,7 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 		return c, nil // still running or restarting
 	}
 	_, _ = e.Store.Unmount(id, true)
+	e.netDown(c)
 	c, err = e.update(id, func(r *Container) error {
 		r.State.Status = StatusExited
 		r.State.StoppedByUser = r.State.StoppedByUser || byUser

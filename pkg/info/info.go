@@ -39,6 +39,7 @@ type Host struct {
 	Tools        map[string]*Tool `json:"tools"`
 	NamespacePid int              `json:"namespaceHolderPid,omitempty"`
 	SubIDWarning string           `json:"subidWarning,omitempty"`
+	Network      Network          `json:"network"`
 }
 
 type Security struct {

@@ -64,9 +64,24 @@ type Config struct {
 
 	Restart RestartPolicy `json:"restart"`
 
+	// NetNS is the container's network namespace file when Roost made one
+	// (RunDir/netns/ID); the port forwarder dials from a thread inside it.
+	NetNS string `json:"netns,omitempty"`
+	// Ports are the published ports the monitor forwards.
+	Ports []Port `json:"ports,omitempty"`
+
 	// ExitCommand runs once after the final exit (e.g. `roost container
 	// cleanup ID`), with the monitor's environment.
 	ExitCommand []string `json:"exitCommand,omitempty"`
+}
+
+// Port is one published port: HostIP:HostPort on the host to
+// 127.0.0.1:ContainerPort inside NetNS.
+type Port struct {
+	HostIP        string `json:"hostIP,omitempty"`
+	HostPort      uint16 `json:"hostPort"`
+	ContainerPort uint16 `json:"containerPort"`
+	Protocol      string `json:"protocol"` // tcp or udp
 }
 
 // RestartPolicy is --restart.

@@ -160,7 +160,7 @@ func runFlagsReachTheProcess(t *testing.T, e *env) {
 		t.Fatalf("tmpfs mounts: %q", out)
 	}
 	// --network none gives only the loopback interface.
-	out = e.roostOK("run", "--rm", busybox, "sh", "-c", "ls /sys/class/net")
+	out = e.roostOK("run", "--rm", "--network", "none", busybox, "sh", "-c", "ls /sys/class/net")
 	if strings.Fields(out)[0] != "lo" || len(strings.Fields(out)) != 1 {
 		t.Fatalf("network none: %q", out)
 	}

@@ -1,0 +1,420 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/format"
+	"github.com/roost-containers/roost/pkg/network"
+	"github.com/roost-containers/roost/pkg/state"
+)
+
+// addNetworkCommands adds `network` and its verbs, as Podman has them.
+func addNetworkCommands(a *app, root *cobra.Command) {
+	group := &cobra.Command{Use: "network", Short: "Manage networks"}
+	group.AddCommand(newNetworkCreateCommand(a), newNetworkLsCommand(a), newNetworkInspectCommand(a),
+		newNetworkRmCommand(a), newNetworkPruneCommand(a), newNetworkExistsCommand(a),
+		newNetworkConnectCommand(a), newNetworkDisconnectCommand(a), newNetworkReloadCommand(a))
+	root.AddCommand(group)
+}
+
+// networks is the network manager; the commands that touch containers use
+// the engine's instead.
+func (a *app) networks() *network.Manager {
+	return container.NetworkManager(a.cfg, state.Open(a.cfg.StateDB()))
+}
+
+// networkView is a network as `network inspect` shows it (Podman's netavark shape).
+type networkView struct {
+	Name       string            `json:"name"`
+	ID         string            `json:"id"`
+	Driver     string            `json:"driver"`
+	Interface  string            `json:"network_interface"`
+	Created    time.Time         `json:"created"`
+	Subnets    []network.Subnet  `json:"subnets"`
+	IPv6       bool              `json:"ipv6_enabled"`
+	Internal   bool              `json:"internal"`
+	DNSEnabled bool              `json:"dns_enabled"`
+	Labels     map[string]string `json:"labels"`
+	IPAM       map[string]string `json:"ipam_options"`
+}
+
+func viewOf(n *network.Network) networkView {
+	v := networkView{Name: n.Name, ID: n.ID, Driver: n.Driver, Interface: n.Interface, Created: n.Created,
+		Subnets: n.Subnets, IPv6: n.IPv6, Internal: n.Internal, DNSEnabled: n.DNSEnabled, Labels: n.Labels,
+		IPAM: map[string]string{"driver": "host-local"}}
+	if v.Labels == nil {
+		v.Labels = map[string]string{}
+	}
+	return v
+}
+
+func newNetworkCreateCommand(a *app) *cobra.Command {
+	var o network.CreateOptions
+	var labels []string
+	cmd := &cobra.Command{
+		Use:   "create [options] NAME",
+		Short: "Create a network",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if o.Labels, err = keyValues("label", labels); err != nil {
+				return err
+			}
+			o.Name = args[0]
+			n, err := a.networks().Create(o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.out, n.Name)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&o.Driver, "driver", "d", "bridge", "driver: bridge")
+	fl.StringVar(&o.Subnet, "subnet", "", "subnet in CIDR form (default: the next free 10.89.N.0/24)")
+	fl.StringVar(&o.Gateway, "gateway", "", "gateway address (default: the subnet's first)")
+	fl.StringVar(&o.IPRange, "ip-range", "", "hand out addresses from this CIDR only")
+	fl.BoolVar(&o.Internal, "internal", false, "no way out: members reach only each other")
+	fl.BoolVar(&o.IPv6, "ipv6", false, "enable IPv6 (recorded; addresses are IPv4 in this version)")
+	fl.StringArrayVar(&labels, "label", nil, "set a label (KEY=VALUE)")
+	return cmd
+}
+
+// networkRow is a line of `network ls`.
+type networkRow struct {
+	n *network.Network
+}
+
+func (r networkRow) ID() string         { return r.n.ID[:12] }
+func (r networkRow) Name() string       { return r.n.Name }
+func (r networkRow) Driver() string     { return r.n.Driver }
+func (r networkRow) Internal() bool     { return r.n.Internal }
+func (r networkRow) IPv6() bool         { return r.n.IPv6 }
+func (r networkRow) DNSEnabled() bool   { return r.n.DNSEnabled }
+func (r networkRow) Created() time.Time { return r.n.Created }
+func (r networkRow) Interface() string  { return r.n.Interface }
+func (r networkRow) Subnets() []network.Subnet {
+	return r.n.Subnets
+}
+func (r networkRow) Labels() string {
+	var kv []string
+	for k, v := range r.n.Labels {
+		kv = append(kv, k+"="+v)
+	}
+	return strings.Join(kv, ",")
+}
+
+var networkHeaders = map[string]string{"ID": "NETWORK ID"}
+
+func newNetworkLsCommand(a *app) *cobra.Command {
+	var f string
+	var quiet, noTrunc bool
+	var filters []string
+	cmd := &cobra.Command{
+		Use:     "ls [options]",
+		Aliases: []string{"list"},
+		Short:   "List networks",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			match, err := networkFilter(filters)
+			if err != nil {
+				return err
+			}
+			nets, err := a.networks().List()
+			if err != nil {
+				return err
+			}
+			var rows []networkRow
+			var views []networkView
+			for _, n := range nets {
+				if match(n) {
+					rows = append(rows, networkRow{n})
+					views = append(views, viewOf(n))
+				}
+			}
+			switch {
+			case quiet:
+				for _, r := range rows {
+					fmt.Fprintln(a.out, r.n.Name)
+				}
+				return nil
+			case format.IsJSON(f):
+				return format.List(a.out, f, "", nil, views, false)
+			}
+			def := "table {{.ID}}\t{{.Name}}\t{{.Driver}}"
+			if noTrunc {
+				def = "table {{.FullID}}\t{{.Name}}\t{{.Driver}}"
+			}
+			return format.List(a.out, f, def, networkHeaders, rows, false)
+		},
+	}
+	cmd.Flags().StringVar(&f, "format", "", "json or a Go template ({{.ID}} {{.Name}} {{.Driver}} {{.Labels}} ...)")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the names")
+	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "print full network ids")
+	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "filter: name=, id=, label=KEY[=VALUE], driver=")
+	return cmd
+}
+
+func (r networkRow) FullID() string { return r.n.ID }
+
+// networkFilter reads --filter values; values of one key are ORed, keys ANDed.
+func networkFilter(filters []string) (func(*network.Network) bool, error) {
+	byKey := map[string][]string{}
+	for _, f := range filters {
+		k, v, ok := strings.Cut(f, "=")
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("invalid --filter %q: use KEY=VALUE", f)
+		case k != "name" && k != "id" && k != "label" && k != "driver":
+			return nil, fmt.Errorf("invalid --filter %q: use name=, id=, label= or driver=", f)
+		}
+		byKey[k] = append(byKey[k], v)
+	}
+	one := func(n *network.Network, k, v string) bool {
+		switch k {
+		case "name":
+			return strings.Contains(n.Name, v)
+		case "id":
+			return strings.HasPrefix(n.ID, v)
+		case "driver":
+			return n.Driver == v
+		}
+		lk, lv, hasValue := strings.Cut(v, "=")
+		got, ok := n.Labels[lk]
+		return ok && (!hasValue || got == lv)
+	}
+	return func(n *network.Network) bool {
+		for k, vs := range byKey {
+			any := false
+			for _, v := range vs {
+				any = any || one(n, k, v)
+			}
+			if !any {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+func newNetworkInspectCommand(a *app) *cobra.Command {
+	var f string
+	cmd := &cobra.Command{
+		Use:   "inspect [options] NETWORK [NETWORK...]",
+		Short: "Show networks as JSON",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var out []networkView
+			for _, ref := range args {
+				n, err := a.networks().Get(ref)
+				if err != nil {
+					return err
+				}
+				out = append(out, viewOf(n))
+			}
+			if f == "" || format.IsJSON(f) {
+				return format.JSON(a.out, out)
+			}
+			return format.Each(a.out, f, out)
+		},
+	}
+	cmd.Flags().StringVarP(&f, "format", "f", "", "json or a Go template applied to each network")
+	return cmd
+}
+
+func newNetworkRmCommand(a *app) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:     "rm [options] NETWORK [NETWORK...]",
+		Aliases: []string{"remove"},
+		Short:   "Remove networks",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, err := a.Engine()
+			if err != nil {
+				return err
+			}
+			var errs []error
+			for _, ref := range args {
+				name, err := a.removeNetwork(cmd, eng, ref, force)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				fmt.Fprintln(a.out, name)
+			}
+			return errors.Join(errs...)
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "also remove the containers using the network")
+	return cmd
+}
+
+// removeNetwork removes one network; with force its containers go first.
+func (a *app) removeNetwork(cmd *cobra.Command, eng *container.Engine, ref string, force bool) (string, error) {
+	n, err := eng.Networks.Get(ref)
+	if err != nil {
+		return "", err
+	}
+	if n.Name == network.DefaultName {
+		return "", fmt.Errorf("the default network %s cannot be removed", network.DefaultName)
+	}
+	users, err := eng.UsersOf(n.Name)
+	if err != nil {
+		return "", err
+	}
+	if len(users) > 0 && !force {
+		return "", fmt.Errorf("network %s is used by container %s: remove it first, or use --force to remove the network's containers: %w", n.Name, users[0].Name, network.ErrInUse)
+	}
+	for _, c := range users {
+		if _, err := eng.Remove(cmd.Context(), c.ID, container.RemoveOptions{Force: true}); err != nil && !errors.Is(err, state.ErrNotFound) {
+			return "", err
+		}
+	}
+	if _, err := eng.Networks.Remove(n.ID); err != nil {
+		return "", err
+	}
+	return n.Name, nil
+}
+
+func newNetworkPruneCommand(a *app) *cobra.Command {
+	var force bool
+	var filters []string
+	cmd := &cobra.Command{
+		Use:   "prune [options]",
+		Short: "Remove networks no container uses",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			match, err := networkFilter(filters)
+			if err != nil {
+				return err
+			}
+			eng, err := a.Engine()
+			if err != nil {
+				return err
+			}
+			nets, err := eng.Networks.List()
+			if err != nil {
+				return err
+			}
+			for _, n := range nets {
+				if n.Name == network.DefaultName || !match(n) {
+					continue
+				}
+				if users, err := eng.UsersOf(n.Name); err != nil || len(users) > 0 {
+					continue
+				}
+				if _, err := eng.Networks.Remove(n.ID); err == nil {
+					fmt.Fprintln(a.out, n.Name)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation (Roost never asks)")
+	cmd.Flags().StringArrayVar(&filters, "filter", nil, "filter: name=, id=, label=, driver=")
+	return cmd
+}
+
+func newNetworkExistsCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "exists NETWORK",
+		Short: "Exit 0 if the network exists, 1 if not",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := a.networks().Get(args[0]); errors.Is(err, network.ErrNotFound) {
+				return &exitError{code: 1}
+			} else if err != nil {
+				return err
+			}
+			return nil
+		},
+	}
+}
+
+func newNetworkConnectCommand(a *app) *cobra.Command {
+	var aliases []string
+	var ip string
+	cmd := &cobra.Command{
+		Use:   "connect [options] NETWORK CONTAINER",
+		Short: "Connect a container to a network",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, err := a.Engine()
+			if err != nil {
+				return err
+			}
+			return eng.Connect(cmd.Context(), args[1], network.Request{Network: args[0], IP: ip, Aliases: aliases})
+		},
+	}
+	cmd.Flags().StringArrayVar(&aliases, "alias", nil, "another name for the container on this network")
+	cmd.Flags().StringVar(&ip, "ip", "", "IPv4 address on this network")
+	return cmd
+}
+
+func newNetworkDisconnectCommand(a *app) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "disconnect [options] NETWORK CONTAINER",
+		Short: "Disconnect a container from a network",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, err := a.Engine()
+			if err != nil {
+				return err
+			}
+			return eng.Disconnect(cmd.Context(), args[1], args[0])
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "accepted for compatibility")
+	return cmd
+}
+
+func newNetworkReloadCommand(a *app) *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "reload [options] [CONTAINER...]",
+		Short: "Restore networking (egress helper, bridges, firewall) for running containers",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !all && len(args) == 0 {
+				return errors.New("network reload needs containers or --all")
+			}
+			eng, err := a.Engine()
+			if err != nil {
+				return err
+			}
+			if err := eng.Networks.Reload(); err != nil {
+				return err
+			}
+			ids := args
+			if all {
+				list, err := eng.List(cmd.Context(), container.ListOptions{})
+				if err != nil {
+					return err
+				}
+				ids = nil
+				for _, c := range list {
+					if c.Net.Mode == container.NetBridge {
+						ids = append(ids, c.ID)
+					}
+				}
+			}
+			for _, ref := range ids {
+				c, err := eng.Get(ref)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.out, c.ID)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "all running containers")
+	return cmd
+}

@@ -1,0 +1,119 @@
+package network
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/roost-containers/roost/slirp"
+)
+
+// ensureBridge makes n's bridge in the shared namespace, with the gateway
+// address, if it is not there; a new bridge gets the firewall re-applied.
+func (m *Manager) ensureBridge(h *netlink.Handle, n *Network) error {
+	if _, err := h.LinkByName(n.Interface); err == nil {
+		return nil
+	}
+	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: n.Interface, MTU: MTU}}
+	if err := h.LinkAdd(br); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("create bridge %s: %w", n.Interface, err)
+	}
+	link, err := h.LinkByName(n.Interface)
+	if err != nil {
+		return fmt.Errorf("find bridge %s: %w", n.Interface, err)
+	}
+	for _, s := range n.Subnets {
+		addr, err := gatewayAddr(s)
+		if err != nil {
+			return err
+		}
+		if err := h.AddrReplace(link, addr); err != nil {
+			return fmt.Errorf("address %s on %s: %w", addr, n.Interface, err)
+		}
+	}
+	if err := h.LinkSetUp(link); err != nil {
+		return fmt.Errorf("set %s up: %w", n.Interface, err)
+	}
+	return m.applyFirewall(h)
+}
+
+func gatewayAddr(s Subnet) (*netlink.Addr, error) {
+	_, sn, err := net.ParseCIDR(s.Subnet)
+	if err != nil {
+		return nil, fmt.Errorf("bad subnet %q", s.Subnet)
+	}
+	return &netlink.Addr{IPNet: &net.IPNet{IP: net.ParseIP(s.Gateway).To4(), Mask: sn.Mask}}, nil
+}
+
+// removeBridge deletes a removed network's bridge if the namespace exists.
+func (m *Manager) removeBridge(n *Network) error {
+	if !IsNetNS(m.SharedNetNS()) {
+		return nil
+	}
+	h, err := handleIn(m.SharedNetNS())
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if link, err := h.LinkByName(n.Interface); err == nil {
+		if err := h.LinkDel(link); err != nil {
+			return fmt.Errorf("remove bridge %s: %w", n.Interface, err)
+		}
+	}
+	return m.applyFirewall(h)
+}
+
+// applyFirewall writes the whole nftables table of the shared namespace from
+// the bridges present: traffic stays within its own bridge or, unless the
+// network is internal, leaves through the helper's tap, masqueraded. Networks
+// never reach each other. It runs only when a bridge appears or goes, so a
+// container start on an existing network spawns no process.
+func (m *Manager) applyFirewall(h *netlink.Handle) error {
+	nets, err := m.List()
+	if err != nil {
+		return err
+	}
+	var fwd, nat strings.Builder
+	for _, n := range nets {
+		if _, err := h.LinkByName(n.Interface); err != nil {
+			continue
+		}
+		fmt.Fprintf(&fwd, "\t\tiifname %q oifname %q accept\n", n.Interface, n.Interface)
+		if n.Internal {
+			continue
+		}
+		fmt.Fprintf(&fwd, "\t\tiifname %q oifname %q accept\n", n.Interface, slirp.Tap)
+		for _, s := range n.Subnets {
+			fmt.Fprintf(&nat, "\t\tip saddr %s oifname %q masquerade\n", s.Subnet, slirp.Tap)
+		}
+	}
+	script := "table inet roost\ndelete table inet roost\ntable inet roost {\n" +
+		"\tchain forward {\n\t\ttype filter hook forward priority 0; policy drop;\n\t\tct state established,related accept\n" + fwd.String() + "\t}\n" +
+		"\tchain postrouting {\n\t\ttype nat hook postrouting priority 100;\n" + nat.String() + "\t}\n}\n"
+	return runNft(m.SharedNetNS(), script)
+}
+
+// runNft loads a ruleset with nft inside the namespace: the child is forked
+// from a thread that is in it.
+func runNft(ns, script string) error {
+	bin, err := exec.LookPath("nft")
+	if err != nil {
+		return errors.New("nft is not installed: install the nftables package (e.g. `sudo apt-get install nftables`)")
+	}
+	return InNetNS(ns, func() error {
+		cmd := exec.Command(bin, "-f", "-")
+		cmd.Stdin = strings.NewReader(script)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("load firewall rules: %v: %s", err, strings.TrimSpace(out.String()))
+		}
+		return nil
+	})
+}

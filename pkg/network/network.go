@@ -1,0 +1,113 @@
+// Package network is Roost's rootless networking: one network namespace per
+// user holding a Linux bridge per network, egress through one slirp4netns or
+// pasta for the whole namespace, a veth per container, persistent IPAM in the
+// state database, and the records the DNS responder serves.
+package network
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/roost-containers/roost/pkg/state"
+)
+
+// The default network, as Podman's "podman" but named for Roost.
+const (
+	DefaultName   = "roost"
+	DefaultBridge = "roost0"
+	DefaultSubnet = "10.88.0.0/16"
+	MTU           = 65520
+)
+
+// Network is one network's record in the state database.
+type Network struct {
+	Name       string            `json:"name"`
+	ID         string            `json:"id"`
+	Driver     string            `json:"driver"`
+	Interface  string            `json:"network_interface"`
+	Created    time.Time         `json:"created"`
+	Subnets    []Subnet          `json:"subnets"`
+	IPv6       bool              `json:"ipv6_enabled"`
+	Internal   bool              `json:"internal"`
+	DNSEnabled bool              `json:"dns_enabled"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	// Leases maps an allocated address to the container holding it.
+	Leases map[string]Lease `json:"leases,omitempty"`
+}
+
+// Lease is one address held by a running container, with the names the DNS
+// responder answers for it (container name, short id, aliases).
+type Lease struct {
+	Container string   `json:"container"`
+	Names     []string `json:"names,omitempty"`
+}
+
+// Subnet is one address range of a network.
+type Subnet struct {
+	Subnet     string      `json:"subnet"`
+	Gateway    string      `json:"gateway"`
+	LeaseRange *LeaseRange `json:"lease_range,omitempty"`
+}
+
+// LeaseRange is --ip-range: the part of the subnet IPAM hands out.
+type LeaseRange struct {
+	StartIP string `json:"start_ip"`
+	EndIP   string `json:"end_ip"`
+}
+
+// Manager does network work for one user.
+type Manager struct {
+	DB      *state.DB
+	RunDir  string // config.RunDir
+	Backend string // slirp4netns (default) or pasta
+	// Rootless: the shared namespace and its egress helper exist only for a
+	// rootless user; root's containers use the same bridges in a namespace
+	// of their own too, which keeps one code path.
+	Rootless bool
+}
+
+// SharedNetNS is the user's network namespace holding the bridges.
+func (m *Manager) SharedNetNS() string { return filepath.Join(m.RunDir, "netns", "roost") }
+
+// ContainerNetNS is a container's own network namespace file.
+func (m *Manager) ContainerNetNS(id string) string { return filepath.Join(m.RunDir, "netns", id) }
+
+func (m *Manager) lockDir() string { return filepath.Join(m.RunDir, "locks") }
+
+// lock serialises changes to the shared namespace (creation, teardown).
+func (m *Manager) lock() (*state.Lock, error) { return state.LockObject(m.lockDir(), "network") }
+
+// defaultNetwork is the built-in network's record before it is first saved.
+func defaultNetwork() *Network {
+	sum := sha256.Sum256([]byte(DefaultName))
+	_, sn, _ := net.ParseCIDR(DefaultSubnet)
+	return &Network{
+		Name: DefaultName, ID: hex.EncodeToString(sum[:]), Driver: "bridge",
+		Interface: DefaultBridge, Created: time.Now().UTC(),
+		Subnets: []Subnet{{Subnet: sn.String(), Gateway: firstHost(sn).String()}},
+	}
+}
+
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// ValidName checks a network name as Podman does.
+func ValidName(name string) error {
+	if !validName.MatchString(name) || len(name) > 200 {
+		return fmt.Errorf("invalid network name %q: use letters, digits, _ . and -, starting with a letter or digit", name)
+	}
+	return nil
+}
+
+func newID() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("network id: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}

@@ -1,0 +1,79 @@
+package network
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/roost-containers/roost/slirp"
+)
+
+// A container with --network slirp4netns or pasta gets its own namespace
+// and its own helper, as in Podman: more isolation, and with pasta the
+// client's source address kept.
+
+func (m *Manager) privatePidFile(id string) string {
+	return filepath.Join(m.RunDir, "netns", id+".helper")
+}
+
+// StartPrivate starts the container's own helper on its namespace and
+// returns the address that reaches the host's loopback from it.
+func (m *Manager) StartPrivate(id, backend, opts string) (string, error) {
+	o := slirp.Options{Backend: backend, NetNS: m.ContainerNetNS(id), PidFile: m.privatePidFile(id),
+		LogFile: m.privatePidFile(id) + ".log", MTU: MTU}
+	var err error
+	if backend == slirp.Pasta {
+		if opts != "" {
+			o.Extra = strings.Split(opts, ",")
+		}
+	} else if o.Extra, o.AllowHostLoopback, o.MTU, err = slirpOptions(opts); err != nil {
+		return "", err
+	}
+	if _, err := slirp.Start(o); err != nil {
+		return "", err
+	}
+	if backend == slirp.Pasta {
+		return defaultGateway(m.ContainerNetNS(id))
+	}
+	return slirp.SlirpGateway, nil
+}
+
+// StopPrivate kills the container's helper, if any.
+func (m *Manager) StopPrivate(id string) {
+	slirp.Stop(m.privatePidFile(id))
+	_ = removeQuiet(m.privatePidFile(id) + ".log")
+}
+
+// slirpOptions reads Podman's slirp4netns:OPTS: allow_host_loopback, mtu,
+// enable_ipv6. Host loopback is allowed unless turned off, so that
+// host.containers.internal works as on the default network.
+func slirpOptions(opts string) (extra []string, allowLoopback bool, mtu int, err error) {
+	allowLoopback, mtu = true, MTU
+	if opts == "" {
+		return nil, allowLoopback, mtu, nil
+	}
+	for _, o := range strings.Split(opts, ",") {
+		k, v, _ := strings.Cut(o, "=")
+		switch k {
+		case "allow_host_loopback":
+			allowLoopback = v != "false"
+		case "mtu":
+			if _, err := fmt.Sscanf(v, "%d", &mtu); err != nil || mtu < 68 {
+				return nil, false, 0, fmt.Errorf("invalid slirp4netns option %q: mtu takes a number of at least 68", o)
+			}
+		case "enable_ipv6":
+			if v != "false" {
+				extra = append(extra, "--enable-ipv6")
+			}
+		default:
+			return nil, false, 0, fmt.Errorf("invalid slirp4netns option %q: use allow_host_loopback=true|false, mtu=N or enable_ipv6=true|false", o)
+		}
+	}
+	return extra, allowLoopback, mtu, nil
+}
+
+// PrivateUp says whether the container's own helper runs.
+func (m *Manager) PrivateUp(id string) bool {
+	_, alive := slirp.Read(m.privatePidFile(id))
+	return alive
+}

@@ -1,0 +1,232 @@
+package network
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"time"
+
+	"github.com/roost-containers/roost/pkg/state"
+)
+
+// ErrNotFound and ErrInUse are the errors users meet most.
+var (
+	ErrNotFound = state.ErrNotFound
+	ErrInUse    = errors.New("network is in use")
+	ErrExists   = errors.New("network already exists")
+)
+
+// CreateOptions are `network create`'s flags.
+type CreateOptions struct {
+	Name     string
+	Driver   string
+	Subnet   string
+	Gateway  string
+	IPRange  string
+	Internal bool
+	IPv6     bool
+	Labels   map[string]string
+}
+
+// get reads a network by name or id inside tx; the default network exists
+// even before it was first saved.
+func get(tx *state.Tx, ref string) (*Network, error) {
+	id, err := tx.Lookup(state.Networks, ref)
+	if err != nil {
+		if ref == DefaultName || ref == defaultNetwork().ID {
+			return defaultNetwork(), nil
+		}
+		return nil, fmt.Errorf("network %s not found: see `roost network ls`: %w", ref, ErrNotFound)
+	}
+	var n Network
+	if err := tx.Get(state.Networks, id, &n); err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+func put(tx *state.Tx, n *Network) error { return tx.Put(state.Networks, n.ID, n.Name, n) }
+
+// all lists every network, the default first.
+func all(tx *state.Tx) ([]*Network, error) {
+	list, err := state.List[Network](tx, state.Networks)
+	if err != nil {
+		return nil, err
+	}
+	out := []*Network{}
+	hasDefault := false
+	for i := range list {
+		if list[i].Name == DefaultName {
+			hasDefault = true
+		}
+		out = append(out, &list[i])
+	}
+	if !hasDefault {
+		out = append(out, defaultNetwork())
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if (out[i].Name == DefaultName) != (out[j].Name == DefaultName) {
+			return out[i].Name == DefaultName
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+// Get returns one network.
+func (m *Manager) Get(ref string) (*Network, error) {
+	var n *Network
+	err := m.DB.View(func(tx *state.Tx) (err error) {
+		n, err = get(tx, ref)
+		return err
+	})
+	return n, err
+}
+
+// List returns every network, the default first.
+func (m *Manager) List() ([]*Network, error) {
+	var out []*Network
+	err := m.DB.View(func(tx *state.Tx) (err error) {
+		out, err = all(tx)
+		return err
+	})
+	return out, err
+}
+
+// Create records a new network; its bridge appears when a member starts.
+func (m *Manager) Create(o CreateOptions) (*Network, error) {
+	if err := ValidName(o.Name); err != nil {
+		return nil, err
+	}
+	if o.Driver != "" && o.Driver != "bridge" {
+		return nil, fmt.Errorf("unsupported network driver %q: Roost supports bridge", o.Driver)
+	}
+	if o.Gateway != "" && o.Subnet == "" {
+		return nil, errors.New("--gateway needs --subnet")
+	}
+	if o.IPRange != "" && o.Subnet == "" {
+		return nil, errors.New("--ip-range needs --subnet")
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	n := &Network{Name: o.Name, ID: id, Driver: "bridge", Created: time.Now().UTC(),
+		Internal: o.Internal, IPv6: o.IPv6, DNSEnabled: true, Labels: o.Labels}
+	err = m.DB.Update(func(tx *state.Tx) error {
+		nets, err := all(tx)
+		if err != nil {
+			return err
+		}
+		for _, x := range nets {
+			if x.Name == o.Name {
+				return fmt.Errorf("network name %s already used: choose another name or remove it first: %w", o.Name, ErrExists)
+			}
+		}
+		sn, err := chooseSubnet(o, nets)
+		if err != nil {
+			return err
+		}
+		n.Subnets = []Subnet{sn}
+		n.Interface = chooseBridge(nets)
+		return put(tx, n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// chooseSubnet checks the user's --subnet/--gateway/--ip-range or picks the
+// first free 10.89.N.0/24, as Podman does.
+func chooseSubnet(o CreateOptions, nets []*Network) (Subnet, error) {
+	var used []*net.IPNet
+	for _, x := range nets {
+		for _, s := range x.Subnets {
+			if _, sn, err := net.ParseCIDR(s.Subnet); err == nil {
+				used = append(used, sn)
+			}
+		}
+	}
+	if o.Subnet == "" {
+		for i := 0; i < 256; i++ {
+			_, sn, _ := net.ParseCIDR(fmt.Sprintf("10.89.%d.0/24", i))
+			if !overlapsAny(sn, used) {
+				return Subnet{Subnet: sn.String(), Gateway: firstHost(sn).String()}, nil
+			}
+		}
+		return Subnet{}, errors.New("no free subnet left in 10.89.0.0/16: give one with --subnet")
+	}
+	_, sn, err := net.ParseCIDR(o.Subnet)
+	if err != nil || sn.IP.To4() == nil {
+		return Subnet{}, fmt.Errorf("invalid --subnet %q: give an IPv4 CIDR such as 10.90.0.0/24", o.Subnet)
+	}
+	if ones, _ := sn.Mask.Size(); ones > 30 {
+		return Subnet{}, fmt.Errorf("invalid --subnet %q: it must hold at least two addresses (/30 or larger)", o.Subnet)
+	}
+	if overlapsAny(sn, used) {
+		return Subnet{}, fmt.Errorf("subnet %s overlaps with another network's: choose another --subnet", sn)
+	}
+	s := Subnet{Subnet: sn.String(), Gateway: firstHost(sn).String()}
+	if o.Gateway != "" {
+		gw := net.ParseIP(o.Gateway).To4()
+		if gw == nil || !sn.Contains(gw) || gw.Equal(sn.IP) || gw.Equal(lastAddr(sn)) {
+			return Subnet{}, fmt.Errorf("invalid --gateway %q: give a host address inside %s", o.Gateway, sn)
+		}
+		s.Gateway = gw.String()
+	}
+	if o.IPRange != "" {
+		_, r, err := net.ParseCIDR(o.IPRange)
+		if err != nil || !sn.Contains(r.IP) || !sn.Contains(lastAddr(r)) {
+			return Subnet{}, fmt.Errorf("invalid --ip-range %q: give a CIDR inside %s", o.IPRange, sn)
+		}
+		s.LeaseRange = &LeaseRange{StartIP: r.IP.String(), EndIP: lastAddr(r).String()}
+	}
+	return s, nil
+}
+
+func overlapsAny(sn *net.IPNet, used []*net.IPNet) bool {
+	for _, u := range used {
+		if u.Contains(sn.IP) || sn.Contains(u.IP) {
+			return true
+		}
+	}
+	return false
+}
+
+// chooseBridge names the bridge of a new network: roost1, roost2, ...
+func chooseBridge(nets []*Network) string {
+	taken := map[string]bool{}
+	for _, x := range nets {
+		taken[x.Interface] = true
+	}
+	for i := 1; ; i++ {
+		if name := fmt.Sprintf("roost%d", i); !taken[name] {
+			return name
+		}
+	}
+}
+
+// Remove deletes a network's record; it must have no member unless the
+// caller removed them (force). The default network cannot be removed.
+func (m *Manager) Remove(ref string) (*Network, error) {
+	var n *Network
+	err := m.DB.Update(func(tx *state.Tx) (err error) {
+		if n, err = get(tx, ref); err != nil {
+			return err
+		}
+		if n.Name == DefaultName {
+			return fmt.Errorf("the default network %s cannot be removed", DefaultName)
+		}
+		if len(n.Leases) > 0 {
+			return fmt.Errorf("network %s has running containers: stop them, disconnect them, or use --force: %w", n.Name, ErrInUse)
+		}
+		return tx.Delete(state.Networks, n.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	_ = m.removeBridge(n)
+	return n, nil
+}
