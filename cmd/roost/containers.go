@@ -16,6 +16,7 @@ func addContainerCommands(a *app, root *cobra.Command) {
 		newRunCommand, newCreateCommand, newStartCommand, newStopCommand, newKillCommand,
 		newRestartCommand, newRmCommand, newPsCommand, newLogsCommand, newWaitCommand,
 		newAttachCommand, newContainerInspectCommand,
+		newCpCommand, newExportCommand, newDiffCommand, newMountCommand, newUnmountCommand,
 	} {
 		root.AddCommand(mk(a))
 		sub := mk(a)
