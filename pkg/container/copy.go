@@ -74,6 +74,9 @@ func (e *Engine) CopyOut(ref, ctrSrc, hostDst string, o CopyOptions) error {
 		if fi, err := os.Stat(l.Dir); err != nil || !fi.IsDir() {
 			return fmt.Errorf("destination directory %s does not exist: create it first", l.Dir)
 		}
+		if l.Dir, err = filepath.Abs(l.Dir); err != nil {
+			return err
+		}
 		if srcReal == rootfs && l.Name != "" {
 			// The whole root becomes a new directory on the host.
 			l.Dir = filepath.Join(l.Dir, l.Name)
@@ -87,7 +90,9 @@ func (e *Engine) CopyOut(ref, ctrSrc, hostDst string, o CopyOptions) error {
 			return fmt.Errorf("read %s in container %s: %w", ctrSrc, c.Name, err)
 		}
 		defer tr.Close()
-		if err := archive.Untar(tr, l.Dir, &archive.TarOptions{NoLchown: true, InUserNS: e.Cfg.Rootless}); err != nil {
+		// Extracted chrooted into the destination: symlinks come out as
+		// they are, and nothing lands outside the destination.
+		if err := chrootarchive.Untar(tr, l.Dir, &archive.TarOptions{NoLchown: true, InUserNS: e.Cfg.Rootless}); err != nil {
 			return fmt.Errorf("copy %s from container %s: %w", ctrSrc, c.Name, err)
 		}
 		return nil
