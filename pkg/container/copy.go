@@ -43,7 +43,7 @@ func (e *Engine) CopyIn(ref, hostSrc, ctrDst string, o CopyOptions) error {
 		}
 		dir, err := dirInRoot(rootfs, l.Dir)
 		if err != nil {
-			return fmt.Errorf("container %s: %w", c.Name, err)
+			return fmt.Errorf("container %s: destination %w: create it first", c.Name, err)
 		}
 		tr, err := hostTar(srcReal, l.Name)
 		if err != nil {
