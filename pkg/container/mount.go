@@ -3,6 +3,8 @@ package container
 import (
 	"fmt"
 
+	"github.com/containers/storage/pkg/mount"
+
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -96,6 +98,11 @@ func (e *Engine) Mounted() ([]MountPoint, error) {
 		}
 		layer, err := e.Store.Layer(sc.LayerID)
 		if err != nil || layer.MountPoint == "" {
+			continue
+		}
+		// Storage's counts outlive a killed namespace holder; the kernel's
+		// mount table says what is really mounted here (vfs mounts nothing).
+		if ok, err := mount.Mounted(layer.MountPoint); e.Store.GraphDriverName() != "vfs" && (err != nil || !ok) {
 			continue
 		}
 		out = append(out, MountPoint{ID: c.ID, Names: []string{c.Name}, Path: layer.MountPoint})

@@ -329,3 +329,21 @@ func TestMountOnlyInsideUnshare(t *testing.T) {
 	}
 	assertNoContainerLeftovers(t, e)
 }
+
+// Storage's mount counts survive a killed namespace holder, the mounts do not:
+// the listing tells what is really mounted, and the container can be removed.
+func TestMountListingAfterHolderKilled(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("run", "--name", "done", busybox, "true")
+	e.roostOK("unshare", "roost", "mount", "done")
+	if out := e.roostOK("mount"); out == "" {
+		t.Fatal("the container should be listed as mounted")
+	}
+	killNamespace(e.holderPid())
+	if out := e.roostOK("mount"); out != "" {
+		t.Fatalf("after the holder died nothing is mounted, yet mount lists %q", out)
+	}
+	e.roostOK("umount", "done")
+	e.roostOK("rm", "done")
+	assertNoContainerLeftovers(t, e)
+}
