@@ -138,7 +138,10 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 	if c.State.Status == StatusExited {
 		// Already finished (a foreground run and the monitor both clean up):
 		// its mount was released then, and a mount taken since (roost mount,
-		// cp) belongs to someone else.
+		// cp) belongs to someone else. A --rm container still goes.
+		if c.Run.Remove {
+			return c, e.removeLocked(ctx, c)
+		}
 		return c, nil
 	}
 	st, _ := monitor.ReadState(e.runDir(id))
