@@ -60,6 +60,7 @@ __attribute__((constructor)) static void roost_userns_init(void) {
 		close(userfd);
 		return;
 	}
+	char *cwd = getcwd(NULL, 0);
 	if (same_ns(userfd, "/proc/self/ns/user")) {
 		roost_join_state = 1;
 	} else if (setns(userfd, CLONE_NEWUSER) != 0) {
@@ -68,7 +69,14 @@ __attribute__((constructor)) static void roost_userns_init(void) {
 		fail("join mount namespace");
 	} else {
 		roost_join_state = 2;
+		// Joining a mount namespace moves the working directory to its root;
+		// come back to the caller's, so relative paths keep their meaning
+		// (where it does not exist in the namespace, the root it is).
+		if (cwd != NULL && chdir(cwd) != 0) {
+			roost_join_errno = 0;
+		}
 	}
+	free(cwd);
 	close(userfd);
 	close(mntfd);
 }

@@ -138,6 +138,15 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 	if c.State.Status == StatusCreating || c.State.Status == StatusRemoving {
 		return c, nil
 	}
+	if c.State.Status == StatusExited {
+		// Already finished (a foreground run and the monitor both clean up):
+		// its mount was released then, and a mount taken since (roost mount,
+		// cp) belongs to someone else. A --rm container still goes.
+		if c.Run.Remove {
+			return c, e.removeLocked(ctx, c)
+		}
+		return c, nil
+	}
 	st, _ := monitor.ReadState(e.runDir(id))
 	if st.MonitorAlive && st.Status != monitor.StatusExited {
 		return c, nil // still running or restarting

@@ -1,0 +1,46 @@
+package container
+
+import (
+	"fmt"
+
+	"github.com/containers/storage/pkg/archive"
+)
+
+// Change is one path that differs from the image: Kind is "A" (added),
+// "C" (changed) or "D" (deleted), as Podman prints them.
+type Change struct {
+	Kind string
+	Path string
+}
+
+// Diff lists what changed in a container's filesystem against its image, in
+// storage's order (Podman's).
+func (e *Engine) Diff(ref string) ([]Change, error) {
+	id, err := e.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := e.Store.Container(id)
+	if err != nil {
+		return nil, fmt.Errorf("storage of container %s: %w", ref, err)
+	}
+	changes, err := e.Store.Changes("", sc.LayerID)
+	if err != nil {
+		return nil, fmt.Errorf("changes of container %s: %w", ref, err)
+	}
+	out := make([]Change, 0, len(changes))
+	for _, ch := range changes {
+		out = append(out, Change{Kind: changeKind(ch.Kind), Path: ch.Path})
+	}
+	return out, nil
+}
+
+func changeKind(k archive.ChangeType) string {
+	switch k {
+	case archive.ChangeAdd:
+		return "A"
+	case archive.ChangeDelete:
+		return "D"
+	}
+	return "C"
+}
