@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 
 	"github.com/vishvananda/netlink"
@@ -293,13 +294,30 @@ func (m *Manager) Sweep(running func(containerID string) bool) error {
 		}
 	}
 	if len(stale) == 0 {
-		return nil
+		return m.sweepIdle(leases)
 	}
 	var errs []error
 	for id, atts := range stale {
 		errs = append(errs, m.Detach(id, atts))
 	}
 	return errors.Join(errs...)
+}
+
+// sweepIdle tears down a shared namespace that has no lease at all: what a
+// command killed between starting the helper and taking its lease leaves.
+func (m *Manager) sweepIdle(leases map[string]map[string]Lease) error {
+	if len(leases) > 0 {
+		return nil
+	}
+	if _, err := os.Stat(m.helperPidFile()); err != nil && !IsNetNS(m.SharedNetNS()) {
+		return nil
+	}
+	l, err := m.lock()
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	return m.teardownIfIdle()
 }
 
 // deleteVeths removes the named veth or, when the name is not known (a sweep

@@ -68,7 +68,8 @@ func Classify(msg string) error {
 	case strings.Contains(m, "container not running"), // runc
 		strings.Contains(m, "is not running"),                            // crun
 		strings.Contains(m, "cannot start a container that has stopped"), // runc
-		strings.Contains(m, "kill container: no such process"):           // crun
+		strings.Contains(m, "kill container: no such process"),           // crun
+		strings.Contains(m, "open pidfd: no such process"):               // crun: it exited just now
 		return ErrNotRunning
 	case strings.Contains(m, "executable file not found in $path"), // runc
 		strings.Contains(m, "executable file `") && strings.Contains(m, "not found"), // crun

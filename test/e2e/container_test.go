@@ -245,7 +245,7 @@ func assertNoContainerLeftovers(t *testing.T, e *env) {
 			}
 			ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/user", pid))
 			if procs := processesInUserNS(ns); len(procs) != 1 {
-				return fmt.Errorf("processes left in the namespace besides the holder: %v", procs)
+				return fmt.Errorf("processes left in the namespace besides the holder: %v", namespaceProcesses(e))
 			}
 		}
 		return nil
