@@ -16,6 +16,7 @@ import (
 	"github.com/roost-containers/roost/pkg/proc"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
+	"github.com/roost-containers/roost/pkg/volume"
 )
 
 // Status is a container's condition, with Podman's names.
@@ -93,6 +94,8 @@ type Engine struct {
 	Cfg   *config.Config
 	Store cstorage.Store
 	DB    *state.DB
+	// Volumes are the user's volumes, which containers mount.
+	Volumes *volume.Manager
 	// ExitCommand is how the monitor calls Roost back after the container's
 	// final exit: the roost binary with the global flags in force.
 	ExitCommand []string
@@ -100,7 +103,7 @@ type Engine struct {
 
 // New returns an engine over an open store.
 func New(cfg *config.Config, store cstorage.Store, exitCommand []string) *Engine {
-	return &Engine{Cfg: cfg, Store: store, DB: state.Open(cfg.StateDB()), ExitCommand: exitCommand}
+	return &Engine{Cfg: cfg, Store: store, DB: state.Open(cfg.StateDB()), Volumes: volume.New(cfg), ExitCommand: exitCommand}
 }
 
 // runDir holds the bundle and the monitor's files: lost at reboot, as they should be.

@@ -19,6 +19,9 @@ type CreateOptions struct {
 	Run       RunOptions
 	Labels    map[string]string
 	Replace   bool // --replace: remove a container of the same name first
+	// VolumesFrom names containers (NAME[:ro|rw]) whose volumes and bind
+	// mounts this one mounts too.
+	VolumesFrom []string
 }
 
 // ErrNameInUse is returned when --name names an existing container.
@@ -43,13 +46,20 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err != nil {
 		return nil, err
 	}
+	release, madeVolumes, err := e.claimVolumes(&o)
+	if err != nil {
+		return nil, err
+	}
 	c := &Container{
 		ID: id, Name: o.Name, Created: time.Now().UTC(),
 		ImageID: o.ImageID, ImageName: o.ImageName, Labels: o.Labels,
 		Spec: o.Spec, Run: o.Run,
 		State: State{Status: StatusCreating, Owner: self()},
 	}
-	if err := e.save(c); err != nil {
+	err = e.save(c)
+	release() // recorded: the volumes are in use now
+	if err != nil {
+		e.dropVolumes(madeVolumes)
 		if errors.Is(err, state.ErrNameInUse) {
 			return nil, fmt.Errorf("the container name %q is already in use: remove that container, choose another --name, or use --replace: %w", o.Name, ErrNameInUse)
 		}
@@ -57,6 +67,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	}
 	if err := e.build(c); err != nil {
 		e.discard(ctx, c)
+		e.dropVolumes(madeVolumes)
 		return nil, err
 	}
 	return c, nil
