@@ -15,6 +15,7 @@ const (
 	envPid   = "_ROOST_USERNS_PID"   // the holder to join (read by the C constructor)
 	envNew   = "_ROOST_USERNS_NEW"   // set once, for the first joiner of a new holder
 	envTries = "_ROOST_USERNS_TRIES" // bounds re-execution when the holder keeps vanishing
+	envCwd   = "_ROOST_CWD"          // the working directory, which joining a mount namespace resets to /
 )
 
 // Inside reports whether this process already runs in the user's namespace.
@@ -43,7 +44,9 @@ func Enter(runDir string, uid, gid int, warn func(string)) error {
 	if warning != "" && warn != nil {
 		warn(warning)
 	}
+	cwd, _ := os.Getwd()
 	env := withEnv(os.Environ(), map[string]string{
+		envCwd:                          cwd,
 		envPid:                          strconv.Itoa(h.Pid),
 		envTries:                        strconv.Itoa(tries + 1),
 		"_CONTAINERS_USERNS_CONFIGURED": "done",
@@ -64,6 +67,12 @@ func Enter(runDir string, uid, gid int, warn func(string)) error {
 // while the host's still arrive.
 func afterJoin() error {
 	os.Unsetenv(envTries)
+	// setns(CLONE_NEWNS) moved us to the namespace's root: relative paths
+	// the user typed (-o FILE, --cidfile) mean the directory they were in.
+	if cwd := os.Getenv(envCwd); cwd != "" {
+		_ = os.Chdir(cwd)
+		os.Unsetenv(envCwd)
+	}
 	if os.Getenv(envNew) != "1" {
 		return nil
 	}

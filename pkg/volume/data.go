@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"archive/tar"
 	"errors"
 	"fmt"
 	"io"
@@ -153,8 +154,8 @@ func (m *Manager) Import(ref string, r io.Reader) error {
 		return err
 	}
 	if err := archive.Untar(r, m.Mountpoint(v.Name), &archive.TarOptions{InUserNS: true}); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("import into volume %s: the archive is cut short", v.Name)
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, tar.ErrHeader) {
+			return fmt.Errorf("import into volume %s: not a tar archive, or one cut short", v.Name)
 		}
 		return fmt.Errorf("import into volume %s: %w", v.Name, err)
 	}
