@@ -142,6 +142,10 @@ func (m *Manager) Create(o CreateOptions) (*Volume, error) {
 		Labels: o.Labels, Options: o.Options, Anonymous: o.Anonymous,
 		NeedsCopyUp: true, NeedsChown: opts.ownerUID < 0 && opts.ownerGID < 0,
 	}
+	if opts.fsType == "bind" {
+		// The user's own directory: never filled or re-owned behind their back.
+		v.NeedsCopyUp, v.NeedsChown = false, false
+	}
 	err = m.DB.Update(func(tx *state.Tx) error {
 		var old Volume
 		if tx.Get(state.Volumes, v.Name, &old) == nil {

@@ -379,3 +379,23 @@ func TestVolumeConcurrentFirstUse(t *testing.T) {
 	}
 	assertNoContainerLeftovers(t, e)
 }
+
+// A bind volume (type=none,o=bind,device=DIR) shows the host directory's
+// files, and removing the volume leaves that directory and its files alone.
+func TestBindVolume(t *testing.T) {
+	e := pulled(t)
+	host := filepath.Join(e.Home, "hostdir")
+	mustDir(t, host, e.UID, e.GID)
+	e.writeFile("hostdir/present", "from the host\n")
+	e.roostOK("volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", "device="+host, "hv")
+	if out := e.roostOK("run", "--rm", "-v", "hv:/h", busybox, "sh", "-c", "cat /h/present; echo back > /h/written"); out != "from the host\n" {
+		t.Fatalf("bind volume reads %q", out)
+	}
+	if b, err := os.ReadFile(filepath.Join(host, "written")); err != nil || string(b) != "back\n" {
+		t.Fatalf("file written through the bind volume: %v %q", err, b)
+	}
+	e.roostOK("volume", "rm", "hv")
+	if _, err := os.Stat(filepath.Join(host, "present")); err != nil {
+		t.Fatalf("volume rm reached into the bound host directory: %v", err)
+	}
+}
