@@ -23,6 +23,7 @@ type createFlags struct {
 	env, envFiles, labels, annotations        []string
 	volumes, mounts, tmpfs, capAdd, capDrop   []string
 	securityOpts, ulimits, groupAdd, logOpts  []string
+	volumesFrom                               []string
 	envHost, readOnly, readOnlyTmpfs, priv    bool
 	interactive, tty, rm, init, replace       bool
 	stopSignal, restart, logDriver, cidFile   string
@@ -44,8 +45,9 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 	fl.StringVarP(&f.hostname, "hostname", "h", "", "container host name")
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "set a label (KEY=VALUE)")
 	fl.StringArrayVar(&f.annotations, "annotation", nil, "set an OCI annotation (KEY=VALUE)")
-	fl.StringArrayVarP(&f.volumes, "volume", "v", nil, "bind mount HOST-DIR:CONTAINER-DIR[:ro,rw,z,Z]")
-	fl.StringArrayVar(&f.mounts, "mount", nil, "mount: type=bind,src=...,dst=...[,ro] or type=tmpfs,dst=...")
+	fl.StringArrayVarP(&f.volumes, "volume", "v", nil, "mount HOST-DIR or VOLUME at CONTAINER-DIR[:ro,rw,U,z,Z,nocopy,...]; CONTAINER-DIR alone: an anonymous volume")
+	fl.StringArrayVar(&f.mounts, "mount", nil, "mount: type=bind,src=...,dst=...[,ro], type=volume,src=NAME,dst=... or type=tmpfs,dst=...")
+	fl.StringArrayVar(&f.volumesFrom, "volumes-from", nil, "mount the volumes of another container: CONTAINER[:ro|rw]")
 	fl.StringArrayVar(&f.tmpfs, "tmpfs", nil, "mount a tmpfs: DIR[:OPTIONS]")
 	fl.BoolVar(&f.readOnly, "read-only", false, "mount the root filesystem read-only")
 	fl.BoolVar(&f.readOnlyTmpfs, "read-only-tmpfs", true, "with --read-only, tmpfs on /run, /tmp and /var/tmp")
@@ -79,7 +81,7 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 // resolved separately).
 func (f *createFlags) options(cmd *cobra.Command, args []string, rootless bool) (container.CreateOptions, error) {
 	var o container.CreateOptions
-	o.Name, o.Replace = f.name, f.replace
+	o.Name, o.Replace, o.VolumesFrom = f.name, f.replace, f.volumesFrom
 	var err error
 	if o.Labels, err = keyValues("label", f.labels); err != nil {
 		return o, err
@@ -191,17 +193,14 @@ func (f *createFlags) mountList() ([]spec.Mount, error) {
 	var out []spec.Mount
 	for _, v := range f.volumes {
 		m, err := spec.ParseVolume(v)
-		if errors.Is(err, spec.ErrNamedVolume) {
-			return nil, fmt.Errorf("invalid --volume %q: named volumes arrive with the volumes issue; give an absolute host path", v)
-		}
-		if err != nil {
+		if err != nil && !errors.Is(err, spec.ErrNamedVolume) {
 			return nil, err
 		}
 		out = append(out, m)
 	}
 	for _, v := range f.mounts {
 		m, err := spec.ParseMount(v)
-		if err != nil {
+		if err != nil && !errors.Is(err, spec.ErrNamedVolume) {
 			return nil, err
 		}
 		out = append(out, m)

@@ -62,6 +62,7 @@ func newRootCommand() *cobra.Command {
 	addImageCommands(a, root)
 	addContainerCommands(a, root)
 	addNetworkCommands(a, root)
+	addVolumeCommands(a, root)
 	root.CompletionOptions.HiddenDefaultCmd = false
 	markNoNamespace(root, "help", "completion")
 	return root

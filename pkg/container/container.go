@@ -18,6 +18,7 @@ import (
 	"github.com/roost-containers/roost/pkg/proc"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
+	"github.com/roost-containers/roost/pkg/volume"
 )
 
 // Status is a container's condition, with Podman's names.
@@ -98,6 +99,8 @@ type Engine struct {
 	Cfg   *config.Config
 	Store cstorage.Store
 	DB    *state.DB
+	// Volumes are the user's volumes, which containers mount.
+	Volumes *volume.Manager
 	// ExitCommand is how the monitor calls Roost back after the container's
 	// final exit: the roost binary with the global flags in force.
 	ExitCommand []string
@@ -108,7 +111,7 @@ type Engine struct {
 // New returns an engine over an open store.
 func New(cfg *config.Config, store cstorage.Store, exitCommand []string) *Engine {
 	db := state.Open(cfg.StateDB())
-	return &Engine{Cfg: cfg, Store: store, DB: db, ExitCommand: exitCommand, Networks: NetworkManager(cfg, db)}
+	return &Engine{Cfg: cfg, Store: store, DB: db, ExitCommand: exitCommand, Networks: NetworkManager(cfg, db), Volumes: volume.New(cfg)}
 }
 
 // runDir holds the bundle and the monitor's files: lost at reboot, as they should be.

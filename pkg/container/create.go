@@ -23,6 +23,9 @@ type CreateOptions struct {
 	Ports     []PortMapping // -p; a HostPort of 0 gets a free port
 	// PublishAll is -P: publish every port the image EXPOSEs to a free port.
 	PublishAll bool
+	// VolumesFrom names containers (NAME[:ro|rw]) whose volumes and bind
+	// mounts this one mounts too.
+	VolumesFrom []string
 }
 
 // ErrNameInUse is returned when --name names an existing container.
@@ -50,13 +53,20 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err != nil {
 		return nil, err
 	}
+	release, madeVolumes, err := e.claimVolumes(&o)
+	if err != nil {
+		return nil, err
+	}
 	c := &Container{
 		ID: id, Name: o.Name, Created: time.Now().UTC(),
 		ImageID: o.ImageID, ImageName: o.ImageName, Labels: o.Labels,
 		Spec: o.Spec, Run: o.Run, Net: o.Net, Ports: o.Ports,
 		State: State{Status: StatusCreating, Owner: self()},
 	}
-	if err := e.save(c); err != nil {
+	err = e.save(c)
+	release() // recorded: the volumes are in use now
+	if err != nil {
+		e.dropVolumes(madeVolumes)
 		if errors.Is(err, state.ErrNameInUse) {
 			return nil, fmt.Errorf("the container name %q is already in use: remove that container, choose another --name, or use --replace: %w", o.Name, ErrNameInUse)
 		}
@@ -64,6 +74,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	}
 	if err := e.build(c); err != nil {
 		e.discard(ctx, c)
+		e.dropVolumes(madeVolumes)
 		return nil, err
 	}
 	return c, nil

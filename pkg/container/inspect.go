@@ -49,8 +49,10 @@ type InspectState struct {
 
 type InspectMount struct {
 	Type        string   `json:"Type"`
+	Name        string   `json:"Name,omitempty"`
 	Source      string   `json:"Source"`
 	Destination string   `json:"Destination"`
+	Driver      string   `json:"Driver,omitempty"`
 	Options     []string `json:"Options"`
 	RW          bool     `json:"RW"`
 }
@@ -158,7 +160,11 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 	in.Config = inspectConfig(c, sp)
 	in.HostConfig = inspectHost(c)
 	for _, m := range c.Spec.Mounts {
-		in.Mounts = append(in.Mounts, InspectMount{Type: m.Type, Source: m.Source, Destination: m.Destination, Options: m.Options, RW: !hasOpt(m.Options, "ro")})
+		im := InspectMount{Type: m.Type, Source: m.Source, Destination: m.Destination, Options: m.Options, RW: !hasOpt(m.Options, "ro")}
+		if m.Type == "volume" {
+			im.Name, im.Source, im.Driver = m.Source, e.Volumes.Mountpoint(m.Source), "local"
+		}
+		in.Mounts = append(in.Mounts, im)
 	}
 	return in, nil
 }
@@ -226,7 +232,7 @@ func inspectHost(c *Container) InspectHost {
 	}
 	for _, m := range c.Spec.Mounts {
 		switch m.Type {
-		case "bind":
+		case "bind", "volume":
 			h.Binds = append(h.Binds, m.Source+":"+m.Destination)
 		case "tmpfs":
 			h.Tmpfs[m.Destination] = joinOpts(m.Options)

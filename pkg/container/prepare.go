@@ -38,11 +38,17 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 		return nil, err
 	}
 	o.IDs = e.ids()
+	if o.Mounts, err = e.volumeMounts(c); err != nil {
+		return nil, err
+	}
 	res, err := spec.Generate(o)
 	if err != nil {
 		return nil, err
 	}
 	if err := completeRootfs(rootfs, res); err != nil {
+		return nil, err
+	}
+	if err := e.fillVolumes(c, rootfs, res.Spec); err != nil {
 		return nil, err
 	}
 	b, err := json.MarshalIndent(res.Spec, "", " ")

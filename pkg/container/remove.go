@@ -15,7 +15,7 @@ import (
 // RemoveOptions are rm's flags.
 type RemoveOptions struct {
 	Force   bool // stop a running container first
-	Volumes bool // also anonymous volumes (volumes come with their issue)
+	Volumes bool // also the anonymous volumes no other container uses
 	// Timeout, with Force, is how long the stop signal has before SIGKILL;
 	// nil kills at once.
 	Timeout *uint

@@ -168,5 +168,8 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 	if err != nil || !c.Run.Remove {
 		return c, err
 	}
-	return c, e.removeLocked(ctx, c)
+	if err := e.removeLocked(ctx, c); err != nil {
+		return c, err
+	}
+	return c, e.removeAnonymousVolumes(ctx, c)
 }

@@ -271,7 +271,7 @@ func (f *mountFlags) common(o string) (bool, error) {
 }
 
 // bindOptions checks a bind mount's (or volume's) options and returns them
-// without the ones only Roost reads (z, Z, copy, nocopy).
+// without the ones only Roost reads (z, Z, and for volumes copy, nocopy, U).
 func bindOptions(opts []string, volume bool) ([]string, error) {
 	var f mountFlags
 	for _, o := range opts {
@@ -295,9 +295,10 @@ func bindOptions(opts []string, volume bool) ([]string, error) {
 				f.out = append(f.out, o)
 			}
 		case o == "z" || o == "Z":
-		case volume && (o == "copy" || o == "nocopy"):
+		case volume && (o == "copy" || o == "nocopy" || o == "U"):
+			// Read by pkg/container when it prepares the volume.
 		case o == "U":
-			return nil, errors.New("option U (chown the source) is not supported by Roost")
+			return nil, errors.New("option U (chown the source) is supported for volumes only: use a volume, or chown the host directory yourself")
 		case o == "O":
 			return nil, errors.New("option O (overlay) is not supported by Roost")
 		default:

@@ -281,6 +281,7 @@ func TestParseVolume(t *testing.T) {
 		{"/a:/b:rshared,nosuid,noexec,nodev,rbind", Mount{Type: "bind", Source: "/a", Destination: "/b", Options: []string{"rshared", "nosuid", "noexec", "nodev", "rbind"}}, false, ""},
 		{"cache:/var/cache", Mount{Type: "volume", Source: "cache", Destination: "/var/cache"}, true, ""},
 		{"my_vol.1:/v:ro,nocopy", Mount{Type: "volume", Source: "my_vol.1", Destination: "/v", Options: []string{"ro", "nocopy"}}, true, ""},
+		{"data:/v:U,noexec", Mount{Type: "volume", Source: "data", Destination: "/v", Options: []string{"U", "noexec"}}, true, ""},
 		{"/anon", Mount{Type: "volume", Destination: "/anon"}, true, ""},
 		{"/a:/b:c:d", Mount{}, false, `invalid volume "/a:/b:c:d": too many ':'`},
 		{"/a:b", Mount{}, false, `the container path "b" must be absolute`},
