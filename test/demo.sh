@@ -60,6 +60,29 @@ step "Stop it (SIGTERM, then SIGKILL after 1 s)" roost stop -t 1 demo-ticker
 step "All containers, with exit codes" roost ps -a
 step "Inspect with a template" roost inspect --format '{{.Name}} {{.State.Status}} {{.State.ExitCode}} {{.OCIRuntime}}' demo-ticker
 step "Remove it" roost rm demo-ticker
+(cd /tmp && as_user roost rm -f demo-web demo-client demo-c >/dev/null 2>&1; as_user roost network rm -f demo-net >/dev/null 2>&1; as_user roost volume rm -f demo-data >/dev/null 2>&1) || true
+step "A long-running container to work with" roost run -d --name demo-c busybox sleep 600
+step "exec: run a command in it; its exit code passes through" \
+	sh -c 'roost exec demo-c sh -c "hostname; exit 4"; echo "exit code: $?"'
+step "top: its processes, with the container's user names" roost top demo-c
+step "cp: copy a file in, change it, see the difference from the image" \
+	sh -c 'echo hello > /tmp/demo-note.txt && roost cp /tmp/demo-note.txt demo-c:/note.txt && roost exec demo-c rm /bin/vi && roost diff demo-c; rm -f /tmp/demo-note.txt'
+step "commit: a new image from its changes, with a new default command" \
+	roost commit -q -c 'CMD ["cat", "/note.txt"]' demo-c demo/noted
+step "Run the committed image" roost run --rm demo/noted
+step "Remove the container and the image" sh -c 'roost rm -f demo-c && roost rmi demo/noted'
+step "Containers join Roost's bridge network by default: an address, a route, egress via one slirp4netns" \
+	roost run --rm busybox ip -4 addr show eth0
+step "A user network: containers reach each other" sh -c \
+	'roost network create demo-net && roost run -d --name demo-web --network demo-net busybox httpd -f -p 8080 -h /etc >/dev/null &&
+	 ip=$(roost inspect --format "{{(index .NetworkSettings.Networks \"demo-net\").IPAddress}}" demo-web) &&
+	 roost run --rm --network demo-net busybox wget -qO- "http://$ip:8080/hostname"'
+step "Networks" roost network ls
+step "Clean up the network" sh -c 'roost rm -f demo-web && roost network rm demo-net'
+step "A named volume outlives its container" sh -c \
+	'roost run --rm -v demo-data:/data busybox sh -c "echo kept > /data/f" && roost run --rm -v demo-data:/data busybox cat /data/f'
+step "Volumes" roost volume ls
+step "Remove the volume" roost volume rm demo-data
 step "Pull a multi-layer Debian image" roost pull "$ROOST_TEST_REGISTRY/debian:bookworm"
 step "Pulling again copies nothing" roost pull -q "$ROOST_TEST_REGISTRY/debian:bookworm"
 step "Choose the arm64 image from a multi-arch index" \
