@@ -96,15 +96,10 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, io ExecIO)
 
 // runningContainer finds ref and checks that it runs.
 func (e *Engine) runningContainer(ref string) (*Container, error) {
-	id, err := e.Resolve(ref)
+	c, err := e.Get(ref)
 	if err != nil {
 		return nil, err
 	}
-	c, err := e.get(id)
-	if err != nil {
-		return nil, err
-	}
-	e.refresh(c)
 	if c.State.Status != StatusRunning {
 		return nil, fmt.Errorf("container %s is not running (%s): start it first with `roost start %s`", c.Name, c.State.Status, c.Name)
 	}

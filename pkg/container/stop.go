@@ -92,15 +92,10 @@ func (e *Engine) waitExit(ctx context.Context, c *Container, d time.Duration) bo
 
 // Kill sends a signal to the container's main process.
 func (e *Engine) Kill(ctx context.Context, ref string, sig syscall.Signal) (*Container, error) {
-	id, err := e.Resolve(ref)
+	c, err := e.Get(ref)
 	if err != nil {
 		return nil, err
 	}
-	c, err := e.get(id)
-	if err != nil {
-		return nil, err
-	}
-	e.refresh(c)
 	if c.State.Status != StatusRunning && c.State.Status != StatusUnknown {
 		return nil, fmt.Errorf("%s: %w", c.Name, ErrNotRunning)
 	}

@@ -1,8 +1,6 @@
 package spec
 
 import (
-	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -54,22 +52,8 @@ func ExecEnv(ctr []string, entries []string) ([]string, error) {
 			e.set(k, v)
 		}
 	}
-	for _, kv := range entries {
-		k, v, ok := strings.Cut(kv, "=")
-		if k == "" {
-			return nil, fmt.Errorf("invalid environment variable %q: it has no name (use KEY=VALUE)", kv)
-		}
-		if strings.ContainsAny(k, " \t\n") {
-			return nil, fmt.Errorf("invalid environment variable %q: the name has white space", kv)
-		}
-		if !ok {
-			hv, set := os.LookupEnv(k)
-			if !set {
-				continue
-			}
-			v = hv
-		}
-		e.set(k, v)
+	if err := e.setUserEntries(entries); err != nil {
+		return nil, err
 	}
 	return e.list(), nil
 }

@@ -200,22 +200,8 @@ func (o Options) env(home string) ([]string, error) {
 			}
 		}
 	}
-	for _, kv := range o.Process.Env {
-		k, v, ok := strings.Cut(kv, "=")
-		if k == "" {
-			return nil, fmt.Errorf("invalid environment variable %q: it has no name (use KEY=VALUE)", kv)
-		}
-		if strings.ContainsAny(k, " \t\n") {
-			return nil, fmt.Errorf("invalid environment variable %q: the name has white space", kv)
-		}
-		if !ok {
-			hv, set := os.LookupEnv(k)
-			if !set {
-				continue
-			}
-			v = hv
-		}
-		e.set(k, v)
+	if err := e.setUserEntries(o.Process.Env); err != nil {
+		return nil, err
 	}
 	defaults := [][2]string{
 		{"HOME", home},
@@ -338,4 +324,27 @@ func initBinary(given string) (string, error) {
 		return "/usr/libexec/podman/catatonit", nil
 	}
 	return "", errors.New("--init needs catatonit: install it (apt-get install catatonit) or give its path with --init-path")
+}
+
+// setUserEntries applies --env entries: KEY=VALUE, or KEY alone to copy
+// Roost's own value when it has one; a later entry wins.
+func (e *envList) setUserEntries(entries []string) error {
+	for _, kv := range entries {
+		k, v, ok := strings.Cut(kv, "=")
+		if k == "" {
+			return fmt.Errorf("invalid environment variable %q: it has no name (use KEY=VALUE)", kv)
+		}
+		if strings.ContainsAny(k, " \t\n") {
+			return fmt.Errorf("invalid environment variable %q: the name has white space", kv)
+		}
+		if !ok {
+			hv, set := os.LookupEnv(k)
+			if !set {
+				continue
+			}
+			v = hv
+		}
+		e.set(k, v)
+	}
+	return nil
 }
