@@ -3,17 +3,18 @@ package portfwd
 import (
 	"errors"
 	"fmt"
-	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/roost-containers/roost/pkg/monitor"
 )
 
 // BindError says why a published port cannot be bound, in one line a user can
-// act on. It unwraps to the system error (syscall.EADDRINUSE, EACCES...).
+// act on. It unwraps to the system error (EADDRINUSE, EACCES...).
 type BindError struct {
 	Port monitor.Port
 	Err  error
@@ -27,63 +28,69 @@ func (e *BindError) Unwrap() error { return e.Err }
 // busy or privileged port fails before anything is created. The monitor's
 // Listen remains the real test (another program may take the port between).
 func Check(ports []monitor.Port) error {
-	tcp, udp, err := bindAll(ports)
+	bound, err := bindAll(ports)
 	if err != nil {
 		return err
 	}
-	for _, ln := range tcp {
-		ln.Close()
-	}
-	udp.close()
+	closeAll(bound)
 	return nil
 }
 
-// boundUDP are UDP sockets with the ports they serve.
-type boundUDP struct {
-	conns []*net.UDPConn
-	ports []monitor.Port
+// bound is one published port's host socket.
+type bound struct {
+	port monitor.Port
+	s    *sock
 }
 
-func (b boundUDP) close() {
-	for _, c := range b.conns {
-		c.Close()
+func closeAll(b []bound) {
+	for _, x := range b {
+		x.s.Close()
 	}
 }
 
-// bindAll binds the ports in order (TCP listeners in the order of the TCP
-// ports); on the first failure it closes what it bound.
-func bindAll(ports []monitor.Port) (tcp []*net.TCPListener, udp boundUDP, err error) {
-	defer func() {
-		if err != nil {
-			for _, ln := range tcp {
-				ln.Close()
-			}
-			udp.close()
-			tcp, udp = nil, boundUDP{}
-		}
-	}()
+// bindAll binds the ports in order; on the first failure it closes what it
+// bound.
+func bindAll(ports []monitor.Port) ([]bound, error) {
+	var out []bound
 	for _, p := range ports {
-		addr := net.JoinHostPort(p.HostIP, strconv.Itoa(int(p.HostPort)))
-		switch proto(p) {
-		case "tcp":
-			ln, lerr := net.Listen("tcp", addr)
-			if lerr != nil {
-				return tcp, udp, bindError(p, lerr)
-			}
-			tcp = append(tcp, ln.(*net.TCPListener))
-		case "udp":
-			c, lerr := net.ListenPacket("udp", addr)
-			if lerr != nil {
-				return tcp, udp, bindError(p, lerr)
-			}
-			udp.conns = append(udp.conns, c.(*net.UDPConn))
-			udp.ports = append(udp.ports, p)
-		default:
-			return tcp, udp, &BindError{Port: p, Err: errors.ErrUnsupported,
-				msg: fmt.Sprintf("port %d: protocol %q cannot be published: use tcp or udp", p.HostPort, p.Protocol)}
+		s, err := bindPort(p)
+		if err != nil {
+			closeAll(out)
+			return nil, err
+		}
+		out = append(out, bound{p, s})
+	}
+	return out, nil
+}
+
+func bindPort(p monitor.Port) (*sock, error) {
+	var ip netip.Addr
+	if p.HostIP != "" {
+		var err error
+		if ip, err = netip.ParseAddr(p.HostIP); err != nil {
+			return nil, &BindError{Port: p, Err: err,
+				msg: fmt.Sprintf("invalid host IP %q for port %d: give an IPv4 or IPv6 address", p.HostIP, p.HostPort)}
 		}
 	}
-	return tcp, udp, nil
+	typ := unix.SOCK_STREAM
+	switch proto(p) {
+	case "tcp":
+	case "udp":
+		typ = unix.SOCK_DGRAM
+	default:
+		return nil, &BindError{Port: p, Err: errors.ErrUnsupported,
+			msg: fmt.Sprintf("port %d: protocol %q cannot be published: use tcp or udp", p.HostPort, p.Protocol)}
+	}
+	fd, err := bindSocket(typ, ip, p.HostPort)
+	if err != nil {
+		return nil, bindError(p, err)
+	}
+	s, err := newSock(fd)
+	if err != nil {
+		unix.Close(fd)
+		return nil, bindError(p, err)
+	}
+	return s, nil
 }
 
 // bindError turns a bind failure into the line the user sees.
@@ -98,12 +105,12 @@ func bindError(p monitor.Port, err error) error {
 	}
 	e := &BindError{Port: p, Err: err}
 	switch {
-	case errors.Is(err, syscall.EADDRINUSE):
+	case errors.Is(err, unix.EADDRINUSE):
 		e.msg = fmt.Sprintf("port %s is already in use on %s: choose another with -p", name, where)
-	case errors.Is(err, syscall.EACCES) && int(p.HostPort) < UnprivilegedPortStart():
+	case errors.Is(err, unix.EACCES) && int(p.HostPort) < UnprivilegedPortStart():
 		e.msg = fmt.Sprintf("port %s is below net.ipv4.ip_unprivileged_port_start (%d): publish on a higher port, or let users bind it with `sudo sysctl net.ipv4.ip_unprivileged_port_start=%d`",
 			name, UnprivilegedPortStart(), p.HostPort)
-	case errors.Is(err, syscall.EADDRNOTAVAIL):
+	case errors.Is(err, unix.EADDRNOTAVAIL):
 		e.msg = fmt.Sprintf("cannot publish port %s on %s: that address is not on this host: use one of its addresses or leave the IP out", name, where)
 	default:
 		e.msg = fmt.Sprintf("cannot publish port %s on %s: %v", name, where, err)

@@ -2,59 +2,84 @@ package portfwd
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"runtime"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// nsDialer dials from inside a network namespace.
+// nsDialer makes sockets inside a network namespace.
 type nsDialer struct {
 	path string   // the container's namespace file
 	host *os.File // this process's own namespace, to return to
 }
 
-type dialResult struct {
-	conn net.Conn
-	err  error
+type socketResult struct {
+	fd  int
+	err error
 }
 
-// dialContainer connects to addr from inside the container's namespace. The
-// work happens on a goroutine of its own, locked to its thread: the socket is
-// made in the namespace the thread is in, and a thread that could not be put
-// back into the host's namespace is never unlocked, so it exits with the
+// dialContainer connects to 127.0.0.1:port inside the container's namespace.
+// A socket belongs to the namespace it was made in, so only socket() needs
+// the namespace; connecting and copying happen on any thread.
+func (d *nsDialer) dialContainer(typ int, port uint16) (*sock, error) {
+	fd, err := d.socketIn(typ)
+	if err != nil {
+		return nil, err
+	}
+	s, err := newSock(fd)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	if err := s.connect(&unix.SockaddrInet4{Port: int(port), Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// socketIn makes a socket in the container's namespace. The work happens on
+// a goroutine of its own, locked to its thread; a thread that could not be
+// put back into the host's namespace is never unlocked, so it exits with the
 // goroutine instead of returning dirty to the scheduler.
-func (d *nsDialer) dialContainer(network, addr string) (net.Conn, error) {
-	ch := make(chan dialResult, 1)
+func (d *nsDialer) socketIn(typ int) (int, error) {
+	ch := make(chan socketResult, 1)
 	go func() {
 		runtime.LockOSThread()
-		conn, err, clean := d.dialLocked(network, addr)
+		fd, err, clean := d.socketLocked(typ)
 		if clean {
 			runtime.UnlockOSThread()
 		}
-		ch <- dialResult{conn, err}
+		ch <- socketResult{fd, err}
 	}()
 	r := <-ch
-	return r.conn, r.err
+	return r.fd, r.err
 }
 
-// dialLocked runs on a locked thread; clean says the thread is back in the
+// socketLocked runs on a locked thread; clean says the thread is back in the
 // host's namespace.
-func (d *nsDialer) dialLocked(network, addr string) (net.Conn, error, bool) {
+func (d *nsDialer) socketLocked(typ int) (fd int, err error, clean bool) {
 	ns, err := os.Open(d.path)
 	if err != nil {
-		return nil, fmt.Errorf("open the container's network namespace: %w", err), true
+		return -1, fmt.Errorf("open the container's network namespace: %w", err), true
 	}
 	defer ns.Close()
 	if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
-		return nil, fmt.Errorf("enter the container's network namespace %s: %w", d.path, err), true
+		return -1, fmt.Errorf("enter the container's network namespace %s: %w", d.path, err), true
 	}
-	dialer := net.Dialer{Timeout: 10 * time.Second}
-	conn, err := dialer.Dial(network, addr)
+	fd, err = unix.Socket(unix.AF_INET, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if backErr := unix.Setns(int(d.host.Fd()), unix.CLONE_NEWNET); backErr != nil {
-		return conn, err, false
+		return fd, err, false
 	}
-	return conn, err, true
+	return fd, err, true
+}
+
+// openHostNS opens the namespace the forwarder's threads return to.
+func openHostNS() (*os.File, error) {
+	host, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		return nil, fmt.Errorf("open the host's network namespace: %w", err)
+	}
+	return host, nil
 }

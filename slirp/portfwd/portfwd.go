@@ -1,20 +1,15 @@
 // Package portfwd forwards published ports into a container's network
 // namespace. It runs inside the container's monitor, which lives in the
 // host's network namespace: it listens there and, for each TCP connection or
-// UDP client, dials 127.0.0.1:ContainerPort from a thread placed in the
-// container's namespace. No extra process per container; the kernel splices
-// the bytes.
+// UDP client, connects to 127.0.0.1:ContainerPort with a socket made by a
+// thread placed in the container's namespace. No extra process per
+// container; the kernel splices the bytes.
 //
 // The container sees connections coming from 127.0.0.1, not from the client
 // (the price of dialing from inside; --network pasta keeps the source).
 package portfwd
 
 import (
-	"errors"
-	"fmt"
-	"net"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -30,45 +25,43 @@ type Forwarder struct {
 	dial    nsDialer
 	udpIdle time.Duration
 
-	tcp []*net.TCPListener
+	tcp []*sock
 	udp []*udpForward
 
 	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
+	conns  map[*sock]struct{}
 	closed bool
 	wg     sync.WaitGroup
 }
 
 // Listen binds every port on the host side, before the container starts, so
-// that a busy port stops the start with a clear error. On error nothing stays
-// bound. Forwarding begins at once: connections that arrive before the
-// container listens are refused (reset).
+// that a busy port stops the start with a clear error (a *BindError). On
+// error nothing stays bound. Forwarding begins at once: connections that
+// arrive before the container listens are refused (reset).
 func Listen(netns string, ports []monitor.Port) (*Forwarder, error) {
 	return listen(netns, ports, DefaultUDPIdle)
 }
 
 func listen(netns string, ports []monitor.Port, udpIdle time.Duration) (*Forwarder, error) {
-	host, err := os.Open("/proc/thread-self/ns/net")
+	host, err := openHostNS()
 	if err != nil {
-		return nil, fmt.Errorf("open the host's network namespace: %w", err)
+		return nil, err
 	}
-	f := &Forwarder{dial: nsDialer{path: netns, host: host}, udpIdle: udpIdle, conns: map[net.Conn]struct{}{}}
-	tcp, udp, err := bindAll(ports)
+	bound, err := bindAll(ports)
 	if err != nil {
 		host.Close()
 		return nil, err
 	}
-	f.tcp = tcp
-	for i, c := range udp.conns {
-		f.udp = append(f.udp, &udpForward{f: f, ln: c, target: target(udp.ports[i]), sessions: map[string]*udpSession{}})
-	}
-	tcpTargets := tcpPorts(ports)
-	for i, ln := range f.tcp {
+	f := &Forwarder{dial: nsDialer{path: netns, host: host}, udpIdle: udpIdle, conns: map[*sock]struct{}{}}
+	for _, b := range bound {
 		f.wg.Add(1)
-		go f.serveTCP(ln, target(tcpTargets[i]))
-	}
-	for _, u := range f.udp {
-		f.wg.Add(1)
+		if proto(b.port) == "tcp" {
+			f.tcp = append(f.tcp, b.s)
+			go f.serveTCP(b.s, b.port.ContainerPort)
+			continue
+		}
+		u := &udpForward{f: f, ln: b.s, port: b.port.ContainerPort, sessions: map[string]*udpSession{}}
+		f.udp = append(f.udp, u)
 		go u.serve()
 	}
 	return f, nil
@@ -97,26 +90,25 @@ func (f *Forwarder) Close() error {
 	return f.dial.host.Close()
 }
 
-// track remembers a live connection so Close can end it; false once closed.
-func (f *Forwarder) track(c net.Conn) bool {
+// track remembers live connections so Close can end them; false once closed.
+func (f *Forwarder) track(socks ...*sock) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
 		return false
 	}
-	f.conns[c] = struct{}{}
+	for _, s := range socks {
+		f.conns[s] = struct{}{}
+	}
 	return true
 }
 
-func (f *Forwarder) untrack(c net.Conn) {
+func (f *Forwarder) untrack(socks ...*sock) {
 	f.mu.Lock()
-	delete(f.conns, c)
+	for _, s := range socks {
+		delete(f.conns, s)
+	}
 	f.mu.Unlock()
-}
-
-// target is where a port's traffic goes inside the container's namespace.
-func target(p monitor.Port) string {
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(int(p.ContainerPort)))
 }
 
 func proto(p monitor.Port) string {
@@ -124,19 +116,4 @@ func proto(p monitor.Port) string {
 		return "tcp"
 	}
 	return p.Protocol
-}
-
-func tcpPorts(ports []monitor.Port) []monitor.Port {
-	var out []monitor.Port
-	for _, p := range ports {
-		if proto(p) == "tcp" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// isClosed tells a socket closed by Close from a real error.
-func isClosed(err error) bool {
-	return errors.Is(err, net.ErrClosed)
 }

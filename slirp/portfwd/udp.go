@@ -2,21 +2,20 @@ package portfwd
 
 import (
 	"errors"
-	"net"
-	"net/netip"
 	"os"
 	"sync"
-	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // udpForward serves one published UDP port: a session per client address,
 // each with its own socket in the container's namespace, so replies find
 // their way back.
 type udpForward struct {
-	f      *Forwarder
-	ln     *net.UDPConn
-	target string
+	f    *Forwarder
+	ln   *sock
+	port uint16
 
 	mu       sync.Mutex
 	sessions map[string]*udpSession
@@ -24,8 +23,8 @@ type udpForward struct {
 }
 
 type udpSession struct {
-	client netip.AddrPort
-	conn   *net.UDPConn
+	client unix.Sockaddr
+	conn   *sock
 	mu     sync.Mutex
 	last   time.Time
 }
@@ -34,8 +33,13 @@ func (u *udpForward) serve() {
 	defer u.f.wg.Done()
 	buf := make([]byte, 65535)
 	for {
-		n, from, err := u.ln.ReadFromUDPAddrPort(buf)
-		if isClosed(err) {
+		var n int
+		var from unix.Sockaddr
+		err := u.ln.read(func(fd int) (err error) {
+			n, from, err = unix.Recvfrom(fd, buf, 0)
+			return err
+		})
+		if u.ln.isClosed() {
 			return
 		}
 		if err != nil {
@@ -46,29 +50,31 @@ func (u *udpForward) serve() {
 			continue // the container's namespace is gone: drop, as a network would
 		}
 		s.touch()
-		s.conn.Write(buf[:n])
+		// A datagram that does not fit the socket's buffer is dropped, as a
+		// network would; waiting would stall every other client.
+		s.conn.control(func(fd int) error { _, err := unix.Write(fd, buf[:n]); return err })
 	}
 }
 
 // session finds or makes the client's session.
-func (u *udpForward) session(from netip.AddrPort) (*udpSession, error) {
-	key := from.String()
+func (u *udpForward) session(from unix.Sockaddr) (*udpSession, error) {
+	key := sockaddrKey(from)
 	u.mu.Lock()
 	s := u.sessions[key]
 	u.mu.Unlock()
 	if s != nil {
 		return s, nil
 	}
-	conn, err := u.f.dial.dialContainer("udp", u.target)
+	conn, err := u.f.dial.dialContainer(unix.SOCK_DGRAM, u.port)
 	if err != nil {
 		return nil, err
 	}
-	s = &udpSession{client: from, conn: conn.(*net.UDPConn)}
+	s = &udpSession{client: from, conn: conn}
 	u.mu.Lock()
 	if u.closed {
 		u.mu.Unlock()
 		conn.Close()
-		return nil, net.ErrClosed
+		return nil, os.ErrClosed
 	}
 	u.sessions[key] = s
 	u.mu.Unlock()
@@ -91,21 +97,26 @@ func (u *udpForward) replies(key string, s *udpSession) {
 	}()
 	buf := make([]byte, 65535)
 	for {
-		s.conn.SetReadDeadline(time.Now().Add(u.f.udpIdle))
-		n, err := s.conn.Read(buf)
+		s.conn.f.SetReadDeadline(time.Now().Add(u.f.udpIdle))
+		var n int
+		err := s.conn.read(func(fd int) (err error) {
+			n, err = unix.Read(fd, buf)
+			return err
+		})
 		switch {
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			if s.idle() >= u.f.udpIdle {
 				return
 			}
 			continue
-		case errors.Is(err, syscall.ECONNREFUSED):
+		case errors.Is(err, unix.ECONNREFUSED):
 			continue // nothing listens yet in the container: the client may retry
 		case err != nil:
 			return
 		}
 		s.touch()
-		if _, err := u.ln.WriteToUDPAddrPort(buf[:n], s.client); isClosed(err) {
+		err = u.ln.control(func(fd int) error { return unix.Sendto(fd, buf[:n], 0, s.client) })
+		if err != nil && u.ln.isClosed() {
 			return
 		}
 	}
