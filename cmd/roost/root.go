@@ -61,6 +61,7 @@ func newRootCommand() *cobra.Command {
 	}
 	addImageCommands(a, root)
 	addContainerCommands(a, root)
+	addNetworkDNSCommand(a, root) // after any network group, which it joins
 	root.CompletionOptions.HiddenDefaultCmd = false
 	markNoNamespace(root, "help", "completion")
 	return root
