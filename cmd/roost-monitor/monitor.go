@@ -15,6 +15,7 @@ import (
 
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
+	"github.com/roost-containers/roost/slirp/portfwd"
 )
 
 // mon is the monitor of one container, across its restarts.
@@ -26,6 +27,7 @@ type mon struct {
 	hub     *hub
 	sigchld chan os.Signal
 	report  *reporter
+	ports   *portfwd.Forwarder // published ports, across restarts
 
 	restarts int
 	pumps    sync.WaitGroup
@@ -66,6 +68,9 @@ func setup(runDir string, rep *reporter) (*mon, error) {
 	}
 	if m.hub, err = newHub(cfg.Stdin); err != nil {
 		return nil, fmt.Errorf("attach socket: %w", err)
+	}
+	if m.ports, err = publish(&m.cfg); err != nil {
+		return nil, err
 	}
 	go m.onSignals()
 	return m, nil
@@ -278,6 +283,7 @@ func (m *mon) writeExit(exit monitor.ExitStatus) {
 // finish ends the monitor: the runtime state is gone, the exit recorded;
 // close the socket and run the exit command.
 func (m *mon) finish() {
+	m.unpublish()
 	m.hub.close()
 	m.log.close()
 	if len(m.cfg.ExitCommand) == 0 {

@@ -75,13 +75,15 @@ type Config struct {
 	ExitCommand []string `json:"exitCommand,omitempty"`
 }
 
-// Port is one published port: HostIP:HostPort on the host to
-// 127.0.0.1:ContainerPort inside NetNS.
+// Port is one published port: the monitor listens on HostIP:HostPort and
+// forwards to 127.0.0.1:ContainerPort inside the container's namespace.
+// pkg/container converts its PortMapping into this (the monitor does not
+// import the engine).
 type Port struct {
-	HostIP        string `json:"hostIP,omitempty"`
+	HostIP        string `json:"hostIP,omitempty"` // empty: every address
 	HostPort      uint16 `json:"hostPort"`
 	ContainerPort uint16 `json:"containerPort"`
-	Protocol      string `json:"protocol"` // tcp or udp
+	Protocol      string `json:"protocol,omitempty"` // tcp (empty) or udp
 }
 
 // RestartPolicy is --restart.
@@ -134,6 +136,16 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("unknown log driver %q: use k8s-file, journald or none", c.LogDriver)
+	}
+	if len(c.Ports) > 0 && c.NetNS == "" {
+		return errors.New("monitor config: published ports without a network namespace")
+	}
+	for _, p := range c.Ports {
+		switch p.Protocol {
+		case "", "tcp", "udp":
+		default:
+			return fmt.Errorf("monitor config: port %d: protocol %q is not forwarded: use tcp or udp", p.HostPort, p.Protocol)
+		}
 	}
 	return c.Restart.validate()
 }
