@@ -63,6 +63,7 @@ func newRootCommand() *cobra.Command {
 	addContainerCommands(a, root)
 	addNetworkCommands(a, root)
 	addVolumeCommands(a, root)
+	addPodCommands(a, root)
 	root.CompletionOptions.HiddenDefaultCmd = false
 	markNoNamespace(root, "help", "completion")
 	return root
