@@ -48,6 +48,9 @@ func newRootCommand() *cobra.Command {
 			return a.close()
 		},
 	}
+	// A failed command skips PersistentPostRunE: close storage anyway, or
+	// its graph root's private mount stays behind in the namespace.
+	cobra.OnFinalize(func() { _ = a.close() })
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w: see `%s --help`", err, c.CommandPath())
 	})
