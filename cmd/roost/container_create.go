@@ -28,6 +28,7 @@ type createFlags struct {
 	interactive, tty, rm, init, replace       bool
 	stopSignal, restart, logDriver, cidFile   string
 	pull, platform, userns, shmSize           string
+	pod                                       string
 	stopTimeout                               uint
 	registry                                  registryFlags
 	net                                       netFlags
@@ -72,6 +73,7 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.userns, "userns", "", "user namespace: \"\" (Roost's) or keep-id")
 	fl.StringArrayVar(&f.groupAdd, "group-add", nil, "add a supplementary group")
 	fl.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 64m)")
+	fl.StringVar(&f.pod, "pod", "", "run in pod NAME, or in a new pod: new:NAME")
 	f.net.add(fl)
 	f.registry.add(fl)
 	_ = fl.MarkHidden("cert-dir")
@@ -81,6 +83,9 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 // resolved separately).
 func (f *createFlags) options(cmd *cobra.Command, args []string, rootless bool) (container.CreateOptions, error) {
 	var o container.CreateOptions
+	if err := checkPodFlags(cmd, f); err != nil {
+		return o, err
+	}
 	o.Name, o.Replace, o.VolumesFrom = f.name, f.replace, f.volumesFrom
 	var err error
 	if o.Labels, err = keyValues("label", f.labels); err != nil {

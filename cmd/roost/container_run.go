@@ -85,7 +85,12 @@ func (a *app) createContainer(cmd *cobra.Command, f *createFlags, args []string)
 	if o.Run.Runtime, err = a.chooseRuntime(); err != nil {
 		return nil, err
 	}
-	c, err := eng.Create(cmd.Context(), o)
+	var c *container.Container
+	if f.pod != "" {
+		c, err = a.createInPod(cmd, f, o)
+	} else {
+		c, err = eng.Create(cmd.Context(), o)
+	}
 	if err != nil {
 		return nil, err
 	}

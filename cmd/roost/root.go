@@ -48,6 +48,9 @@ func newRootCommand() *cobra.Command {
 			return a.close()
 		},
 	}
+	// A failed command skips PersistentPostRunE: close storage anyway, or
+	// its graph root's private mount stays behind in the namespace.
+	cobra.OnFinalize(func() { _ = a.close() })
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w: see `%s --help`", err, c.CommandPath())
 	})
@@ -64,6 +67,7 @@ func newRootCommand() *cobra.Command {
 	addNetworkCommands(a, root)
 	addVolumeCommands(a, root)
 	addNetworkDNSCommand(a, root) // after any network group, which it joins
+	addPodCommands(a, root)
 	root.CompletionOptions.HiddenDefaultCmd = false
 	markNoNamespace(root, "help", "completion")
 	return root

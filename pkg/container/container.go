@@ -51,6 +51,8 @@ type Container struct {
 	// DependsOn names the containers this one needs (a pod's infra, the
 	// container whose network it shares): rm refuses to remove those first.
 	DependsOn []string `json:"dependsOn,omitempty"`
+	// Pod is set for a pod's infra container and its members.
+	Pod *PodLink `json:"pod,omitempty"`
 }
 
 // RunOptions are the settings that shape how the monitor runs the container.

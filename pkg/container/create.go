@@ -26,6 +26,10 @@ type CreateOptions struct {
 	// VolumesFrom names containers (NAME[:ro|rw]) whose volumes and bind
 	// mounts this one mounts too.
 	VolumesFrom []string
+	// Pod makes the container a pod's infra or member; DependsOn names the
+	// containers it needs (a member needs its infra).
+	Pod       *PodLink
+	DependsOn []string
 }
 
 // ErrNameInUse is returned when --name names an existing container.
@@ -61,6 +65,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		ID: id, Name: o.Name, Created: time.Now().UTC(),
 		ImageID: o.ImageID, ImageName: o.ImageName, Labels: o.Labels,
 		Spec: o.Spec, Run: o.Run, Net: o.Net, Ports: o.Ports,
+		Pod: o.Pod, DependsOn: o.DependsOn,
 		State: State{Status: StatusCreating, Owner: self()},
 	}
 	err = e.save(c)

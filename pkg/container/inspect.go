@@ -22,6 +22,8 @@ type Inspect struct {
 	Image           string         `json:"Image"`
 	ImageName       string         `json:"ImageName"`
 	Name            string         `json:"Name"`
+	Pod             string         `json:"Pod"`
+	IsInfra         bool           `json:"IsInfra"`
 	RestartCount    int            `json:"RestartCount"`
 	Driver          string         `json:"Driver"`
 	OCIRuntime      string         `json:"OCIRuntime"`
@@ -150,6 +152,9 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 		State:           inspectState(c),
 		Mounts:          []InspectMount{},
 		NetworkSettings: e.inspectNetwork(c),
+	}
+	if c.Pod != nil {
+		in.Pod, in.IsInfra = c.Pod.ID, c.Pod.IsInfra
 	}
 	if len(c.Command) > 0 {
 		in.Path, in.Args = c.Command[0], c.Command[1:]

@@ -37,6 +37,9 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 	if o.HostFiles, err = writeHostFiles(dir, c, o.Hostname, e.resolvers(c)); err != nil {
 		return nil, err
 	}
+	if err := e.joinPod(c, &o); err != nil {
+		return nil, err
+	}
 	o.IDs = e.ids()
 	if o.Mounts, err = e.volumeMounts(c); err != nil {
 		return nil, err

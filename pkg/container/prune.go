@@ -107,7 +107,7 @@ func (e *Engine) pruneOne(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if !stopped(c.State.Status) {
+	if !stopped(c.State.Status) || (c.Pod != nil && c.Pod.IsInfra) { // an infra goes with its pod
 		l.Unlock()
 		return false, nil
 	}

@@ -19,6 +19,8 @@ type RemoveOptions struct {
 	// Timeout, with Force, is how long the stop signal has before SIGKILL;
 	// nil kills at once.
 	Timeout *uint
+	// Pod is the pod's own removal: only it may remove the infra container.
+	Pod bool
 }
 
 // Remove deletes a container: its process (with Force), mount, storage, run
@@ -29,6 +31,10 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) (strin
 		return "", err
 	}
 	id := c.ID
+	if c.Pod != nil && c.Pod.IsInfra && !o.Pod {
+		l.Unlock()
+		return "", fmt.Errorf("container %s is the infra container of pod %.12s and cannot be removed without removing the pod: use `roost pod rm`", c.Name, c.Pod.ID)
+	}
 	if err := e.refuseDependents(c); err != nil {
 		l.Unlock()
 		return "", err

@@ -42,7 +42,11 @@ func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) (*Contai
 	case StatusUnknown:
 		return nil, fmt.Errorf("container %s lost its monitor while running: remove it with `roost rm -f %s`", c.Name, c.Name)
 	}
-	if c.State.Status != StatusCreated {
+	if err := e.startInfra(ctx, c); err != nil {
+		return nil, err
+	}
+	// A pod member's bundle names its infra's process: write it anew.
+	if c.State.Status != StatusCreated || c.Pod != nil {
 		if _, err := e.prepare(c); err != nil {
 			return nil, err
 		}

@@ -126,6 +126,31 @@ ps500=$(ratio "$ps_p" "$ps_r")
 as_user roost rm -f -a >/dev/null
 pod rm -f -a >/dev/null
 
+# A pod: create, start 3 containers in it, remove it all (pod rm -f); median
+# of 5, tools alternating. Podman builds its pause image on its first pod:
+# a warm-up round keeps that out of the figures.
+roost_pod3() {
+	as_user roost pod create --runtime crun --name benchpod >/dev/null || return 1
+	for n in 1 2 3; do as_user roost run -d --runtime crun --pod benchpod "$box" sleep 1000 >/dev/null || return 1; done
+	as_user roost pod rm -f -t 0 benchpod >/dev/null
+}
+podman_pod3() {
+	pod pod create --network none --name benchpod >/dev/null || return 1
+	for n in 1 2 3; do pod run -d --runtime crun --pod benchpod "$box" sleep 1000 >/dev/null || return 1; done
+	pod pod rm -f -t 0 benchpod >/dev/null
+}
+roost_pod3 && podman_pod3
+declare -a r_pod p_pod
+for i in $(seq 5); do
+	r_pod+=("$(time_ms roost_pod3)")
+	p_pod+=("$(time_ms podman_pod3)")
+done
+rp=$(median "${r_pod[@]}"); pp=$(median "${p_pod[@]}")
+printf '\n%-44s %10s %12s\n' "pod create + 3 run -d + pod rm -f, 5 runs" "median ms" "vs Roost"
+printf '%-44s %10s %12s\n' "roost (roost network)" "$rp" "1.00x"
+printf '%-44s %10s %12s\n' "podman (--network none)" "$pp" "$(ratio "$pp" "$rp")x"
+pod_ratio=$(ratio "$pp" "$rp")
+
 run_ratio=$(ratio "$(median "${podman_run[@]}")" "$(median "${roost_run[@]}")")
 met() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t) ? "met" : "not met" }'; }
 printf '\n%-40s %12s %10s %8s\n' "Summary: Podman / Roost (higher is better)" "ratio" "target" ""
@@ -133,4 +158,5 @@ printf '%-40s %12s %10s %8s\n' "run --rm latency" "${run_ratio}x" "3x" "$(met "$
 printf '%-40s %12s %10s %8s\n' "20 run -d + rm -f" "${sum_up}x" "-" ""
 printf '%-40s %12s %10s %8s\n' "ps -a, 50 containers" "${ps50}x" "3x" "$(met "$ps50" 3)"
 printf '%-40s %12s %10s %8s\n' "ps -a, 500 containers" "${ps500}x" "3x" "$(met "$ps500" 3)"
+printf '%-40s %12s %10s %8s\n' "pod create + 3 starts + pod rm" "${pod_ratio}x" "-" ""
 printf '%-40s %12s %10s %8s\n' "memory per idle container" "$(ratio "$p_pss" "$r_pss")x" ">1x" "$(met "$(ratio "$p_pss" "$r_pss")" 1.0001)"

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/spec"
+	"github.com/roost-containers/roost/pods"
+)
+
+// addPodCommands adds `pod` and its subcommands.
+func addPodCommands(a *app, root *cobra.Command) {
+	group := &cobra.Command{Use: "pod", Short: "Manage pods: containers sharing namespaces"}
+	group.AddCommand(newPodCreateCommand(a), newPodStartCommand(a), newPodStopCommand(a),
+		newPodRestartCommand(a), newPodKillCommand(a), newPodPauseCommand(a, true), newPodPauseCommand(a, false),
+		newPodRmCommand(a), newPodPsCommand(a), newPodInspectCommand(a), newPodTopCommand(a),
+		newPodLogsCommand(a), newPodExistsCommand(a), newPodPruneCommand(a), newPodStatsCommand(a))
+	root.AddCommand(group)
+}
+
+// Pods returns the pod manager over the container engine.
+func (a *app) Pods() (*pods.Manager, error) {
+	eng, err := a.Engine()
+	if err != nil {
+		return nil, err
+	}
+	return pods.New(eng), nil
+}
+
+// podCreateFlags are `pod create`'s flags, as Podman names them.
+type podCreateFlags struct {
+	name, hostname, share, infraImage, infraCommand, userns string
+	labels                                                  []string
+	infra                                                   bool
+	net                                                     netFlags
+}
+
+func newPodCreateCommand(a *app) *cobra.Command {
+	var f podCreateFlags
+	cmd := &cobra.Command{
+		Use:   "create [options] [NAME]",
+		Short: "Create a pod",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if f.name != "" && f.name != args[0] {
+					return fmt.Errorf("the pod's name is given twice (%q and --name %q): give one", args[0], f.name)
+				}
+				f.name = args[0]
+			}
+			p, err := a.createPod(cmd, &f)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.out, p.ID)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.name, "name", "n", "", "name of the pod (default: a random name)")
+	fl.StringVar(&f.hostname, "hostname", "", "host name of the pod (default: its name)")
+	fl.StringVar(&f.share, "share", "", "namespaces to share: net, ipc, uts, pid, or +pid to add to the default (net,ipc,uts)")
+	fl.StringArrayVarP(&f.labels, "label", "l", nil, "set a label (KEY=VALUE)")
+	fl.BoolVar(&f.infra, "infra", true, "create an infra container holding the shared namespaces")
+	fl.StringVar(&f.infraImage, "infra-image", "", "image for the infra container (default: none, catatonit only)")
+	fl.StringVar(&f.infraCommand, "infra-command", "", "command of the infra container (default: /catatonit -P)")
+	fl.StringVar(&f.userns, "userns", "", "user namespace of the pod's containers: \"\" (Roost's) or keep-id")
+	f.net.add(fl)
+	// create's -h is --hostname in Podman; pod create's is help, so only --hostname here.
+	return cmd
+}
+
+// createPod turns the flags into pods.CreateOptions and creates the pod.
+func (a *app) createPod(cmd *cobra.Command, f *podCreateFlags) (*pods.Pod, error) {
+	var o pods.CreateOptions
+	var err error
+	o.Name, o.Hostname, o.Infra, o.CreateCommand = f.name, f.hostname, f.infra, os.Args
+	if o.Name == "" {
+		o.Name = container.RandomName()
+	}
+	if o.Labels, err = keyValues("label", f.labels); err != nil {
+		return nil, err
+	}
+	o.Share = pods.DefaultShare
+	if cmd.Flags().Changed("share") {
+		if o.Share, err = pods.ParseShare(f.share); err != nil {
+			return nil, err
+		}
+	} else if !f.infra {
+		o.Share = nil
+	}
+	switch f.userns {
+	case "", "host", spec.KeepID:
+		o.UserNS = f.userns
+	default:
+		return nil, fmt.Errorf("invalid --userns %q: use keep-id, or leave it out", f.userns)
+	}
+	if o.InfraCommand, err = commandWords(f.infraCommand); err != nil {
+		return nil, err
+	}
+	var co container.CreateOptions
+	if err := f.net.options(&co, a.cfg.Rootless); err != nil {
+		return nil, err
+	}
+	o.Net, o.Ports, o.PublishAll = co.Net, co.Ports, co.PublishAll
+	if !f.infra && (cmd.Flags().Changed("network") || len(f.net.dns) > 0 || len(f.net.addHosts) > 0) {
+		return nil, fmt.Errorf("--network, --dns and --add-host need the pod's infra container: they cannot be used with --infra=false")
+	}
+	mgr, err := a.Pods()
+	if err != nil {
+		return nil, err
+	}
+	if f.infra {
+		if o.Runtime, err = a.chooseRuntime(); err != nil {
+			return nil, err
+		}
+	}
+	if f.infraImage != "" {
+		if !f.infra {
+			return nil, fmt.Errorf("--infra-image needs the infra container: it cannot be used with --infra=false")
+		}
+		pull := createFlags{pull: "missing"}
+		if o.InfraImageID, o.InfraImageName, o.InfraImage, err = a.resolveImage(cmd, &pull, f.infraImage); err != nil {
+			return nil, err
+		}
+	}
+	return mgr.Create(cmd.Context(), o)
+}
+
+// commandWords reads a command given as one string: a JSON array, or
+// words split at spaces.
+func commandWords(s string) ([]string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	if strings.HasPrefix(s, "[") {
+		var words []string
+		if err := json.Unmarshal([]byte(s), &words); err != nil || len(words) == 0 {
+			return nil, fmt.Errorf("invalid --infra-command %q: give a command, or a JSON array of words", s)
+		}
+		return words, nil
+	}
+	return strings.Fields(s), nil
+}

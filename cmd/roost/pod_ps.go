@@ -1,0 +1,388 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/format"
+	"github.com/roost-containers/roost/pkg/image"
+	"github.com/roost-containers/roost/pods"
+)
+
+// podRow is one line of `pod ps`; field names are Podman's for --format.
+type podRow struct {
+	ID                 string `json:"Id"`
+	Name               string
+	Status             string
+	Created            string    `json:"-"`
+	CreatedAt          time.Time `json:"Created"`
+	InfraID            string    `json:"InfraId"`
+	NumberOfContainers int       `json:"-"`
+	ContainerIds       string    `json:"-"`
+	ContainerNames     string    `json:"-"`
+	ContainerStatuses  string    `json:"-"`
+	Labels             map[string]string
+	Networks           []string
+	Containers         []podRowContainer `json:"Containers"`
+}
+
+type podRowContainer struct {
+	ID     string `json:"Id"`
+	Names  string
+	Status string
+}
+
+var podPsHeaders = map[string]string{
+	"ID": "POD ID", "InfraID": "INFRA ID", "NumberOfContainers": "# OF CONTAINERS",
+	"ContainerIds": "IDS", "ContainerNames": "NAMES", "ContainerStatuses": "STATUS",
+}
+
+type podPsFlags struct {
+	ctrNames, ctrIDs, ctrStatus, quiet, noTrunc, noHeading bool
+	format                                                 string
+	filters                                                []string
+}
+
+func newPodPsCommand(a *app) *cobra.Command {
+	var f podPsFlags
+	cmd := &cobra.Command{
+		Use:     "ps [options]",
+		Aliases: []string{"ls", "list"},
+		Short:   "List pods",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			match, err := parsePodFilters(f.filters)
+			if err != nil {
+				return err
+			}
+			mgr, err := a.Pods()
+			if err != nil {
+				return err
+			}
+			mgr.Eng.Reconcile(cmd.Context())
+			all, err := mgr.All()
+			if err != nil {
+				return err
+			}
+			rows := []podRow{}
+			full := f.noTrunc || format.IsJSON(f.format)
+			for i := range all {
+				list, err := mgr.Containers(cmd.Context(), &all[i])
+				if err != nil {
+					return err
+				}
+				r := newPodRow(&all[i], list, full)
+				if match(r, list) {
+					rows = append(rows, r)
+				}
+			}
+			if f.quiet {
+				return format.Each(a.out, "{{.ID}}", rows)
+			}
+			return format.List(a.out, f.format, f.table(), podPsHeaders, rows, f.noHeading)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.ctrNames, "ctr-names", false, "show the names of the pod's containers")
+	fl.BoolVar(&f.ctrIDs, "ctr-ids", false, "show the ids of the pod's containers")
+	fl.BoolVar(&f.ctrStatus, "ctr-status", false, "show the states of the pod's containers")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only ids")
+	fl.BoolVar(&f.noTrunc, "no-trunc", false, "do not truncate ids")
+	fl.BoolVar(&f.noHeading, "noheading", false, "do not print the header")
+	fl.StringVar(&f.format, "format", "", "json, or a Go template (table ...)")
+	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "filter: id=, name=, label=, status=, ctr-names=, ctr-ids=, ctr-status=, ctr-number=")
+	return cmd
+}
+
+// table is Podman's default layout: the container columns asked for, else
+// the infra id and the number of containers.
+func (f *podPsFlags) table() string {
+	cols := []string{"{{.ID}}", "{{.Name}}", "{{.Status}}", "{{.Created}}"}
+	if f.ctrIDs {
+		cols = append(cols, "{{.ContainerIds}}")
+	}
+	if f.ctrNames {
+		cols = append(cols, "{{.ContainerNames}}")
+	}
+	if f.ctrStatus {
+		cols = append(cols, "{{.ContainerStatuses}}")
+	}
+	if !f.ctrIDs && !f.ctrNames && !f.ctrStatus {
+		cols = append(cols, "{{.InfraID}}", "{{.NumberOfContainers}}")
+	}
+	return "table " + strings.Join(cols, "\t")
+}
+
+func newPodRow(p *pods.Pod, list []container.Container, full bool) podRow {
+	short := func(id string) string {
+		if full || len(id) < 12 {
+			return id
+		}
+		return id[:12]
+	}
+	r := podRow{
+		ID: short(p.ID), Name: p.Name, Status: pods.Status(list), CreatedAt: p.Created,
+		Created: image.HumanAgo(p.Created, time.Now()), InfraID: short(p.Infra),
+		NumberOfContainers: len(list), Labels: p.Labels, Containers: []podRowContainer{},
+	}
+	var ids, names, states []string
+	for _, c := range list {
+		ids, names, states = append(ids, short(c.ID)), append(names, c.Name), append(states, string(c.State.Status))
+		r.Containers = append(r.Containers, podRowContainer{ID: c.ID, Names: c.Name, Status: string(c.State.Status)})
+		if c.ID == p.Infra {
+			for _, n := range c.Net.Networks {
+				r.Networks = append(r.Networks, n.Network)
+			}
+		}
+	}
+	r.ContainerIds, r.ContainerNames, r.ContainerStatuses = strings.Join(ids, ","), strings.Join(names, ","), strings.Join(states, ",")
+	return r
+}
+
+// parsePodFilters reads --filter KEY=VALUE; filters of different keys must
+// all match, values of one key any.
+func parsePodFilters(list []string) (func(podRow, []container.Container) bool, error) {
+	byKey := map[string][]string{}
+	for _, f := range list {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok || v == "" {
+			return nil, fmt.Errorf("invalid --filter %q: use KEY=VALUE", f)
+		}
+		switch k {
+		case "id", "name", "label", "status", "ctr-names", "ctr-ids", "ctr-status", "ctr-number":
+		default:
+			return nil, fmt.Errorf("invalid --filter %q: use id, name, label, status, ctr-names, ctr-ids, ctr-status or ctr-number", f)
+		}
+		if k == "name" {
+			if _, err := regexp.Compile(v); err != nil {
+				return nil, fmt.Errorf("invalid --filter %q: %w", f, err)
+			}
+		}
+		if k == "ctr-number" {
+			if _, err := strconv.Atoi(v); err != nil {
+				return nil, fmt.Errorf("invalid --filter %q: give a number", f)
+			}
+		}
+		byKey[k] = append(byKey[k], v)
+	}
+	return func(r podRow, list []container.Container) bool {
+		for k, vals := range byKey {
+			if !slices.ContainsFunc(vals, func(v string) bool { return podFilterMatch(k, v, r, list) }) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+func podFilterMatch(k, v string, r podRow, list []container.Container) bool {
+	anyCtr := func(fn func(c container.Container) bool) bool { return slices.ContainsFunc(list, fn) }
+	switch k {
+	case "id":
+		return strings.HasPrefix(r.ID, v)
+	case "name":
+		ok, _ := regexp.MatchString(v, r.Name)
+		return ok
+	case "label":
+		lk, lv, hasValue := strings.Cut(v, "=")
+		got, ok := r.Labels[lk]
+		return ok && (!hasValue || got == lv)
+	case "status":
+		return strings.EqualFold(r.Status, v)
+	case "ctr-names":
+		return anyCtr(func(c container.Container) bool { return c.Name == v })
+	case "ctr-ids":
+		return anyCtr(func(c container.Container) bool { return strings.HasPrefix(c.ID, v) })
+	case "ctr-status":
+		return anyCtr(func(c container.Container) bool { return string(c.State.Status) == v })
+	case "ctr-number":
+		n, _ := strconv.Atoi(v)
+		return len(list) == n
+	}
+	return false
+}
+
+func newPodInspectCommand(a *app) *cobra.Command {
+	var f string
+	cmd := &cobra.Command{
+		Use:   "inspect [options] POD [POD...]",
+		Short: "Show a pod's configuration and state as JSON",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			mgr, err := a.Pods()
+			if err != nil {
+				return err
+			}
+			var out []*pods.Inspect
+			for _, ref := range args {
+				in, err := mgr.Inspect(cmd.Context(), ref)
+				if err != nil {
+					return err
+				}
+				out = append(out, in)
+			}
+			if f == "" || format.IsJSON(f) {
+				return format.JSON(a.out, out)
+			}
+			return format.Each(a.out, f, out)
+		},
+	}
+	cmd.Flags().StringVarP(&f, "format", "f", "", "json, or a Go template")
+	return cmd
+}
+
+func newPodTopCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "top POD [DESCRIPTORS...]",
+		Short: "Show the processes of a pod's running containers",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			mgr, err := a.Pods()
+			if err != nil {
+				return err
+			}
+			p, err := mgr.Get(args[0])
+			if err != nil {
+				return err
+			}
+			list, err := mgr.Containers(cmd.Context(), p)
+			if err != nil {
+				return err
+			}
+			var table [][]string
+			for _, c := range list {
+				if c.State.Status != container.StatusRunning {
+					continue
+				}
+				rows, err := mgr.Eng.Top(c.ID, args[1:])
+				if err != nil {
+					return err
+				}
+				if table != nil {
+					rows = rows[1:] // one header for the pod
+				}
+				table = append(table, rows...)
+			}
+			if table == nil {
+				return fmt.Errorf("pod %s has no running container: start it first", p.Name)
+			}
+			tw := tabwriter.NewWriter(a.out, 12, 2, 2, ' ', 0)
+			for _, r := range table {
+				fmt.Fprintln(tw, strings.Join(r, "\t"))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().SetInterspersed(false)
+	return cmd
+}
+
+func newPodLogsCommand(a *app) *cobra.Command {
+	var o container.LogOptions
+	var since, until, only string
+	var names bool
+	cmd := &cobra.Command{
+		Use:   "logs [options] POD",
+		Short: "Show the output of a pod's containers",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if o.Since, err = parseTime(since, "--since"); err != nil {
+				return err
+			}
+			if o.Until, err = parseTime(until, "--until"); err != nil {
+				return err
+			}
+			mgr, err := a.Pods()
+			if err != nil {
+				return err
+			}
+			p, err := mgr.Get(args[0])
+			if err != nil {
+				return err
+			}
+			list, err := mgr.Containers(cmd.Context(), p)
+			if err != nil {
+				return err
+			}
+			members := pods.Members(list)
+			if only != "" {
+				members = slices.DeleteFunc(members, func(c container.Container) bool { return c.Name != only && !strings.HasPrefix(c.ID, only) })
+				if len(members) == 0 {
+					return fmt.Errorf("pod %s has no container %q", p.Name, only)
+				}
+			}
+			for _, c := range members {
+				lo := o
+				lo.Prefix = c.ID[:12] + " "
+				if names {
+					lo.Prefix = c.Name + " "
+				}
+				if err := mgr.Eng.Logs(cmd.Context(), c.ID, lo, a.out, a.errOut); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&o.Follow, "follow", "f", false, "keep printing new output (of each container in turn)")
+	fl.BoolVarP(&o.Timestamps, "timestamps", "t", false, "show timestamps")
+	fl.IntVar(&o.Tail, "tail", -1, "number of lines from the end of each container's log (-1: all)")
+	fl.StringVar(&since, "since", "", "show output since a time")
+	fl.StringVar(&until, "until", "", "show output until a time")
+	fl.BoolVar(&names, "names", false, "prefix lines with the container's name instead of its id")
+	fl.StringVarP(&only, "container", "c", "", "show only this container's output")
+	return cmd
+}
+
+func newPodStatsCommand(a *app) *cobra.Command {
+	var f string
+	var all, noStream bool
+	cmd := &cobra.Command{
+		Use:   "stats [options] [POD...]",
+		Short: "Show the resource use of pods' running containers (one sample)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			mgr, refs, err := a.podTargets(cmd, all || len(args) == 0, args)
+			if err != nil {
+				return err
+			}
+			var ids []string
+			for _, ref := range refs {
+				p, err := mgr.Get(ref)
+				if err != nil {
+					return err
+				}
+				list, err := mgr.Containers(cmd.Context(), p)
+				if err != nil {
+					return err
+				}
+				for _, c := range list {
+					if c.State.Status == container.StatusRunning {
+						ids = append(ids, c.ID)
+					}
+				}
+			}
+			if len(ids) == 0 {
+				return a.printStats(nil, f)
+			}
+			list, err := mgr.Eng.Stats(cmd.Context(), ids, nil)
+			if err != nil {
+				return err
+			}
+			return a.printStats(list, f)
+		},
+	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "every pod (the default without names)")
+	cmd.Flags().BoolVar(&noStream, "no-stream", false, "print one sample and exit (always so for pods)")
+	cmd.Flags().StringVar(&f, "format", "", "json, or a Go template (table ...)")
+	return cmd
+}
