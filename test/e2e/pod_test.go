@@ -165,7 +165,6 @@ func TestPodSharesNetworkHostnameAndIPC(t *testing.T) {
 // The pod's published port answers from the host, through the infra's
 // monitor.
 func TestPodPublishedPortAnswersFromHost(t *testing.T) {
-	t.Skip("published ports need the forwarder from branch netsvc")
 	e := pulled(t)
 	e.roostOK("pod", "create", "--name", "pub", "-p", "8080")
 	e.roostOK("run", "-d", "--pod", "pub", "--name", "httpd", busybox, "sh", "-c", httpdScript)
