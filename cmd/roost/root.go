@@ -55,7 +55,7 @@ func newRootCommand() *cobra.Command {
 	// -h is --hostname in create and run, as in Podman: help has no shorthand.
 	root.PersistentFlags().Bool("help", false, "help for this command")
 	for _, add := range []func(*app) *cobra.Command{
-		newVersionCommand, newInfoCommand, newUnshareCommand,
+		newVersionCommand, newInfoCommand, newUnshareCommand, newHealthcheckCommand,
 	} {
 		root.AddCommand(add(a))
 	}
