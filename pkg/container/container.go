@@ -85,7 +85,7 @@ type State struct {
 	// Health: starting, healthy or unhealthy for a running container with a
 	// healthcheck. Live only (from the health file), never recorded.
 	Health string `json:"-"`
-	Error      string `json:"error,omitempty"`
+	Error  string `json:"error,omitempty"`
 	// Owner is the command creating or removing the container, so that the
 	// leftovers of one killed mid-way are recognised and cleaned.
 	Owner Owner `json:"owner,omitempty"`

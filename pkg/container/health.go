@@ -138,4 +138,3 @@ func (e *Engine) RunHealthCheck(ctx context.Context, ref string) (string, error)
 	}
 	return h.Status, nil
 }
-
