@@ -41,6 +41,8 @@ func newRootCommand() *cobra.Command {
 		Long:          "Roost runs containers as you, without root and without a daemon.\nIt speaks Podman's and Docker's command language.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Each level parses its own flags: `compose -f FILE logs -f`.
+		TraverseChildren: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return a.prepare(cmd)
 		},
@@ -63,6 +65,7 @@ func newRootCommand() *cobra.Command {
 	addContainerCommands(a, root)
 	addNetworkCommands(a, root)
 	addVolumeCommands(a, root)
+	addComposeCommands(a, root)
 	root.CompletionOptions.HiddenDefaultCmd = false
 	markNoNamespace(root, "help", "completion")
 	return root
