@@ -97,4 +97,3 @@ func displayPath(f string) string {
 	}
 	return f
 }
-

@@ -519,4 +519,3 @@ func newComposeVersion(a *app, f *composeFlags) *cobra.Command {
 	markTree(cmd)
 	return cmd
 }
-

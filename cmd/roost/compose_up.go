@@ -242,9 +242,9 @@ func (a *app) composeRemoveImages(cmd *cobra.Command, c *compose.Compose, mode s
 // composePsRow is one line of `compose ps`, in Docker Compose's columns.
 type composePsRow struct {
 	ID, Name, Image, Command, Service, Project, State, Status, Health, Ports string
-	Created                                                             string
-	ExitCode                                                            int
-	Labels                                                              map[string]string
+	Created                                                                  string
+	ExitCode                                                                 int
+	Labels                                                                   map[string]string
 }
 
 func newComposePs(a *app, f *composeFlags) *cobra.Command {
