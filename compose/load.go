@@ -73,6 +73,11 @@ func Load(ctx context.Context, o LoadOptions) (*types.Project, error) {
 func invalid(files []string, err error) error {
 	msg := strings.TrimSpace(err.Error())
 	msg = strings.ReplaceAll(msg, "\n", "; ")
+	// compose-go's words, said plainly
+	msg = strings.Replace(msg, "dependency cycle detected", "services.depends_on: dependency cycle detected", 1)
+	if strings.HasSuffix(msg, " false schema") {
+		msg = strings.TrimSuffix(msg, " false schema") + ": unknown key (not in the compose specification)"
+	}
 	if len(files) > 0 && !mentionsFile(msg, files) {
 		msg = displayPath(files[0]) + ": " + msg
 	}
