@@ -49,6 +49,15 @@ func newRootCommand() *cobra.Command {
 		PersistentPostRunE: func(*cobra.Command, []string) error {
 			return a.close()
 		},
+		// With TraverseChildren cobra no longer rejects unknown commands itself.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unknown command %q for \"roost\": see `roost --help`", args[0])
+			}
+			return cmd.Help()
+		},
+		Annotations: map[string]string{noNamespace: "true"},
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w: see `%s --help`", err, c.CommandPath())
