@@ -31,6 +31,8 @@ type mon struct {
 
 	restarts int
 	pumps    sync.WaitGroup
+	// checkMu is held while a healthcheck's runtime exec runs (see health.go).
+	checkMu sync.Mutex
 }
 
 func run(runDir string, syncFd int) int {
@@ -159,7 +161,9 @@ func (m *mon) runOnce(first bool) runResult {
 		m.report.send(monitor.SyncMessage{MonitorPid: os.Getpid(), Pid: c.pid})
 	}
 	settle()
+	stopHealth := m.startHealth(c.startedAt)
 	r := runResult{exit: m.wait(c), ranFor: time.Since(c.startedAt)}
+	stopHealth()
 	m.drain()
 	m.hub.setIO(nil)
 	c.io.close()

@@ -42,8 +42,20 @@ func (m *mon) wait(c *container) monitor.ExitStatus {
 	}
 }
 
-// reap collects every exited child; ok when pid was among them.
+// reap collects every exited child; ok when pid was among them. While a
+// healthcheck's exec runs, only pid itself is collected: the others wait
+// for the next SIGCHLD or poll.
 func (m *mon) reap(pid int) (status syscall.WaitStatus, ok bool) {
+	if !m.checkMu.TryLock() {
+		var ws syscall.WaitStatus
+		if pid > 0 {
+			if got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); err == nil && got == pid {
+				return ws, true
+			}
+		}
+		return status, false
+	}
+	defer m.checkMu.Unlock()
 	for {
 		var ws syscall.WaitStatus
 		got, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)

@@ -32,6 +32,7 @@ type createFlags struct {
 	stopTimeout                               uint
 	registry                                  registryFlags
 	net                                       netFlags
+	health                                    healthFlags
 }
 
 func (f *createFlags) add(fl *pflag.FlagSet) {
@@ -75,6 +76,7 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 64m)")
 	fl.StringVar(&f.pod, "pod", "", "run in pod NAME, or in a new pod: new:NAME")
 	f.net.add(fl)
+	f.health.add(fl)
 	f.registry.add(fl)
 	_ = fl.MarkHidden("cert-dir")
 }
@@ -125,7 +127,10 @@ func (f *createFlags) options(cmd *cobra.Command, args []string, rootless bool) 
 	default:
 		return o, fmt.Errorf("invalid --userns %q: use keep-id, or leave it out", f.userns)
 	}
-	o.Run, err = f.runOptions()
+	if o.Run, err = f.runOptions(); err != nil {
+		return o, err
+	}
+	o.Run.Health, err = f.health.config()
 	return o, err
 }
 

@@ -133,7 +133,11 @@ func newPsRow(c container.Container, now time.Time, full bool) psRow {
 func statusText(c container.Container, now time.Time) string {
 	switch c.State.Status {
 	case container.StatusRunning:
-		return "Up " + strings.TrimSuffix(image.HumanAgo(c.State.StartedAt, now), " ago")
+		up := "Up " + strings.TrimSuffix(image.HumanAgo(c.State.StartedAt, now), " ago")
+		if c.State.Health != "" {
+			up += " (" + c.State.Health + ")"
+		}
+		return up
 	case container.StatusExited:
 		return fmt.Sprintf("Exited (%d) %s", c.State.ExitCode, image.HumanAgo(c.State.FinishedAt, now))
 	case container.StatusCreated:

@@ -41,12 +41,23 @@ func newRootCommand() *cobra.Command {
 		Long:          "Roost runs containers as you, without root and without a daemon.\nIt speaks Podman's and Docker's command language.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Each level parses its own flags: `compose -f FILE logs -f`.
+		TraverseChildren: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return a.prepare(cmd)
 		},
 		PersistentPostRunE: func(*cobra.Command, []string) error {
 			return a.close()
 		},
+		// With TraverseChildren cobra no longer rejects unknown commands itself.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unknown command %q for \"roost\": see `roost --help`", args[0])
+			}
+			return cmd.Help()
+		},
+		Annotations: map[string]string{noNamespace: "true"},
 	}
 	// A failed command skips PersistentPostRunE: close storage anyway, or
 	// its graph root's private mount stays behind in the namespace.
@@ -58,7 +69,7 @@ func newRootCommand() *cobra.Command {
 	// -h is --hostname in create and run, as in Podman: help has no shorthand.
 	root.PersistentFlags().Bool("help", false, "help for this command")
 	for _, add := range []func(*app) *cobra.Command{
-		newVersionCommand, newInfoCommand, newUnshareCommand,
+		newVersionCommand, newInfoCommand, newUnshareCommand, newHealthcheckCommand,
 	} {
 		root.AddCommand(add(a))
 	}
@@ -68,6 +79,7 @@ func newRootCommand() *cobra.Command {
 	addVolumeCommands(a, root)
 	addNetworkDNSCommand(a, root) // after any network group, which it joins
 	addPodCommands(a, root)
+	addComposeCommands(a, root)
 	root.CompletionOptions.HiddenDefaultCmd = false
 	markNoNamespace(root, "help", "completion")
 	return root

@@ -66,6 +66,8 @@ type RunOptions struct {
 	Terminal    bool                  `json:"terminal,omitempty"`
 	Stdin       bool                  `json:"stdin,omitempty"`
 	Runtime     string                `json:"runtime"` // the runtime binary's path
+	// Health is the healthcheck the monitor runs; nil: none.
+	Health *monitor.HealthConfig `json:"health,omitempty"`
 }
 
 // State is the container's lifecycle as last recorded; live facts (is the
@@ -81,8 +83,11 @@ type State struct {
 	StoppedByUser bool      `json:"stoppedByUser,omitempty"`
 	// Restarting: exited, and the monitor will start it again after its
 	// back-off. Live only (from the monitor's files), never recorded.
-	Restarting bool   `json:"-"`
-	Error      string `json:"error,omitempty"`
+	Restarting bool `json:"-"`
+	// Health: starting, healthy or unhealthy for a running container with a
+	// healthcheck. Live only (from the health file), never recorded.
+	Health string `json:"-"`
+	Error  string `json:"error,omitempty"`
 	// Owner is the command creating or removing the container, so that the
 	// leftovers of one killed mid-way are recognised and cleaned.
 	Owner Owner `json:"owner,omitempty"`

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/roost-containers/roost/pkg/monitor"
 )
 
 // Inspect is a container in the shape of Podman's `container inspect`, for
@@ -47,6 +49,8 @@ type InspectState struct {
 	Error      string    `json:"Error"`
 	StartedAt  time.Time `json:"StartedAt"`
 	FinishedAt time.Time `json:"FinishedAt"`
+	// Health: only for a container with a healthcheck.
+	Health *monitor.Health `json:"Health,omitempty"`
 }
 
 type InspectMount struct {
@@ -149,7 +153,7 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 	in := &Inspect{
 		ID: c.ID, Created: c.Created, Image: c.ImageID, ImageName: c.ImageName, Name: c.Name,
 		RestartCount: c.State.RestartCount, Driver: e.Store.GraphDriverName(), OCIRuntime: filepath.Base(c.Run.Runtime),
-		State:           inspectState(c),
+		State:           e.withHealth(c, inspectState(c)),
 		Mounts:          []InspectMount{},
 		NetworkSettings: e.inspectNetwork(c),
 	}

@@ -18,6 +18,7 @@ func (e *Engine) refresh(c *Container) {
 	if err != nil {
 		return
 	}
+	defer e.refreshHealth(c)
 	c.State.RestartCount = st.Restarts
 	switch st.Status {
 	case monitor.StatusStarting, monitor.StatusRunning:

@@ -77,8 +77,8 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		Terminal:      c.Run.Terminal, Stdin: c.Run.Stdin, WaitAttach: o.WaitAttach,
 		LogDriver: c.Run.LogDriver, LogPath: logPath,
 		LogMaxSize: c.Run.LogMaxSize, LogMaxFiles: c.Run.LogMaxFiles,
-		Restart: c.Run.Restart,
-		NetNS:   netns, Ports: monitorPorts(c.Ports),
+		Restart: c.Run.Restart, Health: c.Run.Health,
+		NetNS: netns, Ports: monitorPorts(c.Ports),
 		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
 	}
 	monPid, pid, err := monitor.Start(cfg, dir)
@@ -105,7 +105,7 @@ func (e *Engine) recordFailedStart(c *Container, startErr error) {
 
 // clearRunFiles removes the previous run's reports so a new monitor starts clean.
 func clearRunFiles(dir string) {
-	for _, f := range []string{monitor.ExitFile, monitor.PidFile, monitor.RestartsFile, monitor.MonitorPidFile} {
+	for _, f := range []string{monitor.ExitFile, monitor.PidFile, monitor.RestartsFile, monitor.MonitorPidFile, monitor.HealthFile} {
 		_ = os.Remove(filepath.Join(dir, f))
 	}
 }

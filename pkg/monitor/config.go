@@ -70,6 +70,10 @@ type Config struct {
 	// Ports are the published ports the monitor forwards.
 	Ports []Port `json:"ports,omitempty"`
 
+	// Health is the container's healthcheck, run by the monitor while the
+	// container runs; nil: none.
+	Health *HealthConfig `json:"health,omitempty"`
+
 	// ExitCommand runs once after the final exit (e.g. `roost container
 	// cleanup ID`), with the monitor's environment.
 	ExitCommand []string `json:"exitCommand,omitempty"`

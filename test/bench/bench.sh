@@ -151,6 +151,30 @@ printf '%-44s %10s %12s\n' "roost (roost network)" "$rp" "1.00x"
 printf '%-44s %10s %12s\n' "podman (--network none)" "$pp" "$(ratio "$pp" "$rp")x"
 pod_ratio=$(ratio "$pp" "$rp")
 
+# compose up -d and down of a 5-service file (busybox sleepers on the
+# project's default network), Roost against podman-compose, alternating.
+cdir="$work/runs/compose5"
+as_user mkdir -p "$cdir"
+{
+	echo "services:"
+	for n in 1 2 3 4 5; do printf '  s%d:\n    image: %s\n    command: ["sleep", "1000"]\n' "$n" "$box"; done
+} | as_user tee "$cdir/compose.yaml" >/dev/null
+pc() { as_user podman-compose --podman-args "--root $work/runs/podman-run/root --runroot $work/runs/podman-run/run" -f "$cdir/compose.yaml" "$@"; }
+declare -a rc_up rc_down pc_up pc_down
+for i in $(seq 5); do
+	rc_up+=("$(time_ms as_user roost compose -f "$cdir/compose.yaml" up -d)")
+	rc_down+=("$(time_ms as_user roost compose -f "$cdir/compose.yaml" down)")
+	pc_up+=("$(time_ms pc up -d)")
+	pc_down+=("$(time_ms pc down)")
+done
+rcu=$(median "${rc_up[@]}"); rcd=$(median "${rc_down[@]}")
+pcu=$(median "${pc_up[@]}"); pcd=$(median "${pc_down[@]}")
+printf '\n%-44s %10s %12s\n' "compose, 5 services, 5 rounds" "median ms" "vs Roost"
+printf '%-44s %10s %12s\n' "roost compose up -d" "$rcu" "1.00x"
+printf '%-44s %10s %12s\n' "podman-compose up -d" "$pcu" "$(ratio "$pcu" "$rcu")x"
+printf '%-44s %10s %12s\n' "roost compose down" "$rcd" "1.00x"
+printf '%-44s %10s %12s\n' "podman-compose down" "$pcd" "$(ratio "$pcd" "$rcd")x"
+
 run_ratio=$(ratio "$(median "${podman_run[@]}")" "$(median "${roost_run[@]}")")
 met() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t) ? "met" : "not met" }'; }
 printf '\n%-40s %12s %10s %8s\n' "Summary: Podman / Roost (higher is better)" "ratio" "target" ""

@@ -6,6 +6,10 @@ ensure_podman() {
 		echo "installing podman (benchmark anchor)"
 		apt-get -o DPkg::Lock::Timeout=600 install -y -qq podman >/dev/null
 	fi
+	if ! command -v podman-compose >/dev/null; then
+		echo "installing podman-compose (compose benchmark anchor)"
+		apt-get -o DPkg::Lock::Timeout=600 install -y -qq podman-compose >/dev/null
+	fi
 }
 
 bench_setup() {

@@ -1,0 +1,199 @@
+package compose
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+
+	"github.com/roost-containers/roost/pkg/container"
+)
+
+// DownOptions are `compose down`'s choices.
+type DownOptions struct {
+	Volumes       bool  // -v: the project's named volumes and anonymous ones
+	RemoveOrphans bool  // also containers of services no longer in the file
+	Timeout       *uint // -t: seconds before SIGKILL
+}
+
+// Down stops and removes the project's containers (dependents first), then
+// its networks, and with Volumes its volumes: only objects labelled with
+// this project, so nothing of another project or of the user is touched.
+func (c *Compose) Down(ctx context.Context, o DownOptions) error {
+	list, err := c.Containers(ctx, true, true)
+	if err != nil {
+		return err
+	}
+	for _, ct := range c.reverseOrder(list) {
+		if _, known := c.Project.Services[ct.Labels[LabelService]]; !known && !o.RemoveOrphans && ct.Labels[LabelOneOff] != "True" {
+			if _, off := c.Project.DisabledServices[ct.Labels[LabelService]]; !off {
+				c.report("Warning", ct.Name, "orphan container left: remove it with --remove-orphans")
+				continue
+			}
+		}
+		if err := c.removeContainer(ctx, ct, o.Timeout); err != nil {
+			return err
+		}
+	}
+	if err := c.removeNetworks(); err != nil {
+		return err
+	}
+	if o.Volumes {
+		return c.removeVolumes(ctx)
+	}
+	return nil
+}
+
+// reverseOrder puts dependents before what they depend on.
+func (c *Compose) reverseOrder(list []container.Container) []container.Container {
+	rank := map[string]int{}
+	for i, n := range order(c.Project, c.Project.ServiceNames()) {
+		rank[n] = i + 1
+	}
+	out := append([]container.Container(nil), list...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && rank[out[j].Labels[LabelService]] > rank[out[j-1].Labels[LabelService]]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func (c *Compose) removeNetworks() error {
+	nets, err := c.Engine.Networks.List()
+	if err != nil {
+		return err
+	}
+	for _, n := range nets {
+		if n.Labels[LabelProject] != c.Project.Name {
+			continue
+		}
+		users, err := c.Engine.UsersOf(n.Name)
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			c.report("Warning", n.Name, fmt.Sprintf("network kept: %d other container(s) still use it", len(users)))
+			continue
+		}
+		if _, err := c.Engine.Networks.Remove(n.ID); err != nil {
+			return fmt.Errorf("remove network %s: %w", n.Name, err)
+		}
+		c.report("Network", n.Name, "Removed")
+	}
+	return nil
+}
+
+func (c *Compose) removeVolumes(ctx context.Context) error {
+	vols, err := c.Engine.Volumes.List()
+	if err != nil {
+		return err
+	}
+	for _, v := range vols {
+		if v.Labels[LabelProject] != c.Project.Name {
+			continue
+		}
+		if _, err := c.Engine.RemoveVolume(ctx, v.Name, container.VolumeRemoveOptions{}); err != nil {
+			return fmt.Errorf("remove volume %s: %w", v.Name, err)
+		}
+		c.report("Volume", v.Name, "Removed")
+	}
+	return nil
+}
+
+// Action is one of the lifecycle commands over a project's containers.
+type Action string
+
+const (
+	ActStart   Action = "start"
+	ActStop    Action = "stop"
+	ActRestart Action = "restart"
+	ActKill    Action = "kill"
+	ActPause   Action = "pause"
+	ActUnpause Action = "unpause"
+	ActRemove  Action = "rm"
+)
+
+// ActionOptions shape a lifecycle command.
+type ActionOptions struct {
+	Services []string
+	Timeout  *uint
+	Signal   syscall.Signal // kill
+	// Stopped: rm also removes... only stopped containers unless Force.
+	Force bool
+}
+
+// Do applies the action to the services' containers: starts in dependency
+// order, stops with dependents first.
+func (c *Compose) Do(ctx context.Context, act Action, o ActionOptions) error {
+	names, err := c.ServiceNames(o.Services)
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	list, err := c.Containers(ctx, true, false)
+	if err != nil {
+		return err
+	}
+	list = c.reverseOrder(list)
+	if act == ActStart || act == ActUnpause {
+		for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+			list[i], list[j] = list[j], list[i]
+		}
+	}
+	for _, ct := range list {
+		if !want[ct.Labels[LabelService]] {
+			continue
+		}
+		if err := c.act(ctx, act, ct, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Compose) act(ctx context.Context, act Action, ct container.Container, o ActionOptions) error {
+	running := ct.State.Status == container.StatusRunning
+	var err error
+	done := map[Action]string{ActStart: "Started", ActStop: "Stopped", ActRestart: "Restarted", ActKill: "Killed", ActPause: "Paused", ActUnpause: "Unpaused", ActRemove: "Removed"}[act]
+	switch act {
+	case ActStart:
+		if running {
+			return nil
+		}
+		_, err = c.Engine.Start(ctx, ct.ID, container.StartOptions{})
+	case ActStop:
+		if !running {
+			return nil
+		}
+		_, err = c.Engine.Stop(ctx, ct.ID, o.Timeout)
+	case ActRestart:
+		if running {
+			if _, err = c.Engine.Stop(ctx, ct.ID, o.Timeout); err != nil {
+				break
+			}
+		}
+		_, err = c.Engine.Start(ctx, ct.ID, container.StartOptions{})
+	case ActKill:
+		if !running {
+			return nil
+		}
+		_, err = c.Engine.Kill(ctx, ct.ID, o.Signal)
+	case ActPause:
+		_, err = c.Engine.Pause(ctx, ct.ID)
+	case ActUnpause:
+		_, err = c.Engine.Unpause(ctx, ct.ID)
+	case ActRemove:
+		if running && !o.Force {
+			return nil // Docker Compose removes only stopped containers
+		}
+		_, err = c.Engine.Remove(ctx, ct.ID, container.RemoveOptions{Force: o.Force, Timeout: o.Timeout})
+	}
+	if err != nil && !notFound(err) {
+		return fmt.Errorf("%s %s: %w", act, ct.Name, err)
+	}
+	c.report("Container", ct.Name, done)
+	return nil
+}
