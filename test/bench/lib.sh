@@ -39,7 +39,7 @@ bench_cleanup() {
 	# then the namespace holders named by this bench's own pid files.
 	as_user roost rm -f -a >/dev/null 2>&1 || true
 	if [ -d "$work/runs/podman-run" ]; then
-		as_user podman --root "$work/runs/podman-run/root" --runroot "$work/runs/podman-run/run" rm -f -a >/dev/null 2>&1 || true
+		as_user podman --root "$work/runs/podman-run/root" --storage-driver overlay --runroot "$work/runs/podman-run/run" rm -f -t 0 -a >/dev/null 2>&1 || true
 	fi
 	local p
 	for p in $(holder_pid roost) $(holder_pid podman); do kill -9 "$p" 2>/dev/null || true; done
