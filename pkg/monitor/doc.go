@@ -8,8 +8,8 @@
 //
 // The CLI prepares the bundle and a run directory, then calls Start (or
 // Launcher.Start) with a Config. Start writes <runDir>/monitor.json, runs
-// roost-monitor, which re-executes itself in a new session (so the CLI has
-// nothing to reap), and reads one JSON line from a sync pipe: the monitor's
+// roost-monitor in a new session (one exec: the monitor need not fork again to
+// detach), and reads one JSON line from a sync pipe: the monitor's
 // and the container's pids, or the runtime's error as a *StartError whose
 // kind errors.Is tells (ErrCommandNotFound: exit 127, ErrCannotInvoke: 126;
 // ExitCode maps any error). With Config.WaitAttach the report comes after
