@@ -119,7 +119,9 @@ func (e *Engine) RunDir(id string) string { return e.runDir(id) }
 
 // Attach connects the caller's stdio to a running container's monitor.
 func (e *Engine) Attach(ctx context.Context, id string, a AttachIO) error {
-	return monitor.Attach(ctx, e.runDir(id), a.Stdin, a.Stdout, a.Stderr, a.Resize, a.DetachKeys)
+	s := monitor.Session{Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr,
+		Resize: a.Resize, DetachKeys: a.DetachKeys, Finish: a.Finish}
+	return s.Attach(ctx, e.runDir(id))
 }
 
 // AttachIO is the caller's side of an attach.
@@ -128,4 +130,8 @@ type AttachIO struct {
 	Stdout, Stderr interface{ Write([]byte) (int, error) }
 	Resize         <-chan [2]uint16
 	DetachKeys     string
+	// Finish runs after the container's exit with the session open; nil
+	// from it spares the monitor its exit command (see monitor.Session).
+	// A foreground run waits and cleans up there.
+	Finish func() error
 }
