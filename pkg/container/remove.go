@@ -61,13 +61,14 @@ func (e *Engine) removeLocked(ctx context.Context, c *Container) error {
 }
 
 // teardown removes the runtime's state, the mount, the storage and run dir.
+// DeleteContainer unmounts the container's layer itself (as often as it was
+// mounted) before deleting it, so no separate Unmount is needed.
 func (e *Engine) teardown(ctx context.Context, c *Container) error {
 	if c.Run.Runtime != "" {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		_ = e.runtime(c).Delete(dctx, c.ID, true)
 		cancel()
 	}
-	_, _ = e.Store.Unmount(c.ID, true)
 	if err := e.Store.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
 		return fmt.Errorf("remove storage of %s: %w", c.Name, err)
 	}
