@@ -17,7 +17,8 @@
 //
 // # The run directory
 //
-// Mode 0700; every file 0600, replaced atomically (write, fsync, rename):
+// Mode 0700; every file 0600, replaced atomically (write, rename; no fsync:
+// the directory is in $XDG_RUNTIME_DIR, gone at reboot):
 //
 //	monitor.json  Config, written by the CLI
 //	monitor.pid   the monitor's pid, decimal and a newline
