@@ -78,13 +78,25 @@ func (e *Engine) teardown(ctx context.Context, c *Container) error {
 	return nil
 }
 
+// lifecycle is the part of a record Reconcile looks at. Every create and ps
+// scans all records: decoding only this keeps that cheap with hundreds of
+// containers (the full record is read again, under the lock, for the few
+// that need work).
+type lifecycle struct {
+	ID    string `json:"id"`
+	State struct {
+		Status Status `json:"status"`
+		Owner  Owner  `json:"owner"`
+	} `json:"state"`
+}
+
 // Reconcile finishes what killed commands left: containers half-created or
 // half-removed by a process that no longer runs are removed. It returns
 // their ids so the caller can say so.
 func (e *Engine) Reconcile(ctx context.Context) []string {
-	var stale []Container
+	var stale []lifecycle
 	_ = e.DB.View(func(tx *state.Tx) error {
-		all, err := state.List[Container](tx, state.Containers)
+		all, err := state.List[lifecycle](tx, state.Containers)
 		for _, c := range all {
 			if (c.State.Status == StatusCreating || c.State.Status == StatusRemoving) && !c.State.Owner.alive() {
 				stale = append(stale, c)
