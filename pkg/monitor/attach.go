@@ -83,11 +83,27 @@ func (s Session) Attach(ctx context.Context, runDir string) error {
 				continue
 			}
 			if err == nil && s.Finish != nil && s.Finish() == nil {
-				_ = w.write(FrameFinished, nil)
+				if w.write(FrameFinished, nil) == nil {
+					awaitClose(conn)
+				}
 			}
 			return err
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+	}
+}
+
+// awaitClose waits (briefly) for the monitor to close the session, which it
+// does by exiting once told the exit is finished: a command the user runs
+// next then never finds the old monitor still there (start refuses a
+// container whose monitor runs).
+func awaitClose(conn *os.File) {
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 512)
+	for {
+		if _, err := conn.Read(buf); err != nil {
+			return
 		}
 	}
 }
