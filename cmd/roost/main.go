@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/containers/storage/pkg/reexec"
-	"github.com/roost-containers/roost/pkg/proc"
 )
 
 // Exit codes shared with Podman and Docker.
@@ -36,7 +35,6 @@ func (e *exitError) Error() string {
 func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
-	proc.T("main")
 	// containers/storage re-executes this binary to unpack layers in a
 	// chroot ("storage-untar"): that child must do only that.
 	if reexec.Init() {
