@@ -153,8 +153,12 @@ func (m *mon) runOnce(first bool) runResult {
 	if first {
 		m.report.send(monitor.SyncMessage{MonitorPid: os.Getpid(), Pid: c.pid})
 	}
-	settle()
+	// Return what start-up used only once the container has run a while: a
+	// short-lived container (run --rm ... true) would otherwise have its exit
+	// wait for a full collection that buys nothing.
+	settling := time.AfterFunc(settleDelay, settle)
 	r := runResult{exit: m.wait(c), ranFor: time.Since(c.startedAt)}
+	settling.Stop()
 	m.drain()
 	m.hub.setIO(nil)
 	c.io.close()
