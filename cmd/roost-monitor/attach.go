@@ -23,6 +23,10 @@ type hub struct {
 	stopped  chan struct{} // closed at the first stop request
 	stopOnce sync.Once
 	attached chan struct{} // one token per attach, for WaitAttach
+
+	// finishers are the sessions of clients that finish the exit themselves
+	// (monitor.AttachFinishes), kept open after an exit for awaitFinished.
+	finishers []*client
 }
 
 // client is one attached connection with its own writer goroutine, so a slow
@@ -32,6 +36,11 @@ type client struct {
 	out  chan []byte // whole frames
 	gone chan struct{}
 	once sync.Once
+
+	finishes     bool          // attached with monitor.AttachFinishes
+	finished     chan struct{} // closed at its FrameFinished
+	finishedOnce sync.Once
+	ended        chan struct{} // closed when its connection is read to the end
 }
 
 const slowClient = 5 * time.Second
@@ -63,6 +72,7 @@ func (h *hub) serve(conn *os.File) {
 	defer func() {
 		if c != nil {
 			h.drop(c)
+			close(c.ended)
 		}
 		conn.Close()
 	}()
@@ -75,7 +85,11 @@ func (h *hub) serve(conn *os.File) {
 		switch typ {
 		case monitor.FrameAttach:
 			if c == nil {
-				c = h.add(conn)
+				c = h.add(conn, string(p) == monitor.AttachFinishes)
+			}
+		case monitor.FrameFinished:
+			if c != nil && c.finishes {
+				c.finishedOnce.Do(func() { close(c.finished) })
 			}
 		case monitor.FrameStdin:
 			h.writeStdin(p)
@@ -92,8 +106,9 @@ func (h *hub) serve(conn *os.File) {
 	}
 }
 
-func (h *hub) add(conn *os.File) *client {
-	c := &client{conn: conn, out: make(chan []byte, 16), gone: make(chan struct{})}
+func (h *hub) add(conn *os.File, finishes bool) *client {
+	c := &client{conn: conn, out: make(chan []byte, 16), gone: make(chan struct{}),
+		finishes: finishes, finished: make(chan struct{}), ended: make(chan struct{})}
 	h.mu.Lock()
 	h.clients[c] = struct{}{}
 	h.mu.Unlock()
@@ -180,7 +195,8 @@ func (h *hub) send(c *client, frame []byte) {
 }
 
 // finish sends the end of a run (FrameExit or FrameError) to every attached
-// client, lets their queues drain briefly, and disconnects them.
+// client, lets their queues drain briefly, and disconnects them; the clients
+// that finish the exit themselves get no more output but stay connected.
 func (h *hub) finish(typ byte, payload []byte) {
 	frame := monitor.AppendFrame(nil, typ, payload)
 	list := h.snapshot()
@@ -189,6 +205,13 @@ func (h *hub) finish(typ byte, payload []byte) {
 	}
 	deadline := time.Now().Add(time.Second)
 	for _, c := range list {
+		if c.finishes {
+			h.mu.Lock()
+			delete(h.clients, c)
+			h.finishers = append(h.finishers, c)
+			h.mu.Unlock()
+			continue
+		}
 		for len(c.out) > 0 && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
@@ -250,3 +273,29 @@ func (h *hub) stopRequested() bool {
 }
 
 func (h *hub) close() { h.l.Close() }
+
+// awaitFinished waits, up to limit, for a client that finishes the exit
+// itself to say it did (true), or for all such clients to go without saying
+// so (false: the exit command must do it).
+func (h *hub) awaitFinished(limit time.Duration) bool {
+	h.mu.Lock()
+	list := append([]*client(nil), h.finishers...)
+	h.mu.Unlock()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	for _, c := range list {
+		select {
+		case <-c.finished:
+			return true
+		case <-c.ended:
+			select {
+			case <-c.finished:
+				return true
+			default:
+			}
+		case <-t.C:
+			return false
+		}
+	}
+	return false
+}

@@ -5,8 +5,9 @@
 //
 //	roost-monitor --run-dir DIR --sync-fd 3
 //
-// It re-executes itself in a new session and the first process exits, so the
-// caller reaps nothing later. The second process reads DIR/monitor.json, runs
+// Start runs it in a new session with _ROOST_MONITOR_DETACHED set; started
+// otherwise, it first re-executes itself so (and the first process exits, so
+// the caller reaps nothing later). It then reads DIR/monitor.json, runs
 // the OCI runtime's create and start, reports "started pid N" (or the
 // runtime's error) on the sync fd, then owns the container's stdio, log and
 // restart policy until the final exit, which it records in DIR/exit before
@@ -21,11 +22,13 @@ import (
 	"os/exec"
 	"syscall"
 
+	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/version"
 )
 
-// stageEnv marks the detached second process.
-const stageEnv = "_ROOST_MONITOR_DETACHED"
+// stageEnv marks a monitor that runs in its own session already: started so
+// by pkg/monitor.Start, or the second process after detach.
+const stageEnv = monitor.StartedEnv
 
 func main() {
 	if len(os.Args) > 1 && (os.Args[1] == "--version" || os.Args[1] == "version") {

@@ -160,10 +160,14 @@ func (m *mon) runOnce(first bool) runResult {
 	if first {
 		m.report.send(monitor.SyncMessage{MonitorPid: os.Getpid(), Pid: c.pid})
 	}
-	settle()
+	// Return what start-up used only once the container has run a while: a
+	// short-lived container (run --rm ... true) would otherwise have its exit
+	// wait for a full collection that buys nothing.
+	settling := time.AfterFunc(settleDelay, settle)
 	stopHealth := m.startHealth(c.startedAt)
 	r := runResult{exit: m.wait(c), ranFor: time.Since(c.startedAt)}
 	stopHealth()
+	settling.Stop()
 	m.drain()
 	m.hub.setIO(nil)
 	c.io.close()
@@ -284,13 +288,23 @@ func (m *mon) writeExit(exit monitor.ExitStatus) {
 	}
 }
 
+// finishWait bounds how long the monitor waits for an attached client that
+// finishes the exit itself before running the exit command anyway (which is
+// then harmless: the cleanup takes the container's lock and finds it done).
+const finishWait = time.Minute
+
 // finish ends the monitor: the runtime state is gone, the exit recorded;
-// close the socket and run the exit command.
+// close the socket and run the exit command, unless the attached foreground
+// run finished the exit itself: it does so anyway, so that the next command
+// sees the container done, and a second roost process would only repeat it.
 func (m *mon) finish() {
 	m.unpublish()
 	m.hub.close()
 	m.log.close()
 	if len(m.cfg.ExitCommand) == 0 {
+		return
+	}
+	if m.hub.awaitFinished(finishWait) {
 		return
 	}
 	if err := runExitCommand(m.cfg.ExitCommand); err != nil {

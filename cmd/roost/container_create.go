@@ -266,7 +266,7 @@ func (f *createFlags) runOptions() (container.RunOptions, error) {
 
 // chooseRuntime picks the runtime binary for new containers.
 func (a *app) chooseRuntime() (string, error) {
-	b, err := runtime.Choose(a.cfg.Runtime)
+	b, err := runtime.ChooseCached(a.cfg.Runtime, a.cfg.RunDir)
 	if err != nil {
 		return "", err
 	}

@@ -67,6 +67,9 @@ func needImage(cmd *cobra.Command, args []string) error {
 type runMode struct {
 	detach, sigProxy bool
 	detachKeys       string
+	// finish runs once the container has exited, while still attached; see
+	// container.AttachIO.Finish.
+	finish func() error
 }
 
 // createContainer resolves the image (pulling per --pull) and creates.
@@ -176,6 +179,16 @@ func (a *app) run(cmd *cobra.Command, f *createFlags, args []string, m runMode) 
 		a.cleanupAfterRun(ctx, eng, c)
 		return startExit(err)
 	}
+	// The exit is finished here, while still attached, so that the monitor
+	// knows it need not start `roost container cleanup` to do it again.
+	var code int
+	var waitErr error
+	m.finish = func() error {
+		if code, waitErr = eng.Wait(ctx, c.ID); waitErr != nil {
+			return waitErr
+		}
+		return eng.Cleanup(ctx, c.ID)
+	}
 	err = a.attachTerminal(ctx, eng, c, f.interactive, f.tty, m)
 	if errors.Is(err, monitor.ErrDetached) {
 		return nil
@@ -188,11 +201,9 @@ func (a *app) run(cmd *cobra.Command, f *createFlags, args []string, m runMode) 
 		}
 		return err
 	}
-	code, err := eng.Wait(ctx, c.ID)
-	if err != nil {
-		return err
+	if waitErr != nil {
+		return waitErr
 	}
-	a.cleanupAfterRun(ctx, eng, c)
 	if code != 0 {
 		return &exitError{code: code}
 	}
@@ -214,7 +225,7 @@ func startExit(err error) error {
 // attachTerminal connects our stdio to the container, with the terminal in
 // raw mode for -t, window resizes and signal forwarding.
 func (a *app) attachTerminal(ctx context.Context, eng *container.Engine, c *container.Container, interactive, tty bool, m runMode) error {
-	aio := container.AttachIO{Stdout: os.Stdout, Stderr: os.Stderr, DetachKeys: m.detachKeys}
+	aio := container.AttachIO{Stdout: os.Stdout, Stderr: os.Stderr, DetachKeys: m.detachKeys, Finish: m.finish}
 	if interactive {
 		aio.Stdin = os.Stdin
 	}

@@ -40,8 +40,11 @@ func main() {
 	if reexec.Init() {
 		return
 	}
+	tuneGC()
+	stopProfile := startProfile()
 	root := newRootCommand()
 	err := root.Execute()
+	stopProfile()
 	if err == nil {
 		return
 	}

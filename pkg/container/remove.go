@@ -86,13 +86,14 @@ func (e *Engine) removeLocked(ctx context.Context, c *Container) error {
 }
 
 // teardown removes the runtime's state, the mount, the storage and run dir.
+// DeleteContainer unmounts the container's layer itself (as often as it was
+// mounted) before deleting it, so no separate Unmount is needed.
 func (e *Engine) teardown(ctx context.Context, c *Container) error {
 	if c.Run.Runtime != "" {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		_ = e.runtime(c).Delete(dctx, c.ID, true)
 		cancel()
 	}
-	_, _ = e.Store.Unmount(c.ID, true)
 	e.netDown(c)
 	if err := e.Store.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
 		return fmt.Errorf("remove storage of %s: %w", c.Name, err)
@@ -103,13 +104,25 @@ func (e *Engine) teardown(ctx context.Context, c *Container) error {
 	return nil
 }
 
+// lifecycle is the part of a record Reconcile looks at. Every create and ps
+// scans all records: decoding only this keeps that cheap with hundreds of
+// containers (the full record is read again, under the lock, for the few
+// that need work).
+type lifecycle struct {
+	ID    string `json:"id"`
+	State struct {
+		Status Status `json:"status"`
+		Owner  Owner  `json:"owner"`
+	} `json:"state"`
+}
+
 // Reconcile finishes what killed commands left: containers half-created or
 // half-removed by a process that no longer runs are removed. It returns
 // their ids so the caller can say so.
 func (e *Engine) Reconcile(ctx context.Context) []string {
-	var stale []Container
+	var stale []lifecycle
 	_ = e.DB.View(func(tx *state.Tx) error {
-		all, err := state.List[Container](tx, state.Containers)
+		all, err := state.List[lifecycle](tx, state.Containers)
 		for _, c := range all {
 			if (c.State.Status == StatusCreating || c.State.Status == StatusRemoving) && !c.State.Owner.alive() {
 				stale = append(stale, c)

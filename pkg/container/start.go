@@ -134,7 +134,9 @@ func (e *Engine) RunDir(id string) string { return e.runDir(id) }
 
 // Attach connects the caller's stdio to a running container's monitor.
 func (e *Engine) Attach(ctx context.Context, id string, a AttachIO) error {
-	err := monitor.Attach(ctx, e.runDir(id), a.Stdin, a.Stdout, a.Stderr, a.Resize, a.DetachKeys)
+	s := monitor.Session{Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr,
+		Resize: a.Resize, DetachKeys: a.DetachKeys, Finish: a.Finish}
+	err := s.Attach(ctx, e.runDir(id))
 	if c, gerr := e.get(id); gerr == nil {
 		err = nameCommand(c, err)
 	}
@@ -156,4 +158,8 @@ type AttachIO struct {
 	Stdout, Stderr interface{ Write([]byte) (int, error) }
 	Resize         <-chan [2]uint16
 	DetachKeys     string
+	// Finish runs after the container's exit with the session open; nil
+	// from it spares the monitor its exit command (see monitor.Session).
+	// A foreground run waits and cleans up there.
+	Finish func() error
 }

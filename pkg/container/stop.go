@@ -10,6 +10,7 @@ import (
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/pkg/spec"
+	"github.com/roost-containers/roost/pkg/state"
 )
 
 // Stop sends the stop signal, waits up to timeout, then kills. The monitor is
@@ -108,19 +109,19 @@ func (e *Engine) Kill(ctx context.Context, ref string, sig syscall.Signal) (*Con
 	return c, nil
 }
 
-// Cleanup is run by the monitor after the container's final exit: it
-// records the exit, releases the mount, and removes a --rm container.
+// Cleanup is run by the monitor after the container's final exit (or by a
+// foreground run, see AttachIO.Finish): it records the exit, releases the
+// mount, and removes a --rm container.
 func (e *Engine) Cleanup(ctx context.Context, id string) error {
 	l, err := e.lock(id)
 	if err != nil {
 		return err
 	}
 	defer l.Unlock()
-	if _, err := e.get(id); err != nil {
-		return nil // already removed
+	if _, err := e.finish(ctx, id, false); err != nil && !errors.Is(err, state.ErrNotFound) {
+		return err
 	}
-	_, err = e.finish(ctx, id, false)
-	return err
+	return nil // done, or already removed
 }
 
 // finish records a container's exit from its monitor's files, unmounts it and,
@@ -146,9 +147,8 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 	if st.MonitorAlive && st.Status != monitor.StatusExited {
 		return c, nil // still running or restarting
 	}
-	_, _ = e.Store.Unmount(id, true)
 	e.netDown(c)
-	c, err = e.update(id, func(r *Container) error {
+	exited := func(r *Container) {
 		r.State.Status = StatusExited
 		r.State.StoppedByUser = r.State.StoppedByUser || byUser
 		r.State.RestartCount = st.Restarts
@@ -158,13 +158,18 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 		} else if r.State.FinishedAt.IsZero() {
 			r.State.ExitCode, r.State.FinishedAt = -1, time.Now().UTC()
 		}
-		return nil
-	})
-	if err != nil || !c.Run.Remove {
-		return c, err
 	}
-	if err := e.removeLocked(ctx, c); err != nil {
-		return c, err
+	if c.Run.Remove {
+		// A --rm container goes at once: recording its exit first would be a
+		// database write that nobody reads. removeLocked marks it removing
+		// (so a killed command's leftover is finished by the next), then
+		// unmounts and deletes it.
+		exited(c)
+		if err := e.removeLocked(ctx, c); err != nil {
+			return c, err
+		}
+		return c, e.removeAnonymousVolumes(ctx, c)
 	}
-	return c, e.removeAnonymousVolumes(ctx, c)
+	_, _ = e.Store.Unmount(id, true)
+	return e.update(id, func(r *Container) error { exited(r); return nil })
 }

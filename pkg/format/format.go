@@ -4,6 +4,7 @@
 package format
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -69,6 +70,9 @@ func Each[T any](w io.Writer, f string, items []T) error {
 	if err != nil {
 		return err
 	}
+	bw := bufio.NewWriter(w) // one write, not one per line (ps -a of hundreds)
+	defer bw.Flush()
+	w = bw
 	for _, it := range items {
 		var buf bytes.Buffer
 		if err := t.Execute(&buf, it); err != nil {
@@ -97,7 +101,10 @@ func Table[T any](w io.Writer, f string, headers map[string]string, items []T, n
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	// tabwriter writes every cell and its padding separately: buffered,
+	// a table of hundreds of rows is a few writes instead of thousands.
+	bw := bufio.NewWriter(w)
+	tw := tabwriter.NewWriter(bw, 0, 8, 2, ' ', 0)
 	if !noHeading {
 		head := fieldRe.ReplaceAllStringFunc(body, func(m string) string {
 			name := fieldRe.FindStringSubmatch(m)[1]
@@ -115,7 +122,10 @@ func Table[T any](w io.Writer, f string, headers map[string]string, items []T, n
 		}
 		fmt.Fprintln(tw, strings.TrimRight(buf.String(), "\n"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // List prints items in whichever form the user asked for: json, a table

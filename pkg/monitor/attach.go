@@ -31,7 +31,27 @@ const DefaultDetachKeys = "ctrl-p,ctrl-q"
 // ParseDetachKeys), a *StartError when a WaitAttach container failed to start,
 // or ctx's error. A stdin read that blocks may outlive the call.
 func Attach(ctx context.Context, runDir string, stdin io.Reader, stdout, stderr io.Writer, resize <-chan [2]uint16, detachKeys string) error {
-	keys, err := ParseDetachKeys(detachKeys)
+	s := Session{Stdin: stdin, Stdout: stdout, Stderr: stderr, Resize: resize, DetachKeys: detachKeys}
+	return s.Attach(ctx, runDir)
+}
+
+// Session is one attach: the caller's streams, and what it does at the exit.
+type Session struct {
+	Stdin          io.Reader // nil: no input
+	Stdout, Stderr io.Writer
+	Resize         <-chan [2]uint16 // {rows, cols}
+	DetachKeys     string
+	// Finish, if set, runs once the container has exited, with the session
+	// still open: the caller finishes the exit itself (records it, unmounts,
+	// removes a --rm container). When it returns nil the monitor skips its
+	// exit command; when it fails, or the caller dies first, the monitor runs
+	// it. Its error goes to the monitor only: the caller keeps what it needs.
+	Finish func() error
+}
+
+// Attach is the package's Attach for this session.
+func (s Session) Attach(ctx context.Context, runDir string) error {
+	keys, err := ParseDetachKeys(s.DetachKeys)
 	if err != nil {
 		return err
 	}
@@ -41,25 +61,49 @@ func Attach(ctx context.Context, runDir string, stdin io.Reader, stdout, stderr 
 	}
 	defer conn.Close()
 	w := &frameWriter{w: conn}
-	if err := w.write(FrameAttach, nil); err != nil {
+	var hello []byte
+	if s.Finish != nil {
+		hello = []byte(AttachFinishes)
+	}
+	if err := w.write(FrameAttach, hello); err != nil {
 		return fmt.Errorf("attach: %w", err)
 	}
 	done := make(chan error, 3)
-	go func() { done <- receive(conn, stdout, stderr) }()
-	if stdin != nil {
-		go func() { done <- sendStdin(stdin, w, keys) }()
+	go func() { done <- receive(conn, s.Stdout, s.Stderr) }()
+	if s.Stdin != nil {
+		go func() { done <- sendStdin(s.Stdin, w, keys) }()
 	}
-	if resize != nil {
-		go sendResizes(ctx, resize, w)
+	if s.Resize != nil {
+		go sendResizes(ctx, s.Resize, w)
 	}
 	for {
 		select {
 		case err := <-done:
-			if err != errStdinEnded {
-				return err
+			if err == errStdinEnded {
+				continue
 			}
+			if err == nil && s.Finish != nil && s.Finish() == nil {
+				if w.write(FrameFinished, nil) == nil {
+					awaitClose(conn)
+				}
+			}
+			return err
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+	}
+}
+
+// awaitClose waits (briefly) for the monitor to close the session, which it
+// does by exiting once told the exit is finished: a command the user runs
+// next then never finds the old monitor still there (start refuses a
+// container whose monitor runs).
+func awaitClose(conn *os.File) {
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 512)
+	for {
+		if _, err := conn.Read(buf); err != nil {
+			return
 		}
 	}
 }

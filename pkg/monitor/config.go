@@ -166,7 +166,7 @@ func WriteConfig(runDir string, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(runDir, ConfigFile), append(b, '\n'))
+	return writeRunFile(filepath.Join(runDir, ConfigFile), append(b, '\n'))
 }
 
 // ReadConfig reads the Config in runDir.

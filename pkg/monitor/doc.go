@@ -8,8 +8,8 @@
 //
 // The CLI prepares the bundle and a run directory, then calls Start (or
 // Launcher.Start) with a Config. Start writes <runDir>/monitor.json, runs
-// roost-monitor, which re-executes itself in a new session (so the CLI has
-// nothing to reap), and reads one JSON line from a sync pipe: the monitor's
+// roost-monitor in a new session (one exec: the monitor need not fork again to
+// detach), and reads one JSON line from a sync pipe: the monitor's
 // and the container's pids, or the runtime's error as a *StartError whose
 // kind errors.Is tells (ErrCommandNotFound: exit 127, ErrCannotInvoke: 126;
 // ExitCode maps any error). With Config.WaitAttach the report comes after
@@ -17,7 +17,8 @@
 //
 // # The run directory
 //
-// Mode 0700; every file 0600, replaced atomically (write, fsync, rename):
+// Mode 0700; every file 0600, replaced atomically (write, rename; no fsync:
+// the directory is in $XDG_RUNTIME_DIR, gone at reboot):
 //
 //	monitor.json  Config, written by the CLI
 //	monitor.pid   the monitor's pid, decimal and a newline
@@ -42,12 +43,23 @@
 // FrameAttach; a control client (Stop, Resize) sends one frame and leaves.
 //
 //	client -> monitor                       monitor -> client
-//	5 FrameAttach      (empty)              1 FrameStdout  output (all output with a terminal)
+//	5 FrameAttach      (empty) or           1 FrameStdout  output (all output with a terminal)
+//	                   "finishes" (below)
 //	0 FrameStdin       input bytes          2 FrameStderr  output
 //	4 FrameCloseStdin  (empty): input EOF   8 FrameExit    exit file JSON; then the monitor closes
 //	3 FrameResize      rows, cols: uint16   9 FrameError   SyncMessage JSON: a start failed
 //	                   big-endian each      7 FrameAck     (empty): answers FrameStop
 //	6 FrameStop        (empty): stopped by the user, do not restart
+//	10 FrameFinished   (empty): the exit is finished (see below)
+//
+// A client that attached with "finishes" (Session.Finish: a foreground run,
+// which records the exit, unmounts and removes a --rm container itself so
+// that the next command sees it done) keeps its session after the final
+// FrameExit. The monitor waits for it, up to a minute: FrameFinished means
+// the work is done and the exit command is skipped; a session that ends
+// without it (the client failed or was killed) or the minute passing means
+// the monitor runs its exit command as usual. Either way the cleanup happens
+// once, even when the CLI dies at any point.
 //
 // Input goes to the container only with Config.Stdin. Each exit ends every
 // attach session (after a restart, attach again). A client that cannot take

@@ -24,6 +24,19 @@ type ExitStatus struct {
 // WriteFileAtomic replaces path with data (0600): written to a temporary file
 // in the same directory, synced, then renamed, so readers never see half.
 func WriteFileAtomic(path string, data []byte) error {
+	return writeAtomic(path, data, true)
+}
+
+// writeRunFile is WriteFileAtomic without the sync, for the files of the run
+// directory: it lives in $XDG_RUNTIME_DIR (a tmpfs, gone at reboot), so a
+// sync buys no durability there, while the rename alone still shows readers
+// all or nothing. Syncs were three of a foreground run's disk flushes, on its
+// critical path where the run directory is not a tmpfs.
+func writeRunFile(path string, data []byte) error {
+	return writeAtomic(path, data, false)
+}
+
+func writeAtomic(path string, data []byte, sync bool) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".")
 	if err != nil {
 		return err
@@ -33,7 +46,7 @@ func WriteFileAtomic(path string, data []byte) error {
 	if err == nil {
 		err = f.Chmod(0o600)
 	}
-	if err == nil {
+	if err == nil && sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -48,9 +61,9 @@ func WriteFileAtomic(path string, data []byte) error {
 	return err
 }
 
-// WriteInt writes n as a decimal line, atomically.
+// WriteInt writes n as a decimal line, atomically, into a run directory.
 func WriteInt(path string, n int) error {
-	return WriteFileAtomic(path, []byte(strconv.Itoa(n)+"\n"))
+	return writeRunFile(path, []byte(strconv.Itoa(n)+"\n"))
 }
 
 // ReadInt reads a decimal file; missing is (0, os.ErrNotExist).
@@ -69,7 +82,7 @@ func WriteExit(runDir string, st ExitStatus) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(runDir, ExitFile), append(b, '\n'))
+	return writeRunFile(filepath.Join(runDir, ExitFile), append(b, '\n'))
 }
 
 // ReadExit reads the exit file; missing is os.ErrNotExist.

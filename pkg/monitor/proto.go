@@ -22,7 +22,14 @@ const (
 	FrameAck        byte = 7
 	FrameExit       byte = 8
 	FrameError      byte = 9
+	FrameFinished   byte = 10
 )
+
+// AttachFinishes is FrameAttach's payload from a client that finishes the
+// container's exit itself (a foreground run): the monitor keeps its session
+// open after the final exit and runs its exit command only if the client
+// does not send FrameFinished before it goes.
+const AttachFinishes = "finishes"
 
 // MaxFramePayload bounds a frame's payload; larger frames are a protocol error.
 const MaxFramePayload = 1 << 20

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -101,6 +102,12 @@ func clearRunDir(runDir string) {
 	}
 }
 
+// StartedEnv tells roost-monitor that it was started in its own session by
+// Start and need not re-execute itself to detach. "gomaxprocs" also says that
+// Start set GOMAXPROCS=1 for the monitor's runtime, which the monitor then
+// removes so that the OCI runtime and the exit command do not inherit it.
+const StartedEnv = "_ROOST_MONITOR_DETACHED"
+
 func (l Launcher) spawn(bin, runDir string) (SyncMessage, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -116,10 +123,10 @@ func (l Launcher) spawn(bin, runDir string) (SyncMessage, error) {
 	if err != nil {
 		return SyncMessage{}, fmt.Errorf("starting %s: %w", bin, err)
 	}
-	// The first process starts the real monitor detached and exits at once.
-	if err := cmd.Wait(); err != nil {
-		return SyncMessage{}, fmt.Errorf("%s: %w (see %s)", bin, err, filepath.Join(runDir, "monitor.log"))
-	}
+	// The monitor starts in its own session (setsid below), so it needs no
+	// second exec to detach. It stays our child until we exit: reap it if it
+	// ends first, so that it never lingers as a zombie of a long command.
+	go cmd.Wait()
 	return l.readReport(r, runDir)
 }
 
@@ -136,10 +143,34 @@ func (l Launcher) command(bin, runDir string, syncW *os.File) (*exec.Cmd, error)
 	cmd := exec.Command(bin, "--run-dir", runDir, "--sync-fd", "3")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, logf
 	cmd.ExtraFiles = []*os.File{syncW}
-	cmd.Env = l.Env
+	cmd.Env = monitorEnv(l.Env)
 	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	return cmd, nil
+}
+
+// monitorEnv is env (nil: ours) marked as started by Start, with one P for
+// the monitor's Go runtime unless the user chose GOMAXPROCS: the monitor is
+// resident per container, and one P keeps its threads and memory few.
+func monitorEnv(env []string) []string {
+	if env == nil {
+		env = os.Environ()
+	}
+	out := make([]string, 0, len(env)+2)
+	user := false
+	for _, kv := range env {
+		switch {
+		case strings.HasPrefix(kv, StartedEnv+"="):
+			continue
+		case strings.HasPrefix(kv, "GOMAXPROCS="):
+			user = true
+		}
+		out = append(out, kv)
+	}
+	if user {
+		return append(out, StartedEnv+"=1")
+	}
+	return append(out, StartedEnv+"=gomaxprocs", "GOMAXPROCS=1")
 }
 
 func closeStdio(cmd *exec.Cmd) {

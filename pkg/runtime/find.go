@@ -23,24 +23,28 @@ type Binary struct {
 // Find locates the runtime named by the user (a name on PATH or a path), or
 // the first of Preferred that is installed.
 func Find(want string) (Binary, error) {
+	return find(want, "")
+}
+
+func find(want, cacheDir string) (Binary, error) {
 	if want != "" {
 		path, err := exec.LookPath(want)
 		if err != nil {
 			return Binary{}, fmt.Errorf("OCI runtime %q not found: install it (apt-get install crun or runc) or name another with --runtime", want)
 		}
-		return describe(path, "chosen with --runtime or roost.conf"), nil
+		return describe(path, "chosen with --runtime or roost.conf", cacheDir), nil
 	}
 	for _, name := range Preferred {
 		if path, err := exec.LookPath(name); err == nil {
-			return describe(path, "first of "+strings.Join(Preferred, ", ")+" found on PATH"), nil
+			return describe(path, "first of "+strings.Join(Preferred, ", ")+" found on PATH", cacheDir), nil
 		}
 	}
 	return Binary{}, fmt.Errorf("no OCI runtime found: install crun or runc (`sudo apt-get install crun`)")
 }
 
-func describe(path, reason string) Binary {
+func describe(path, reason, cacheDir string) Binary {
 	b := Binary{Name: filepath.Base(path), Path: path, Reason: reason}
-	if out, err := exec.Command(path, "--version").Output(); err == nil {
+	if out, err := versionOutput(path, cacheDir); err == nil {
 		b.Version = strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)[0]
 	}
 	return b

@@ -2,15 +2,12 @@ package runtime
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
-	"time"
 )
 
 const (
@@ -18,29 +15,22 @@ const (
 	cgroup2Magic = 0x63677270
 )
 
-var probes sync.Map // path -> error (nil: works)
-
-// Probe tells, once per binary and process, whether the runtime at path can
-// run containers on this host: it answers `--version`, and for crun the host
-// is not in the cgroup layout crun refuses (hybrid v1+v2 with controllers left
-// on the v2 side: "cgroups in hybrid mode not supported"). The error is
-// ErrCgroupsUnavailable for that, and says what to do.
+// Probe tells whether the runtime at path can run containers on this host:
+// it answers `--version`, and for crun the host is not in the cgroup layout
+// crun refuses (hybrid v1+v2 with controllers left on the v2 side: "cgroups
+// in hybrid mode not supported"). The error is ErrCgroupsUnavailable for
+// that, and says what to do. `--version` is asked once per process.
 func Probe(path string) error {
-	if v, ok := probes.Load(path); ok {
-		err, _ := v.(error)
-		return err
-	}
-	err := probe(path)
-	probes.Store(path, err)
-	return err
+	return probe(path, "")
 }
 
-func probe(path string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, path, "--version").Output()
+// probe is Probe with `--version` remembered in cacheDir (see versionOutput).
+// The cgroup layout is looked at every time: it is cheap, and mounting a
+// controller must take effect at once.
+func probe(path, cacheDir string) error {
+	out, err := versionOutput(path, cacheDir)
 	if err != nil {
-		return fmt.Errorf("%s --version failed: %w", path, err)
+		return err
 	}
 	if !bytes.HasPrefix(out, []byte("crun")) && filepath.Base(path) != "crun" {
 		return nil
@@ -78,12 +68,19 @@ func first(words string) string {
 // Choose returns the first runtime of Preferred that is installed and passes
 // Probe, or the one named by want (which must pass too).
 func Choose(want string) (Binary, error) {
+	return ChooseCached(want, "")
+}
+
+// ChooseCached is Choose with the runtimes' `--version` answers remembered in
+// cacheDir (Roost's run directory), so that a container start runs no
+// `--version` at all once the binary is known.
+func ChooseCached(want, cacheDir string) (Binary, error) {
 	if want != "" {
-		b, err := Find(want)
+		b, err := find(want, cacheDir)
 		if err != nil {
 			return b, err
 		}
-		return b, Probe(b.Path)
+		return b, probe(b.Path, cacheDir)
 	}
 	var reasons []error
 	for _, name := range Preferred {
@@ -91,7 +88,7 @@ func Choose(want string) (Binary, error) {
 		if err != nil {
 			continue
 		}
-		if err := Probe(path); err != nil {
+		if err := probe(path, cacheDir); err != nil {
 			reasons = append(reasons, err)
 			continue
 		}
@@ -99,11 +96,11 @@ func Choose(want string) (Binary, error) {
 		if len(reasons) > 0 {
 			reason = "first of " + strings.Join(Preferred, ", ") + " that works here (" + reasons[0].Error() + ")"
 		}
-		return describe(path, reason), nil
+		return describe(path, reason, cacheDir), nil
 	}
 	switch len(reasons) {
 	case 0:
-		return Find("")
+		return find("", cacheDir)
 	case 1:
 		return Binary{}, reasons[0]
 	}

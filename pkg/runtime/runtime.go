@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -139,7 +141,15 @@ func (r *Runtime) Kill(ctx context.Context, id string, sig syscall.Signal, all b
 }
 
 // Delete removes the runtime's record of the container; force kills it first.
+// A container the runtime keeps no state for gives ErrNotFound without
+// running it: crun and runc both keep a container's state in <root>/<id>, and
+// the monitor has usually deleted it already when the CLI cleans up.
 func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
+	if r.Root != "" && id != "" && !strings.ContainsRune(id, '/') {
+		if _, err := os.Lstat(filepath.Join(r.Root, id)); errors.Is(err, os.ErrNotExist) {
+			return &Error{Runtime: r.name(), Op: "delete", ID: id, Msg: "no state in " + r.Root, Err: ErrNotFound}
+		}
+	}
 	args := []string{"delete"}
 	if force {
 		args = append(args, "--force")

@@ -11,6 +11,11 @@ source "$here/lib.sh"
 runs=${BENCH_RUNS:-5}
 ensure_podman
 bench_setup
+# Podman left to itself picks vfs here (no storage.conf), which copies every
+# layer; Roost uses native overlay. Both get the same driver so the figures
+# compare the tools, not the drivers.
+pdriver=(--storage-driver overlay)
+echo "Podman runs with ${pdriver[*]} and, for containers, --network none: Roost has no network yet."
 
 image="$ROOST_TEST_REGISTRY/debian:bookworm"
 echo "Pull $image into empty storage, $runs runs each, alternating."
@@ -20,7 +25,7 @@ for i in $(seq "$runs"); do
 	as_user mkdir -p "$d"
 	roost_ms+=("$(time_ms as_user roost --root "$d/roost" pull -q "$image")")
 	skopeo_ms+=("$(time_ms as_user skopeo copy -q --src-tls-verify=false "docker://$image" "oci:$d/oci:latest")")
-	podman_ms+=("$(time_ms as_user podman --root "$d/podman" --runroot "$d/podman-run" pull -q --tls-verify=false "$image")")
+	podman_ms+=("$(time_ms as_user podman "${pdriver[@]}" --root "$d/podman" --runroot "$d/podman-run" pull -q --tls-verify=false "$image")")
 	rm -rf "$d"
 done
 r=$(median "${roost_ms[@]}")
@@ -36,12 +41,12 @@ printf '\nRoost is %sx faster than Podman on this pull (higher is better for Roo
 box="$ROOST_TEST_REGISTRY/busybox:latest"
 as_user mkdir -p "$work/runs/podman-run"
 as_user roost pull -q "$box" >/dev/null
-as_user podman --root "$work/runs/podman-run/root" --runroot "$work/runs/podman-run/run" pull -q --tls-verify=false "$box" >/dev/null
+as_user podman "${pdriver[@]}" --root "$work/runs/podman-run/root" --runroot "$work/runs/podman-run/run" pull -q --tls-verify=false "$box" >/dev/null
 bundle_floor_setup
 declare -a roost_run podman_run floor_run
 for i in $(seq 10); do
 	roost_run+=("$(time_ms as_user roost run --rm --runtime crun "$box" true)")
-	podman_run+=("$(time_ms as_user podman --root "$work/runs/podman-run/root" --runroot "$work/runs/podman-run/run" run --rm --runtime crun --network none "$box" true)")
+	podman_run+=("$(time_ms as_user podman "${pdriver[@]}" --root "$work/runs/podman-run/root" --runroot "$work/runs/podman-run/run" run --rm --runtime crun --network none "$box" true)")
 	floor_run+=("$(time_ms as_user unshare -Ur crun --root "$work/runs/crun-floor" run --bundle "$floor_bundle" "floor$i")")
 done
 r=$(median "${roost_run[@]}")
@@ -49,14 +54,16 @@ p=$(median "${podman_run[@]}")
 f=$(median "${floor_run[@]}")
 printf '\n%-44s %10s %12s\n' "run --rm busybox true (crun), 10 runs" "median ms" "vs Roost"
 printf '%-44s %10s %12s\n' "roost run" "$r" "1.00x"
-printf '%-44s %10s %12s\n' "podman run" "$p" "$(ratio "$p" "$r")x"
+printf '%-44s %10s %12s\n' "podman run (--network none)" "$p" "$(ratio "$p" "$r")x"
 printf '%-44s %10s %12s\n' "floor: unshare -Ur + crun run of a bundle" "$f" "$(ratio "$f" "$r")x"
 printf '\nRoost starts a container %sx faster than Podman (target: 3x).\n' "$(ratio "$p" "$r")"
 
 # The remaining container measures use the same image, runtime and storage as above.
-pod() { as_user podman --root "$work/runs/podman-run/root" --runroot "$work/runs/podman-run/run" "$@"; }
+pod() { as_user podman "${pdriver[@]}" --root "$work/runs/podman-run/root" --runroot "$work/runs/podman-run/run" "$@"; }
 
 # 20 detached containers, then one `rm -f` of all of them: wall time of each phase.
+# Roost's rm -f kills at once (as Docker's does); Podman's waits the stop
+# timeout first (10 s: sleep as PID 1 ignores SIGTERM), so it gets -t 0.
 roost_up20() { for n in $(seq 20); do as_user roost run -d --runtime crun "$box" sleep 1000 || return 1; done; }
 podman_up20() { for n in $(seq 20); do pod run -d --runtime crun --network none "$box" sleep 1000 || return 1; done; }
 declare -a r_up r_down p_up p_down
@@ -64,7 +71,7 @@ for i in $(seq 3); do
 	r_up+=("$(time_ms roost_up20)")
 	r_down+=("$(time_ms as_user roost rm -f -a)")
 	p_up+=("$(time_ms podman_up20)")
-	p_down+=("$(time_ms pod rm -f -a)")
+	p_down+=("$(time_ms pod rm -f -t 0 -a)")
 done
 ru=$(median "${r_up[@]}"); rd=$(median "${r_down[@]}")
 pu=$(median "${p_up[@]}"); pd=$(median "${p_down[@]}")
@@ -72,12 +79,15 @@ printf '\n%-44s %10s %12s\n' "20 x run -d sleep (crun), 3 rounds" "median ms" "v
 printf '%-44s %10s %12s\n' "roost: 20 run -d" "$ru" "1.00x"
 printf '%-44s %10s %12s\n' "podman: 20 run -d (--network none)" "$pu" "$(ratio "$pu" "$ru")x"
 printf '%-44s %10s %12s\n' "roost: rm -f of the 20" "$rd" "1.00x"
-printf '%-44s %10s %12s\n' "podman: rm -f of the 20" "$pd" "$(ratio "$pd" "$rd")x"
+printf '%-44s %10s %12s\n' "podman: rm -f -t 0 of the 20" "$pd" "$(ratio "$pd" "$rd")x"
 sum_up=$(ratio "$((pu + pd))" "$((ru + rd))")
 
 # Resident memory per idle container: PSS of every process each tool keeps
-# for its containers (Roost: the monitors and the namespace holder; Podman:
-# conmon and its rootless pause process), divided by the number of containers.
+# for its containers, divided by the number of containers. Roost: one
+# roost-monitor per container plus the user's namespace holder; Podman: one
+# conmon per container plus its rootless pause process (catatonit). The holder
+# and the pause process serve all containers, so each container carries a
+# tenth of them here. PSS already splits shared pages among the processes.
 pss_kib() { # pids...: the sum of their PSS in KiB
 	local total=0 p v
 	for p in "$@"; do
@@ -90,17 +100,22 @@ idle=10
 for n in $(seq "$idle"); do as_user roost run -d --runtime crun "$box" sleep 1000 >/dev/null; done
 for n in $(seq "$idle"); do pod run -d --runtime crun --network none "$box" sleep 1000 >/dev/null; done
 sleep 1
-roost_pids=$(pgrep -U "$uid" -f "^$bindir/roost-monitor|roost-userns-holder" | tr '\n' ' ')
-podman_pids=$(pgrep -U "$uid" -f "^(/usr/bin/)?conmon |podman pause|catatonit -P" | tr '\n' ' ')
+# Only this bench's processes: the monitors of its own binary, conmons
+# writing under its own run directory, holders from its own pid files (other
+# worktrees' e2e suites run as the same user at the same time).
+roost_pids="$(pgrep -U "$uid" -f "^$bindir/roost-monitor " | tr '\n' ' ') $(holder_pid roost)"
+podman_pids="$(pgrep -U "$uid" -f "^(/usr/bin/)?conmon .*$work/runs/podman-run/" | tr '\n' ' ') $(holder_pid podman)"
+roost_n=$(pgrep -c -U "$uid" -f "^$bindir/roost-monitor " || true)
+podman_n=$(pgrep -c -U "$uid" -f "^(/usr/bin/)?conmon .*$work/runs/podman-run/" || true)
 # shellcheck disable=SC2086
 r_pss=$(( $(pss_kib $roost_pids) / idle ))
 # shellcheck disable=SC2086
 p_pss=$(( $(pss_kib $podman_pids) / idle ))
 as_user roost rm -f -a >/dev/null
-pod rm -f -a >/dev/null
+pod rm -f -t 0 -a >/dev/null
 printf '\n%-44s %10s %12s\n' "resident memory per idle container ($idle idle)" "PSS KiB" "vs Roost"
-printf '%-44s %10s %12s\n' "roost (monitors + holder) / $idle" "$r_pss" "1.00x"
-printf '%-44s %10s %12s\n' "podman (conmon + pause) / $idle" "$p_pss" "$(ratio "$p_pss" "$r_pss")x"
+printf '%-44s %10s %12s\n' "roost ($roost_n monitors + holder) / $idle" "$r_pss" "1.00x"
+printf '%-44s %10s %12s\n' "podman ($podman_n conmons + pause) / $idle" "$p_pss" "$(ratio "$p_pss" "$r_pss")x"
 
 # `ps -a` with 50 and with 500 created containers.
 ps_round() { # count: create up to count containers in each tool, then time ps -a
@@ -124,7 +139,7 @@ ps50=$(ratio "$ps_p" "$ps_r")
 ps_round 500
 ps500=$(ratio "$ps_p" "$ps_r")
 as_user roost rm -f -a >/dev/null
-pod rm -f -a >/dev/null
+pod rm -f -t 0 -a >/dev/null
 
 # A pod: create, start 3 containers in it, remove it all (pod rm -f); median
 # of 5, tools alternating. Podman builds its pause image on its first pod:

@@ -37,11 +37,31 @@ CONF
 }
 
 bench_cleanup() {
-	# Stop what the tools left running for this bench user (namespace holders,
-	# Podman's pause process), then remove the bench's files.
-	pkill -9 -U "$uid" -f "roost-userns-holder" 2>/dev/null || true
-	pkill -9 -U "$uid" -f "podman pause|catatonit -P" 2>/dev/null || true
+	# Stop what this bench left running, and only that: the e2e suites of other
+	# worktrees run as the same user with their own holders, so nothing is
+	# matched by name. The containers go first (their monitors and conmons),
+	# then the namespace holders named by this bench's own pid files.
+	as_user roost rm -f -a >/dev/null 2>&1 || true
+	if [ -d "$work/runs/podman-run" ]; then
+		as_user podman --root "$work/runs/podman-run/root" --storage-driver overlay --runroot "$work/runs/podman-run/run" rm -f -t 0 -a >/dev/null 2>&1 || true
+	fi
+	local p
+	for p in $(holder_pid roost) $(holder_pid podman); do kill -9 "$p" 2>/dev/null || true; done
 	rm -rf "$work" "$runtime_dir"
+}
+
+# holder_pid prints the pid of the process that holds a tool's user namespace
+# for this bench (roost: its namespace holder; podman: its pause process), from
+# the pid file under the bench's own XDG_RUNTIME_DIR, if it still runs.
+holder_pid() {
+	local f p=""
+	case $1 in
+	roost) f="$runtime_dir/roost/userns.pid" ;;
+	podman) f="$runtime_dir/libpod/tmp/pause.pid" ;;
+	esac
+	[ -r "$f" ] && read -r p _ < "$f"
+	if [ -n "$p" ] && [ "$(stat -c %u "/proc/$p" 2>/dev/null)" = "$uid" ]; then echo "$p"; fi
+	return 0
 }
 
 as_user() {
