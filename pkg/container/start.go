@@ -74,7 +74,7 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		LogDriver: c.Run.LogDriver, LogPath: logPath,
 		LogMaxSize: c.Run.LogMaxSize, LogMaxFiles: c.Run.LogMaxFiles,
 		Restart: c.Run.Restart,
-		NetNS:   netns, Ports: monitorPorts(c.Ports),
+		NetNS:   netns, Ports: forwardedByMonitor(c),
 		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
 	}
 	monPid, pid, err := monitor.Start(cfg, dir)
