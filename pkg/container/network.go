@@ -218,7 +218,7 @@ func (e *Engine) resolvers(c *Container) []string {
 	host := hostResolvers()
 	switch c.Net.Mode {
 	case NetBridge:
-		return e.Networks.Nameservers(c.Net.Attached, host)
+		return e.Networks.Nameservers(c.Net.Attached)
 	case NetSlirp:
 		return []string{slirp.SlirpDNS}
 	}

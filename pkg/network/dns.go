@@ -42,7 +42,7 @@ func (m *Manager) writeDNS(network string) {
 	if dns.WriteRecords(m.RunDir, network, r) != nil {
 		return
 	}
-	_ = dns.EnsureWith(m.RunDir, dns.Options{EgressDNS: m.egressDNS()})
+	_ = dns.EnsureWith(m.RunDir, dns.Options{EgressDNS: m.egressDNS(), EgressOnly: m.backend() == slirp.Pasta})
 }
 
 // egressDNS is the resolver of the shared namespace's helper, which the
@@ -57,10 +57,9 @@ func (m *Manager) egressDNS() string {
 // Nameservers is what a container on the bridges gets in /etc/resolv.conf
 // when no --dns is given: the gateway of each of its networks that has DNS
 // (the responder answers members there and forwards the rest upstream), else
-// the upstream that works from the shared namespace: the helper's resolver
-// (slirp4netns's 10.0.2.3, pasta's forwarder), or the host's own non-loopback
-// resolvers with pasta, which reach them through the host's sockets.
-func (m *Manager) Nameservers(a []Attachment, hostResolvers []string) []string {
+// the resolver of the shared namespace's helper, which relays to the host's
+// own (slirp4netns's 10.0.2.3, pasta's --dns-forward address).
+func (m *Manager) Nameservers(a []Attachment) []string {
 	var out []string
 	for _, x := range a {
 		if n, err := m.Get(x.Network); err == nil && n.DNSEnabled {
@@ -70,11 +69,5 @@ func (m *Manager) Nameservers(a []Attachment, hostResolvers []string) []string {
 	if len(out) > 0 {
 		return out
 	}
-	if m.backend() == slirp.Pasta {
-		if len(hostResolvers) > 0 {
-			return hostResolvers
-		}
-		return []string{PastaDNS}
-	}
-	return []string{slirp.SlirpDNS}
+	return []string{m.egressDNS()}
 }
