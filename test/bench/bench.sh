@@ -134,3 +134,6 @@ printf '%-40s %12s %10s %8s\n' "20 run -d + rm -f" "${sum_up}x" "-" ""
 printf '%-40s %12s %10s %8s\n' "ps -a, 50 containers" "${ps50}x" "3x" "$(met "$ps50" 3)"
 printf '%-40s %12s %10s %8s\n' "ps -a, 500 containers" "${ps500}x" "3x" "$(met "$ps500" 3)"
 printf '%-40s %12s %10s %8s\n' "memory per idle container" "$(ratio "$p_pss" "$r_pss")x" ">1x" "$(met "$(ratio "$p_pss" "$r_pss")" 1.0001)"
+
+# Published ports and egress (test/bench/network.sh), in the same run.
+source "$here/network.sh"
