@@ -45,6 +45,10 @@ type Options struct {
 	// AllowHostLoopback lets the namespace reach the host's 127.0.0.1 at
 	// SlirpGateway (slirp4netns; pasta always maps its gateway to the host).
 	AllowHostLoopback bool
+	// TCPPorts and UDPPorts are pasta's own port forwarding specs (-t, -u:
+	// "[ADDR/]PORT:TARGET,..."), which keep the client's source address;
+	// empty forwards nothing.
+	TCPPorts, UDPPorts string
 }
 
 // Record is what the pid file holds.
@@ -127,7 +131,7 @@ func startPasta(o Options) (*Record, error) {
 	pidFile := o.PidFile + ".pasta"
 	_ = os.Remove(pidFile)
 	args := []string{"--config-net", "--quiet", "--netns-only", "--netns", o.NetNS, "--mtu", strconv.Itoa(o.MTU),
-		"--ns-ifname", Tap, "--pid", pidFile, "-t", "none", "-u", "none", "-T", "none", "-U", "none"}
+		"--ns-ifname", Tap, "--pid", pidFile, "-t", orNone(o.TCPPorts), "-u", orNone(o.UDPPorts), "-T", "none", "-U", "none"}
 	args = append(args, o.Extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -151,6 +155,13 @@ func startPasta(o Options) (*Record, error) {
 	rec := &Record{Backend: Pasta, Pid: pid}
 	rec.StartTime, _ = proc.StartTime(pid)
 	return rec, writeRecord(o.PidFile, rec)
+}
+
+func orNone(spec string) string {
+	if spec == "" {
+		return "none"
+	}
+	return spec
 }
 
 func attachLog(cmd *exec.Cmd, path string) error {

@@ -17,6 +17,8 @@ type netFlags struct {
 	addHosts, aliases, publish           []string
 	ip                                   string
 	noHosts, publishAll                  bool
+	// warnings are printed on stderr once the options are made.
+	warnings []string
 }
 
 func (f *netFlags) add(fl *pflag.FlagSet) {
@@ -103,5 +105,10 @@ func (f *netFlags) options(o *container.CreateOptions, rootless bool) error {
 		return err
 	}
 	o.PublishAll, o.Net = f.publishAll, n
+	if n.Mode == container.NetHost && (len(o.Ports) > 0 || o.PublishAll) {
+		// As Podman: the container's servers are on the host's ports already.
+		o.Ports, o.PublishAll = nil, false
+		f.warnings = append(f.warnings, "Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use")
+	}
 	return nil
 }

@@ -116,6 +116,7 @@ func newPsRow(c container.Container, now time.Time, full bool) psRow {
 		Restarts: c.State.RestartCount, StartedAt: c.State.StartedAt.Unix(),
 	}
 	r.Exited = c.State.Status == container.StatusExited
+	r.Ports = psPorts(c.Ports)
 	r.Status = statusText(c, now)
 	if c.Paused() {
 		r.State, r.Status = "paused", "Paused"
@@ -237,4 +238,13 @@ func psSize(eng *container.Engine, c *container.Container) *container.Size {
 		return nil
 	}
 	return &s
+}
+
+// psPorts is the PORTS column as Podman prints it: 0.0.0.0:8080->80/tcp, ...
+func psPorts(ports []container.PortMapping) string {
+	var out []string
+	for _, p := range ports {
+		out = append(out, fmt.Sprintf("%s->%d/%s", p.HostAddr(), p.ContainerPort, p.Proto()))
+	}
+	return strings.Join(out, ", ")
 }

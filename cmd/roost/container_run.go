@@ -78,6 +78,9 @@ func (a *app) createContainer(cmd *cobra.Command, f *createFlags, args []string)
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range f.net.warnings {
+		fmt.Fprintln(a.errOut, "WARNING: "+w)
+	}
 	eng, err := a.Engine()
 	if err != nil {
 		return nil, err

@@ -34,6 +34,7 @@ func findCommand(root *cobra.Command, name string) *cobra.Command {
 
 func newNetworkDNSServeCommand(a *app) *cobra.Command {
 	var runDir, egress string
+	var egressOnly bool
 	var readyFd int
 	cmd := &cobra.Command{
 		Use:    "dns-serve",
@@ -48,16 +49,18 @@ func newNetworkDNSServeCommand(a *app) *cobra.Command {
 				fmt.Fprintf(os.Stderr, "%s roost-dns[%d]: %s\n", time.Now().Format(time.RFC3339), os.Getpid(), fmt.Sprintf(format, args...))
 			}
 			return dns.Serve(cmd.Context(), dns.ServeOptions{
-				RunDir:    runDir,
-				NetNS:     filepath.Join(runDir, "netns", "roost"),
-				EgressDNS: egress,
-				Logf:      logf,
+				RunDir:     runDir,
+				NetNS:      filepath.Join(runDir, "netns", "roost"),
+				EgressDNS:  egress,
+				EgressOnly: egressOnly,
+				Logf:       logf,
 			}, dns.ReadyReporter(readyFd))
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&runDir, "run-dir", "", "Roost's run directory (default: the user's)")
 	f.StringVar(&egress, "egress-dns", dns.SlirpDNS, "resolver of the namespace's egress, used in place of a loopback nameserver")
+	f.BoolVar(&egressOnly, "egress-only", false, "forward every upstream question to --egress-dns alone")
 	f.IntVar(&readyFd, "ready-fd", -1, "fd on which to report readiness")
 	return cmd
 }

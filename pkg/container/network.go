@@ -11,6 +11,7 @@ import (
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/network"
 	"github.com/roost-containers/roost/slirp"
+	"github.com/roost-containers/roost/slirp/portfwd"
 )
 
 // Network modes (--network).
@@ -84,8 +85,12 @@ func (e *Engine) checkNet(o *CreateOptions) error {
 		}
 	}
 	var err error
-	o.Ports, err = completePorts(o.Ports, o.PublishAll, o.Spec.Image.ExposedPorts)
-	return err
+	if o.Ports, err = completePorts(o.Ports, o.PublishAll, o.Spec.Image.ExposedPorts); err != nil {
+		return err
+	}
+	// The same check as at start: a busy or privileged port fails before
+	// the container's record exists.
+	return portfwd.Check(monitorPorts(o.Ports))
 }
 
 // specNetwork is the spec's network namespace for the container's mode.
@@ -118,7 +123,7 @@ func (e *Engine) specNetwork(c *Container) (string, error) {
 // makes its namespace, attaches it or starts its helper, records what it got
 // and rewrites /etc/hosts and resolv.conf. On failure nothing is left.
 func (e *Engine) netUp(c *Container) (err error) {
-	if err := checkPorts(c.Ports, e.Cfg.Rootless); err != nil {
+	if err := portfwd.Check(monitorPorts(c.Ports)); err != nil {
 		return err
 	}
 	if !c.Net.ownNetNS() {
@@ -139,7 +144,7 @@ func (e *Engine) netUp(c *Container) (err error) {
 		c.Net.Attached, err = e.Networks.Attach(network.Member{ID: c.ID, Name: c.Name, NetNS: nsPath}, c.Net.Networks)
 		c.Net.HostAddr = e.Networks.HostAddr()
 	default:
-		c.Net.HostAddr, err = e.Networks.StartPrivate(c.ID, c.Net.Mode, c.Net.Target)
+		c.Net.HostAddr, err = e.Networks.StartPrivate(c.ID, c.Net.Mode, c.Net.Target, monitorPorts(c.Ports))
 	}
 	if err != nil {
 		return err
@@ -179,6 +184,16 @@ func (e *Engine) netDown(c *Container) {
 	})
 }
 
+// forwardedByMonitor are the ports the monitor forwards: all of them, but
+// for --network pasta, whose own helper forwards them keeping the client's
+// source address.
+func forwardedByMonitor(c *Container) []monitor.Port {
+	if network.PastaForwards(c.Net.Mode) {
+		return nil
+	}
+	return monitorPorts(c.Ports)
+}
+
 // monitorPorts converts the published ports for the monitor's forwarder.
 func monitorPorts(ports []PortMapping) []monitor.Port {
 	var out []monitor.Port
@@ -203,7 +218,7 @@ func (e *Engine) resolvers(c *Container) []string {
 	host := hostResolvers()
 	switch c.Net.Mode {
 	case NetBridge:
-		return e.Networks.Nameservers(c.Net.Attached, host)
+		return e.Networks.Nameservers(c.Net.Attached)
 	case NetSlirp:
 		return []string{slirp.SlirpDNS}
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,46 +184,6 @@ func freePort(ip, proto string) (uint16, error) {
 	}
 	defer l.Close()
 	return uint16(l.Addr().(*net.TCPAddr).Port), nil
-}
-
-// checkPorts fails, before anything starts, for a port the forwarder could
-// not bind: below the unprivileged start, or already in use.
-func checkPorts(ports []PortMapping, rootless bool) error {
-	start := unprivilegedPortStart()
-	for _, p := range ports {
-		if rootless && int(p.HostPort) < start {
-			return fmt.Errorf("cannot publish port %d: ports below %d need privileges (net.ipv4.ip_unprivileged_port_start): publish a host port of %d or more, or lower the limit with `sudo sysctl net.ipv4.ip_unprivileged_port_start=%d`", p.HostPort, start, start, p.HostPort)
-		}
-		addr := net.JoinHostPort(p.HostIP, strconv.Itoa(int(p.HostPort)))
-		var err error
-		if p.Protocol == "udp" {
-			var c net.PacketConn
-			if c, err = net.ListenPacket("udp", addr); err == nil {
-				c.Close()
-			}
-		} else {
-			var l net.Listener
-			if l, err = net.Listen("tcp", addr); err == nil {
-				l.Close()
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("cannot publish port %d/%s: it is already in use on the host: choose another host port", p.HostPort, p.Protocol)
-		}
-	}
-	return nil
-}
-
-func unprivilegedPortStart() int {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_unprivileged_port_start")
-	if err != nil {
-		return 1024
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		return 1024
-	}
-	return n
 }
 
 // Proto is the mapping's protocol, tcp when unset.

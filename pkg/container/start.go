@@ -78,7 +78,7 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		LogDriver: c.Run.LogDriver, LogPath: logPath,
 		LogMaxSize: c.Run.LogMaxSize, LogMaxFiles: c.Run.LogMaxFiles,
 		Restart: c.Run.Restart, Health: c.Run.Health,
-		NetNS: netns, Ports: monitorPorts(c.Ports),
+		NetNS: netns, Ports: forwardedByMonitor(c),
 		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
 	}
 	monPid, pid, err := monitor.Start(cfg, dir)

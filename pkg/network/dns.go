@@ -1,47 +1,36 @@
 package network
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"sort"
 
-	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/network/dns"
+	"github.com/roost-containers/roost/slirp"
 )
 
-// The DNS responder (pkg/network/dns, another change) serves, per network,
-// the names of its running members. Roost hands it a records file per network,
-// rewritten at every start and stop of a member:
-//
-//	RunDir/network/dns/<network>.json
-//	{"gateway":"10.89.0.1","names":{"web":["10.89.0.2"],"web-alias":["10.89.0.2"]}}
+// Name resolution on Roost's networks. A network with DNS enabled (every
+// user network; not the default `roost`, as Podman's default `podman` has
+// it off) is served by the DNS responder (pkg/network/dns): one process per
+// user, in the shared namespace, listening on each such network's gateway.
+// The records it serves are written here, from the leases, at every start,
+// stop, connect and disconnect of a member: dns.WriteRecords is the one
+// writer of the file the responder reads.
 
-// Records is one network's DNS records file.
-type Records struct {
-	Gateway string              `json:"gateway"`
-	Names   map[string][]string `json:"names"`
-}
+// PastaDNS is where the shared namespace's pasta forwards DNS queries to the
+// host's resolver (pasta --dns-forward), so that a resolver on the host's
+// loopback (systemd-resolved's 127.0.0.53) still answers from inside.
+const PastaDNS = "169.254.1.1"
 
-// RecordsPath is where a network's records live.
-func (m *Manager) RecordsPath(network string) string {
-	return filepath.Join(m.RunDir, "network", "dns", network+".json")
-}
-
-// writeDNS rewrites a network's records from its leases and tells the
-// responder; with no member left the file goes and the responder is told to
-// stop. DNS is a convenience: a failure here never fails a container start.
+// writeDNS rewrites a network's records from its leases and makes sure the
+// responder runs; with no member left the file goes and the responder, seeing
+// no names anywhere, ends itself. DNS is a convenience: a failure here never
+// fails a container start (the responder logs to RunDir/network/dns.log).
 func (m *Manager) writeDNS(network string) {
 	n, err := m.Get(network)
-	if err != nil {
+	if err != nil || !n.DNSEnabled || len(n.Leases) == 0 {
+		_ = dns.RemoveRecords(m.RunDir, network)
 		return
 	}
-	path := m.RecordsPath(network)
-	if len(n.Leases) == 0 {
-		_ = os.Remove(path)
-		stopDNS(m, network)
-		return
-	}
-	r := Records{Gateway: n.Subnets[0].Gateway, Names: map[string][]string{}}
+	r := dns.Records{Gateway: n.Subnets[0].Gateway, Names: map[string][]string{}}
 	for ip, l := range n.Leases {
 		for _, name := range l.Names {
 			r.Names[name] = append(r.Names[name], ip)
@@ -50,36 +39,35 @@ func (m *Manager) writeDNS(network string) {
 	for _, ips := range r.Names {
 		sort.Strings(ips)
 	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
+	if dns.WriteRecords(m.RunDir, network, r) != nil {
 		return
 	}
-	if os.MkdirAll(filepath.Dir(path), 0o700) != nil || monitor.WriteFileAtomic(path, b) != nil {
-		return
-	}
-	if n.DNSEnabled {
-		startDNS(m, network)
-	}
+	_ = dns.EnsureWith(m.RunDir, dns.Options{EgressDNS: m.egressDNS(), EgressOnly: m.backend() == slirp.Pasta})
 }
 
-// startDNS makes sure the network's DNS responder runs and has re-read its
-// records. A no-op until the responder (pkg/network/dns) is merged: it will
-// call dns.Ensure(m.SharedNetNS(), m.RecordsPath(network)).
-func startDNS(m *Manager, network string) {}
-
-// stopDNS ends the network's responder once it has no member. A no-op until
-// the responder is merged.
-func stopDNS(m *Manager, network string) {}
+// egressDNS is the resolver of the shared namespace's helper, which the
+// responder asks in place of a host nameserver on loopback.
+func (m *Manager) egressDNS() string {
+	if m.backend() == slirp.Pasta {
+		return PastaDNS
+	}
+	return slirp.SlirpDNS
+}
 
 // Nameservers is what a container on the bridges gets in /etc/resolv.conf
-// when no --dns is given. Until the DNS responder listens on each network's
-// gateway, it is an upstream that works from the shared namespace:
-// slirp4netns's forwarder, or with pasta the host's own resolvers (pasta
-// translates the namespace's traffic into the host's sockets). When the
-// responder is merged this returns the network's gateway.
-func (m *Manager) Nameservers(a []Attachment, hostResolvers []string) []string {
-	if m.backend() == "pasta" {
-		return hostResolvers
+// when no --dns is given: the gateway of each of its networks that has DNS
+// (the responder answers members there and forwards the rest upstream), else
+// the resolver of the shared namespace's helper, which relays to the host's
+// own (slirp4netns's 10.0.2.3, pasta's --dns-forward address).
+func (m *Manager) Nameservers(a []Attachment) []string {
+	var out []string
+	for _, x := range a {
+		if n, err := m.Get(x.Network); err == nil && n.DNSEnabled {
+			out = append(out, x.Gateway)
+		}
 	}
-	return []string{"10.0.2.3"}
+	if len(out) > 0 {
+		return out
+	}
+	return []string{m.egressDNS()}
 }

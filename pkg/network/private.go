@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/slirp"
 )
 
@@ -17,8 +18,10 @@ func (m *Manager) privatePidFile(id string) string {
 }
 
 // StartPrivate starts the container's own helper on its namespace and
-// returns the address that reaches the host's loopback from it.
-func (m *Manager) StartPrivate(id, backend, opts string) (string, error) {
+// returns the address that reaches the host's loopback from it. pasta
+// forwards the published ports itself (PastaForwards), keeping the
+// client's source address; with slirp4netns the monitor's forwarder does.
+func (m *Manager) StartPrivate(id, backend, opts string, ports []monitor.Port) (string, error) {
 	o := slirp.Options{Backend: backend, NetNS: m.ContainerNetNS(id), PidFile: m.privatePidFile(id),
 		LogFile: m.privatePidFile(id) + ".log", MTU: MTU}
 	var err error
@@ -26,6 +29,7 @@ func (m *Manager) StartPrivate(id, backend, opts string) (string, error) {
 		if opts != "" {
 			o.Extra = strings.Split(opts, ",")
 		}
+		o.TCPPorts, o.UDPPorts = pastaSpec(ports, "tcp"), pastaSpec(ports, "udp")
 	} else if o.Extra, o.AllowHostLoopback, o.MTU, err = slirpOptions(opts); err != nil {
 		return "", err
 	}
@@ -36,6 +40,30 @@ func (m *Manager) StartPrivate(id, backend, opts string) (string, error) {
 		return defaultGateway(m.ContainerNetNS(id))
 	}
 	return slirp.SlirpGateway, nil
+}
+
+// PastaForwards says that pasta, not the monitor, forwards the published
+// ports of a container on its own helper of this backend.
+func PastaForwards(backend string) bool { return backend == slirp.Pasta }
+
+// pastaSpec writes pasta's -t/-u list for one protocol: [ADDR/]HOST:CONTAINER,...
+func pastaSpec(ports []monitor.Port, proto string) string {
+	var out []string
+	for _, p := range ports {
+		pp := p.Protocol
+		if pp == "" {
+			pp = "tcp"
+		}
+		if pp != proto {
+			continue
+		}
+		s := fmt.Sprintf("%d:%d", p.HostPort, p.ContainerPort)
+		if p.HostIP != "" {
+			s = p.HostIP + "/" + s
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, ",")
 }
 
 // StopPrivate kills the container's helper, if any.

@@ -91,12 +91,21 @@ func (m *Manager) startHelper(ns string) error {
 	_, err := slirp.Start(slirp.Options{
 		Backend: m.backend(), NetNS: ns, PidFile: m.helperPidFile(),
 		LogFile: filepath.Join(m.RunDir, "netns", "roost.helper.log"), MTU: MTU,
-		AllowHostLoopback: true,
+		AllowHostLoopback: true, Extra: m.helperExtra(),
 	})
 	if err != nil {
 		return err
 	}
 	return m.saveHostAddr(ns)
+}
+
+// helperExtra: pasta forwards DNS queries sent to PastaDNS to the host's
+// resolver, the responder's upstream when the host's is on loopback.
+func (m *Manager) helperExtra() []string {
+	if m.backend() == slirp.Pasta {
+		return []string{"--dns-forward", PastaDNS}
+	}
+	return nil
 }
 
 // hostAddrFile keeps the address that reaches the host's loopback from the

@@ -1,17 +1,32 @@
 package portfwd
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
 
-// nsDialer makes sockets inside a network namespace.
+// nsDialer makes sockets inside a network namespace. A socket belongs to the
+// namespace it was made in, so only socket() needs the namespace; connecting
+// and copying happen on any thread. One goroutine, locked to a thread that
+// entered the namespace once, makes every socket: a connection then costs a
+// channel round trip, not an open and two setns calls.
 type nsDialer struct {
-	path string   // the container's namespace file
-	host *os.File // this process's own namespace, to return to
+	path string // the container's namespace file
+
+	once  sync.Once
+	reqs  chan socketReq
+	done  chan struct{}
+	start error // why the namespace thread could not start
+}
+
+type socketReq struct {
+	typ   int
+	reply chan socketResult
 }
 
 type socketResult struct {
@@ -19,9 +34,9 @@ type socketResult struct {
 	err error
 }
 
+var errDialerClosed = errors.New("the forwarder is closed")
+
 // dialContainer connects to 127.0.0.1:port inside the container's namespace.
-// A socket belongs to the namespace it was made in, so only socket() needs
-// the namespace; connecting and copying happen on any thread.
 func (d *nsDialer) dialContainer(typ int, port uint16) (*sock, error) {
 	fd, err := d.socketIn(typ)
 	if err != nil {
@@ -32,6 +47,9 @@ func (d *nsDialer) dialContainer(typ int, port uint16) (*sock, error) {
 		unix.Close(fd)
 		return nil, err
 	}
+	if typ == unix.SOCK_STREAM {
+		s.noDelay()
+	}
 	if err := s.connect(&unix.SockaddrInet4{Port: int(port), Addr: [4]byte{127, 0, 0, 1}}); err != nil {
 		s.Close()
 		return nil, err
@@ -39,47 +57,71 @@ func (d *nsDialer) dialContainer(typ int, port uint16) (*sock, error) {
 	return s, nil
 }
 
-// socketIn makes a socket in the container's namespace. The work happens on
-// a goroutine of its own, locked to its thread; a thread that could not be
-// put back into the host's namespace is never unlocked, so it exits with the
-// goroutine instead of returning dirty to the scheduler.
+// socketIn asks the namespace thread for a socket, starting it on first use.
 func (d *nsDialer) socketIn(typ int) (int, error) {
-	ch := make(chan socketResult, 1)
-	go func() {
-		runtime.LockOSThread()
-		fd, err, clean := d.socketLocked(typ)
-		if clean {
-			runtime.UnlockOSThread()
-		}
-		ch <- socketResult{fd, err}
-	}()
-	r := <-ch
+	d.once.Do(d.startThread)
+	if d.start != nil {
+		return -1, d.start
+	}
+	reply := make(chan socketResult, 1)
+	select {
+	case d.reqs <- socketReq{typ, reply}:
+	case <-d.done:
+		return -1, errDialerClosed
+	}
+	r := <-reply
 	return r.fd, r.err
 }
 
-// socketLocked runs on a locked thread; clean says the thread is back in the
-// host's namespace.
-func (d *nsDialer) socketLocked(typ int) (fd int, err error, clean bool) {
-	ns, err := os.Open(d.path)
-	if err != nil {
-		return -1, fmt.Errorf("open the container's network namespace: %w", err), true
+// startThread starts the goroutine that lives in the container's namespace
+// and waits until it is there (or says why it cannot be).
+func (d *nsDialer) startThread() {
+	d.reqs = make(chan socketReq)
+	if d.done == nil {
+		d.done = make(chan struct{})
 	}
-	defer ns.Close()
-	if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
-		return -1, fmt.Errorf("enter the container's network namespace %s: %w", d.path, err), true
-	}
-	fd, err = unix.Socket(unix.AF_INET, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if backErr := unix.Setns(int(d.host.Fd()), unix.CLONE_NEWNET); backErr != nil {
-		return fd, err, false
-	}
-	return fd, err, true
+	ready := make(chan error, 1)
+	go d.thread(ready)
+	d.start = <-ready
 }
 
-// openHostNS opens the namespace the forwarder's threads return to.
-func openHostNS() (*os.File, error) {
-	host, err := os.Open("/proc/thread-self/ns/net")
+// thread enters the namespace for good: it is never unlocked, so when it
+// returns (close) the runtime ends the thread instead of reusing it in the
+// wrong namespace.
+func (d *nsDialer) thread(ready chan<- error) {
+	runtime.LockOSThread()
+	ns, err := os.Open(d.path)
 	if err != nil {
-		return nil, fmt.Errorf("open the host's network namespace: %w", err)
+		runtime.UnlockOSThread()
+		ready <- fmt.Errorf("open the container's network namespace: %w", err)
+		return
 	}
-	return host, nil
+	err = unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET)
+	ns.Close()
+	if err != nil {
+		ready <- fmt.Errorf("enter the container's network namespace %s: %w", d.path, err)
+		return // the thread may be half-changed: let it die
+	}
+	ready <- nil
+	for {
+		select {
+		case r := <-d.reqs:
+			fd, err := unix.Socket(unix.AF_INET, r.typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+			r.reply <- socketResult{fd, err}
+		case <-d.done:
+			return
+		}
+	}
+}
+
+// close ends the namespace thread; later dials fail.
+func (d *nsDialer) close() {
+	d.once.Do(func() { d.start = errDialerClosed })
+	if d.done != nil {
+		select {
+		case <-d.done:
+		default:
+			close(d.done)
+		}
+	}
 }

@@ -22,7 +22,7 @@ const DefaultUDPIdle = 60 * time.Second
 // Forwarder holds the listening sockets of one container's published ports
 // and the connections in flight.
 type Forwarder struct {
-	dial    nsDialer
+	dial    *nsDialer
 	udpIdle time.Duration
 
 	tcp []*sock
@@ -43,16 +43,11 @@ func Listen(netns string, ports []monitor.Port) (*Forwarder, error) {
 }
 
 func listen(netns string, ports []monitor.Port, udpIdle time.Duration) (*Forwarder, error) {
-	host, err := openHostNS()
-	if err != nil {
-		return nil, err
-	}
 	bound, err := bindAll(ports)
 	if err != nil {
-		host.Close()
 		return nil, err
 	}
-	f := &Forwarder{dial: nsDialer{path: netns, host: host}, udpIdle: udpIdle, conns: map[*sock]struct{}{}}
+	f := &Forwarder{dial: &nsDialer{path: netns, done: make(chan struct{})}, udpIdle: udpIdle, conns: map[*sock]struct{}{}}
 	for _, b := range bound {
 		f.wg.Add(1)
 		if proto(b.port) == "tcp" {
@@ -87,7 +82,8 @@ func (f *Forwarder) Close() error {
 		u.close()
 	}
 	f.wg.Wait()
-	return f.dial.host.Close()
+	f.dial.close()
+	return nil
 }
 
 // track remembers live connections so Close can end them; false once closed.

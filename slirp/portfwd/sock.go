@@ -84,6 +84,12 @@ func (s *sock) control(op func(fd int) error) error {
 	return opErr
 }
 
+// noDelay turns Nagle off: the forwarder passes on what it got at once, so
+// small request/response exchanges are not held back a round trip.
+func (s *sock) noDelay() {
+	s.control(func(fd int) error { return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) })
+}
+
 // reset makes the next close send RST instead of FIN.
 func (s *sock) reset() {
 	s.control(func(fd int) error {

@@ -30,6 +30,7 @@ func (f *Forwarder) serveTCP(ln *sock, port uint16) {
 			unix.Close(nfd)
 			continue
 		}
+		client.noDelay()
 		f.wg.Add(1)
 		go f.forwardTCP(client, port)
 	}
@@ -73,9 +74,15 @@ func pipe(dst, src *sock) {
 	dst.control(func(fd int) error { return unix.Shutdown(fd, unix.SHUT_WR) })
 }
 
-// pipeSize is the kernel pipe between the two sockets: larger moves more per
-// system call (1 MiB is the unprivileged maximum by default).
-const pipeSize = 1 << 20
+// pipeSize is the kernel pipe between the two sockets once a connection
+// proves to be a bulk transfer: larger moves more per system call (1 MiB is
+// the unprivileged maximum by default). A connection starts with the
+// default 64 KiB, so short exchanges do not pay for the big pipe (and do
+// not eat into the user's pipe-user-pages budget).
+const (
+	pipeSize    = 1 << 20
+	defaultPipe = 64 << 10
+)
 
 // splice moves bytes from src to dst through a pipe without copying them to
 // user space; nil at src's end of stream.
@@ -86,10 +93,7 @@ func splice(dst, src *sock) error {
 	}
 	defer unix.Close(p[0])
 	defer unix.Close(p[1])
-	size, err := unix.FcntlInt(uintptr(p[1]), unix.F_SETPIPE_SZ, pipeSize)
-	if err != nil {
-		size = 64 << 10 // the default stays: still correct, a little slower
-	}
+	size, grown := defaultPipe, false
 	const flags = unix.SPLICE_F_MOVE | unix.SPLICE_F_NONBLOCK
 	for {
 		var n int64
@@ -103,6 +107,7 @@ func splice(dst, src *sock) error {
 		if n == 0 {
 			return nil
 		}
+		full := n == int64(size)
 		for n > 0 {
 			var m int64
 			err := dst.write(func(fd int) (err error) {
@@ -113,6 +118,15 @@ func splice(dst, src *sock) error {
 				return err
 			}
 			n -= m
+		}
+		if full && !grown {
+			// A read filled the pipe: a bulk transfer. The pipe is empty
+			// now, so it can grow; when the user's pipe budget is spent
+			// the default size stays (still correct, a little slower).
+			grown = true
+			if got, err := unix.FcntlInt(uintptr(p[1]), unix.F_SETPIPE_SZ, pipeSize); err == nil {
+				size = got
+			}
 		}
 	}
 }

@@ -200,3 +200,6 @@ printf '%-40s %12s %10s %8s\n' "ps -a, 500 containers" "${ps500}x" "3x" "$(met "
 printf '%-40s %12s %10s %8s\n' "pod create + 3 starts + pod rm" "${pod_ratio}x" "-" ""
 printf '%-40s %12s %10s %8s\n' "compose up -d + down, 5 services" "$(ratio "$((pcu + pcd))" "$((rcu + rcd))")x" "-" ""
 printf '%-40s %12s %10s %8s\n' "memory per idle container" "$(ratio "$p_pss" "$r_pss")x" ">1x" "$(met "$(ratio "$p_pss" "$r_pss")" 1.0001)"
+
+# Published ports and egress (test/bench/network.sh), in the same run.
+source "$here/network.sh"

@@ -4,7 +4,7 @@
 # server behind the forwarder (in a real network namespace) and on loopback.
 # Needs root (it makes the namespace). Usage: test/bench/portfwd.sh [runs]
 # Not pass/fail: it prints figures. The end-to-end comparison through
-# `roost run -p` and Podman belongs in bench.sh once networking is merged.
+# `roost run -p` and Podman is test/bench/network.sh (part of make bench).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)

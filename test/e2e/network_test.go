@@ -261,7 +261,7 @@ func assertNoNetworkLeftovers(t *testing.T, e *env) {
 		if up := e.roostLine("info", "--format", "{{.Host.Network.NamespaceActive}} {{.Host.Network.EgressUp}}"); up != "false false" {
 			return fmt.Errorf("the shared namespace or its helper is still up: %s", up)
 		}
-		return nil
+		return e.dnsLeftovers()
 	})
 }
 

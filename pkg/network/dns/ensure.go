@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +28,11 @@ const (
 type Options struct {
 	// EgressDNS stands in for a loopback upstream (default SlirpDNS).
 	EgressDNS string
+	// EgressOnly asks EgressDNS alone, never the host's nameservers: pasta
+	// relays queries to its --dns-forward address through the host's own
+	// resolver set-up, where a plain UDP flow to a host nameserver may not
+	// get an answer.
+	EgressOnly bool
 	// Command starts the responder; it gets --ready-fd 3. Default: this
 	// executable's `network dns-serve --run-dir RUNDIR`.
 	Command []string
@@ -119,6 +125,9 @@ func start(runDir string, o Options) error {
 		if o.EgressDNS != "" {
 			args = append(args, "--egress-dns", o.EgressDNS)
 		}
+		if o.EgressOnly {
+			args = append(args, "--egress-only")
+		}
 	}
 	args = append(args, "--ready-fd", "3")
 	logf, err := os.OpenFile(filepath.Join(runDir, "network", logName), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
@@ -157,10 +166,11 @@ func start(runDir string, o Options) error {
 
 // ServeOptions are the responder process's settings.
 type ServeOptions struct {
-	RunDir    string
-	NetNS     string // the shared network namespace (RunDir/netns/roost)
-	EgressDNS string // default SlirpDNS
-	Port      int    // default 53
+	RunDir     string
+	NetNS      string // the shared network namespace (RunDir/netns/roost)
+	EgressDNS  string // default SlirpDNS
+	EgressOnly bool   // upstream is EgressDNS alone (see Options)
+	Port       int    // default 53
 	// Sockets overrides NetNS (tests).
 	Sockets Sockets
 	Logf    func(string, ...any)
@@ -197,11 +207,15 @@ func Serve(ctx context.Context, o ServeOptions, ready func(error)) error {
 		ready(err)
 		return err
 	}
+	upstreams := Upstreams("/etc/resolv.conf", o.EgressDNS)
+	if o.EgressOnly {
+		upstreams = []string{net.JoinHostPort(o.EgressDNS, "53")}
+	}
 	var unlock func()
 	srv := &Server{
 		Dir:       Dir(o.RunDir),
 		Port:      o.Port,
-		Upstreams: Upstreams("/etc/resolv.conf", o.EgressDNS),
+		Upstreams: upstreams,
 		Sockets:   sockets,
 		Logf:      o.Logf,
 		OnEmpty: func(stillEmpty func() bool) bool {

@@ -1,0 +1,110 @@
+// Command netbench is the published-port and egress benchmark's server and
+// client. It is built static (CGO_ENABLED=0) so the same binary runs on the
+// host and, bind-mounted, in any container image.
+//
+//	netbench serve ADDR            serve /big (SIZE bytes, from memory) and /small
+//	netbench get URL               download URL to nowhere, print MB/s
+//	netbench rate URL N            N sequential GETs, a new connection each, print requests/s
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+)
+
+// bigSize is the download: 200 MB.
+const bigSize = 200 << 20
+
+func main() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: netbench serve ADDR | get URL | rate URL N")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(os.Args[2])
+	case "get":
+		err = get(os.Args[2])
+	case "rate":
+		n := 1000
+		if len(os.Args) > 3 {
+			n, _ = strconv.Atoi(os.Args[3])
+		}
+		err = rate(os.Args[2], n)
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "netbench:", err)
+		os.Exit(1)
+	}
+}
+
+// serve answers /big with 200 MB written from one 1 MiB buffer (the server
+// costs a write per MiB: it is not the bottleneck) and /small with 2 bytes.
+func serve(addr string) error {
+	chunk := make([]byte, 1<<20)
+	for i := range chunk {
+		chunk[i] = 'x'
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(bigSize))
+		for left := bigSize; left > 0; left -= len(chunk) {
+			if _, err := w.Write(chunk[:min(left, len(chunk))]); err != nil {
+				return
+			}
+		}
+	})
+	mux.HandleFunc("/small", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok"))
+	})
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return http.Serve(l, mux)
+}
+
+// get downloads url and prints MB/s (10^6 bytes).
+func get(url string) error {
+	start := time.Now()
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 1<<20)
+	n, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{resp.Body}, buf)
+	if err != nil {
+		return err
+	}
+	if resp.ContentLength > 0 && n != resp.ContentLength {
+		return fmt.Errorf("short body: %d of %d bytes", n, resp.ContentLength)
+	}
+	fmt.Printf("%.0f\n", float64(n)/1e6/time.Since(start).Seconds())
+	return nil
+}
+
+// rate makes n sequential requests, each on a new connection, and prints
+// requests per second.
+func rate(url string, n int) error {
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		resp, err := c.Get(url)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	fmt.Printf("%.0f\n", float64(n)/time.Since(start).Seconds())
+	return nil
+}
