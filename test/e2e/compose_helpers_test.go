@@ -86,10 +86,3 @@ func dnsNames(t *testing.T, e *env, network string) map[string][]string {
 	return rec.Names
 }
 
-// requireNetsvc skips a test that needs name resolution between containers
-// or published ports answering from the host: both come with the DNS
-// responder and port forwarder of branch netsvc.
-func requireNetsvc(t *testing.T) {
-	t.Helper()
-	t.Skip("needs DNS responder/port forwarder from branch netsvc")
-}

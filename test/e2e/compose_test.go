@@ -152,7 +152,6 @@ func TestComposeAppLifecycle(t *testing.T) {
 // Name resolution between services and the published port need the DNS
 // responder and the port forwarder.
 func TestComposeServiceNamesAndPorts(t *testing.T) {
-	requireNetsvc(t)
 	e := pulled(t)
 	file := composeDir(t, e, "app", "app/compose.yaml")
 	writeAppScripts(t, e, "app")
