@@ -42,12 +42,7 @@ func (e *Engine) halt(ctx context.Context, c *Container, grace time.Duration) er
 	if c.Paused() {
 		_ = r.Resume(ctx, c.ID) // a frozen process cannot act on the stop signal
 	}
-	sig := syscall.SIGTERM
-	if s, err := spec.ParseSignal(c.Spec.StopSignal); err == nil && c.Spec.StopSignal != "" {
-		sig = s
-	} else if s, err := spec.ParseSignal(c.Spec.Image.StopSignal); err == nil && c.Spec.Image.StopSignal != "" {
-		sig = s
-	}
+	sig := stopSignal(c)
 	if grace > 0 {
 		if err := r.Kill(ctx, c.ID, sig, false); err != nil && !gone(err) {
 			return fmt.Errorf("stop %s: %w", c.Name, err)
@@ -99,6 +94,15 @@ func (e *Engine) Kill(ctx context.Context, ref string, sig syscall.Signal) (*Con
 	}
 	if c.State.Status != StatusRunning && c.State.Status != StatusUnknown {
 		return nil, fmt.Errorf("%s: %w", c.Name, ErrNotRunning)
+	}
+	if sig == syscall.SIGKILL || sig == stopSignal(c) {
+		// As Docker and Podman do, killing with KILL or the stop signal is
+		// the user stopping the container: its restart policy ends. Other
+		// signals (HUP to reload, USR1...) leave the policy in force.
+		_ = monitor.Stop(e.runDir(c.ID))
+		if _, err := e.update(c.ID, func(r *Container) error { r.State.StoppedByUser = true; return nil }); err != nil {
+			return nil, err
+		}
 	}
 	if err := e.runtime(c).Kill(ctx, c.ID, sig, false); err != nil {
 		if gone(err) {
@@ -172,4 +176,16 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 	}
 	_, _ = e.Store.Unmount(id, true)
 	return e.update(id, func(r *Container) error { exited(r); return nil })
+}
+
+// stopSignal is the signal that stops the container: --stop-signal, else
+// the image's STOPSIGNAL, else SIGTERM.
+func stopSignal(c *Container) syscall.Signal {
+	if s, err := spec.ParseSignal(c.Spec.StopSignal); err == nil && c.Spec.StopSignal != "" {
+		return s
+	}
+	if s, err := spec.ParseSignal(c.Spec.Image.StopSignal); err == nil && c.Spec.Image.StopSignal != "" {
+		return s
+	}
+	return syscall.SIGTERM
 }

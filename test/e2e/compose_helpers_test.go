@@ -85,4 +85,3 @@ func dnsNames(t *testing.T, e *env, network string) map[string][]string {
 	}
 	return rec.Names
 }
-

@@ -13,14 +13,16 @@ import (
 const runOnceThenStay = `echo run; if [ ! -e /once ]; then touch /once; exit 1; fi; exec sleep 300`
 
 // always and unless-stopped restart after the container's own exit, after
-// its process is killed from outside, and after `roost kill`; `roost stop`
-// ends them for good.
+// its process is killed from outside, and after `roost kill -s HUP`; `roost
+// stop` and `roost kill` (KILL) end them for good.
 func TestRestartPoliciesAfterExitKillAndStop(t *testing.T) {
 	for _, policy := range []string{"always", "unless-stopped"} {
 		for _, rt := range runtimes {
 			t.Run(policy+"/"+rt, func(t *testing.T) {
 				e := pulled(t)
-				e.roostOK("--runtime", rt, "run", "-d", "--name", "svc", "--restart", policy, busybox, "sh", "-c", runOnceThenStay)
+				// --init: a container's PID 1 ignores signals it has no
+				// handler for, so an init forwards HUP to the sleep below.
+				e.roostOK("--runtime", rt, "run", "-d", "--init", "--name", "svc", "--restart", policy, busybox, "sh", "-c", runOnceThenStay)
 				// Its own exit (code 1).
 				pid := waitRestarted(t, e, "svc", 1, 0)
 				if got := e.roostOK("inspect", "--format", "{{.HostConfig.RestartPolicy.Name}}", "svc"); got != policy+"\n" {
@@ -31,8 +33,9 @@ func TestRestartPoliciesAfterExitKillAndStop(t *testing.T) {
 					t.Fatal(err)
 				}
 				pid = waitRestarted(t, e, "svc", 2, pid)
-				// roost kill.
-				e.roostOK("kill", "svc")
+				// roost kill with a signal that is not the stop signal or
+				// KILL (HUP, as for a reload) leaves the policy in force.
+				e.roostOK("kill", "-s", "HUP", "svc")
 				waitRestarted(t, e, "svc", 3, pid)
 				if logs := e.roostOK("logs", "svc"); logs != "run\nrun\nrun\nrun\n" {
 					t.Fatalf("four runs should have logged, got %q", logs)
@@ -46,6 +49,9 @@ func TestRestartPoliciesAfterExitKillAndStop(t *testing.T) {
 				// A new start runs it again, with the same policy.
 				e.roostOK("start", "svc")
 				waitRestarted(t, e, "svc", 0, 0)
+				// roost kill (KILL) is a user stop, as in Docker and Podman:
+				// the monitor ends instead of restarting it.
+				killForGood(t, e, "svc")
 				e.roostOK("rm", "-f", "svc")
 				assertNoContainerLeftovers(t, e)
 			})
@@ -110,11 +116,27 @@ func waitRestarted(t *testing.T, e *env, name string, n, old int) int {
 // left: what inspect says then is final.
 func stopForGood(t *testing.T, e *env, name string) {
 	t.Helper()
+	endsForGood(t, e, name, "stop", "-t", "1", name)
+}
+
+// killForGood is stopForGood with `roost kill`.
+func killForGood(t *testing.T, e *env, name string) {
+	t.Helper()
+	endsForGood(t, e, name, "kill", name)
+	if got := e.roostOK("inspect", "--format", "{{.State.Status}} {{.State.Restarting}} {{.State.ExitCode}}", name); got != "exited false 137\n" {
+		t.Fatalf("after roost kill: %q", got)
+	}
+}
+
+// endsForGood runs a roost command that should end the container and its
+// monitor for good, and checks that they are gone.
+func endsForGood(t *testing.T, e *env, name string, args ...string) {
+	t.Helper()
 	mon, err := strconv.Atoi(strings.TrimSpace(e.roostOK("inspect", "--format", "{{.State.ConmonPid}}", name)))
 	if err != nil || mon <= 0 {
 		t.Fatalf("%s has no monitor pid: %v", name, err)
 	}
-	e.roostOK("stop", "-t", "1", name)
+	e.roostOK(args...)
 	eventually(t, secs(10), func() error {
 		if processRuns(mon) {
 			return fmt.Errorf("the monitor %d of %s still runs after stop", mon, name)
