@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -261,5 +263,32 @@ func waitGone(pid int, start uint64, d time.Duration) {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// StopStrays kills every slirp4netns or pasta of this user attached to
+// netns: one whose starter was killed before it could record the pid is
+// found by the namespace path on its command line.
+func StopStrays(netns string) {
+	entries, _ := os.ReadDir("/proc")
+	for _, ent := range entries {
+		pid, err := strconv.Atoi(ent.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + ent.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if name := filepath.Base(args[0]); name != Slirp4netns && name != Pasta && name != "passt" {
+			continue
+		}
+		if !slices.Contains(args[1:], netns) {
+			continue
+		}
+		st, _ := proc.StartTime(pid)
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		waitGone(pid, st, 2*time.Second)
 	}
 }

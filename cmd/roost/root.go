@@ -174,9 +174,12 @@ func (a *app) close() error {
 	}
 	_, err := a.store.Shutdown(false)
 	a.store = nil
-	// Running containers keep their layers mounted: that is expected.
+	// Running containers keep their layers mounted: that is expected. Other
+	// failures here come after the command's work was done (storage tidying
+	// what a killed command left, which the next command retries): a
+	// warning, not a failed command.
 	if err != nil && !errors.Is(err, cstorage.ErrLayerUsedByContainer) {
-		return fmt.Errorf("close storage: %w", err)
+		fmt.Fprintln(a.errOut, "WARNING: close storage: "+oneLine(err.Error()))
 	}
 	return nil
 }

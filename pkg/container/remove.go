@@ -85,15 +85,17 @@ func (e *Engine) removeLocked(ctx context.Context, c *Container) error {
 	return e.DB.Update(func(tx *state.Tx) error { return tx.Delete(state.Containers, c.ID) })
 }
 
-// teardown removes the runtime's state, the mount, the storage and run dir.
-// DeleteContainer unmounts the container's layer itself (as often as it was
-// mounted) before deleting it, so no separate Unmount is needed.
+// teardown removes the runtime's state, the mount, the network, the storage
+// and the run dir.
 func (e *Engine) teardown(ctx context.Context, c *Container) error {
 	if c.Run.Runtime != "" {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		_ = e.runtime(c).Delete(dctx, c.ID, true)
 		cancel()
 	}
+	// Forced: a command killed between mounting and recording it leaves a
+	// mount count storage does not know about.
+	_, _ = e.Store.Unmount(c.ID, true)
 	e.netDown(c)
 	if err := e.Store.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
 		return fmt.Errorf("remove storage of %s: %w", c.Name, err)

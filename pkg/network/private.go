@@ -69,6 +69,7 @@ func pastaSpec(ports []monitor.Port, proto string) string {
 // StopPrivate kills the container's helper, if any.
 func (m *Manager) StopPrivate(id string) {
 	slirp.Stop(m.privatePidFile(id))
+	slirp.StopStrays(m.ContainerNetNS(id))
 	_ = removeQuiet(m.privatePidFile(id) + ".log")
 }
 

@@ -162,6 +162,7 @@ func (m *Manager) teardownIfIdle() error {
 		return nil
 	}
 	slirp.Stop(m.helperPidFile())
+	slirp.StopStrays(m.SharedNetNS())
 	_ = os.Remove(m.hostAddrFile())
 	_ = os.Remove(filepath.Join(m.RunDir, "netns", "roost.helper.log"))
 	return RemoveNetNS(m.SharedNetNS())

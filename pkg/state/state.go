@@ -58,8 +58,11 @@ const lockWait = 30 * time.Second
 
 func (d *DB) open(readOnly bool) (*bolt.DB, error) {
 	if readOnly {
-		if _, err := os.Stat(d.path); errors.Is(err, os.ErrNotExist) {
-			return nil, nil // nothing recorded yet
+		// Nothing recorded yet: no file, or an empty one left by a first
+		// writer killed before it initialised the database (a read-only
+		// open cannot initialise it; the next write does).
+		if fi, err := os.Stat(d.path); errors.Is(err, os.ErrNotExist) || (err == nil && fi.Size() == 0) {
+			return nil, nil
 		}
 	} else if err := os.MkdirAll(filepath.Dir(d.path), 0o700); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)

@@ -236,7 +236,16 @@ func assertNoContainerLeftovers(t *testing.T, e *env) {
 	t.Helper()
 	eventually(t, secs(10), func() error {
 		if ents, _ := os.ReadDir(filepath.Join(e.RuntimeDir, "roost", "containers")); len(ents) != 0 {
-			return fmt.Errorf("run directories left: %d", len(ents))
+			var left []string
+			for _, d := range ents {
+				files, _ := os.ReadDir(filepath.Join(e.RuntimeDir, "roost", "containers", d.Name()))
+				names := []string{}
+				for _, f := range files {
+					names = append(names, f.Name())
+				}
+				left = append(left, d.Name()[:12]+fmt.Sprint(names))
+			}
+			return fmt.Errorf("run directories left: %v", left)
 		}
 		if pid := e.holderPid(); pid > 0 {
 			mounts, _ := os.ReadFile(fmt.Sprintf("/proc/%d/mounts", pid))
