@@ -26,6 +26,7 @@ type mon struct {
 	hub     *hub
 	sigchld chan os.Signal
 	report  *reporter
+	notify  *notifier
 
 	restarts int
 	pumps    sync.WaitGroup
@@ -67,6 +68,9 @@ func setup(runDir string, rep *reporter) (*mon, error) {
 	if m.hub, err = newHub(cfg.Stdin); err != nil {
 		return nil, fmt.Errorf("attach socket: %w", err)
 	}
+	if m.notify, err = newNotifier(&cfg); err != nil {
+		return nil, err
+	}
 	go m.onSignals()
 	return m, nil
 }
@@ -98,7 +102,7 @@ func (m *mon) loop() int {
 			last.Restarting = false
 			m.writeExit(last)
 			m.finish()
-			return 0
+			return m.exitStatus(last)
 		}
 		exit := r.exit
 		exit.Restarting = m.shouldRestart(exit)
@@ -116,7 +120,21 @@ func (m *mon) loop() int {
 		monitor.WriteInt(monitor.RestartsFile, m.restarts)
 	}
 	m.finish()
-	return 0
+	return m.exitStatus(last)
+}
+
+// exitStatus is the monitor's own exit status. Under a systemd unit the
+// monitor is the unit's main process, so it exits as the container did and
+// Restart=on-failure sees a crash; a user stop is a clean exit. Otherwise
+// nobody waits for the monitor and it exits 0.
+func (m *mon) exitStatus(last monitor.ExitStatus) int {
+	if m.cfg.NotifySocket == "" || m.hub.stopRequested() {
+		return 0
+	}
+	if last.Code < 0 || last.Code > 255 {
+		return 255
+	}
+	return last.Code
 }
 
 // runResult is how one run ended.
@@ -151,6 +169,7 @@ func (m *mon) runOnce(first bool) runResult {
 		return runResult{exit: failedExit(err), toldStart: told}
 	}
 	if first {
+		m.notify.started()
 		m.report.send(monitor.SyncMessage{MonitorPid: os.Getpid(), Pid: c.pid})
 	}
 	settle()
@@ -278,6 +297,7 @@ func (m *mon) writeExit(exit monitor.ExitStatus) {
 // finish ends the monitor: the runtime state is gone, the exit recorded;
 // close the socket and run the exit command.
 func (m *mon) finish() {
+	m.notify.close()
 	m.hub.close()
 	m.log.close()
 	if len(m.cfg.ExitCommand) == 0 {

@@ -28,6 +28,7 @@ type createFlags struct {
 	interactive, tty, rm, init, replace       bool
 	stopSignal, restart, logDriver, cidFile   string
 	pull, platform, userns, shmSize           string
+	sdNotify                                  string
 	stopTimeout                               uint
 	registry                                  registryFlags
 	net                                       netFlags
@@ -72,6 +73,7 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.userns, "userns", "", "user namespace: \"\" (Roost's) or keep-id")
 	fl.StringArrayVar(&f.groupAdd, "group-add", nil, "add a supplementary group")
 	fl.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 64m)")
+	fl.StringVar(&f.sdNotify, "sdnotify", "", "under a systemd unit, who says READY=1: conmon (Roost's monitor, once the container runs), container (default when created by a unit), ignore")
 	f.net.add(fl)
 	f.registry.add(fl)
 	_ = fl.MarkHidden("cert-dir")
@@ -219,6 +221,9 @@ func (f *createFlags) runOptions() (container.RunOptions, error) {
 	r := container.RunOptions{StopTimeout: f.stopTimeout, Terminal: f.tty, Stdin: f.interactive, Remove: f.rm, LogDriver: f.logDriver}
 	var err error
 	if r.Restart, err = monitor.ParseRestartPolicy(f.restart); err != nil {
+		return r, err
+	}
+	if r.SdNotify, err = monitor.ParseSdNotify(f.sdNotify, os.Getenv("NOTIFY_SOCKET") != ""); err != nil {
 		return r, err
 	}
 	if f.rm && r.Restart.Policy != "" && r.Restart.Policy != monitor.RestartNo {

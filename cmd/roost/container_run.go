@@ -85,6 +85,7 @@ func (a *app) createContainer(cmd *cobra.Command, f *createFlags, args []string)
 	if o.Run.Runtime, err = a.chooseRuntime(); err != nil {
 		return nil, err
 	}
+	o.CreateArgs = createArgs(cmd, args)
 	c, err := eng.Create(cmd.Context(), o)
 	if err != nil {
 		return nil, err

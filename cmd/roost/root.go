@@ -56,6 +56,7 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().Bool("help", false, "help for this command")
 	for _, add := range []func(*app) *cobra.Command{
 		newVersionCommand, newInfoCommand, newUnshareCommand,
+		newGenerateCommand,
 	} {
 		root.AddCommand(add(a))
 	}

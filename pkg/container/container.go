@@ -51,6 +51,8 @@ type Container struct {
 	// DependsOn names the containers this one needs (a pod's infra, the
 	// container whose network it shares): rm refuses to remove those first.
 	DependsOn []string `json:"dependsOn,omitempty"`
+	// CreateArgs are the create/run flags (as --name=value) and arguments.
+	CreateArgs []string `json:"createArgs,omitempty"`
 }
 
 // RunOptions are the settings that shape how the monitor runs the container.
@@ -63,7 +65,8 @@ type RunOptions struct {
 	StopTimeout uint                  `json:"stopTimeout"`
 	Terminal    bool                  `json:"terminal,omitempty"`
 	Stdin       bool                  `json:"stdin,omitempty"`
-	Runtime     string                `json:"runtime"` // the runtime binary's path
+	Runtime     string                `json:"runtime"`            // the runtime binary's path
+	SdNotify    string                `json:"sdNotify,omitempty"` // --sdnotify (monitor.SdNotify*)
 }
 
 // State is the container's lifecycle as last recorded; live facts (is the
@@ -106,6 +109,9 @@ type Engine struct {
 	ExitCommand []string
 	// Networks manages the user's networks and their shared namespace.
 	Networks *network.Manager
+	// NotifySocket is systemd's $NOTIFY_SOCKET of the command (empty when not
+	// run by a systemd unit): a start hands it to the monitor.
+	NotifySocket string
 }
 
 // New returns an engine over an open store.

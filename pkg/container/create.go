@@ -26,6 +26,9 @@ type CreateOptions struct {
 	// VolumesFrom names containers (NAME[:ro|rw]) whose volumes and bind
 	// mounts this one mounts too.
 	VolumesFrom []string
+	// CreateArgs are the create/run flags and arguments that made it, so
+	// `generate systemd --new` can make it again.
+	CreateArgs []string
 }
 
 // ErrNameInUse is returned when --name names an existing container.
@@ -61,7 +64,8 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		ID: id, Name: o.Name, Created: time.Now().UTC(),
 		ImageID: o.ImageID, ImageName: o.ImageName, Labels: o.Labels,
 		Spec: o.Spec, Run: o.Run, Net: o.Net, Ports: o.Ports,
-		State: State{Status: StatusCreating, Owner: self()},
+		CreateArgs: o.CreateArgs,
+		State:      State{Status: StatusCreating, Owner: self()},
 	}
 	err = e.save(c)
 	release() // recorded: the volumes are in use now

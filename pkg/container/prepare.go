@@ -51,6 +51,9 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 	if err := e.fillVolumes(c, rootfs, res.Spec); err != nil {
 		return nil, err
 	}
+	if err := e.offerNotifySocket(c, dir, res.Spec); err != nil {
+		return nil, err
+	}
 	b, err := json.MarshalIndent(res.Spec, "", " ")
 	if err != nil {
 		return nil, fmt.Errorf("encode spec: %w", err)

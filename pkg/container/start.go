@@ -75,6 +75,7 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		LogMaxSize: c.Run.LogMaxSize, LogMaxFiles: c.Run.LogMaxFiles,
 		Restart: c.Run.Restart,
 		NetNS:   netns, Ports: monitorPorts(c.Ports),
+		SdNotify: c.Run.SdNotify, NotifySocket: e.NotifySocket,
 		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
 	}
 	monPid, pid, err := monitor.Start(cfg, dir)
