@@ -2,21 +2,22 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/roost-containers/roost/pkg/monitor"
 )
 
 // notifier speaks sd_notify to the systemd unit that started the container.
-// The datagram is written with the standard library: the protocol is one
-// unix datagram of KEY=VALUE lines, and the monitor stays small.
+// The datagram is written with plain syscalls (no net, no go-systemd): the
+// protocol is one unix datagram of KEY=VALUE lines, and the monitor stays small.
 type notifier struct {
 	socket string        // systemd's NOTIFY_SOCKET; "" when not under systemd
 	mode   string        // monitor.SdNotify*
-	relay  *net.UnixConn // container mode: the socket offered to the container
+	relay  int           // container mode: the socket offered to the container; -1: none
 	done   chan struct{} // closed when the relay has stopped
 }
 
@@ -26,7 +27,7 @@ type notifier struct {
 // gets. It runs in the run directory, before the runtime is asked anything.
 func newNotifier(cfg *monitor.Config) (*notifier, error) {
 	os.Unsetenv("NOTIFY_SOCKET")
-	n := &notifier{socket: cfg.NotifySocket, mode: cfg.SdNotify}
+	n := &notifier{socket: cfg.NotifySocket, mode: cfg.SdNotify, relay: -1}
 	if n.mode == "" {
 		n.mode = monitor.SdNotifyConmon
 	}
@@ -38,16 +39,20 @@ func newNotifier(cfg *monitor.Config) (*notifier, error) {
 		return nil, fmt.Errorf("notify socket: %w", err)
 	}
 	os.Remove(path)
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("notify socket: %w", err)
 	}
-	// The container's user may be any uid of the namespace.
-	if err := os.Chmod(path, 0o666); err != nil {
-		conn.Close()
+	err = unix.Bind(fd, &unix.SockaddrUnix{Name: path})
+	if err == nil {
+		// The container's user may be any uid of the namespace.
+		err = os.Chmod(path, 0o666)
+	}
+	if err != nil {
+		unix.Close(fd)
 		return nil, fmt.Errorf("notify socket: %w", err)
 	}
-	n.relay = conn
+	n.relay = fd
 	return n, nil
 }
 
@@ -67,7 +72,7 @@ func (n *notifier) started() {
 	if err := sdNotify(n.socket, msg); err != nil {
 		logf("sd_notify: %v", err)
 	}
-	if n.relay != nil && n.done == nil {
+	if n.relay >= 0 && n.done == nil {
 		n.done = make(chan struct{})
 		go n.relayLoop()
 	}
@@ -79,8 +84,11 @@ func (n *notifier) relayLoop() {
 	defer close(n.done)
 	buf := make([]byte, 4096)
 	for {
-		k, err := n.relay.Read(buf)
-		if err != nil {
+		k, _, err := unix.Recvfrom(n.relay, buf, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || k == 0 {
 			return
 		}
 		lines := []string{fmt.Sprintf("MAINPID=%d", os.Getpid())}
@@ -98,22 +106,25 @@ func (n *notifier) relayLoop() {
 // close ends the relay. (No STOPPING=1: the unit learns how the service
 // ended from the monitor's exit status, which Restart= reads.)
 func (n *notifier) close() {
-	if n.relay != nil {
-		n.relay.Close()
+	if n.relay >= 0 {
+		// shutdown wakes the relay's blocking read; then it may close.
+		unix.Shutdown(n.relay, unix.SHUT_RDWR)
 		if n.done != nil {
 			<-n.done
 		}
+		unix.Close(n.relay)
+		n.relay = -1
 		os.Remove(filepath.Join(monitor.NotifyDir, monitor.NotifySocketName))
 	}
 }
 
 // sdNotify sends one datagram to systemd's socket ("@name" is abstract).
 func sdNotify(socket, msg string) error {
-	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: socket, Net: "unixgram"})
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	_, err = conn.Write([]byte(msg))
-	return err
+	defer unix.Close(fd)
+	// x/sys/unix turns a leading "@" into the abstract namespace's NUL.
+	return unix.Sendto(fd, []byte(msg), 0, &unix.SockaddrUnix{Name: socket})
 }
