@@ -145,17 +145,23 @@ func serviceBasics(o *Options, stopTimeout uint) *section {
 // spaces or quotes are double-quoted, and systemd's own specifiers (%) and
 // variables ($) are escaped, so the container gets exactly these words.
 // Specifiers meant for systemd (%t, %n) must be added after quoting.
-func ExecLine(args []string) string {
+func ExecLine(args []string) string { return execLine(args, false) }
+
+// execLine quotes; with keepSpecifiers, % and $ are left for systemd to
+// expand (Quadlet values may use %h, %N... as in Podman's Quadlet).
+func execLine(args []string, keepSpecifiers bool) string {
 	out := make([]string, len(args))
 	for i, a := range args {
+		if !keepSpecifiers {
+			a = strings.ReplaceAll(a, "%", "%%")
+			a = strings.ReplaceAll(a, "$", "$$")
+		}
 		out[i] = quoteArg(a)
 	}
 	return strings.Join(out, " ")
 }
 
 func quoteArg(a string) string {
-	a = strings.ReplaceAll(a, "%", "%%")
-	a = strings.ReplaceAll(a, "$", "$$")
 	if a != "" && !strings.ContainsAny(a, " \t\n\"'\\;") {
 		return a
 	}

@@ -40,6 +40,9 @@ func main() {
 	if reexec.Init() {
 		return
 	}
+	if isGenerator() {
+		os.Exit(runGenerator(os.Args[1:]))
+	}
 	root := newRootCommand()
 	err := root.Execute()
 	if err == nil {

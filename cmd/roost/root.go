@@ -56,7 +56,7 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().Bool("help", false, "help for this command")
 	for _, add := range []func(*app) *cobra.Command{
 		newVersionCommand, newInfoCommand, newUnshareCommand,
-		newGenerateCommand,
+		newGenerateCommand, newQuadletCommand, newSystemdCommand,
 	} {
 		root.AddCommand(add(a))
 	}
