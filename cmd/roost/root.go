@@ -56,7 +56,7 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().Bool("help", false, "help for this command")
 	for _, add := range []func(*app) *cobra.Command{
 		newVersionCommand, newInfoCommand, newUnshareCommand,
-		newGenerateCommand, newQuadletCommand, newSystemdCommand,
+		newGenerateCommand, newQuadletCommand, newSystemdCommand, newAutoUpdateCommand,
 	} {
 		root.AddCommand(add(a))
 	}

@@ -21,7 +21,8 @@ import (
 // empty the shared /tmp), and, beyond that recipe, a private /sys/fs/cgroup
 // tmpfs holding the host's hierarchies (systemd would otherwise add
 // controller directories to the host's tmpfs and remount it read-only, which
-// breaks crun as root for everyone). Inside it the test user's HOME is the
+// breaks crun as root for everyone), and a private /run (two systemds
+// sharing the host's /run fight over /run/systemd's sockets). Inside it the test user's HOME is the
 // test's env.Home, bind-mounted on the user's home directory, and
 // XDG_RUNTIME_DIR is logind's /run/user/UID.
 type userSystemd struct {
@@ -67,6 +68,7 @@ for d in "$E2E_CG"/*; do
   elif [ -d "$d" ]; then mkdir "/sys/fs/cgroup/$n"; mount --rbind "$d" "/sys/fs/cgroup/$n"; fi
 done
 umount -l "$E2E_CG"
+mount -t tmpfs -o mode=755,nosuid,nodev e2e-run /run
 exec env container=unshare /lib/systemd/systemd --system --unit=multi-user.target`
 	cmd := exec.Command("unshare", "--pid", "--fork", "--mount", "--uts", "--mount-proc", "--propagation", "private", "sh", "-c", script)
 	cmd.Env = append(os.Environ(), "E2E_HOME="+e.Home, "E2E_USER_HOME="+u.HomeDir, "E2E_CG="+cg)
