@@ -30,8 +30,8 @@ type generateFlags struct {
 func newGenerateSystemdCommand(a *app) *cobra.Command {
 	var f generateFlags
 	cmd := &cobra.Command{
-		Use:   "systemd [options] CONTAINER",
-		Short: "Generate a systemd unit that runs a container",
+		Use:   "systemd [options] CONTAINER|POD",
+		Short: "Generate systemd units that run a container or a pod",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("`%s` takes one container: see `%s --help`", cmd.CommandPath(), cmd.CommandPath())
@@ -80,6 +80,16 @@ func (a *app) generateSystemd(f *generateFlags, ref string) error {
 		return err
 	}
 	c, err := eng.Get(ref)
+	if err != nil && podUnits != nil {
+		// Not a container: perhaps a pod.
+		units, found, perr := podUnits(a, ref, &f.opts)
+		if found || perr != nil {
+			if perr != nil {
+				return perr
+			}
+			return a.printUnits(f, units)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -91,6 +101,11 @@ func (a *app) generateSystemd(f *generateFlags, ref string) error {
 	}
 	return a.printUnits(f, []systemd.Unit{unit})
 }
+
+// podUnits makes the units of pod ref (found false: no such pod). It is set
+// by generate_pod.go, built once pods are in the tree (build tag "pods"
+// until then).
+var podUnits func(a *app, ref string, o *systemd.Options) (units []systemd.Unit, found bool, err error)
 
 // printUnits prints units (or writes them with --files) in the order given.
 func (a *app) printUnits(f *generateFlags, units []systemd.Unit) error {

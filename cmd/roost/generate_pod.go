@@ -1,0 +1,52 @@
+//go:build pods
+
+// Built once the pods package is in the tree: remove the build tag above
+// when branch pods and branch systemd meet.
+
+package main
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+
+	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pods"
+	"github.com/roost-containers/roost/systemd"
+)
+
+func init() { podUnits = generatePodUnits }
+
+// generatePodUnits makes a pod's unit and its members' units.
+func generatePodUnits(a *app, ref string, o *systemd.Options) ([]systemd.Unit, bool, error) {
+	m, err := a.Pods()
+	if err != nil {
+		return nil, false, err
+	}
+	p, err := m.Get(ref)
+	if err != nil {
+		return nil, false, nil
+	}
+	all, err := m.Containers(context.Background(), p)
+	if err != nil {
+		return nil, true, err
+	}
+	pidFile := func(id string) string {
+		return filepath.Join(a.cfg.RunDir, "containers", id, monitor.MonitorPidFile)
+	}
+	sp := systemd.Pod{ID: p.ID, Name: p.Name}
+	if p.Infra != "" {
+		sp.InfraPidFile = pidFile(p.Infra)
+	}
+	for _, c := range pods.Members(all) {
+		sp.Members = append(sp.Members, systemd.Member{
+			Container: systemd.Container{ID: c.ID, Name: c.Name, CreateArgs: c.CreateArgs, StopTimeout: c.Run.StopTimeout},
+			PidFile:   pidFile(c.ID),
+		})
+	}
+	if len(all) == 0 {
+		return nil, true, errors.New("pod " + p.Name + " has no containers")
+	}
+	units, err := systemd.PodUnits(sp, o)
+	return units, true, err
+}
