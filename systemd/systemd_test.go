@@ -119,8 +119,8 @@ func TestQuadletNetworkAndVolume(t *testing.T) {
 func TestPodUnits(t *testing.T) {
 	o := testOptions()
 	o.UseName = true
-	units, err := PodUnits(Pod{ID: "p1", Name: "pod1", InfraPidFile: "/run/i/monitor.pid", Members: []Member{
-		{Container: Container{ID: "c1", Name: "web", StopTimeout: 3}, PidFile: "/run/c1/monitor.pid"},
+	units, err := PodUnits(Pod{ID: "p1", Name: "pod1", InfraID: "infra1", Members: []Container{
+		{ID: "c1", Name: "web", StopTimeout: 3},
 	}}, o)
 	if err != nil {
 		t.Fatal(err)
@@ -128,12 +128,12 @@ func TestPodUnits(t *testing.T) {
 	if len(units) != 2 || units[0].Name != "pod-pod1.service" || units[1].Name != "container-web.service" {
 		t.Fatalf("%+v", units)
 	}
-	for _, line := range []string{"Wants=container-web.service", "Before=container-web.service", "Type=forking", "PIDFile=/run/i/monitor.pid", "ExecStart=/usr/bin/roost pod start pod1"} {
+	for _, line := range []string{"Wants=container-web.service", "Before=container-web.service", "Type=notify", "ExecStart=/usr/bin/roost start infra1", "ExecStop=-/usr/bin/roost pod stop --time=10 pod1"} {
 		if !strings.Contains(units[0].Content, line+"\n") {
 			t.Fatalf("pod unit lacks %q:\n%s", line, units[0].Content)
 		}
 	}
-	for _, line := range []string{"BindsTo=pod-pod1.service", "After=pod-pod1.service", "PIDFile=/run/c1/monitor.pid", "ExecStop=-/usr/bin/roost stop --time=3 web"} {
+	for _, line := range []string{"BindsTo=pod-pod1.service", "After=pod-pod1.service", "Type=notify", "ExecStart=/usr/bin/roost start web", "ExecStop=-/usr/bin/roost stop --time=3 web"} {
 		if !strings.Contains(units[1].Content, line+"\n") {
 			t.Fatalf("member unit lacks %q:\n%s", line, units[1].Content)
 		}

@@ -8,9 +8,7 @@ package main
 import (
 	"context"
 	"errors"
-	"path/filepath"
 
-	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pods"
 	"github.com/roost-containers/roost/systemd"
 )
@@ -31,18 +29,9 @@ func generatePodUnits(a *app, ref string, o *systemd.Options) ([]systemd.Unit, b
 	if err != nil {
 		return nil, true, err
 	}
-	pidFile := func(id string) string {
-		return filepath.Join(a.cfg.RunDir, "containers", id, monitor.MonitorPidFile)
-	}
-	sp := systemd.Pod{ID: p.ID, Name: p.Name}
-	if p.Infra != "" {
-		sp.InfraPidFile = pidFile(p.Infra)
-	}
+	sp := systemd.Pod{ID: p.ID, Name: p.Name, InfraID: p.Infra}
 	for _, c := range pods.Members(all) {
-		sp.Members = append(sp.Members, systemd.Member{
-			Container: systemd.Container{ID: c.ID, Name: c.Name, CreateArgs: c.CreateArgs, StopTimeout: c.Run.StopTimeout},
-			PidFile:   pidFile(c.ID),
-		})
+		sp.Members = append(sp.Members, systemd.Container{ID: c.ID, Name: c.Name, CreateArgs: c.CreateArgs, StopTimeout: c.Run.StopTimeout})
 	}
 	if len(all) == 0 {
 		return nil, true, errors.New("pod " + p.Name + " has no containers")
