@@ -29,7 +29,7 @@ vet:
 	$(GO) vet ./...
 
 unit:
-	$(GO) test -count=1 ./cmd/... ./pkg/... ./userns/... ./slirp/...
+	$(GO) test -count=1 ./cmd/... ./pkg/... ./userns/... ./slirp/... ./pods/... ./compose/... ./systemd/...
 
 e2e: build
 	$(GO) test -count=1 -timeout 25m ./test/e2e/ $(E2EFLAGS)
@@ -45,6 +45,10 @@ bench: host build
 install: build
 	install -D -m 0755 bin/roost $(DESTDIR)/usr/local/bin/roost
 	install -D -m 0755 bin/roost-monitor $(DESTDIR)/usr/local/bin/roost-monitor
+	# The Quadlet generator is roost under another name (see docs/commands/quadlet.md).
+	install -d $(DESTDIR)/usr/local/lib/systemd/user-generators $(DESTDIR)/usr/local/lib/systemd/system-generators
+	ln -sf /usr/local/bin/roost $(DESTDIR)/usr/local/lib/systemd/user-generators/roost-generator
+	ln -sf /usr/local/bin/roost $(DESTDIR)/usr/local/lib/systemd/system-generators/roost-generator
 
 clean:
 	rm -rf bin

@@ -28,6 +28,7 @@ type mon struct {
 	sigchld chan os.Signal
 	report  *reporter
 	ports   *portfwd.Forwarder // published ports, across restarts
+	notify  *notifier
 
 	restarts int
 	pumps    sync.WaitGroup
@@ -74,6 +75,9 @@ func setup(runDir string, rep *reporter) (*mon, error) {
 	if m.ports, err = publish(&m.cfg); err != nil {
 		return nil, err
 	}
+	if m.notify, err = newNotifier(&cfg); err != nil {
+		return nil, err
+	}
 	go m.onSignals()
 	return m, nil
 }
@@ -105,7 +109,7 @@ func (m *mon) loop() int {
 			last.Restarting = false
 			m.writeExit(last)
 			m.finish()
-			return 0
+			return m.exitStatus(last)
 		}
 		exit := r.exit
 		exit.Restarting = m.shouldRestart(exit)
@@ -123,7 +127,21 @@ func (m *mon) loop() int {
 		monitor.WriteInt(monitor.RestartsFile, m.restarts)
 	}
 	m.finish()
-	return 0
+	return m.exitStatus(last)
+}
+
+// exitStatus is the monitor's own exit status. Under a systemd unit the
+// monitor is the unit's main process, so it exits as the container did and
+// Restart=on-failure sees a crash; a user stop is a clean exit. Otherwise
+// nobody waits for the monitor and it exits 0.
+func (m *mon) exitStatus(last monitor.ExitStatus) int {
+	if m.cfg.NotifySocket == "" || m.hub.stopRequested() {
+		return 0
+	}
+	if last.Code < 0 || last.Code > 255 {
+		return 255
+	}
+	return last.Code
 }
 
 // runResult is how one run ended.
@@ -158,6 +176,7 @@ func (m *mon) runOnce(first bool) runResult {
 		return runResult{exit: failedExit(err), toldStart: told}
 	}
 	if first {
+		m.notify.started()
 		m.report.send(monitor.SyncMessage{MonitorPid: os.Getpid(), Pid: c.pid})
 	}
 	// Return what start-up used only once the container has run a while: a
@@ -299,6 +318,7 @@ const finishWait = time.Minute
 // sees the container done, and a second roost process would only repeat it.
 func (m *mon) finish() {
 	m.unpublish()
+	m.notify.close()
 	m.hub.close()
 	m.log.close()
 	if len(m.cfg.ExitCommand) == 0 {

@@ -29,6 +29,7 @@ type createFlags struct {
 	stopSignal, restart, logDriver, cidFile   string
 	pull, platform, userns, shmSize           string
 	pod                                       string
+	sdNotify                                  string
 	stopTimeout                               uint
 	registry                                  registryFlags
 	net                                       netFlags
@@ -75,6 +76,7 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 	fl.StringArrayVar(&f.groupAdd, "group-add", nil, "add a supplementary group")
 	fl.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 64m)")
 	fl.StringVar(&f.pod, "pod", "", "run in pod NAME, or in a new pod: new:NAME")
+	fl.StringVar(&f.sdNotify, "sdnotify", "", "under a systemd unit, who says READY=1: conmon (Roost's monitor, once the container runs), container (default when created by a unit), ignore")
 	f.net.add(fl)
 	f.health.add(fl)
 	f.registry.add(fl)
@@ -229,6 +231,9 @@ func (f *createFlags) runOptions() (container.RunOptions, error) {
 	r := container.RunOptions{StopTimeout: f.stopTimeout, Terminal: f.tty, Stdin: f.interactive, Remove: f.rm, LogDriver: f.logDriver}
 	var err error
 	if r.Restart, err = monitor.ParseRestartPolicy(f.restart); err != nil {
+		return r, err
+	}
+	if r.SdNotify, err = monitor.ParseSdNotify(f.sdNotify, os.Getenv("NOTIFY_SOCKET") != ""); err != nil {
 		return r, err
 	}
 	if f.rm && r.Restart.Policy != "" && r.Restart.Policy != monitor.RestartNo {

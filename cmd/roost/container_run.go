@@ -91,6 +91,7 @@ func (a *app) createContainer(cmd *cobra.Command, f *createFlags, args []string)
 	if o.Run.Runtime, err = a.chooseRuntime(); err != nil {
 		return nil, err
 	}
+	o.CreateArgs = createArgs(cmd, args)
 	var c *container.Container
 	if f.pod != "" {
 		c, err = a.createInPod(cmd, f, o)

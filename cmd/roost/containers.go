@@ -38,6 +38,8 @@ func (a *app) Engine() (*container.Engine, error) {
 	}
 	if a.engine == nil {
 		a.engine = container.New(a.cfg, store, a.exitCommand())
+		// A start from a systemd unit hands the unit's socket to the monitor.
+		a.engine.NotifySocket = os.Getenv("NOTIFY_SOCKET")
 	}
 	return a.engine, nil
 }

@@ -42,6 +42,9 @@ func main() {
 	}
 	tuneGC()
 	stopProfile := startProfile()
+	if isGenerator() {
+		os.Exit(runGenerator(os.Args[1:]))
+	}
 	root := newRootCommand()
 	err := root.Execute()
 	stopProfile()

@@ -57,6 +57,7 @@ func viewOf(n *network.Network) networkView {
 func newNetworkCreateCommand(a *app) *cobra.Command {
 	var o network.CreateOptions
 	var labels []string
+	var ignore bool
 	cmd := &cobra.Command{
 		Use:   "create [options] NAME",
 		Short: "Create a network",
@@ -68,6 +69,10 @@ func newNetworkCreateCommand(a *app) *cobra.Command {
 			}
 			o.Name = args[0]
 			n, err := a.networks().Create(o)
+			if ignore && errors.Is(err, network.ErrExists) {
+				fmt.Fprintln(a.out, o.Name)
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -83,6 +88,7 @@ func newNetworkCreateCommand(a *app) *cobra.Command {
 	fl.BoolVar(&o.Internal, "internal", false, "no way out: members reach only each other")
 	fl.BoolVar(&o.IPv6, "ipv6", false, "enable IPv6 (recorded; addresses are IPv4 in this version)")
 	fl.StringArrayVar(&labels, "label", nil, "set a label (KEY=VALUE)")
+	fl.BoolVar(&ignore, "ignore", false, "do nothing if the network exists")
 	return cmd
 }
 

@@ -70,6 +70,7 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().Bool("help", false, "help for this command")
 	for _, add := range []func(*app) *cobra.Command{
 		newVersionCommand, newInfoCommand, newUnshareCommand, newHealthcheckCommand,
+		newGenerateCommand, newQuadletCommand, newSystemdCommand, newAutoUpdateCommand,
 	} {
 		root.AddCommand(add(a))
 	}

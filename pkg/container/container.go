@@ -53,6 +53,8 @@ type Container struct {
 	DependsOn []string `json:"dependsOn,omitempty"`
 	// Pod is set for a pod's infra container and its members.
 	Pod *PodLink `json:"pod,omitempty"`
+	// CreateArgs are the create/run flags (as --name=value) and arguments.
+	CreateArgs []string `json:"createArgs,omitempty"`
 }
 
 // RunOptions are the settings that shape how the monitor runs the container.
@@ -65,7 +67,8 @@ type RunOptions struct {
 	StopTimeout uint                  `json:"stopTimeout"`
 	Terminal    bool                  `json:"terminal,omitempty"`
 	Stdin       bool                  `json:"stdin,omitempty"`
-	Runtime     string                `json:"runtime"` // the runtime binary's path
+	Runtime     string                `json:"runtime"`            // the runtime binary's path
+	SdNotify    string                `json:"sdNotify,omitempty"` // --sdnotify (monitor.SdNotify*)
 	// Health is the healthcheck the monitor runs; nil: none.
 	Health *monitor.HealthConfig `json:"health,omitempty"`
 }
@@ -113,6 +116,9 @@ type Engine struct {
 	ExitCommand []string
 	// Networks manages the user's networks and their shared namespace.
 	Networks *network.Manager
+	// NotifySocket is systemd's $NOTIFY_SOCKET of the command (empty when not
+	// run by a systemd unit): a start hands it to the monitor.
+	NotifySocket string
 }
 
 // New returns an engine over an open store.

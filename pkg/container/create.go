@@ -30,6 +30,9 @@ type CreateOptions struct {
 	// containers it needs (a member needs its infra).
 	Pod       *PodLink
 	DependsOn []string
+	// CreateArgs are the create/run flags and arguments that made it, so
+	// `generate systemd --new` can make it again.
+	CreateArgs []string
 }
 
 // ErrNameInUse is returned when --name names an existing container.
@@ -66,7 +69,8 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		ImageID: o.ImageID, ImageName: o.ImageName, Labels: o.Labels,
 		Spec: o.Spec, Run: o.Run, Net: o.Net, Ports: o.Ports,
 		Pod: o.Pod, DependsOn: o.DependsOn,
-		State: State{Status: StatusCreating, Owner: self()},
+		CreateArgs: o.CreateArgs,
+		State:      State{Status: StatusCreating, Owner: self()},
 	}
 	err = e.save(c)
 	release() // recorded: the volumes are in use now

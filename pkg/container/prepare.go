@@ -58,6 +58,9 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 		return nil, err
 	}
 	e.precompileSeccomp(c, res.Spec)
+	if err := e.offerNotifySocket(c, dir, res.Spec); err != nil {
+		return nil, err
+	}
 	b, err := json.MarshalIndent(res.Spec, "", " ")
 	if err != nil {
 		return nil, fmt.Errorf("encode spec: %w", err)

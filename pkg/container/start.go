@@ -79,6 +79,7 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		LogMaxSize: c.Run.LogMaxSize, LogMaxFiles: c.Run.LogMaxFiles,
 		Restart: c.Run.Restart, Health: c.Run.Health,
 		NetNS: netns, Ports: forwardedByMonitor(c),
+		SdNotify: c.Run.SdNotify, NotifySocket: e.NotifySocket,
 		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
 	}
 	monPid, pid, err := monitor.Start(cfg, dir)

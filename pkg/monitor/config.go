@@ -73,10 +73,49 @@ type Config struct {
 	// Health is the container's healthcheck, run by the monitor while the
 	// container runs; nil: none.
 	Health *HealthConfig `json:"health,omitempty"`
+	// SdNotify is --sdnotify: how the container's readiness reaches systemd
+	// (SdNotifyConmon, SdNotifyContainer, SdNotifyIgnore; "" is conmon).
+	SdNotify string `json:"sdNotify,omitempty"`
+	// NotifySocket is systemd's $NOTIFY_SOCKET as the starting command saw
+	// it; empty when the container was not started by a systemd unit.
+	NotifySocket string `json:"notifySocket,omitempty"`
 
 	// ExitCommand runs once after the final exit (e.g. `roost container
 	// cleanup ID`), with the monitor's environment.
 	ExitCommand []string `json:"exitCommand,omitempty"`
+}
+
+// sd_notify modes (--sdnotify), as Podman names them.
+const (
+	SdNotifyConmon    = "conmon"    // the monitor says READY=1 once the container runs
+	SdNotifyContainer = "container" // the container says READY=1 itself; the monitor relays it
+	SdNotifyIgnore    = "ignore"    // nobody tells systemd anything
+)
+
+// The socket the monitor offers the container in container mode: the
+// directory NotifyDir of the run directory is bind-mounted at
+// ContainerNotifyDir, and the container's NOTIFY_SOCKET names the socket.
+const (
+	NotifyDir          = "notify"
+	NotifySocketName   = "notify.sock"
+	ContainerNotifyDir = "/run/notify"
+)
+
+// ParseSdNotify checks an --sdnotify value. Without one, a container made
+// by a systemd unit says READY=1 itself (Podman's default); one made
+// elsewhere cannot reach the socket, so a later start from a unit has the
+// monitor say it.
+func ParseSdNotify(s string, underSystemd bool) (string, error) {
+	switch s {
+	case "":
+		if underSystemd {
+			return SdNotifyContainer, nil
+		}
+		return SdNotifyConmon, nil
+	case SdNotifyConmon, SdNotifyContainer, SdNotifyIgnore:
+		return s, nil
+	}
+	return "", fmt.Errorf("invalid --sdnotify %q: use conmon, container or ignore", s)
 }
 
 // Port is one published port: the monitor listens on HostIP:HostPort and

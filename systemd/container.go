@@ -1,0 +1,97 @@
+package systemd
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Container is what a container's unit is made from.
+type Container struct {
+	ID, Name string
+	// CreateArgs are the create/run flags (--name=value) and arguments
+	// recorded at create; --new runs them again.
+	CreateArgs  []string
+	StopTimeout uint
+}
+
+// unitFlags are the run flags a --new unit sets itself; the container's own
+// values of them are dropped. (--restart: systemd restarts the unit.)
+var unitFlags = []string{"name", "detach", "rm", "replace", "cidfile", "sdnotify", "restart", "pod"}
+
+// UnitName is the unit's file name: PREFIX SEPARATOR (name or id) .service.
+func UnitName(prefix, sep, id string) string {
+	if prefix == "" {
+		return id + ".service"
+	}
+	return prefix + sep + id + ".service"
+}
+
+// ContainerUnit makes the unit of one container.
+func ContainerUnit(c Container, o *Options) (Unit, error) {
+	if err := o.Validate(); err != nil {
+		return Unit{}, err
+	}
+	id := c.ID
+	if o.UseName || o.New {
+		id = c.Name
+	}
+	name := UnitName(o.ContainerPrefix, o.Separator, id)
+	stop := c.StopTimeout
+	if o.StopTimeout != nil {
+		stop = *o.StopTimeout
+	}
+	s := serviceBasics(o, stop)
+	stopArgs := append(append([]string(nil), o.Roost...), "stop", fmt.Sprintf("--time=%d", stop), c.Name)
+	if o.New {
+		flags, image, err := newRunArgs(c)
+		if err != nil {
+			return Unit{}, err
+		}
+		s.add("ExecStart", ExecLine(append(append([]string(nil), o.Roost...), flags...))+
+			" --label="+UnitLabel+"=%n "+ExecLine(image))
+		// A leading "-": a container already gone is not a failure.
+		s.add("ExecStop", "-"+ExecLine(stopArgs))
+		rm := append(append([]string(nil), o.Roost...), "rm", "--force", "--ignore", c.Name)
+		s.add("ExecStopPost", "-"+ExecLine(rm))
+	} else {
+		start := append(append([]string(nil), o.Roost...), "start", c.Name)
+		s.add("ExecStart", ExecLine(start))
+		s.add("ExecStop", "-"+ExecLine(stopArgs))
+	}
+	content := render(o, name, "container "+c.Name,
+		unitSection(o, "Roost container "+c.Name), s, installSection())
+	return Unit{Name: name, Content: content}, nil
+}
+
+// newRunArgs turns the recorded create command into the unit's `run`: the
+// container is made anew at each start, removed at each stop, named as it
+// is now, and labelled with the unit (%n) for auto-update.
+// It returns the flags and then the image with the container's command.
+func newRunArgs(c Container) (flags, image []string, err error) {
+	if len(c.CreateArgs) == 0 {
+		return nil, nil, fmt.Errorf("container %s has no recorded create command (it was not made by `roost create` or `roost run`): generate a unit without --new", c.Name)
+	}
+	out := []string{"run", "--name=" + c.Name, "--replace", "--rm", "--detach", "--sdnotify=conmon"}
+	i := 0
+	for ; i < len(c.CreateArgs) && strings.HasPrefix(c.CreateArgs[i], "--"); i++ {
+		a := c.CreateArgs[i]
+		key, _, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		if dropFlag(key) || strings.HasPrefix(a, "--label="+UnitLabel+"=") {
+			continue
+		}
+		out = append(out, a)
+	}
+	if i == len(c.CreateArgs) {
+		return nil, nil, fmt.Errorf("container %s: its create command names no image", c.Name)
+	}
+	return out, c.CreateArgs[i:], nil
+}
+
+func dropFlag(key string) bool {
+	for _, f := range unitFlags {
+		if f == key {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,144 @@
+package systemd
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func testOptions() *Options {
+	return &Options{RestartPolicy: "on-failure", ContainerPrefix: "container", PodPrefix: "pod",
+		Separator: "-", Roost: []string{"/usr/bin/roost"}, Rootless: true, NoHeader: true}
+}
+
+func TestNewUnitRunsTheCreateCommandAgain(t *testing.T) {
+	o := testOptions()
+	o.New = true
+	u, err := ContainerUnit(Container{ID: "abc", Name: "web", StopTimeout: 5, CreateArgs: []string{
+		"--name=old", "--detach=true", "--env=A=b c", "--label=" + UnitLabel + "=x.service", "--restart=always",
+		"img:1", "sh", "-c", "echo $HOME 100% --name=kept",
+	}}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Name != "container-web.service" {
+		t.Fatalf("name %s", u.Name)
+	}
+	want := `ExecStart=/usr/bin/roost run --name=web --replace --rm --detach --sdnotify=conmon "--env=A=b c" --label=io.roost.systemd.unit=%n img:1 sh -c "echo $$HOME 100%% --name=kept"`
+	if !strings.Contains(u.Content, want+"\n") {
+		t.Fatalf("unit:\n%s\nwant line:\n%s", u.Content, want)
+	}
+	for _, line := range []string{"Type=notify", "NotifyAccess=all", "TimeoutStopSec=65", "ExecStopPost=-/usr/bin/roost rm --force --ignore web", "WantedBy=default.target"} {
+		if !strings.Contains(u.Content, line+"\n") {
+			t.Fatalf("unit lacks %q:\n%s", line, u.Content)
+		}
+	}
+	if strings.Contains(u.Content, "network-online") {
+		t.Fatal("a user unit wants network-online.target, which user managers lack")
+	}
+}
+
+func TestNewUnitNeedsACreateCommand(t *testing.T) {
+	o := testOptions()
+	o.New = true
+	if _, err := ContainerUnit(Container{ID: "abc", Name: "web"}, o); err == nil || !strings.Contains(err.Error(), "without --new") {
+		t.Fatalf("err = %v", err)
+	}
+	o.RestartPolicy = "sometimes"
+	if _, err := ContainerUnit(Container{ID: "abc", Name: "web", CreateArgs: []string{"img"}}, o); err == nil || !strings.Contains(err.Error(), "--restart-policy") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSplitWords(t *testing.T) {
+	got, err := SplitWords(`sh -c "echo \"hi\" there" 'a b' c\ d`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"sh", "-c", `echo "hi" there`, "a b", "c d"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q", got)
+	}
+	if _, err := SplitWords(`"open`); err == nil {
+		t.Fatal("an unterminated quote passed")
+	}
+}
+
+func TestQuadletContainer(t *testing.T) {
+	src := "[Unit]\nDescription=mine\n\n[Container]\nImage=img\nExec=sleep 1\nFoo=bar\nLabel=a=b \"c=d e\"\nAutoUpdate=local\nHealthCmd=true\n\n[Service]\nRestart=always\n\n[Install]\nWantedBy=default.target multi-user.target\n"
+	g, err := ConvertQuadlet("/q/web.container", []byte(src), []string{"/usr/bin/roost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Unit.Name != "web.service" || !reflect.DeepEqual(g.WantedBy, []string{"default.target", "multi-user.target"}) {
+		t.Fatalf("%+v", g)
+	}
+	if len(g.Warnings) != 2 || !strings.Contains(g.Warnings[0], "/q/web.container:7: unknown key Foo") {
+		t.Fatalf("warnings %q", g.Warnings)
+	}
+	for _, line := range []string{
+		`ExecStart=/usr/bin/roost run --name=systemd-%N --replace --rm --detach --sdnotify=conmon --label=io.roost.systemd.unit=%n --label=a=b "--label=c=d e" --label=io.containers.autoupdate=local img sleep 1`,
+		"Description=mine", "Restart=always",
+	} {
+		if !strings.Contains(g.Unit.Content, line+"\n") {
+			t.Fatalf("unit lacks %q:\n%s", line, g.Unit.Content)
+		}
+	}
+	if strings.Count(g.Unit.Content, "Description=") != 1 {
+		t.Fatalf("two descriptions:\n%s", g.Unit.Content)
+	}
+}
+
+func TestQuadletInvalidValues(t *testing.T) {
+	for src, want := range map[string]string{
+		"[Container]\nExec=true\n":                   "no Image=",
+		"[Container]\nImage=i\nNotify=maybe\n":       ":3: Notify=maybe: not a boolean",
+		"[Container]\nImage=i\nAutoUpdate=often\n":   ":3: AutoUpdate=often",
+		"[Container]\nImage=i\nNetwork=gone.network": "gone.network, which cannot be read",
+		"Image=i\n":                           ":1: \"Image=i\" comes before any [Section]",
+		"[Container]\nImage=i\nExec=\"open\n": "unterminated quote",
+	} {
+		_, err := ConvertQuadlet("/nonexistent/x.container", []byte(src), []string{"/r"})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", src, err, want)
+		}
+	}
+}
+
+func TestQuadletNetworkAndVolume(t *testing.T) {
+	g, err := ConvertQuadlet("/q/n.network", []byte("[Network]\nSubnet=10.89.5.0/24\nInternal=yes\n"), []string{"/r"})
+	if err != nil || g.Unit.Name != "n-network.service" || !strings.Contains(g.Unit.Content, "ExecStart=/r network create --ignore --subnet=10.89.5.0/24 --internal systemd-n\n") {
+		t.Fatalf("%v\n%s", err, g.Unit.Content)
+	}
+	g, err = ConvertQuadlet("/q/v.volume", []byte("[Volume]\nVolumeName=data\nType=tmpfs\n"), []string{"/r"})
+	if err != nil || g.Unit.Name != "v-volume.service" || !strings.Contains(g.Unit.Content, "ExecStart=/r volume create --ignore --opt=type=tmpfs data\n") {
+		t.Fatalf("%v\n%s", err, g.Unit.Content)
+	}
+}
+
+func TestPodUnits(t *testing.T) {
+	o := testOptions()
+	o.UseName = true
+	units, err := PodUnits(Pod{ID: "p1", Name: "pod1", InfraID: "infra1", Members: []Container{
+		{ID: "c1", Name: "web", StopTimeout: 3},
+	}}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(units) != 2 || units[0].Name != "pod-pod1.service" || units[1].Name != "container-web.service" {
+		t.Fatalf("%+v", units)
+	}
+	for _, line := range []string{"Wants=container-web.service", "Before=container-web.service", "Type=notify", "ExecStart=/usr/bin/roost start infra1", "ExecStop=-/usr/bin/roost pod stop --time=10 pod1"} {
+		if !strings.Contains(units[0].Content, line+"\n") {
+			t.Fatalf("pod unit lacks %q:\n%s", line, units[0].Content)
+		}
+	}
+	for _, line := range []string{"BindsTo=pod-pod1.service", "After=pod-pod1.service", "Type=notify", "ExecStart=/usr/bin/roost start web", "ExecStop=-/usr/bin/roost stop --time=3 web"} {
+		if !strings.Contains(units[1].Content, line+"\n") {
+			t.Fatalf("member unit lacks %q:\n%s", line, units[1].Content)
+		}
+	}
+	if _, err := PodUnits(Pod{ID: "p", Name: "noinfra"}, o); err == nil || !strings.Contains(err.Error(), "infra") {
+		t.Fatalf("err = %v", err)
+	}
+}

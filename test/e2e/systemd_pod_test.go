@@ -1,0 +1,58 @@
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSystemdPodUnit: `generate systemd` of a pod writes the pod's unit and
+// its members'; starting the pod unit starts the pod (infra and members),
+// stopping it stops them, and the units pass systemd-analyze verify.
+func TestSystemdPodUnit(t *testing.T) {
+	e := newEnv(t)
+	s := bootSystemd(t, e)
+	s.roostOK("pod", "create", "--name", "pp")
+	s.roostOK("create", "--pod", "pp", "--name", "member", busybox, "sleep", "100000")
+	out := strings.Fields(s.roostOK("generate", "systemd", "--name", "--files", "--restart-policy", "no", "pp"))
+	want := []string{filepath.Join(s.homeDir, "pod-pp.service"), filepath.Join(s.homeDir, "container-member.service")}
+	if strings.Join(out, " ") != strings.Join(want, " ") {
+		t.Fatalf("--files printed %q, want %q", out, want)
+	}
+	for _, f := range want {
+		s.userOK("mv", f, filepath.Join(s.homeDir, ".config/systemd/user/"))
+		if r := s.user("systemd-analyze", "verify", "--user", filepath.Join(s.homeDir, ".config/systemd/user", filepath.Base(f))); r.Code != 0 {
+			t.Fatalf("verify %s: %s", filepath.Base(f), r)
+		}
+	}
+	s.systemctlOK("daemon-reload")
+	s.systemctlOK("start", "pod-pp.service")
+	infra := strings.TrimSpace(s.roostOK("pod", "inspect", "--format", "{{.InfraContainerID}}", "pp"))
+	c := s.runningContainer(infra)
+	if got := s.property("pod-pp.service", "MainPID"); got != c.monitorPid {
+		t.Fatalf("the pod unit's MainPID is %s, want the infra's monitor %s", got, c.monitorPid)
+	}
+	// The pod unit wants the member's unit: started in the same transaction.
+	eventually(t, 60*time.Second, func() error {
+		if st := s.property("container-member.service", "ActiveState"); st != "active" {
+			return fmt.Errorf("the member's unit is %s, want active (wanted by the pod unit)\n%s", st, s.journal())
+		}
+		return nil
+	})
+	m := s.runningContainer("member")
+	if got := s.property("container-member.service", "MainPID"); got != m.monitorPid {
+		t.Fatalf("the member unit's MainPID is %s, want its monitor %s", got, m.monitorPid)
+	}
+
+	s.systemctlOK("stop", "pod-pp.service")
+	for _, name := range []string{"member", infra} {
+		if st := strings.TrimSpace(s.roostOK("inspect", "--format", "{{.State.Status}}", name)); st != "exited" {
+			t.Fatalf("after the pod unit's stop %s is %s", name, st)
+		}
+	}
+	if st := s.property("container-member.service", "ActiveState"); st != "inactive" {
+		t.Fatalf("the member's unit is %s after the pod unit stopped (BindsTo)", st)
+	}
+}
