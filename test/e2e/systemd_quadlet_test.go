@@ -137,13 +137,13 @@ func checkQuadletServes(t *testing.T, s *userSystemd, port int) {
 	})
 }
 
-// requirePortForwarder skips when the monitor forwards no published ports
-// (the forwarder is branch netsvc's): nothing listens on the host then.
+// requirePortForwarder fails when the container's monitor listens on no
+// port: its published ports would not be forwarded.
 func requirePortForwarder(t *testing.T, s *userSystemd, name string) {
 	t.Helper()
 	pid := strings.TrimSpace(s.roostOK("inspect", "--format", "{{.State.ConmonPid}}", name))
 	if !monitorListens(s, pid) {
-		t.Skip("published ports need the port forwarder (branch netsvc), not merged here")
+		t.Fatalf("the monitor %s of %s listens on no port: its published ports are not forwarded", pid, name)
 	}
 }
 
