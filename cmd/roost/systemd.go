@@ -34,7 +34,7 @@ func newSystemdCommand(a *app) *cobra.Command {
 				return err
 			}
 			units := systemd.AutoUpdateUnits([]string{self})
-			if os.Geteuid() != 0 {
+			if a.cfg.Rootless { // inside Roost's namespace geteuid() says 0
 				dir := filepath.Join(a.cfg.Home, ".config", "systemd", "user")
 				if err := writeUnits(a, filepath.Join(prefix, dir), units); err != nil {
 					return err
