@@ -2,7 +2,9 @@ package compose
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"syscall"
 
 	"github.com/roost-containers/roost/pkg/container"
@@ -23,22 +25,67 @@ func (c *Compose) Down(ctx context.Context, o DownOptions) error {
 	if err != nil {
 		return err
 	}
-	for _, ct := range c.reverseOrder(list) {
+	var targets []container.Container
+	for _, ct := range list {
 		if _, known := c.Project.Services[ct.Labels[LabelService]]; !known && !o.RemoveOrphans && ct.Labels[LabelOneOff] != "True" {
 			if _, off := c.Project.DisabledServices[ct.Labels[LabelService]]; !off {
 				c.report("Warning", ct.Name, "orphan container left: remove it with --remove-orphans")
 				continue
 			}
 		}
-		if err := c.removeContainer(ctx, ct, o.Timeout); err != nil {
-			return err
-		}
+		targets = append(targets, ct)
+	}
+	if err := c.removeInWaves(ctx, targets, o.Timeout); err != nil {
+		return err
 	}
 	if err := c.removeNetworks(); err != nil {
 		return err
 	}
 	if o.Volumes {
 		return c.removeVolumes(ctx)
+	}
+	return nil
+}
+
+// removeInWaves stops and removes containers dependents first, as Docker
+// Compose does: each wave is every container no remaining one depends on,
+// removed in parallel, so a project's stop timeouts overlap instead of
+// adding up.
+func (c *Compose) removeInWaves(ctx context.Context, left []container.Container, timeout *uint) error {
+	for len(left) > 0 {
+		needed := map[string]bool{}
+		for _, ct := range left {
+			if s, ok := c.Project.Services[ct.Labels[LabelService]]; ok {
+				for dep := range s.DependsOn {
+					needed[dep] = true
+				}
+			}
+		}
+		var wave, rest []container.Container
+		for _, ct := range left {
+			if needed[ct.Labels[LabelService]] {
+				rest = append(rest, ct)
+			} else {
+				wave = append(wave, ct)
+			}
+		}
+		if len(wave) == 0 { // a cycle, which loading refuses: one at a time
+			wave, rest = c.reverseOrder(rest)[:1], c.reverseOrder(rest)[1:]
+		}
+		errs := make([]error, len(wave))
+		var wg sync.WaitGroup
+		for i, ct := range wave {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = c.removeContainer(ctx, ct, timeout)
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		left = rest
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	cstorage "github.com/containers/storage"
@@ -37,9 +38,13 @@ type Event struct {
 
 func (c *Compose) report(kind, name, action string) {
 	if c.Report != nil {
+		reportMu.Lock() // containers are stopped in parallel
+		defer reportMu.Unlock()
 		c.Report(Event{Kind: kind, Name: name, Action: action})
 	}
 }
+
+var reportMu sync.Mutex
 
 // Containers lists the project's containers (one-off ones too with
 // oneOff), sorted by service then number.
