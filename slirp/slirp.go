@@ -228,21 +228,7 @@ func Read(pidFile string) (*Record, bool) {
 		return nil, false
 	}
 	st, err := proc.StartTime(rec.Pid)
-	return &rec, err == nil && st == rec.StartTime && !zombie(rec.Pid)
-}
-
-// zombie: a helper killed while its parent (a command) still runs is a zombie
-// until reaped, and is no helper any more.
-func zombie(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	s := string(b)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
-		return s[i+2] == 'Z'
-	}
-	return false
+	return &rec, err == nil && st == rec.StartTime && !proc.Zombie(rec.Pid)
 }
 
 // Stop kills the helper recorded in pidFile (if it is still that process)
@@ -259,7 +245,7 @@ func waitGone(pid int, start uint64, d time.Duration) {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		st, err := proc.StartTime(pid)
-		if err != nil || st != start || zombie(pid) {
+		if err != nil || st != start || proc.Zombie(pid) {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)

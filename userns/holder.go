@@ -70,7 +70,7 @@ func ReadHolder(runDir string) (Holder, error) {
 		return h, fmt.Errorf("malformed %s: %w", pidFile(runDir), err)
 	}
 	st, err := proc.StartTime(h.Pid)
-	if err != nil || st != h.StartTime {
+	if err != nil || st != h.StartTime || proc.Zombie(h.Pid) {
 		return h, fmt.Errorf("namespace holder %d is gone", h.Pid)
 	}
 	return h, nil
