@@ -1,6 +1,7 @@
 package network
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/roost-containers/roost/pkg/network/dns"
@@ -33,7 +34,9 @@ func (m *Manager) writeDNS(network string) {
 	r := dns.Records{Gateway: n.Subnets[0].Gateway, Names: map[string][]string{}}
 	for ip, l := range n.Leases {
 		for _, name := range l.Names {
-			r.Names[name] = append(r.Names[name], ip)
+			if !slices.Contains(r.Names[name], ip) { // a name may be given twice (name and alias)
+				r.Names[name] = append(r.Names[name], ip)
+			}
 		}
 	}
 	for _, ips := range r.Names {

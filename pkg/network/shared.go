@@ -3,6 +3,7 @@ package network
 import (
 	"errors"
 	"fmt"
+	"github.com/roost-containers/roost/pkg/network/dns"
 	"net"
 	"os"
 	"path/filepath"
@@ -161,6 +162,7 @@ func (m *Manager) teardownIfIdle() error {
 	if len(leases) > 0 {
 		return nil
 	}
+	dns.Stop(m.RunDir)
 	slirp.Stop(m.helperPidFile())
 	slirp.StopStrays(m.SharedNetNS())
 	_ = os.Remove(m.hostAddrFile())

@@ -2,8 +2,8 @@ package dns
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/roost-containers/roost/pkg/proc"
 	"io"
 	"net"
 	"os"
@@ -55,6 +55,33 @@ func EnsureWith(runDir string, o Options) error {
 	return start(runDir, o)
 }
 
+// Stop ends the responder: its sockets live in the shared network namespace,
+// so it must go with that namespace, or a responder left bound in a removed
+// namespace would keep answering nobody in the next one.
+func Stop(runDir string) {
+	unlock, err := lock(runDir)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	pidPath := filepath.Join(runDir, "network", pidName)
+	b, err := os.ReadFile(pidPath)
+	if err != nil {
+		return
+	}
+	var pid int
+	var start uint64
+	if _, err := fmt.Sscanf(string(b), "%d %d", &pid, &start); err == nil && pid > 0 {
+		if now, err := proc.StartTime(pid); err == nil && now == start {
+			_ = unix.Kill(pid, unix.SIGKILL)
+			for i := 0; i < 200 && !proc.Zombie(pid); i++ {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}
+	_ = os.Remove(pidPath)
+}
+
 // lock takes the responder's lock (blocking): starting and stopping it never
 // cross, so a member added while it decides to stop is never missed.
 func lock(runDir string) (unlock func(), err error) {
@@ -90,26 +117,8 @@ func running(runDir string) bool {
 	if _, err := fmt.Sscanf(string(b), "%d %d", &pid, &start); err != nil || pid <= 0 {
 		return false
 	}
-	now, err := startTime(pid)
+	now, err := proc.StartTime(pid)
 	return err == nil && now == start
-}
-
-// startTime is field 22 of /proc/PID/stat: it tells a recycled pid apart.
-func startTime(pid int) (uint64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, errors.New("malformed stat")
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 20 {
-		return 0, errors.New("malformed stat")
-	}
-	return strconv.ParseUint(f[19], 10, 64)
 }
 
 // start runs the responder in its own session and waits for its first
@@ -196,7 +205,7 @@ func Serve(ctx context.Context, o ServeOptions, ready func(error)) error {
 		sockets = NetNSSockets{Path: o.NetNS}
 	}
 	pidPath := filepath.Join(o.RunDir, "network", pidName)
-	st, err := startTime(os.Getpid())
+	st, err := proc.StartTime(os.Getpid())
 	if err == nil {
 		err = os.MkdirAll(filepath.Dir(pidPath), 0o700)
 	}

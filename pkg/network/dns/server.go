@@ -46,6 +46,21 @@ type listener struct {
 // it retries gateways that could not be bound yet.
 const recheck = 5 * time.Second
 
+// bindRetry is how soon a gateway that could not be bound is tried again.
+const bindRetry = 50 * time.Millisecond
+
+// listening says whether every gateway with names has its listener.
+func (s *Server) listening() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.recs {
+		if r.Gateway != "" && len(r.Names) > 0 && s.listeners[r.Gateway] == nil {
+			return false
+		}
+	}
+	return true
+}
+
 // Run serves until no records remain (or ctx ends); ready is called once,
 // after the first load, with nil or the reason the server cannot run.
 func (s *Server) Run(ctx context.Context, ready func(error)) error {
@@ -71,7 +86,14 @@ func (s *Server) Run(ctx context.Context, ready func(error)) error {
 		if s.count() == 0 && (s.OnEmpty == nil || s.OnEmpty(func() bool { s.reload(); return s.count() == 0 })) {
 			return nil
 		}
-		waitChange(watch, recheck)
+		wait := recheck
+		if !s.listening() {
+			// A gateway could not be bound yet, typically because the
+			// responder that just exited still holds port 53: retry soon,
+			// or names would not resolve for a whole recheck period.
+			wait = bindRetry
+		}
+		waitChange(watch, wait)
 		s.reload()
 	}
 	return nil
