@@ -54,6 +54,7 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) (strin
 		return "", err
 	}
 	l.Remove()
+	e.awaitMonitor(ctx, c)
 	if o.Volumes {
 		if err := e.removeAnonymousVolumes(ctx, c); err != nil {
 			return id, err

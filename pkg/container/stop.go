@@ -14,14 +14,15 @@ import (
 )
 
 // Stop sends the stop signal, waits up to timeout, then kills. The monitor is
-// told first, so no restart policy brings the container back.
+// told first, so no restart policy brings the container back. Stop returns
+// once the monitor has exited too (see awaitMonitor).
 func (e *Engine) Stop(ctx context.Context, ref string, timeout *uint) (*Container, error) {
 	c, l, err := e.locked(ref)
 	if err != nil {
 		return nil, err
 	}
-	defer l.Unlock()
 	if c.State.Status != StatusRunning && c.State.Status != StatusUnknown {
+		l.Unlock()
 		return c, nil // stopping a stopped container is not an error
 	}
 	t := c.Run.StopTimeout
@@ -29,9 +30,28 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *uint) (*Containe
 		t = *timeout
 	}
 	if err := e.halt(ctx, c, time.Duration(t)*time.Second); err != nil {
+		l.Unlock()
 		return nil, err
 	}
-	return e.finish(ctx, c.ID, true)
+	done, err := e.finish(ctx, c.ID, true)
+	l.Unlock()
+	e.awaitMonitor(ctx, c)
+	return done, err
+}
+
+// monitorExitWait bounds how long a stop waits for the monitor to end after
+// the container did: the monitor's exit command (a roost process that
+// takes the container's lock) runs first.
+const monitorExitWait = 30 * time.Second
+
+// awaitMonitor waits for the monitor of a container just halted to exit.
+// Under a systemd unit the monitor is the main process, and systemd kills
+// what outlives ExecStop; a monitor still finishing would die of SIGKILL
+// and leave the unit failed. Call it without the container's lock.
+func (e *Engine) awaitMonitor(ctx context.Context, c *Container) {
+	if c.State.MonitorPid > 0 {
+		monitor.WaitGone(ctx, c.State.MonitorPid, e.runDir(c.ID), monitorExitWait)
+	}
 }
 
 // halt stops the container's process: stop signal, grace period, SIGKILL.

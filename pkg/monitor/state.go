@@ -127,3 +127,21 @@ func processAlive(pid int) bool {
 	i := bytes.LastIndexByte(stat, ')')
 	return i < 0 || i+2 >= len(stat) || (stat[i+2] != 'Z' && stat[i+2] != 'X')
 }
+
+// WaitGone waits, up to limit, until the monitor pid of runDir has exited.
+// A stop is done only when the monitor is: under a systemd unit it is the
+// main process, and systemd kills whatever of the unit outlives ExecStop.
+func WaitGone(ctx context.Context, pid int, runDir string, limit time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for monitorAlive(pid, runDir) {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+	}
+	return true
+}

@@ -137,6 +137,11 @@ func endsForGood(t *testing.T, e *env, name string, args ...string) {
 		t.Fatalf("%s has no monitor pid: %v", name, err)
 	}
 	e.roostOK(args...)
+	// stop and rm return only after the monitor exits: a systemd unit,
+	// whose main process the monitor is, counts on it.
+	if args[0] != "kill" && processRuns(mon) {
+		t.Fatalf("the monitor %d of %s still runs after roost %s returned", mon, name, args[0])
+	}
 	eventually(t, secs(10), func() error {
 		if processRuns(mon) {
 			return fmt.Errorf("the monitor %d of %s still runs after stop", mon, name)

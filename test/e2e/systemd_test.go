@@ -59,7 +59,7 @@ func TestSystemdGenerateNewUnit(t *testing.T) {
 
 	s.systemctlOK("stop", "container-web.service")
 	if st := s.property("container-web.service", "ActiveState"); st != "inactive" {
-		t.Fatalf("after stop the unit is %s (Result=%s)", st, s.property("container-web.service", "Result"))
+		t.Fatalf("after stop the unit is %s (Result=%s)\n%s", st, s.property("container-web.service", "Result"), s.journal())
 	}
 	if out := s.roostOK("ps", "-a", "--format", "{{.Names}}"); strings.TrimSpace(out) != "" {
 		t.Fatalf("stop left containers: %q", out)
