@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/roost-containers/roost/pkg/proc"
+	"github.com/roost-containers/roost/pkg/scope"
 )
 
 // Holder is the process that keeps the user's namespaces alive.
@@ -51,11 +52,15 @@ func ensureHolder(runDir string, uid, gid int) (h Holder, created bool, warning 
 	if err != nil {
 		return h, false, "", err
 	}
+	warning = maps.Warning
+	if err := scope.Move("userns", "Roost user namespace holder", h.Pid); err != nil {
+		warning = strings.TrimPrefix(warning+"; "+fmt.Sprintf("the namespace holder stays in this command's systemd unit (%v): stopping that unit stops every container", err), "; ")
+	}
 	if err := writeFileAtomic(pidFile(runDir), []byte(fmt.Sprintf("%d %d\n", h.Pid, h.StartTime))); err != nil {
 		_ = syscall.Kill(h.Pid, syscall.SIGKILL)
 		return h, false, "", err
 	}
-	return h, true, maps.Warning, nil
+	return h, true, warning, nil
 }
 
 // ReadHolder returns the holder named by the pid file if it is still the same

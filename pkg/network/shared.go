@@ -3,13 +3,14 @@ package network
 import (
 	"errors"
 	"fmt"
-	"github.com/roost-containers/roost/pkg/network/dns"
 	"net"
 	"os"
 	"path/filepath"
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/roost-containers/roost/pkg/network/dns"
+	"github.com/roost-containers/roost/pkg/scope"
 	"github.com/roost-containers/roost/slirp"
 )
 
@@ -89,7 +90,7 @@ func (m *Manager) createShared(ns string) error {
 
 func (m *Manager) startHelper(ns string) error {
 	slirp.Stop(m.helperPidFile())
-	_, err := slirp.Start(slirp.Options{
+	rec, err := slirp.Start(slirp.Options{
 		Backend: m.backend(), NetNS: ns, PidFile: m.helperPidFile(),
 		LogFile: filepath.Join(m.RunDir, "netns", "roost.helper.log"), MTU: MTU,
 		AllowHostLoopback: true, Extra: m.helperExtra(),
@@ -97,6 +98,9 @@ func (m *Manager) startHelper(ns string) error {
 	if err != nil {
 		return err
 	}
+	// Every container's egress: not the unit's that happened to start it. A
+	// failed move is survivable: the next command replaces a killed helper.
+	_ = scope.Move("egress", "Roost shared network egress ("+rec.Backend+")", rec.Pid)
 	return m.saveHostAddr(ns)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/roost-containers/roost/pkg/proc"
+	"github.com/roost-containers/roost/pkg/scope"
 	"io"
 	"net"
 	"os"
@@ -158,6 +159,9 @@ func start(runDir string, o Options) error {
 	if err != nil {
 		return fmt.Errorf("start the DNS responder: %w", err)
 	}
+	// It answers for every network's containers, not only the unit's that
+	// started it; a failed move is survivable, ensure restarts a dead one.
+	_ = scope.Move("dns", "Roost DNS responder", cmd.Process.Pid)
 	go cmd.Wait() // reap it if it ends while this process still runs
 	r.SetReadDeadline(time.Now().Add(30 * time.Second))
 	msg, err := io.ReadAll(r)
