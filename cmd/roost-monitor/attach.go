@@ -100,6 +100,9 @@ func (h *hub) serve(conn *os.File) {
 				h.resize(rows, cols)
 			}
 		case monitor.FrameStop:
+			if c == nil && string(p) == monitor.AttachFinishes {
+				c = h.addStopper(conn)
+			}
 			h.requestStop()
 			monitor.WriteFrame(conn, monitor.FrameAck, nil)
 		}
@@ -117,6 +120,17 @@ func (h *hub) add(conn *os.File, finishes bool) *client {
 	case h.attached <- struct{}{}:
 	default:
 	}
+	return c
+}
+
+// addStopper registers a stop or rm -f that finishes the exit itself
+// (monitor.StopFinishing): a finisher from the start, which gets no output.
+func (h *hub) addStopper(conn *os.File) *client {
+	c := &client{conn: conn, gone: make(chan struct{}), finishes: true,
+		finished: make(chan struct{}), ended: make(chan struct{})}
+	h.mu.Lock()
+	h.finishers = append(h.finishers, c)
+	h.mu.Unlock()
 	return c
 }
 

@@ -9,6 +9,7 @@ import (
 
 	cstorage "github.com/containers/storage"
 
+	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -39,20 +40,23 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) (strin
 		l.Unlock()
 		return "", err
 	}
+	var fin *monitor.Finisher
 	if c.State.Status == StatusRunning || c.State.Status == StatusUnknown {
 		if !o.Force {
 			l.Unlock()
 			return "", fmt.Errorf("cannot remove container %s: it is running: stop it first or use --force: %w", c.Name, ErrRunning)
 		}
-		if err := e.halt(ctx, c, o.grace()); err != nil {
+		if fin, err = e.halt(ctx, c, o.grace()); err != nil {
 			l.Unlock()
 			return "", err
 		}
 	}
 	if err := e.removeLocked(ctx, c); err != nil {
+		fin.Abandon()
 		l.Unlock()
 		return "", err
 	}
+	fin.Done()
 	l.Remove()
 	e.awaitMonitor(ctx, c)
 	if o.Volumes {

@@ -29,19 +29,25 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *uint) (*Containe
 	if timeout != nil {
 		t = *timeout
 	}
-	if err := e.halt(ctx, c, time.Duration(t)*time.Second); err != nil {
+	fin, err := e.halt(ctx, c, time.Duration(t)*time.Second)
+	if err != nil {
 		l.Unlock()
 		return nil, err
 	}
 	done, err := e.finish(ctx, c.ID, true)
+	if err != nil {
+		fin.Abandon() // the monitor's exit command tries again
+	} else {
+		fin.Done()
+	}
 	l.Unlock()
 	e.awaitMonitor(ctx, c)
 	return done, err
 }
 
 // monitorExitWait bounds how long a stop waits for the monitor to end after
-// the container did: the monitor's exit command (a roost process that
-// takes the container's lock) runs first.
+// the container did (longer when the monitor runs its exit command: a roost
+// process that takes the container's lock).
 const monitorExitWait = 30 * time.Second
 
 // awaitMonitor waits for the monitor of a container just halted to exit.
@@ -55,9 +61,20 @@ func (e *Engine) awaitMonitor(ctx context.Context, c *Container) {
 }
 
 // halt stops the container's process: stop signal, grace period, SIGKILL.
-func (e *Engine) halt(ctx context.Context, c *Container, grace time.Duration) error {
-	dir := e.runDir(c.ID)
-	_ = monitor.Stop(dir)
+// The monitor learns first that this is a user stop and that the caller
+// records the exit: call Done on the Finisher once it has.
+func (e *Engine) halt(ctx context.Context, c *Container, grace time.Duration) (*monitor.Finisher, error) {
+	fin, _ := monitor.StopFinishing(e.runDir(c.ID))
+	if err := e.kill(ctx, c, grace); err != nil {
+		fin.Abandon()
+		return nil, err
+	}
+	return fin, nil
+}
+
+// kill ends the container's process: the stop signal, up to grace to act on
+// it, then SIGKILL.
+func (e *Engine) kill(ctx context.Context, c *Container, grace time.Duration) error {
 	r := e.runtime(c)
 	if c.Paused() {
 		_ = r.Resume(ctx, c.ID) // a frozen process cannot act on the stop signal

@@ -258,6 +258,51 @@ func Stop(runDir string) error {
 	return control(runDir, FrameStop, nil, true)
 }
 
+// Finisher is the connection of a command that stops a container and
+// records its exit itself (StopFinishing).
+type Finisher struct{ conn *os.File }
+
+// StopFinishing is Stop from a command that then records the exit itself
+// (stop, rm -f). Call Done once that is done: the monitor skips its exit
+// command and exits at once. If the command dies before, the connection
+// closes and the monitor runs the exit command as usual. A monitor that is
+// gone gives a nil Finisher, whose Done does nothing.
+func StopFinishing(runDir string) (*Finisher, error) {
+	conn, err := Dial(filepath.Join(runDir, AttachSocket))
+	if err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if err := awaitAck(conn, FrameStop, []byte(AttachFinishes)); err != nil {
+		conn.Close()
+		if errors.Is(err, io.EOF) {
+			return nil, nil // the monitor is finishing: nothing will restart
+		}
+		return nil, err
+	}
+	conn.SetDeadline(time.Time{})
+	return &Finisher{conn: conn}, nil
+}
+
+// Done tells the monitor the exit is recorded, and closes the connection.
+func (f *Finisher) Done() {
+	if f == nil {
+		return
+	}
+	f.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_ = WriteFrame(f.conn, FrameFinished, nil)
+	f.conn.Close()
+}
+
+// Abandon closes the connection without Done: the monitor finishes alone.
+func (f *Finisher) Abandon() {
+	if f != nil {
+		f.conn.Close()
+	}
+}
+
 // Resize sets the container's terminal size.
 func Resize(runDir string, rows, cols uint16) error {
 	return control(runDir, FrameResize, ResizePayload(rows, cols), false)
@@ -272,16 +317,29 @@ func control(runDir string, typ byte, payload []byte, wantAck bool) error {
 		return err
 	}
 	defer conn.Close()
+	if !wantAck {
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		return WriteFrame(conn, typ, payload)
+	}
+	if err := awaitAck(conn, typ, payload); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil // acknowledged, or EOF: the monitor is finishing, nothing will restart
+}
+
+// awaitAck sends one frame and waits, up to 5 seconds, for FrameAck. io.EOF
+// means the monitor closed the connection first.
+func awaitAck(conn *os.File, typ byte, payload []byte) error {
 	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	if err := WriteFrame(conn, typ, payload); err != nil || !wantAck {
+	if err := WriteFrame(conn, typ, payload); err != nil {
 		return err
 	}
 	for {
 		t, _, err := ReadFrame(conn, nil)
+		if errors.Is(err, io.EOF) {
+			return err
+		}
 		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil // the monitor is finishing: nothing will restart
-			}
 			return fmt.Errorf("monitor did not acknowledge: %w", err)
 		}
 		if t == FrameAck {

@@ -49,7 +49,8 @@
 //	4 FrameCloseStdin  (empty): input EOF   8 FrameExit    exit file JSON; then the monitor closes
 //	3 FrameResize      rows, cols: uint16   9 FrameError   SyncMessage JSON: a start failed
 //	                   big-endian each      7 FrameAck     (empty): answers FrameStop
-//	6 FrameStop        (empty): stopped by the user, do not restart
+//	6 FrameStop        (empty): stopped by the user, do not restart;
+//	                   "finishes": and this client finishes the exit
 //	10 FrameFinished   (empty): the exit is finished (see below)
 //
 // A client that attached with "finishes" (Session.Finish: a foreground run,
@@ -59,7 +60,10 @@
 // the work is done and the exit command is skipped; a session that ends
 // without it (the client failed or was killed) or the minute passing means
 // the monitor runs its exit command as usual. Either way the cleanup happens
-// once, even when the CLI dies at any point.
+// once, even when the CLI dies at any point. A stop or rm -f (StopFinishing)
+// sends FrameStop "finishes" and keeps the connection for its FrameFinished
+// in the same way, without output: the monitor then exits at once instead
+// of starting a roost process that would find the work done.
 //
 // Input goes to the container only with Config.Stdin. Each exit ends every
 // attach session (after a restart, attach again). A client that cannot take

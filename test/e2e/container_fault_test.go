@@ -60,3 +60,34 @@ func TestCLIKilledMidRunLeavesNothingHalfMade(t *testing.T) {
 	// Names are free again.
 	e.roostOK("run", "--rm", "--name", "half0", busybox, "true")
 }
+
+// TestStopKilledMidWayLeavesTheMonitorToFinish: a stop killed with -9 after
+// it told the monitor it would record the exit itself. The monitor sees the
+// connection go and records the exit with its exit command, as ever.
+func TestStopKilledMidWayLeavesTheMonitorToFinish(t *testing.T) {
+	e := pulled(t)
+	// sleep as PID 1 ignores SIGTERM: the stop waits its full grace period.
+	e.roostOK("run", "-d", "--name", "halfstop", busybox, "sleep", "600")
+	mon, err := strconv.Atoi(e.roostLine("inspect", "--format", "{{.State.ConmonPid}}", "halfstop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, _ := e.start("stop", "-t", "30", "halfstop")
+	// A second in, the stop is in its grace period. (Killed sooner, it never
+	// told the monitor, and the outcome must be the same.)
+	time.Sleep(time.Second)
+	killGroup(cmd)
+	e.roostOK("kill", "halfstop")
+	eventually(t, secs(20), func() error {
+		if processRuns(mon) {
+			return fmt.Errorf("the monitor %d still runs", mon)
+		}
+		return nil
+	})
+	if got := e.roostLine("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "halfstop"); got != "exited 137" {
+		t.Fatalf("after the killed stop and a kill: %q", got)
+	}
+	e.roostOK("start", "halfstop")
+	e.roostOK("rm", "-f", "halfstop")
+	assertNoContainerLeftovers(t, e)
+}
