@@ -34,8 +34,13 @@ type CreateOptions struct {
 	PublishAll bool
 	UserNS     string
 	Runtime    string // the runtime binary for the infra
-	// CreateCommand is the command line, for inspect.
-	CreateCommand []string
+	// InfraName names the infra container (default: ID[:12]-infra).
+	InfraName string
+	// Replace removes a pod of the same name first (with its containers).
+	Replace bool
+	// CreateCommand is the command line, for inspect; CreateArgs the flags
+	// in the form generate systemd --new runs again.
+	CreateCommand, CreateArgs []string
 }
 
 // DefaultShare is what a pod shares unless --share says otherwise.
@@ -79,9 +84,15 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Pod, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Replace {
+		if err := m.replace(ctx, o.Name); err != nil {
+			return nil, err
+		}
+	}
 	p := &Pod{
 		ID: id, Name: o.Name, Created: time.Now().UTC(), Labels: o.Labels,
-		Hostname: o.Hostname, Share: o.Share, UserNS: o.UserNS, CreateCommand: o.CreateCommand,
+		Hostname: o.Hostname, Share: o.Share, UserNS: o.UserNS,
+		CreateCommand: o.CreateCommand, CreateArgs: o.CreateArgs,
 	}
 	if p.Hostname == "" {
 		p.Hostname = p.Name
@@ -118,6 +129,18 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Pod, error) {
 	return p, nil
 }
 
+// replace removes the pod named name, if any, for create --replace.
+func (m *Manager) replace(ctx context.Context, name string) error {
+	id, err := m.Eng.DB.NameID(state.Pods, name)
+	if err == nil {
+		_, err = m.Remove(ctx, id, RemoveOptions{Force: true})
+	}
+	if err != nil && !errors.Is(err, state.ErrNotFound) {
+		return fmt.Errorf("replace pod %s: %w", name, err)
+	}
+	return nil
+}
+
 // checkCreate refuses what a pod cannot have before anything is made.
 func checkCreate(o *CreateOptions) error {
 	if o.Name == "" {
@@ -125,6 +148,11 @@ func checkCreate(o *CreateOptions) error {
 	}
 	if err := container.ValidName(o.Name); err != nil {
 		return err
+	}
+	if o.InfraName != "" {
+		if err := container.ValidName(o.InfraName); err != nil {
+			return fmt.Errorf("--infra-name: %w", err)
+		}
 	}
 	if o.Infra {
 		return nil
@@ -134,8 +162,8 @@ func checkCreate(o *CreateOptions) error {
 		return errors.New("--infra=false shares nothing: leave out --share or give --share none")
 	case len(o.Ports) > 0 || o.PublishAll:
 		return errors.New("published ports need the pod's infra container: they cannot be used with --infra=false")
-	case o.InfraImageID != "" || len(o.InfraCommand) > 0:
-		return errors.New("--infra-image and --infra-command need the infra container: they cannot be used with --infra=false")
+	case o.InfraImageID != "" || len(o.InfraCommand) > 0 || o.InfraName != "":
+		return errors.New("--infra-image, --infra-command and --infra-name need the infra container: they cannot be used with --infra=false")
 	}
 	return nil
 }
@@ -154,11 +182,18 @@ func catatonit() (string, error) {
 	return "", errors.New("a pod's infra container needs catatonit: install the catatonit package, or give --infra-image")
 }
 
+func infraName(p *Pod, o CreateOptions) string {
+	if o.InfraName != "" {
+		return o.InfraName
+	}
+	return p.ID[:12] + "-infra"
+}
+
 // infraOptions is the infra container: the pod's network and ports, its
 // hostname, and catatonit -P (or the infra image's command) as its process.
 func infraOptions(p *Pod, o CreateOptions) (container.CreateOptions, error) {
 	co := container.CreateOptions{
-		Name:    p.ID[:12] + "-infra",
+		Name:    infraName(p, o),
 		ImageID: o.InfraImageID, ImageName: o.InfraImageName,
 		Net: o.Net, Ports: o.Ports, PublishAll: o.PublishAll,
 		Pod: &container.PodLink{ID: p.ID, IsInfra: true},

@@ -33,6 +33,9 @@ type Pod struct {
 	// UserNS is the members' default --userns.
 	UserNS        string   `json:"userns,omitempty"`
 	CreateCommand []string `json:"createCommand,omitempty"`
+	// CreateArgs are the pod create flags as --name=value, for
+	// `generate systemd --new`.
+	CreateArgs []string `json:"createArgs,omitempty"`
 }
 
 // ErrNameInUse is returned when a pod's name is taken.

@@ -2,6 +2,7 @@ package systemd
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -28,6 +29,18 @@ func UnitName(prefix, sep, id string) string {
 
 // ContainerUnit makes the unit of one container.
 func ContainerUnit(c Container, o *Options) (Unit, error) {
+	return containerUnit(c, o, nil)
+}
+
+// inPod is the pod unit a member's unit belongs to.
+type inPod struct {
+	Pod  string // the pod's name, for --new's run --pod
+	Unit string // the pod's unit
+}
+
+// containerUnit makes a container's unit; a member of a pod unit is bound
+// to it and ordered after it.
+func containerUnit(c Container, o *Options, pod *inPod) (Unit, error) {
 	if err := o.Validate(); err != nil {
 		return Unit{}, err
 	}
@@ -43,7 +56,7 @@ func ContainerUnit(c Container, o *Options) (Unit, error) {
 	s := serviceBasics(o, stop)
 	stopArgs := append(append([]string(nil), o.Roost...), "stop", fmt.Sprintf("--time=%d", stop), c.Name)
 	if o.New {
-		flags, image, err := newRunArgs(c)
+		flags, image, err := newRunArgs(c, pod)
 		if err != nil {
 			return Unit{}, err
 		}
@@ -58,8 +71,16 @@ func ContainerUnit(c Container, o *Options) (Unit, error) {
 		s.add("ExecStart", ExecLine(start))
 		s.add("ExecStop", "-"+ExecLine(stopArgs))
 	}
-	content := render(o, name, "container "+c.Name,
-		unitSection(o, "Roost container "+c.Name), s, installSection())
+	desc := "Roost container " + c.Name
+	if pod != nil {
+		desc += " in pod unit " + pod.Unit
+	}
+	unit := unitSection(o, desc)
+	if pod != nil {
+		unit.add("BindsTo", pod.Unit)
+		unit.add("After", pod.Unit)
+	}
+	content := render(o, name, "container "+c.Name, unit, s, installSection())
 	return Unit{Name: name, Content: content}, nil
 }
 
@@ -67,16 +88,19 @@ func ContainerUnit(c Container, o *Options) (Unit, error) {
 // container is made anew at each start, removed at each stop, named as it
 // is now, and labelled with the unit (%n) for auto-update.
 // It returns the flags and then the image with the container's command.
-func newRunArgs(c Container) (flags, image []string, err error) {
+func newRunArgs(c Container, pod *inPod) (flags, image []string, err error) {
 	if len(c.CreateArgs) == 0 {
 		return nil, nil, fmt.Errorf("container %s has no recorded create command (it was not made by `roost create` or `roost run`): generate a unit without --new", c.Name)
 	}
 	out := []string{"run", "--name=" + c.Name, "--replace", "--rm", "--detach", "--sdnotify=conmon"}
+	if pod != nil {
+		out = append(out, "--pod="+pod.Pod)
+	}
 	i := 0
 	for ; i < len(c.CreateArgs) && strings.HasPrefix(c.CreateArgs[i], "--"); i++ {
 		a := c.CreateArgs[i]
 		key, _, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
-		if dropFlag(key) || strings.HasPrefix(a, "--label="+UnitLabel+"=") {
+		if slices.Contains(unitFlags, key) || strings.HasPrefix(a, "--label="+UnitLabel+"=") {
 			continue
 		}
 		out = append(out, a)
@@ -85,13 +109,4 @@ func newRunArgs(c Container) (flags, image []string, err error) {
 		return nil, nil, fmt.Errorf("container %s: its create command names no image", c.Name)
 	}
 	return out, c.CreateArgs[i:], nil
-}
-
-func dropFlag(key string) bool {
-	for _, f := range unitFlags {
-		if f == key {
-			return true
-		}
-	}
-	return false
 }

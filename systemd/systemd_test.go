@@ -128,7 +128,7 @@ func TestPodUnits(t *testing.T) {
 	if len(units) != 2 || units[0].Name != "pod-pod1.service" || units[1].Name != "container-web.service" {
 		t.Fatalf("%+v", units)
 	}
-	for _, line := range []string{"Wants=container-web.service", "Before=container-web.service", "Type=notify", "ExecStart=/usr/bin/roost start infra1", "ExecStop=-/usr/bin/roost pod stop --time=10 pod1"} {
+	for _, line := range []string{"Wants=container-web.service", "Before=container-web.service", "Type=notify", "ExecStart=/usr/bin/roost start infra1", "ExecStop=-/usr/bin/roost pod stop --ignore --time=10 pod1"} {
 		if !strings.Contains(units[0].Content, line+"\n") {
 			t.Fatalf("pod unit lacks %q:\n%s", line, units[0].Content)
 		}
@@ -140,5 +140,36 @@ func TestPodUnits(t *testing.T) {
 	}
 	if _, err := PodUnits(Pod{ID: "p", Name: "noinfra"}, o); err == nil || !strings.Contains(err.Error(), "infra") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestPodUnitsNew: with --new the pod unit makes the pod (recorded flags,
+// a known infra name) and removes it; members are made in it by name.
+func TestPodUnitsNew(t *testing.T) {
+	o := testOptions()
+	o.New = true
+	units, err := PodUnits(Pod{ID: "p1", Name: "pod1", InfraID: "infra1",
+		CreateArgs: []string{"--name=old", "--label=a=b", "--publish=8080:80", "--replace=true"},
+		Members: []Container{{ID: "c1", Name: "web", StopTimeout: 3,
+			CreateArgs: []string{"--pod=pod1", "--env=A=1", "busybox", "httpd"}}}}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"ExecStartPre=/usr/bin/roost pod create --name=pod1 --replace --infra-name=pod1-infra --label=a=b --publish=8080:80",
+		"ExecStart=/usr/bin/roost start pod1-infra",
+		"ExecStop=-/usr/bin/roost pod stop --ignore --time=10 pod1",
+		"ExecStopPost=-/usr/bin/roost pod rm --ignore --force pod1",
+	} {
+		if !strings.Contains(units[0].Content, line+"\n") {
+			t.Fatalf("pod unit lacks %q:\n%s", line, units[0].Content)
+		}
+	}
+	for _, line := range []string{"BindsTo=pod-pod1.service", "After=pod-pod1.service",
+		"ExecStart=/usr/bin/roost run --name=web --replace --rm --detach --sdnotify=conmon --pod=pod1 --env=A=1 --label=io.roost.systemd.unit=%n busybox httpd",
+		"ExecStopPost=-/usr/bin/roost rm --force --ignore web"} {
+		if !strings.Contains(units[1].Content, line+"\n") {
+			t.Fatalf("member unit lacks %q:\n%s", line, units[1].Content)
+		}
 	}
 }

@@ -80,7 +80,7 @@ func (a *app) generateSystemd(f *generateFlags, ref string) error {
 		return err
 	}
 	c, err := eng.Get(ref)
-	if err != nil && podUnits != nil {
+	if err != nil {
 		// Not a container: perhaps a pod.
 		units, found, perr := podUnits(a, ref, &f.opts)
 		if found || perr != nil {
@@ -101,11 +101,6 @@ func (a *app) generateSystemd(f *generateFlags, ref string) error {
 	}
 	return a.printUnits(f, []systemd.Unit{unit})
 }
-
-// podUnits makes the units of pod ref (found false: no such pod). It is set
-// by generate_pod.go, built once pods are in the tree (build tag "pods"
-// until then).
-var podUnits func(a *app, ref string, o *systemd.Options) (units []systemd.Unit, found bool, err error)
 
 // printUnits prints units (or writes them with --files) in the order given.
 func (a *app) printUnits(f *generateFlags, units []systemd.Unit) error {

@@ -8,10 +8,9 @@ import (
 	"github.com/roost-containers/roost/systemd"
 )
 
-func init() { podUnits = generatePodUnits }
-
-// generatePodUnits makes a pod's unit and its members' units.
-func generatePodUnits(a *app, ref string, o *systemd.Options) ([]systemd.Unit, bool, error) {
+// podUnits makes the units of pod ref: the pod's and its members' (found
+// false: no such pod).
+func podUnits(a *app, ref string, o *systemd.Options) ([]systemd.Unit, bool, error) {
 	m, err := a.Pods()
 	if err != nil {
 		return nil, false, err
@@ -24,7 +23,7 @@ func generatePodUnits(a *app, ref string, o *systemd.Options) ([]systemd.Unit, b
 	if err != nil {
 		return nil, true, err
 	}
-	sp := systemd.Pod{ID: p.ID, Name: p.Name, InfraID: p.Infra}
+	sp := systemd.Pod{ID: p.ID, Name: p.Name, InfraID: p.Infra, CreateArgs: p.CreateArgs}
 	for _, c := range pods.Members(all) {
 		sp.Members = append(sp.Members, systemd.Container{ID: c.ID, Name: c.Name, CreateArgs: c.CreateArgs, StopTimeout: c.Run.StopTimeout})
 	}

@@ -34,10 +34,10 @@ func (a *app) Pods() (*pods.Manager, error) {
 
 // podCreateFlags are `pod create`'s flags, as Podman names them.
 type podCreateFlags struct {
-	name, hostname, share, infraImage, infraCommand, userns string
-	labels                                                  []string
-	infra                                                   bool
-	net                                                     netFlags
+	name, hostname, share, infraImage, infraCommand, infraName, userns string
+	labels                                                             []string
+	infra, replace                                                     bool
+	net                                                                netFlags
 }
 
 func newPodCreateCommand(a *app) *cobra.Command {
@@ -69,6 +69,8 @@ func newPodCreateCommand(a *app) *cobra.Command {
 	fl.BoolVar(&f.infra, "infra", true, "create an infra container holding the shared namespaces")
 	fl.StringVar(&f.infraImage, "infra-image", "", "image for the infra container (default: none, catatonit only)")
 	fl.StringVar(&f.infraCommand, "infra-command", "", "command of the infra container (default: /catatonit -P)")
+	fl.StringVar(&f.infraName, "infra-name", "", "name of the infra container (default: the pod id's first 12 digits and -infra)")
+	fl.BoolVar(&f.replace, "replace", false, "remove a pod of the same name first, with its containers")
 	fl.StringVar(&f.userns, "userns", "", "user namespace of the pod's containers: \"\" (Roost's) or keep-id")
 	f.net.add(fl)
 	// create's -h is --hostname in Podman; pod create's is help, so only --hostname here.
@@ -80,6 +82,7 @@ func (a *app) createPod(cmd *cobra.Command, f *podCreateFlags) (*pods.Pod, error
 	var o pods.CreateOptions
 	var err error
 	o.Name, o.Hostname, o.Infra, o.CreateCommand = f.name, f.hostname, f.infra, os.Args
+	o.InfraName, o.Replace, o.CreateArgs = f.infraName, f.replace, createArgs(cmd, nil)
 	if o.Name == "" {
 		o.Name = container.RandomName()
 	}

@@ -75,11 +75,17 @@ func newPodStartCommand(a *app) *cobra.Command {
 
 func newPodStopCommand(a *app) *cobra.Command {
 	var timeout uint
+	var ignore bool
 	return podVerb(a, "stop [options] POD [POD...]", "Stop a pod's containers, the infra last",
 		func(cmd *cobra.Command, mgr *pods.Manager, ref string) (*pods.Pod, error) {
-			return mgr.Stop(cmd.Context(), ref, changedUint(cmd, "time", timeout))
+			p, err := mgr.Stop(cmd.Context(), ref, changedUint(cmd, "time", timeout))
+			if errors.Is(err, state.ErrNotFound) && ignore {
+				return &pods.Pod{}, nil
+			}
+			return p, err
 		}, func(cmd *cobra.Command) {
 			cmd.Flags().UintVarP(&timeout, "time", "t", 10, "seconds to wait for the stop signal before killing")
+			cmd.Flags().BoolVarP(&ignore, "ignore", "i", false, "ignore pods that do not exist")
 		})
 }
 

@@ -52,8 +52,8 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		return nil, err
 	}
 	if o.Replace {
-		if _, err := e.Remove(ctx, o.Name, RemoveOptions{Force: true}); err != nil && !errors.Is(err, state.ErrNotFound) {
-			return nil, fmt.Errorf("replace %s: %w", o.Name, err)
+		if err := e.replace(ctx, o.Name); err != nil {
+			return nil, err
 		}
 	}
 	id, err := newID()
@@ -111,4 +111,16 @@ func (e *Engine) build(c *Container) error {
 func (e *Engine) discard(ctx context.Context, c *Container) {
 	_ = e.teardown(ctx, c)
 	_ = e.DB.Update(func(tx *state.Tx) error { return tx.Delete(state.Containers, c.ID) })
+}
+
+// replace removes the container named name, if there is one (--replace).
+func (e *Engine) replace(ctx context.Context, name string) error {
+	id, err := e.DB.NameID(state.Containers, name)
+	if err == nil {
+		_, err = e.Remove(ctx, id, RemoveOptions{Force: true})
+	}
+	if err != nil && !errors.Is(err, state.ErrNotFound) {
+		return fmt.Errorf("replace %s: %w", name, err)
+	}
+	return nil
 }

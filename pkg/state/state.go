@@ -219,6 +219,26 @@ func (t *Tx) Lookup(kind Kind, ref string) (string, error) {
 	return match, nil
 }
 
+// LookupName resolves a name alone, never an id prefix: --replace must not
+// take a name that happens to start another object's id for that object.
+func (t *Tx) LookupName(kind Kind, name string) (string, error) {
+	if names := t.bucket(kind, "names"); names != nil {
+		if id := names.Get([]byte(name)); id != nil {
+			return string(id), nil
+		}
+	}
+	return "", notFound("no %s named %q", singular(kind), name)
+}
+
+// NameID is LookupName in a transaction of its own.
+func (d *DB) NameID(kind Kind, name string) (id string, err error) {
+	err = d.View(func(tx *Tx) error {
+		id, err = tx.LookupName(kind, name)
+		return err
+	})
+	return id, err
+}
+
 // Delete removes the record id and frees its name.
 func (t *Tx) Delete(kind Kind, id string) error {
 	recs, err := t.writable(kind, "records")

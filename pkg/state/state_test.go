@@ -44,6 +44,12 @@ func TestPutGetLookupDelete(t *testing.T) {
 				t.Fatalf("lookup %q: %q %v", ref, id, err)
 			}
 		}
+		if _, err := tx.LookupName(Containers, "abc"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("LookupName must not take an id prefix: %v", err)
+		}
+		if id, err := tx.LookupName(Containers, "db"); err != nil || id != "abd456" {
+			t.Fatalf("LookupName db: %q %v", id, err)
+		}
 		if _, err := tx.Lookup(Containers, "ab"); !errors.Is(err, ErrAmbiguous) {
 			t.Fatalf("ambiguous prefix: %v", err)
 		}

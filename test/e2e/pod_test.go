@@ -280,3 +280,22 @@ func TestPodMemberRestartPolicy(t *testing.T) {
 	e.roostOK("pod", "rm", "-f", "rp")
 	assertNoContainerLeftovers(t, e)
 }
+
+// TestReplaceTakesOnlyTheName: --replace removes the pod or container of
+// that exact name, never one whose id the name happens to start.
+func TestReplaceTakesOnlyTheName(t *testing.T) {
+	e := pulled(t)
+	podID := e.roostLine("pod", "create", "--name", "keep-pod")
+	e.roostOK("pod", "create", "--replace", "--name", podID[:6])
+	e.roostOK("pod", "create", "--replace", "--name", podID[:6]) // replaces its namesake
+	if got := e.roostLine("pod", "ps", "-q", "--no-trunc", "--filter", "name=keep-pod"); got != podID {
+		t.Fatalf("pod create --replace --name %s took pod %s: ps says %q", podID[:6], podID, got)
+	}
+	ctrID := e.roostLine("create", "--name", "keep-ctr", busybox, "true")
+	e.roostOK("create", "--replace", "--name", ctrID[:6], busybox, "true")
+	if got := e.roostLine("inspect", "--format", "{{.Name}}", ctrID); got != "keep-ctr" {
+		t.Fatalf("create --replace --name %s took container %s: %q", ctrID[:6], ctrID, got)
+	}
+	e.roostOK("pod", "rm", "-f", "keep-pod", podID[:6])
+	e.roostOK("rm", "-f", "keep-ctr", ctrID[:6])
+}

@@ -56,3 +56,53 @@ func TestSystemdPodUnit(t *testing.T) {
 		t.Fatalf("the member's unit is %s after the pod unit stopped (BindsTo)", st)
 	}
 }
+
+// TestSystemdPodUnitNew: `generate systemd --new` for a pod: the pod unit
+// makes the pod (with its create flags) and its member units make their
+// containers in it; stopping the pod unit removes them all.
+func TestSystemdPodUnitNew(t *testing.T) {
+	e := newEnv(t)
+	s := bootSystemd(t, e)
+	s.roostOK("pod", "create", "--name", "np", "--label", "made=by-test")
+	s.roostOK("create", "--pod", "np", "--name", "nmember", "-e", "WHO=member", busybox, "sleep", "100000")
+	out := strings.Fields(s.roostOK("generate", "systemd", "--new", "--files", "--restart-policy", "no", "np"))
+	want := []string{filepath.Join(s.homeDir, "pod-np.service"), filepath.Join(s.homeDir, "container-nmember.service")}
+	if strings.Join(out, " ") != strings.Join(want, " ") {
+		t.Fatalf("--files printed %q, want %q", out, want)
+	}
+	for _, f := range want {
+		s.userOK("mv", f, filepath.Join(s.homeDir, ".config/systemd/user/"))
+		if r := s.user("systemd-analyze", "verify", "--user", filepath.Join(s.homeDir, ".config/systemd/user", filepath.Base(f))); r.Code != 0 {
+			t.Fatalf("verify %s: %s", filepath.Base(f), r)
+		}
+	}
+	// The units make the pod and the member anew.
+	s.roostOK("pod", "rm", "--force", "np")
+	s.systemctlOK("daemon-reload")
+	s.systemctlOK("start", "pod-np.service")
+	eventually(t, 60*time.Second, func() error {
+		if st := s.property("container-nmember.service", "ActiveState"); st != "active" {
+			return fmt.Errorf("the member's unit is %s, want active\n%s", st, s.journal())
+		}
+		return nil
+	})
+	if got := s.roostOK("pod", "inspect", "--format", `{{index .Labels "made"}} {{len .Containers}}`, "np"); strings.TrimSpace(got) != "by-test 2" {
+		t.Fatalf("the unit's pod: %q, want its label and 2 containers", got)
+	}
+	infra := s.runningContainer("np-infra")
+	if got := s.property("pod-np.service", "MainPID"); got != infra.monitorPid {
+		t.Fatalf("the pod unit's MainPID is %s, want the infra's monitor %s", got, infra.monitorPid)
+	}
+	if got := s.roostOK("exec", "nmember", "sh", "-c", "echo $WHO"); got != "member\n" {
+		t.Fatalf("the member's environment: %q", got)
+	}
+	s.systemctlOK("stop", "pod-np.service")
+	for _, u := range []string{"pod-np.service", "container-nmember.service"} {
+		if st := s.property(u, "ActiveState"); st != "inactive" {
+			t.Fatalf("%s is %s after the pod unit stopped\n%s", u, st, s.journal())
+		}
+	}
+	if out := s.roostOK("pod", "ps", "-q") + s.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("the stopped units left pods or containers: %q", out)
+	}
+}
