@@ -96,6 +96,30 @@ func TestSystemdPodUnitNew(t *testing.T) {
 	if got := s.roostOK("exec", "nmember", "sh", "-c", "echo $WHO"); got != "member\n" {
 		t.Fatalf("the member's environment: %q", got)
 	}
+
+	// Enabled, the units come back at a reboot with linger: the user
+	// manager restarts, and Roost's namespace is gone as after a reboot.
+	s.systemctlOK("enable", "pod-np.service", "container-nmember.service")
+	if r := s.root("systemctl", "stop", fmt.Sprintf("user@%d.service", e.UID)); r.Code != 0 {
+		t.Fatalf("stop the user manager: %s", r)
+	}
+	s.killRoostNamespace()
+	if r := s.root("systemctl", "start", fmt.Sprintf("user@%d.service", e.UID)); r.Code != 0 {
+		t.Fatalf("start the user manager: %s", r)
+	}
+	s.waitRunning([]string{"--user"}, "the user manager")
+	eventually(t, 90*time.Second, func() error {
+		for _, u := range []string{"pod-np.service", "container-nmember.service"} {
+			if st := s.property(u, "ActiveState"); st != "active" {
+				return fmt.Errorf("after the reboot %s is %s", u, st)
+			}
+		}
+		return nil
+	})
+	s.runningContainer("np-infra")
+	if got := s.roostOK("exec", "nmember", "sh", "-c", "echo $WHO"); got != "member\n" {
+		t.Fatalf("after the reboot, the member's environment: %q", got)
+	}
 	s.systemctlOK("stop", "pod-np.service")
 	for _, u := range []string{"pod-np.service", "container-nmember.service"} {
 		if st := s.property(u, "ActiveState"); st != "inactive" {

@@ -76,7 +76,7 @@ func (s *userSystemd) holder() string {
 func (s *userSystemd) killRoostNamespace() {
 	s.t.Helper()
 	script := `f=/run/user/` + strconv.Itoa(s.e.UID) + `/roost/userns.pid
-ns=$(readlink /proc/$(cut -d' ' -f1 $f)/ns/user)
+ns=$(readlink /proc/$(cut -d' ' -f1 $f)/ns/user) || exit 0
 for p in /proc/[0-9]*; do
   [ "$(readlink $p/ns/user 2>/dev/null)" = "$ns" ] && kill -9 ${p#/proc/} 2>/dev/null
 done
