@@ -360,11 +360,7 @@ func newComposeTop(a *app, f *composeFlags) *cobra.Command {
 		Use:   "top [SERVICE...]",
 		Short: "Show the processes of the services' containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.composeProject(cmd, f, nil)
-			if err != nil {
-				return err
-			}
-			want, err := c.ServiceNames(args)
+			c, want, err := a.composeServices(cmd, f, args)
 			if err != nil {
 				return err
 			}
@@ -438,11 +434,7 @@ func newComposeImages(a *app, f *composeFlags) *cobra.Command {
 		Use:   "images [SERVICE...]",
 		Short: "List the images the project's containers use",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.composeProject(cmd, f, nil)
-			if err != nil {
-				return err
-			}
-			want, err := c.ServiceNames(args)
+			c, want, err := a.composeServices(cmd, f, args)
 			if err != nil {
 				return err
 			}
@@ -472,11 +464,8 @@ func newComposeWait(a *app, f *composeFlags) *cobra.Command {
 		Short: "Wait for the services' containers to exit and print their exit codes",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.composeProject(cmd, f, nil)
+			c, _, err := a.composeServices(cmd, f, args)
 			if err != nil {
-				return err
-			}
-			if _, err := c.ServiceNames(args); err != nil {
 				return err
 			}
 			for _, s := range args {
