@@ -249,11 +249,7 @@ func newPodTopCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := mgr.Get(args[0])
-			if err != nil {
-				return err
-			}
-			list, err := mgr.Containers(cmd.Context(), p)
+			p, list, err := mgr.GetWithContainers(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -305,11 +301,7 @@ func newPodLogsCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := mgr.Get(args[0])
-			if err != nil {
-				return err
-			}
-			list, err := mgr.Containers(cmd.Context(), p)
+			p, list, err := mgr.GetWithContainers(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -357,11 +349,7 @@ func newPodStatsCommand(a *app) *cobra.Command {
 			}
 			var ids []string
 			for _, ref := range refs {
-				p, err := mgr.Get(ref)
-				if err != nil {
-					return err
-				}
-				list, err := mgr.Containers(cmd.Context(), p)
+				_, list, err := mgr.GetWithContainers(cmd.Context(), ref)
 				if err != nil {
 					return err
 				}
