@@ -290,11 +290,7 @@ func newPodLogsCommand(a *app) *cobra.Command {
 		Short: "Show the output of a pod's containers",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			if o.Since, err = parseTime(since, "--since"); err != nil {
-				return err
-			}
-			if o.Until, err = parseTime(until, "--until"); err != nil {
+			if err := logWindow(&o, since, until); err != nil {
 				return err
 			}
 			mgr, err := a.Pods()
@@ -314,10 +310,7 @@ func newPodLogsCommand(a *app) *cobra.Command {
 			}
 			for _, c := range members {
 				lo := o
-				lo.Prefix = c.ID[:12] + " "
-				if names {
-					lo.Prefix = c.Name + " "
-				}
+				lo.Prefix = linePrefix(&c, names)
 				if err := mgr.Eng.Logs(cmd.Context(), c.ID, lo, a.out, a.errOut); err != nil {
 					return err
 				}
