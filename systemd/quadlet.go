@@ -173,6 +173,41 @@ func (q *quadlet) words(e Entry) []string {
 	return w
 }
 
+// keyFlag is the roost flag a Quadlet key stands for. With words, the
+// value is split into words (Label=a=1 "b=2 3"), a flag for each.
+type keyFlag struct {
+	flag  string
+	words bool
+}
+
+var (
+	networkKeys = map[string]keyFlag{
+		"Subnet": {flag: "--subnet"}, "Gateway": {flag: "--gateway"}, "IPRange": {flag: "--ip-range"},
+		"Driver": {flag: "--driver"}, "Label": {flag: "--label", words: true},
+	}
+	volumeKeys = map[string]keyFlag{
+		"Device": {flag: "--opt=device"}, "Type": {flag: "--opt=type"}, "Options": {flag: "--opt=o"},
+		"Label": {flag: "--label", words: true},
+	}
+)
+
+// flags turns e into its flags when keys has its key: the keys that only
+// pass their value on are a table rather than a case each.
+func (q *quadlet) flags(e Entry, keys map[string]keyFlag) ([]string, bool) {
+	k, ok := keys[e.Key]
+	if !ok {
+		return nil, false
+	}
+	if !k.words {
+		return []string{k.flag + "=" + e.Value}, true
+	}
+	var out []string
+	for _, w := range q.words(e) {
+		out = append(out, k.flag+"="+w)
+	}
+	return out, true
+}
+
 // oneshot is the [Service] of a unit that makes a network or volume once.
 func (q *quadlet) oneshot() *section {
 	s := &section{name: "Service"}
@@ -189,24 +224,16 @@ func (q *quadlet) network() *section {
 	name := "systemd-" + q.name
 	args := []string{"network", "create", "--ignore"}
 	for _, e := range q.file.Section("Network").Entries {
+		if f, ok := q.flags(e, networkKeys); ok {
+			args = append(args, f...)
+			continue
+		}
 		switch e.Key {
 		case "NetworkName":
 			name = e.Value
-		case "Subnet":
-			args = append(args, "--subnet="+e.Value)
-		case "Gateway":
-			args = append(args, "--gateway="+e.Value)
-		case "IPRange":
-			args = append(args, "--ip-range="+e.Value)
 		case "Internal":
 			if q.boolValue(e) {
 				args = append(args, "--internal")
-			}
-		case "Driver":
-			args = append(args, "--driver="+e.Value)
-		case "Label":
-			for _, l := range q.words(e) {
-				args = append(args, "--label="+l)
 			}
 		default:
 			q.warn(e.Line, "unknown key %s in [Network]: ignored", e.Key)
@@ -222,19 +249,13 @@ func (q *quadlet) volume() *section {
 	name := "systemd-" + q.name
 	args := []string{"volume", "create", "--ignore"}
 	for _, e := range q.file.Section("Volume").Entries {
+		if f, ok := q.flags(e, volumeKeys); ok {
+			args = append(args, f...)
+			continue
+		}
 		switch e.Key {
 		case "VolumeName":
 			name = e.Value
-		case "Device":
-			args = append(args, "--opt=device="+e.Value)
-		case "Type":
-			args = append(args, "--opt=type="+e.Value)
-		case "Options":
-			args = append(args, "--opt=o="+e.Value)
-		case "Label":
-			for _, l := range q.words(e) {
-				args = append(args, "--label="+l)
-			}
 		default:
 			q.warn(e.Line, "unknown key %s in [Volume]: ignored", e.Key)
 		}
