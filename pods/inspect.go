@@ -53,11 +53,7 @@ type InspectContainer struct {
 
 // Inspect describes a pod with its containers' live state.
 func (m *Manager) Inspect(ctx context.Context, ref string) (*Inspect, error) {
-	p, err := m.Get(ref)
-	if err != nil {
-		return nil, err
-	}
-	list, err := m.Containers(ctx, p)
+	p, list, err := m.GetWithContainers(ctx, ref)
 	if err != nil {
 		return nil, err
 	}

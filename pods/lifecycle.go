@@ -35,11 +35,7 @@ func running(c *container.Container) bool {
 
 // Start starts the infra, then every member, oldest first.
 func (m *Manager) Start(ctx context.Context, ref string) (*Pod, error) {
-	p, err := m.Get(ref)
-	if err != nil {
-		return nil, err
-	}
-	list, err := m.Containers(ctx, p)
+	p, list, err := m.GetWithContainers(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -51,11 +47,7 @@ func (m *Manager) Start(ctx context.Context, ref string) (*Pod, error) {
 
 // Stop stops the members, then the infra that holds their namespaces.
 func (m *Manager) Stop(ctx context.Context, ref string, timeout *uint) (*Pod, error) {
-	p, err := m.Get(ref)
-	if err != nil {
-		return nil, err
-	}
-	list, err := m.Containers(ctx, p)
+	p, list, err := m.GetWithContainers(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -82,11 +74,7 @@ func (m *Manager) Restart(ctx context.Context, ref string, timeout *uint) (*Pod,
 
 // Kill sends sig to every running container of the pod, members first.
 func (m *Manager) Kill(ctx context.Context, ref string, sig syscall.Signal) (*Pod, error) {
-	p, err := m.Get(ref)
-	if err != nil {
-		return nil, err
-	}
-	list, err := m.Containers(ctx, p)
+	p, list, err := m.GetWithContainers(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -109,11 +97,7 @@ func (m *Manager) Kill(ctx context.Context, ref string, sig syscall.Signal) (*Po
 // Pause freezes (or thaws) every running container; without cgroups it
 // fails as `roost pause` does, before touching any.
 func (m *Manager) Pause(ctx context.Context, ref string, pause bool) (*Pod, error) {
-	p, err := m.Get(ref)
-	if err != nil {
-		return nil, err
-	}
-	list, err := m.Containers(ctx, p)
+	p, list, err := m.GetWithContainers(ctx, ref)
 	if err != nil {
 		return nil, err
 	}

@@ -130,6 +130,20 @@ func (m *Manager) Containers(ctx context.Context, p *Pod) ([]container.Container
 	return out, nil
 }
 
+// GetWithContainers reads one pod and lists its containers, as Containers
+// orders them.
+func (m *Manager) GetWithContainers(ctx context.Context, ref string) (*Pod, []container.Container, error) {
+	p, err := m.Get(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	list, err := m.Containers(ctx, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, list, nil
+}
+
 // Members are a pod's containers without its infra.
 func Members(all []container.Container) []container.Container {
 	var out []container.Container

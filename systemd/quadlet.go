@@ -69,9 +69,9 @@ func ConvertQuadlet(path string, data []byte, roost []string) (Generated, error)
 	case ".container":
 		svc = q.container()
 	case ".network":
-		svc = q.network()
+		svc = q.createOnce("network", "Network", networkKeys)
 	case ".volume":
-		svc = q.volume()
+		svc = q.createOnce("volume", "Volume", volumeKeys)
 	case ".pod":
 		q.fail(0, "pod Quadlet files need pods, which this build of Roost does not have yet")
 	default:
@@ -173,6 +173,49 @@ func (q *quadlet) words(e Entry) []string {
 	return w
 }
 
+// keyFlag is the roost flag a Quadlet key stands for. With words, the
+// value is split into words (Label=a=1 "b=2 3"), a flag for each; with
+// boolean, the flag alone stands when the value is true.
+type keyFlag struct {
+	flag           string
+	words, boolean bool
+}
+
+var (
+	networkKeys = map[string]keyFlag{
+		"Subnet": {flag: "--subnet"}, "Gateway": {flag: "--gateway"}, "IPRange": {flag: "--ip-range"},
+		"Driver": {flag: "--driver"}, "Label": {flag: "--label", words: true},
+		"Internal": {flag: "--internal", boolean: true},
+	}
+	volumeKeys = map[string]keyFlag{
+		"Device": {flag: "--opt=device"}, "Type": {flag: "--opt=type"}, "Options": {flag: "--opt=o"},
+		"Label": {flag: "--label", words: true},
+	}
+)
+
+// flags turns e into its flags when keys has its key: the keys that only
+// pass their value on are a table rather than a case each.
+func (q *quadlet) flags(e Entry, keys map[string]keyFlag) ([]string, bool) {
+	k, ok := keys[e.Key]
+	if !ok {
+		return nil, false
+	}
+	if k.boolean {
+		if q.boolValue(e) {
+			return []string{k.flag}, true
+		}
+		return nil, true
+	}
+	if !k.words {
+		return []string{k.flag + "=" + e.Value}, true
+	}
+	var out []string
+	for _, w := range q.words(e) {
+		out = append(out, k.flag+"="+w)
+	}
+	return out, true
+}
+
 // oneshot is the [Service] of a unit that makes a network or volume once.
 func (q *quadlet) oneshot() *section {
 	s := &section{name: "Service"}
@@ -183,60 +226,20 @@ func (q *quadlet) oneshot() *section {
 	return s
 }
 
-// network converts a .network file: `roost network create --ignore`.
-func (q *quadlet) network() *section {
-	q.checkSections("Network")
+// createOnce converts a .network or .volume file (kind network or volume,
+// its section [Network] or [Volume]): `roost KIND create --ignore NAME`,
+// NAME from NetworkName= or VolumeName=, else systemd-NAME.
+func (q *quadlet) createOnce(kind, sect string, keys map[string]keyFlag) *section {
+	q.checkSections(sect)
 	name := "systemd-" + q.name
-	args := []string{"network", "create", "--ignore"}
-	for _, e := range q.file.Section("Network").Entries {
-		switch e.Key {
-		case "NetworkName":
+	args := []string{kind, "create", "--ignore"}
+	for _, e := range q.file.Section(sect).Entries {
+		if f, ok := q.flags(e, keys); ok {
+			args = append(args, f...)
+		} else if e.Key == sect+"Name" {
 			name = e.Value
-		case "Subnet":
-			args = append(args, "--subnet="+e.Value)
-		case "Gateway":
-			args = append(args, "--gateway="+e.Value)
-		case "IPRange":
-			args = append(args, "--ip-range="+e.Value)
-		case "Internal":
-			if q.boolValue(e) {
-				args = append(args, "--internal")
-			}
-		case "Driver":
-			args = append(args, "--driver="+e.Value)
-		case "Label":
-			for _, l := range q.words(e) {
-				args = append(args, "--label="+l)
-			}
-		default:
-			q.warn(e.Line, "unknown key %s in [Network]: ignored", e.Key)
-		}
-	}
-	q.run = append(args, name)
-	return q.oneshot()
-}
-
-// volume converts a .volume file: `roost volume create --ignore`.
-func (q *quadlet) volume() *section {
-	q.checkSections("Volume")
-	name := "systemd-" + q.name
-	args := []string{"volume", "create", "--ignore"}
-	for _, e := range q.file.Section("Volume").Entries {
-		switch e.Key {
-		case "VolumeName":
-			name = e.Value
-		case "Device":
-			args = append(args, "--opt=device="+e.Value)
-		case "Type":
-			args = append(args, "--opt=type="+e.Value)
-		case "Options":
-			args = append(args, "--opt=o="+e.Value)
-		case "Label":
-			for _, l := range q.words(e) {
-				args = append(args, "--label="+l)
-			}
-		default:
-			q.warn(e.Line, "unknown key %s in [Volume]: ignored", e.Key)
+		} else {
+			q.warn(e.Line, "unknown key %s in [%s]: ignored", e.Key, sect)
 		}
 	}
 	q.run = append(args, name)

@@ -4,6 +4,12 @@ import (
 	"strings"
 )
 
+var containerKeys = map[string]keyFlag{
+	"Environment": {flag: "--env", words: true}, "EnvironmentFile": {flag: "--env-file"},
+	"PublishPort": {flag: "--publish"}, "Label": {flag: "--label", words: true},
+	"User": {flag: "--user"}, "WorkingDir": {flag: "--workdir"}, "Entrypoint": {flag: "--entrypoint"},
+}
+
 // container converts a .container file: a [Service] whose ExecStart runs
 // the container (made anew at each start, removed at each stop), as a
 // `generate systemd --new` unit does.
@@ -14,6 +20,10 @@ func (q *quadlet) container() *section {
 	var exec, flags []string
 	notify := false
 	for _, e := range q.file.Section("Container").Entries {
+		if f, ok := q.flags(e, containerKeys); ok {
+			flags = append(flags, f...)
+			continue
+		}
 		switch e.Key {
 		case "Image":
 			image = e.Value
@@ -21,28 +31,10 @@ func (q *quadlet) container() *section {
 			name = e.Value
 		case "Exec":
 			exec = q.words(e)
-		case "Environment":
-			for _, w := range q.words(e) {
-				flags = append(flags, "--env="+w)
-			}
-		case "EnvironmentFile":
-			flags = append(flags, "--env-file="+e.Value)
-		case "PublishPort":
-			flags = append(flags, "--publish="+e.Value)
 		case "Volume":
 			flags = append(flags, "--volume="+q.volumeRef(e))
 		case "Network":
 			flags = append(flags, "--network="+q.networkRef(e))
-		case "Label":
-			for _, w := range q.words(e) {
-				flags = append(flags, "--label="+w)
-			}
-		case "User":
-			flags = append(flags, "--user="+e.Value)
-		case "WorkingDir":
-			flags = append(flags, "--workdir="+e.Value)
-		case "Entrypoint":
-			flags = append(flags, "--entrypoint="+e.Value)
 		case "Notify":
 			notify = q.boolValue(e)
 		case "AutoUpdate":

@@ -267,31 +267,28 @@ func newComposePull(a *app, f *composeFlags) *cobra.Command {
 }
 
 func newComposeBuild(a *app, f *composeFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "build [SERVICE...]",
-		Short: "Build the services' images (not available yet)",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("compose build: Roost cannot build images yet: build them elsewhere and name them in the services' image:")
-		},
-	}
+	return composeNotYet("build [SERVICE...]", "Build the services' images",
+		"compose build: Roost cannot build images yet: build them elsewhere and name them in the services' image:")
 }
 
 func newComposePush(a *app, f *composeFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "push [SERVICE...]",
-		Short: "Push the services' images (not available yet)",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("compose push: Roost cannot push images yet: push them with skopeo copy")
-		},
-	}
+	return composeNotYet("push [SERVICE...]", "Push the services' images",
+		"compose push: Roost cannot push images yet: push them with skopeo copy")
 }
 
 func newComposeEvents(a *app, f *composeFlags) *cobra.Command {
+	return composeNotYet("events [SERVICE...]", "Stream the project's container events",
+		"compose events: Roost records no events yet: use `roost compose ps` or `roost compose logs -f`")
+}
+
+// composeNotYet is a Docker Compose command Roost names but cannot do yet:
+// it is listed in help, and fails with msg saying what to do instead.
+func composeNotYet(use, short, msg string) *cobra.Command {
 	return &cobra.Command{
-		Use:   "events [SERVICE...]",
-		Short: "Stream the project's container events (not available yet)",
+		Use:   use,
+		Short: short + " (not available yet)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("compose events: Roost records no events yet: use `roost compose ps` or `roost compose logs -f`")
+			return errors.New(msg)
 		},
 	}
 }
@@ -363,11 +360,7 @@ func newComposeTop(a *app, f *composeFlags) *cobra.Command {
 		Use:   "top [SERVICE...]",
 		Short: "Show the processes of the services' containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.composeProject(cmd, f, nil)
-			if err != nil {
-				return err
-			}
-			want, err := c.ServiceNames(args)
+			c, want, err := a.composeServices(cmd, f, args)
 			if err != nil {
 				return err
 			}
@@ -441,11 +434,7 @@ func newComposeImages(a *app, f *composeFlags) *cobra.Command {
 		Use:   "images [SERVICE...]",
 		Short: "List the images the project's containers use",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.composeProject(cmd, f, nil)
-			if err != nil {
-				return err
-			}
-			want, err := c.ServiceNames(args)
+			c, want, err := a.composeServices(cmd, f, args)
 			if err != nil {
 				return err
 			}
@@ -475,11 +464,8 @@ func newComposeWait(a *app, f *composeFlags) *cobra.Command {
 		Short: "Wait for the services' containers to exit and print their exit codes",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.composeProject(cmd, f, nil)
+			c, _, err := a.composeServices(cmd, f, args)
 			if err != nil {
-				return err
-			}
-			if _, err := c.ServiceNames(args); err != nil {
 				return err
 			}
 			for _, s := range args {

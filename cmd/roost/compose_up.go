@@ -264,11 +264,7 @@ func newComposePs(a *app, f *composeFlags) *cobra.Command {
 				status = v
 				all = true
 			}
-			c, err := a.composeProject(cmd, f, nil)
-			if err != nil {
-				return err
-			}
-			want, err := c.ServiceNames(args)
+			c, want, err := a.composeServices(cmd, f, args)
 			if err != nil {
 				return err
 			}
@@ -362,11 +358,7 @@ func newComposeLogs(a *app, f *composeFlags) *cobra.Command {
 					return fmt.Errorf("invalid --tail %q: give a number of lines or all", tail)
 				}
 			}
-			c, err := a.composeProject(cmd, f, nil)
-			if err != nil {
-				return err
-			}
-			want, err := c.ServiceNames(args)
+			c, want, err := a.composeServices(cmd, f, args)
 			if err != nil {
 				return err
 			}

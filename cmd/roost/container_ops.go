@@ -272,11 +272,7 @@ func newLogsCommand(a *app) *cobra.Command {
 		Short: "Show a container's output",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			if o.Since, err = parseTime(since, "--since"); err != nil {
-				return err
-			}
-			if o.Until, err = parseTime(until, "--until"); err != nil {
+			if err := logWindow(&o, since, until); err != nil {
 				return err
 			}
 			eng, err := a.Engine()
@@ -290,11 +286,7 @@ func newLogsCommand(a *app) *cobra.Command {
 					if err != nil {
 						return err
 					}
-					// Podman's prefix: the short id, or the name with --names.
-					lo.Prefix = c.ID[:12] + " "
-					if names {
-						lo.Prefix = c.Name + " "
-					}
+					lo.Prefix = linePrefix(c, names)
 				}
 				if err := eng.Logs(cmd.Context(), ref, lo, a.out, a.errOut); err != nil {
 					return err
@@ -310,6 +302,25 @@ func newLogsCommand(a *app) *cobra.Command {
 	cmd.Flags().StringVar(&until, "until", "", "show output until a time")
 	cmd.Flags().BoolVar(&names, "names", false, "with several containers, prefix lines with the name instead of the id")
 	return cmd
+}
+
+// logWindow reads --since and --until into o.
+func logWindow(o *container.LogOptions, since, until string) error {
+	var err error
+	if o.Since, err = parseTime(since, "--since"); err != nil {
+		return err
+	}
+	o.Until, err = parseTime(until, "--until")
+	return err
+}
+
+// linePrefix is Podman's prefix of a container's lines when several are
+// shown: the short id, or the name with --names.
+func linePrefix(c *container.Container, names bool) string {
+	if names {
+		return c.Name + " "
+	}
+	return c.ID[:12] + " "
 }
 
 // parseTime reads the times logs accepts: RFC 3339, unix seconds, or a

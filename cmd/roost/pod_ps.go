@@ -249,11 +249,7 @@ func newPodTopCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := mgr.Get(args[0])
-			if err != nil {
-				return err
-			}
-			list, err := mgr.Containers(cmd.Context(), p)
+			p, list, err := mgr.GetWithContainers(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -294,22 +290,14 @@ func newPodLogsCommand(a *app) *cobra.Command {
 		Short: "Show the output of a pod's containers",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			if o.Since, err = parseTime(since, "--since"); err != nil {
-				return err
-			}
-			if o.Until, err = parseTime(until, "--until"); err != nil {
+			if err := logWindow(&o, since, until); err != nil {
 				return err
 			}
 			mgr, err := a.Pods()
 			if err != nil {
 				return err
 			}
-			p, err := mgr.Get(args[0])
-			if err != nil {
-				return err
-			}
-			list, err := mgr.Containers(cmd.Context(), p)
+			p, list, err := mgr.GetWithContainers(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -322,10 +310,7 @@ func newPodLogsCommand(a *app) *cobra.Command {
 			}
 			for _, c := range members {
 				lo := o
-				lo.Prefix = c.ID[:12] + " "
-				if names {
-					lo.Prefix = c.Name + " "
-				}
+				lo.Prefix = linePrefix(&c, names)
 				if err := mgr.Eng.Logs(cmd.Context(), c.ID, lo, a.out, a.errOut); err != nil {
 					return err
 				}
@@ -357,11 +342,7 @@ func newPodStatsCommand(a *app) *cobra.Command {
 			}
 			var ids []string
 			for _, ref := range refs {
-				p, err := mgr.Get(ref)
-				if err != nil {
-					return err
-				}
-				list, err := mgr.Containers(cmd.Context(), p)
+				_, list, err := mgr.GetWithContainers(cmd.Context(), ref)
 				if err != nil {
 					return err
 				}

@@ -242,6 +242,28 @@ type mountFlags struct {
 	suid, dev, exec    string
 }
 
+// parse runs each of opts (empty ones skipped) through common, and those
+// common does not know through own, the options of one mount type; it
+// returns the options to give the runtime.
+func (f *mountFlags) parse(opts []string, own func(o string) error) ([]string, error) {
+	for _, o := range opts {
+		if o == "" {
+			continue
+		}
+		known, err := f.common(o)
+		if err != nil {
+			return nil, err
+		}
+		if known {
+			continue
+		}
+		if err := own(o); err != nil {
+			return nil, err
+		}
+	}
+	return f.out, nil
+}
+
 // common handles the options bind mounts and tmpfs share; it reports false
 // for an option it does not know.
 func (f *mountFlags) common(o string) (bool, error) {
@@ -274,21 +296,11 @@ func (f *mountFlags) common(o string) (bool, error) {
 // without the ones only Roost reads (z, Z, and for volumes copy, nocopy, U).
 func bindOptions(opts []string, volume bool) ([]string, error) {
 	var f mountFlags
-	for _, o := range opts {
-		if o == "" {
-			continue
-		}
-		known, err := f.common(o)
-		if err != nil {
-			return nil, err
-		}
-		if known {
-			continue
-		}
+	return f.parse(opts, func(o string) error {
 		switch {
 		case o == "bind" || o == "rbind":
 			if f.bindKind != "" && f.bindKind != o {
-				return nil, fmt.Errorf("options %q and %q conflict", f.bindKind, o)
+				return fmt.Errorf("options %q and %q conflict", f.bindKind, o)
 			}
 			if f.bindKind == "" {
 				f.bindKind = o
@@ -298,14 +310,14 @@ func bindOptions(opts []string, volume bool) ([]string, error) {
 		case volume && (o == "copy" || o == "nocopy" || o == "U"):
 			// Read by pkg/container when it prepares the volume.
 		case o == "U":
-			return nil, errors.New("option U (chown the source) is supported for volumes only: use a volume, or chown the host directory yourself")
+			return errors.New("option U (chown the source) is supported for volumes only: use a volume, or chown the host directory yourself")
 		case o == "O":
-			return nil, errors.New("option O (overlay) is not supported by Roost")
+			return errors.New("option O (overlay) is not supported by Roost")
 		default:
-			return nil, fmt.Errorf("unknown option %q", o)
+			return fmt.Errorf("unknown option %q", o)
 		}
-	}
-	return f.out, nil
+		return nil
+	})
 }
 
 var (
@@ -319,42 +331,32 @@ var (
 func tmpfsOptions(opts []string) ([]string, error) {
 	var f mountFlags
 	copyup := ""
-	for _, o := range opts {
-		if o == "" {
-			continue
-		}
-		known, err := f.common(o)
-		if err != nil {
-			return nil, err
-		}
-		if known {
-			continue
-		}
+	return f.parse(opts, func(o string) error {
 		key, val, _ := strings.Cut(o, "=")
 		switch {
 		case key == "size":
 			if !tmpfsSize.MatchString(val) {
-				return nil, fmt.Errorf("invalid size %q: use a number with an optional k, m, g suffix or %%", val)
+				return fmt.Errorf("invalid size %q: use a number with an optional k, m, g suffix or %%", val)
 			}
 			f.out = append(f.out, o)
 		case key == "mode":
 			if !tmpfsMode.MatchString(val) {
-				return nil, fmt.Errorf("invalid mode %q: use octal, e.g. 1777", val)
+				return fmt.Errorf("invalid mode %q: use octal, e.g. 1777", val)
 			}
 			f.out = append(f.out, o)
 		case key == "uid" || key == "gid":
 			if _, err := strconv.ParseUint(val, 10, 32); err != nil {
-				return nil, fmt.Errorf("invalid %s %q: use a number", key, val)
+				return fmt.Errorf("invalid %s %q: use a number", key, val)
 			}
 			f.out = append(f.out, o)
 		case key == "nr_inodes" || key == "nr_blocks":
 			if !tmpfsNum.MatchString(val) {
-				return nil, fmt.Errorf("invalid %s %q: use a number", key, val)
+				return fmt.Errorf("invalid %s %q: use a number", key, val)
 			}
 			f.out = append(f.out, o)
 		case o == "tmpcopyup" || o == "notmpcopyup":
 			if copyup != "" && copyup != o {
-				return nil, fmt.Errorf("options %q and %q conflict", copyup, o)
+				return fmt.Errorf("options %q and %q conflict", copyup, o)
 			}
 			copyup = o
 			if o == "tmpcopyup" {
@@ -363,10 +365,10 @@ func tmpfsOptions(opts []string) ([]string, error) {
 		case slices.Contains(atimes, o):
 			f.out = append(f.out, o)
 		default:
-			return nil, fmt.Errorf("unknown option %q", o)
+			return fmt.Errorf("unknown option %q", o)
 		}
-	}
-	return f.out, nil
+		return nil
+	})
 }
 
 // hasAny reports whether opts holds one of names.

@@ -115,32 +115,37 @@ func ChownTree(dir string, owner Owner) error {
 
 // Export writes a volume's files to w as a tar archive.
 func (m *Manager) Export(ref string, w io.Writer) error {
-	v, err := m.Get(ref)
-	if err != nil {
-		return err
-	}
-	l, err := m.Lock(v.Name)
-	if err != nil {
-		return err
-	}
-	defer l.Unlock()
-	if err := m.Mounted(v); err != nil {
-		return err
-	}
-	rc, err := archive.TarWithOptions(m.Mountpoint(v.Name), &archive.TarOptions{Compression: archive.Uncompressed})
-	if err != nil {
-		return fmt.Errorf("export volume %s: %w", v.Name, err)
-	}
-	defer rc.Close()
-	if _, err := io.Copy(w, rc); err != nil {
-		return fmt.Errorf("export volume %s: %w", v.Name, err)
-	}
-	return nil
+	return m.whileMounted(ref, func(v *Volume) error {
+		rc, err := archive.TarWithOptions(m.Mountpoint(v.Name), &archive.TarOptions{Compression: archive.Uncompressed})
+		if err != nil {
+			return fmt.Errorf("export volume %s: %w", v.Name, err)
+		}
+		defer rc.Close()
+		if _, err := io.Copy(w, rc); err != nil {
+			return fmt.Errorf("export volume %s: %w", v.Name, err)
+		}
+		return nil
+	})
 }
 
 // Import unpacks a tar archive (plain or compressed) into an existing
 // volume, over the files it has.
 func (m *Manager) Import(ref string, r io.Reader) error {
+	return m.whileMounted(ref, func(v *Volume) error {
+		if err := archive.Untar(r, m.Mountpoint(v.Name), &archive.TarOptions{InUserNS: true}); err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, tar.ErrHeader) {
+				return fmt.Errorf("import into volume %s: not a tar archive, or one cut short", v.Name)
+			}
+			return fmt.Errorf("import into volume %s: %w", v.Name, err)
+		}
+		// Files arrived: the first container must not copy the image over them.
+		return m.Update(v.Name, func(r *Volume) { r.NeedsCopyUp = false })
+	})
+}
+
+// whileMounted runs fn on the volume ref names under the volume's lock,
+// with its files in place (a tmpfs or bind volume mounted).
+func (m *Manager) whileMounted(ref string, fn func(v *Volume) error) error {
 	v, err := m.Get(ref)
 	if err != nil {
 		return err
@@ -153,12 +158,5 @@ func (m *Manager) Import(ref string, r io.Reader) error {
 	if err := m.Mounted(v); err != nil {
 		return err
 	}
-	if err := archive.Untar(r, m.Mountpoint(v.Name), &archive.TarOptions{InUserNS: true}); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, tar.ErrHeader) {
-			return fmt.Errorf("import into volume %s: not a tar archive, or one cut short", v.Name)
-		}
-		return fmt.Errorf("import into volume %s: %w", v.Name, err)
-	}
-	// Files arrived: the first container must not copy the image over them.
-	return m.Update(v.Name, func(r *Volume) { r.NeedsCopyUp = false })
+	return fn(v)
 }

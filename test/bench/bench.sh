@@ -64,22 +64,36 @@ pod() { as_user podman "${pdriver[@]}" --root "$work/runs/podman-run/root" --run
 # 20 detached containers, then one `rm -f` of all of them: wall time of each phase.
 # Roost's rm -f kills at once (as Docker's does); Podman's waits the stop
 # timeout first (10 s: sleep as PID 1 ignores SIGTERM), so it gets -t 0.
+# up_down ROUNDS RUP RDOWN PUP PDOWN: ROUNDS rounds of the four commands in
+# turn (Roost up, down, Podman up, down); sets ru rd pu pd to their medians.
+up_down() {
+	local -a a b c d
+	local i
+	for i in $(seq "$1"); do
+		a+=("$(time_ms "$2")")
+		b+=("$(time_ms "$3")")
+		c+=("$(time_ms "$4")")
+		d+=("$(time_ms "$5")")
+	done
+	ru=$(median "${a[@]}"); rd=$(median "${b[@]}")
+	pu=$(median "${c[@]}"); pd=$(median "${d[@]}")
+}
+# up_down_table TITLE ROOST_UP PODMAN_UP ROOST_DOWN PODMAN_DOWN: the table of
+# up_down's medians, each Podman figure beside Roost's.
+up_down_table() {
+	printf '\n%-44s %10s %12s\n' "$1" "median ms" "vs Roost"
+	printf '%-44s %10s %12s\n' "$2" "$ru" "1.00x"
+	printf '%-44s %10s %12s\n' "$3" "$pu" "$(ratio "$pu" "$ru")x"
+	printf '%-44s %10s %12s\n' "$4" "$rd" "1.00x"
+	printf '%-44s %10s %12s\n' "$5" "$pd" "$(ratio "$pd" "$rd")x"
+}
 roost_up20() { for n in $(seq 20); do as_user roost run -d --runtime crun "$box" sleep 1000 || return 1; done; }
 podman_up20() { for n in $(seq 20); do pod run -d --runtime crun --network none "$box" sleep 1000 || return 1; done; }
-declare -a r_up r_down p_up p_down
-for i in $(seq 3); do
-	r_up+=("$(time_ms roost_up20)")
-	r_down+=("$(time_ms as_user roost rm -f -a)")
-	p_up+=("$(time_ms podman_up20)")
-	p_down+=("$(time_ms pod rm -f -t 0 -a)")
-done
-ru=$(median "${r_up[@]}"); rd=$(median "${r_down[@]}")
-pu=$(median "${p_up[@]}"); pd=$(median "${p_down[@]}")
-printf '\n%-44s %10s %12s\n' "20 x run -d sleep (crun), 3 rounds" "median ms" "vs Roost"
-printf '%-44s %10s %12s\n' "roost: 20 run -d" "$ru" "1.00x"
-printf '%-44s %10s %12s\n' "podman: 20 run -d (--network none)" "$pu" "$(ratio "$pu" "$ru")x"
-printf '%-44s %10s %12s\n' "roost: rm -f of the 20" "$rd" "1.00x"
-printf '%-44s %10s %12s\n' "podman: rm -f -t 0 of the 20" "$pd" "$(ratio "$pd" "$rd")x"
+roost_down() { as_user roost rm -f -a; }
+podman_down() { pod rm -f -t 0 -a; }
+up_down 3 roost_up20 roost_down podman_up20 podman_down
+up_down_table "20 x run -d sleep (crun), 3 rounds" "roost: 20 run -d" "podman: 20 run -d (--network none)" \
+	"roost: rm -f of the 20" "podman: rm -f -t 0 of the 20"
 sum_up=$(ratio "$((pu + pd))" "$((ru + rd))")
 
 # Resident memory per idle container: PSS of every process each tool keeps
@@ -175,20 +189,15 @@ as_user mkdir -p "$cdir"
 	for n in 1 2 3 4 5; do printf '  s%d:\n    image: %s\n    command: ["sleep", "1000"]\n' "$n" "$box"; done
 } | as_user tee "$cdir/compose.yaml" >/dev/null
 pc() { as_user podman-compose --podman-args "--root $work/runs/podman-run/root --runroot $work/runs/podman-run/run" -f "$cdir/compose.yaml" "$@"; }
-declare -a rc_up rc_down pc_up pc_down
-for i in $(seq 5); do
-	rc_up+=("$(time_ms as_user roost compose -f "$cdir/compose.yaml" up -d)")
-	rc_down+=("$(time_ms as_user roost compose -f "$cdir/compose.yaml" down)")
-	pc_up+=("$(time_ms pc up -d)")
-	pc_down+=("$(time_ms pc down)")
-done
-rcu=$(median "${rc_up[@]}"); rcd=$(median "${rc_down[@]}")
-pcu=$(median "${pc_up[@]}"); pcd=$(median "${pc_down[@]}")
-printf '\n%-44s %10s %12s\n' "compose, 5 services, 5 rounds" "median ms" "vs Roost"
-printf '%-44s %10s %12s\n' "roost compose up -d" "$rcu" "1.00x"
-printf '%-44s %10s %12s\n' "podman-compose up -d" "$pcu" "$(ratio "$pcu" "$rcu")x"
-printf '%-44s %10s %12s\n' "roost compose down" "$rcd" "1.00x"
-printf '%-44s %10s %12s\n' "podman-compose down" "$pcd" "$(ratio "$pcd" "$rcd")x"
+rc() { as_user roost compose -f "$cdir/compose.yaml" "$@"; }
+rc_up() { rc up -d; }
+rc_down() { rc down; }
+pc_up() { pc up -d; }
+pc_down() { pc down; }
+up_down 5 rc_up rc_down pc_up pc_down
+up_down_table "compose, 5 services, 5 rounds" "roost compose up -d" "podman-compose up -d" \
+	"roost compose down" "podman-compose down"
+compose_sum=$(ratio "$((pu + pd))" "$((ru + rd))")
 
 run_ratio=$(ratio "$(median "${podman_run[@]}")" "$(median "${roost_run[@]}")")
 met() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t) ? "met" : "not met" }'; }
@@ -198,7 +207,7 @@ printf '%-40s %12s %10s %8s\n' "20 run -d + rm -f" "${sum_up}x" "-" ""
 printf '%-40s %12s %10s %8s\n' "ps -a, 50 containers" "${ps50}x" "3x" "$(met "$ps50" 3)"
 printf '%-40s %12s %10s %8s\n' "ps -a, 500 containers" "${ps500}x" "3x" "$(met "$ps500" 3)"
 printf '%-40s %12s %10s %8s\n' "pod create + 3 starts + pod rm" "${pod_ratio}x" "-" ""
-printf '%-40s %12s %10s %8s\n' "compose up -d + down, 5 services" "$(ratio "$((pcu + pcd))" "$((rcu + rcd))")x" "-" ""
+printf '%-40s %12s %10s %8s\n' "compose up -d + down, 5 services" "${compose_sum}x" "-" ""
 printf '%-40s %12s %10s %8s\n' "memory per idle container" "$(ratio "$p_pss" "$r_pss")x" ">1x" "$(met "$(ratio "$p_pss" "$r_pss")" 1.0001)"
 
 # Published ports and egress (test/bench/network.sh), in the same run.
