@@ -38,7 +38,9 @@ declare -A port
 port[loopback]=$(free_port)
 "$nb" serve "127.0.0.1:${port[loopback]}" & floor_pid=$!
 egress_pid=
-trap 'kill $floor_pid $egress_pid 2>/dev/null; as_user roost rm -fa >/dev/null 2>&1; pod rm -fa >/dev/null 2>&1; bench_cleanup' EXIT
+# (|| true: under set -e a failing command in the trap would end it there,
+# skip the rest of the clean-up, and fail the bench after it printed all.)
+trap 'kill $floor_pid $egress_pid 2>/dev/null || true; as_user roost rm -fa >/dev/null 2>&1 || true; pod rm -fa >/dev/null 2>&1 || true; bench_cleanup' EXIT
 server_args=(-v "$nb:/netbench:ro" "$box" /netbench serve :8080)
 port[roost]=$(free_port)
 as_user roost run -d --name nb-default -p "${port[roost]}:8080" "${server_args[@]}" >/dev/null
