@@ -16,17 +16,7 @@ func TestSystemdPodUnit(t *testing.T) {
 	s := bootSystemd(t, e)
 	s.roostOK("pod", "create", "--name", "pp")
 	s.roostOK("create", "--pod", "pp", "--name", "member", busybox, "sleep", "100000")
-	out := strings.Fields(s.roostOK("generate", "systemd", "--name", "--files", "--restart-policy", "no", "pp"))
-	want := []string{filepath.Join(s.homeDir, "pod-pp.service"), filepath.Join(s.homeDir, "container-member.service")}
-	if strings.Join(out, " ") != strings.Join(want, " ") {
-		t.Fatalf("--files printed %q, want %q", out, want)
-	}
-	for _, f := range want {
-		s.userOK("mv", f, filepath.Join(s.homeDir, ".config/systemd/user/"))
-		if r := s.user("systemd-analyze", "verify", "--user", filepath.Join(s.homeDir, ".config/systemd/user", filepath.Base(f))); r.Code != 0 {
-			t.Fatalf("verify %s: %s", filepath.Base(f), r)
-		}
-	}
+	s.installUnits([]string{"pod-pp.service", "container-member.service"}, "--name", "--restart-policy", "no", "pp")
 	s.systemctlOK("daemon-reload")
 	s.systemctlOK("start", "pod-pp.service")
 	infra := strings.TrimSpace(s.roostOK("pod", "inspect", "--format", "{{.InfraContainerID}}", "pp"))
@@ -65,17 +55,7 @@ func TestSystemdPodUnitNew(t *testing.T) {
 	s := bootSystemd(t, e)
 	s.roostOK("pod", "create", "--name", "np", "--label", "made=by-test")
 	s.roostOK("create", "--pod", "np", "--name", "nmember", "-e", "WHO=member", busybox, "sleep", "100000")
-	out := strings.Fields(s.roostOK("generate", "systemd", "--new", "--files", "--restart-policy", "no", "np"))
-	want := []string{filepath.Join(s.homeDir, "pod-np.service"), filepath.Join(s.homeDir, "container-nmember.service")}
-	if strings.Join(out, " ") != strings.Join(want, " ") {
-		t.Fatalf("--files printed %q, want %q", out, want)
-	}
-	for _, f := range want {
-		s.userOK("mv", f, filepath.Join(s.homeDir, ".config/systemd/user/"))
-		if r := s.user("systemd-analyze", "verify", "--user", filepath.Join(s.homeDir, ".config/systemd/user", filepath.Base(f))); r.Code != 0 {
-			t.Fatalf("verify %s: %s", filepath.Base(f), r)
-		}
-	}
+	s.installUnits([]string{"pod-np.service", "container-nmember.service"}, "--new", "--restart-policy", "no", "np")
 	// The units make the pod and the member anew.
 	s.roostOK("pod", "rm", "--force", "np")
 	s.systemctlOK("daemon-reload")
@@ -128,5 +108,27 @@ func TestSystemdPodUnitNew(t *testing.T) {
 	}
 	if out := s.roostOK("pod", "ps", "-q") + s.roostOK("ps", "-aq"); out != "" {
 		t.Fatalf("the stopped units left pods or containers: %q", out)
+	}
+}
+
+// installUnits runs generate systemd --files with args, checks it wrote
+// the units named, in that order, and moves them into the user's unit
+// directory, each passing systemd-analyze verify.
+func (s *userSystemd) installUnits(units []string, args ...string) {
+	s.t.Helper()
+	out := strings.Fields(s.roostOK(append([]string{"generate", "systemd", "--files"}, args...)...))
+	var want []string
+	for _, u := range units {
+		want = append(want, filepath.Join(s.homeDir, u))
+	}
+	if strings.Join(out, " ") != strings.Join(want, " ") {
+		s.t.Fatalf("--files printed %q, want %q", out, want)
+	}
+	dir := filepath.Join(s.homeDir, ".config/systemd/user")
+	for _, f := range want {
+		s.userOK("mv", f, dir+"/")
+		if r := s.user("systemd-analyze", "verify", "--user", filepath.Join(dir, filepath.Base(f))); r.Code != 0 {
+			s.t.Fatalf("verify %s: %s", filepath.Base(f), r)
+		}
 	}
 }
