@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // Domain is the search domain containers may append: web.dns.roost is web.
@@ -65,6 +66,31 @@ func RemoveRecords(runDir, network string) error {
 		return nil
 	}
 	return err
+}
+
+// recordsSignature names the records files as they are: each name with its
+// inode. WriteRecords renames a new file into place, so every write gives a
+// new inode, even two in the same clock tick (a directory's mtime would not
+// tell those apart).
+func recordsSignature(dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		var ino uint64
+		if fi, err := e.Info(); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+				ino = st.Ino
+			}
+		}
+		fmt.Fprintf(&b, "%s:%d/", e.Name(), ino)
+	}
+	return b.String()
 }
 
 // loadRecords reads every network's file; names are folded to lower case.

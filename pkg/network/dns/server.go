@@ -27,6 +27,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	recs      map[string]Records
+	recsSig   string               // recordsSignature of what recs was read from
 	listeners map[string]*listener // by gateway
 }
 
@@ -107,6 +108,7 @@ func (s *Server) count() int {
 
 // reload reads the records and makes the listeners match the gateways.
 func (s *Server) reload() {
+	sig := recordsSignature(s.Dir)
 	recs := loadRecords(s.Dir, s.logf)
 	want := map[string]bool{}
 	for _, r := range recs {
@@ -115,7 +117,7 @@ func (s *Server) reload() {
 		}
 	}
 	s.mu.Lock()
-	s.recs = recs
+	s.recs, s.recsSig = recs, sig
 	var stop []*listener
 	for gw, l := range s.listeners {
 		if !want[gw] {
@@ -184,14 +186,26 @@ func (s *Server) stopAll() {
 
 // serve answers one question that arrived on gateway's address.
 func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg, gateway string) {
-	s.mu.Lock()
-	recs := s.recs
-	s.mu.Unlock()
+	recs := s.current()
 	reply := answer(recs, gateway, req)
 	if reply == nil {
 		reply = s.forward(req, w.LocalAddr().Network())
 	}
 	w.WriteMsg(reply)
+}
+
+// current returns the records as the files are now. The inotify reload
+// comes a moment after a file changes; a question asked in that moment (a
+// name looked up right after `compose up` returned) must not get the old
+// answer, so a changed directory is read here first.
+func (s *Server) current() map[string]Records {
+	sig := recordsSignature(s.Dir)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sig != s.recsSig {
+		s.recs, s.recsSig = loadRecords(s.Dir, s.logf), sig
+	}
+	return s.recs
 }
 
 // forward asks the upstream resolvers in turn, over the protocol the
