@@ -15,7 +15,7 @@ bench_setup
 # layer; Roost uses native overlay. Both get the same driver so the figures
 # compare the tools, not the drivers.
 pdriver=(--storage-driver overlay)
-echo "Podman runs with ${pdriver[*]} and, for containers, --network none; Roost uses its default bridge network (a veth per container), which costs it time."
+echo "Podman runs with ${pdriver[*]} and, for containers, --network none; Roost uses its default bridge network (a veth per container), which costs it time, except on the run --rm row it is compared on."
 
 image="$ROOST_TEST_REGISTRY/debian:bookworm"
 echo "Pull $image into empty storage, $runs runs each, alternating."

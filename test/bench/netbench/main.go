@@ -72,10 +72,12 @@ func serve(addr string) error {
 	return http.Serve(l, mux)
 }
 
-// get downloads url and prints MB/s (10^6 bytes).
+// get downloads url and prints MB/s (10^6 bytes). A download that stalls
+// fails after a minute rather than hang the bench.
 func get(url string) error {
 	start := time.Now()
-	resp, err := http.Get(url)
+	c := &http.Client{Timeout: time.Minute}
+	resp, err := c.Get(url)
 	if err != nil {
 		return err
 	}
