@@ -36,6 +36,9 @@ type client struct {
 	out  chan []byte // whole frames
 	gone chan struct{}
 	once sync.Once
+	// flush asks writeLoop to write what is queued and end; written is
+	// closed when it has ended.
+	flush, written chan struct{}
 
 	finishes     bool          // attached with monitor.AttachFinishes
 	finished     chan struct{} // closed at its FrameFinished
@@ -111,6 +114,7 @@ func (h *hub) serve(conn *os.File) {
 
 func (h *hub) add(conn *os.File, finishes bool) *client {
 	c := &client{conn: conn, out: make(chan []byte, 16), gone: make(chan struct{}),
+		flush: make(chan struct{}), written: make(chan struct{}),
 		finishes: finishes, finished: make(chan struct{}), ended: make(chan struct{})}
 	h.mu.Lock()
 	h.clients[c] = struct{}{}
@@ -135,18 +139,38 @@ func (h *hub) addStopper(conn *os.File) *client {
 }
 
 func (c *client) writeLoop() {
+	defer close(c.written)
 	for {
 		select {
 		case frame := <-c.out:
-			c.conn.SetWriteDeadline(time.Now().Add(slowClient))
-			if _, err := c.conn.Write(frame); err != nil {
-				c.close()
+			if !c.write(frame) {
 				return
+			}
+		case <-c.flush:
+			for {
+				select {
+				case frame := <-c.out:
+					if !c.write(frame) {
+						return
+					}
+				default:
+					return
+				}
 			}
 		case <-c.gone:
 			return
 		}
 	}
+}
+
+// write sends one frame; a client that cannot take it in slowClient is closed.
+func (c *client) write(frame []byte) bool {
+	c.conn.SetWriteDeadline(time.Now().Add(slowClient))
+	if _, err := c.conn.Write(frame); err != nil {
+		c.close()
+		return false
+	}
+	return true
 }
 
 func (c *client) close() {
@@ -226,10 +250,13 @@ func (h *hub) finish(typ byte, payload []byte) {
 			h.mu.Unlock()
 			continue
 		}
-		for len(c.out) > 0 && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
+		// The exit frame must reach the client before its connection
+		// closes: writeLoop writes what is queued, then ends.
+		close(c.flush)
+		select {
+		case <-c.written:
+		case <-time.After(time.Until(deadline)):
 		}
-		time.Sleep(5 * time.Millisecond) // the last write in flight
 		h.drop(c)
 	}
 }
