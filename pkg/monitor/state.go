@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Status is a container's condition as its run directory tells it.
@@ -132,16 +134,24 @@ func processAlive(pid int) bool {
 // A stop is done only when the monitor is: under a systemd unit it is the
 // main process, and systemd kills whatever of the unit outlives ExecStop.
 func WaitGone(ctx context.Context, pid int, runDir string, limit time.Duration) bool {
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
+	deadline := time.Now().Add(limit)
+	// A pidfd turns readable when the process ends: no polling delay. It is
+	// opened before the first check, so it names this process and not a
+	// later one given the same pid.
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err == nil {
+		defer unix.Close(fd)
+	}
 	for monitorAlive(pid, runDir) {
-		select {
-		case <-ctx.Done():
+		left := min(time.Until(deadline), 100*time.Millisecond)
+		if left <= 0 || ctx.Err() != nil {
 			return false
-		case <-tick.C:
 		}
+		if err != nil {
+			time.Sleep(min(left, 10*time.Millisecond))
+			continue
+		}
+		_, _ = unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, int(left/time.Millisecond)+1)
 	}
 	return true
 }
