@@ -2,6 +2,7 @@ package network
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -28,6 +29,9 @@ func (m *Manager) ensureBridge(h *netlink.Handle, n *Network) error {
 	if err != nil {
 		return fmt.Errorf("find bridge %s: %w", n.Interface, err)
 	}
+	if err := fixMAC(h, link); err != nil {
+		return fmt.Errorf("bridge %s: %w", n.Interface, err)
+	}
 	for _, s := range n.Subnets {
 		addr, err := gatewayAddr(s)
 		if err != nil {
@@ -41,6 +45,23 @@ func (m *Manager) ensureBridge(h *netlink.Handle, n *Network) error {
 		return fmt.Errorf("set %s up: %w", n.Interface, err)
 	}
 	return m.applyFirewall(h)
+}
+
+// fixMAC gives the bridge an address of its own. Left alone, a bridge takes
+// the lowest address of its ports, so a container joining with a lower one
+// changes the gateway's MAC under the others: their ARP entries go stale
+// and their packets to the gateway (DNS, egress) are lost until they ask
+// again, seconds later. An address set by hand stays.
+func fixMAC(h *netlink.Handle, link netlink.Link) error {
+	mac := make(net.HardwareAddr, 6)
+	if _, err := rand.Read(mac); err != nil {
+		return err
+	}
+	mac[0] = mac[0]&0xfe | 0x02 // unicast, locally administered
+	if err := h.LinkSetHardwareAddr(link, mac); err != nil {
+		return fmt.Errorf("set its MAC address: %w", err)
+	}
+	return nil
 }
 
 func gatewayAddr(s Subnet) (*netlink.Addr, error) {

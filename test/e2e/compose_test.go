@@ -172,8 +172,9 @@ func TestComposeServiceNamesAndPorts(t *testing.T) {
 	}
 	e.composeOK(file, "up", "-d", "--scale", "api=3")
 	for i := 0; i < 6; i++ {
-		if out := e.composeOK(file, "exec", "-T", "web", "wget", "-q", "-O-", "http://api/cgi-bin/x"); !strings.Contains(out, "db-says-hello") {
-			t.Fatalf("api by name with 3 replicas: %q", out)
+		r := e.compose(file, "exec", "-T", "web", "wget", "-q", "-O-", "http://api/cgi-bin/x")
+		if r.Code != 0 || !strings.Contains(r.Stdout, "db-says-hello") {
+			t.Fatalf("request %d to api by name with 3 replicas: %s\n%s", i, r, e.dnsState())
 		}
 	}
 }

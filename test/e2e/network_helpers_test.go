@@ -93,3 +93,23 @@ func (e *env) roostLine(args ...string) string {
 	e.t.Helper()
 	return strings.TrimSpace(e.roostOK(args...))
 }
+
+// dnsState is what the DNS responder works from, for failure messages: the
+// records files, its pid file and the end of its log, and the containers.
+func (e *env) dnsState() string {
+	dir := filepath.Join(e.RuntimeDir, "roost", "network")
+	var b strings.Builder
+	files, _ := filepath.Glob(filepath.Join(dir, "dns", "*.json"))
+	for _, f := range files {
+		c, _ := os.ReadFile(f)
+		fmt.Fprintf(&b, "%s: %s\n", filepath.Base(f), c)
+	}
+	pid, _ := os.ReadFile(filepath.Join(dir, "dns.pid"))
+	log, _ := os.ReadFile(filepath.Join(dir, "dns.log"))
+	if len(log) > 2000 {
+		log = log[len(log)-2000:]
+	}
+	fmt.Fprintf(&b, "dns.pid: %s\ndns.log (end):\n%s\n", pid, log)
+	b.WriteString(e.roost("ps", "-a", "--format", "{{.Names}} {{.Status}}").Stdout)
+	return b.String()
+}

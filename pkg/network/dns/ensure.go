@@ -3,8 +3,6 @@ package dns
 import (
 	"context"
 	"fmt"
-	"github.com/roost-containers/roost/pkg/proc"
-	"github.com/roost-containers/roost/pkg/scope"
 	"io"
 	"net"
 	"os"
@@ -16,6 +14,9 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/roost-containers/roost/pkg/proc"
+	"github.com/roost-containers/roost/pkg/scope"
 )
 
 // Files beside the records directory, in RunDir/network.
