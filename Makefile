@@ -8,6 +8,7 @@ COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS   := -X github.com/roost-containers/roost/pkg/version.GitCommit=$(COMMIT) \
              -X github.com/roost-containers/roost/pkg/version.BuildTime=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 GOFLAGS_B := -buildvcs=false -tags "$(TAGS)" -ldflags "$(LDFLAGS)"
+GOFLAGS_C := -buildvcs=false -tags "$(TAGS) compose" -ldflags "$(LDFLAGS)"
 comma := ,
 space := $() $()
 export GOFLAGS := -buildvcs=false -tags=$(subst $(space),$(comma),$(TAGS))
@@ -16,8 +17,11 @@ export GOFLAGS := -buildvcs=false -tags=$(subst $(space),$(comma),$(TAGS))
 
 all: build
 
+# roost-compose is roost with compose built in (tag "compose"); plain roost
+# hands `roost compose` to it (cmd/roost/compose_plugin.go).
 build:
 	$(GO) build $(GOFLAGS_B) -o bin/roost ./cmd/roost
+	$(GO) build $(GOFLAGS_C) -o bin/roost-compose ./cmd/roost
 	$(GO) build $(GOFLAGS_B) -o bin/roost-monitor ./cmd/roost-monitor
 
 # Host preparation: packages, the test user, registries, fixture images.
@@ -27,9 +31,11 @@ host:
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags "$(TAGS) compose" ./cmd/roost
 
 unit:
 	$(GO) test -count=1 ./cmd/... ./pkg/... ./userns/... ./slirp/... ./pods/... ./compose/... ./systemd/...
+	$(GO) test -count=1 -tags "$(TAGS) compose" ./cmd/roost
 
 e2e: build
 	$(GO) test -count=1 -timeout 25m ./test/e2e/ $(E2EFLAGS)
@@ -44,6 +50,7 @@ bench: host build
 
 install: build
 	install -D -m 0755 bin/roost $(DESTDIR)/usr/local/bin/roost
+	install -D -m 0755 bin/roost-compose $(DESTDIR)/usr/local/bin/roost-compose
 	install -D -m 0755 bin/roost-monitor $(DESTDIR)/usr/local/bin/roost-monitor
 	# The Quadlet generator is roost under another name (see docs/commands/quadlet.md).
 	install -d $(DESTDIR)/usr/local/lib/systemd/user-generators $(DESTDIR)/usr/local/lib/systemd/system-generators

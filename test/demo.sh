@@ -10,7 +10,7 @@ uid=$(id -u "$user")
 home=$(getent passwd "$user" | cut -d: -f6)
 bindir=/usr/local/lib/roost-demo
 install -d -m 0755 "$bindir"
-install -m 0755 "$repo/bin/roost" "$repo/bin/roost-monitor" "$bindir/"
+install -m 0755 "$repo/bin/roost" "$repo/bin/roost-compose" "$repo/bin/roost-monitor" "$bindir/"
 
 # The demo user's registries.conf: the local test registry, plain HTTP.
 install -d -o "$user" -g "$user" -m 0700 "$home/.config" "$home/.config/containers"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -44,14 +45,18 @@ func (a *app) Engine() (*container.Engine, error) {
 	return a.engine, nil
 }
 
+// composeBinary is roost built with compose (the build tag "compose").
+// compose-go pulls in a JSON-schema library whose package init compiles
+// every draft's metaschema: about 7 ms that every roost command would pay
+// before doing anything. So, as Docker ships compose as a plugin, plain
+// roost's `compose` runs roost-compose, found next to it, with the same
+// command line (compose_plugin.go).
+const composeBinary = "roost-compose"
+
 // exitCommand is how a monitor calls Roost back: this binary with the
 // global flags that chose this storage.
 func (a *app) exitCommand() []string {
-	self, err := os.Executable()
-	if err != nil {
-		self = "roost"
-	}
-	cmd := []string{self}
+	cmd := []string{roostBinary()}
 	g := a.globals
 	for flag, v := range map[string]string{"--root": g.Root, "--runroot": g.RunRoot, "--storage-driver": g.StorageDriver} {
 		if v != "" {
@@ -62,4 +67,21 @@ func (a *app) exitCommand() []string {
 		cmd = append(cmd, "--storage-opt", o)
 	}
 	return cmd
+}
+
+// roostBinary is this executable, but plain roost beside roost-compose when
+// that is what runs: the commands a container or unit runs later (exit
+// command, ExecStart) need no compose, so they start quicker without it.
+func roostBinary() string {
+	self, err := os.Executable()
+	if err != nil {
+		return "roost"
+	}
+	if filepath.Base(self) == composeBinary {
+		plain := filepath.Join(filepath.Dir(self), "roost")
+		if _, err := os.Stat(plain); err == nil {
+			return plain
+		}
+	}
+	return self
 }

@@ -20,7 +20,7 @@ bench_setup() {
 	chmod 0755 "$work"
 	bindir="$work/bin"
 	install -d -m 0755 "$bindir"
-	install -m 0755 "$repo/bin/roost" "$repo/bin/roost-monitor" "$bindir/"
+	install -m 0755 "$repo/bin/roost" "$repo/bin/roost-compose" "$repo/bin/roost-monitor" "$bindir/"
 	install -d -o "$user" -g "$gid" -m 0700 "$work/runs"
 	home="$work/home"
 	install -d -o "$user" -g "$gid" -m 0700 "$home" "$home/.config" "$home/.config/containers"

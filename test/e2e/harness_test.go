@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// setupBinaries copies bin/roost and bin/roost-monitor to a directory every user
+// setupBinaries copies bin/roost, bin/roost-compose and bin/roost-monitor to a directory every user
 // can read: the checkout may live under a root-only path.
 func setupBinaries() (string, error) {
 	src, err := filepath.Abs("../../bin")
@@ -71,7 +71,7 @@ func setupBinaries() (string, error) {
 	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
 		return "", err
 	}
-	for _, name := range []string{"roost", "roost-monitor"} {
+	for _, name := range []string{"roost", "roost-compose", "roost-monitor"} {
 		b, err := os.ReadFile(filepath.Join(src, name))
 		if err != nil {
 			return "", fmt.Errorf("%w: run `make build` first", err)
