@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"syscall"
@@ -294,4 +296,30 @@ func TestHealthcheck(t *testing.T) {
 	}
 	e.roostFails(125, "run", "--rm", "--health-cmd", "true", "--health-retries", "0", busybox, "true")
 	e.roostOK("rm", "-f", "hc")
+}
+
+// TestComposeWithoutThePluginSaysWhere: a roost installed without
+// roost-compose beside it says where it looked, in one line, exit 125.
+func TestComposeWithoutThePluginSaysWhere(t *testing.T) {
+	e := newEnv(t)
+	// Not t.TempDir: its parent is root's alone, and the test user runs this.
+	dir, err := os.MkdirTemp("", "roost-lone-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	b, err := os.ReadFile(filepath.Join(binDir, "roost"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lone := filepath.Join(dir, "roost")
+	if err := os.WriteFile(lone, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run(lone, "compose", "ps")
+	want := "roost compose needs roost-compose next to roost (" + filepath.Join(dir, "roost-compose") + ")"
+	if r.Code != 125 || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 || !strings.Contains(r.Stderr, want) {
+		t.Fatalf("want one line with %q and exit 125, got %s", want, r)
+	}
 }

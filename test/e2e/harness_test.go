@@ -274,9 +274,15 @@ func (e *env) roost(args ...string) result {
 // roostOK runs roost and fails the test unless it exits 0; it returns stdout.
 func (e *env) roostOK(args ...string) string {
 	e.t.Helper()
-	r := e.roost(args...)
+	return succeeded(e.t, "roost "+strings.Join(args, " "), e.roost(args...))
+}
+
+// succeeded fails the test unless r exited 0, naming what ran; it returns
+// stdout.
+func succeeded(t *testing.T, what string, r result) string {
+	t.Helper()
 	if r.Code != 0 {
-		e.t.Fatalf("roost %s: %s", strings.Join(args, " "), r)
+		t.Fatalf("%s: %s", what, r)
 	}
 	return r.Stdout
 }

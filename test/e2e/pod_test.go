@@ -227,6 +227,9 @@ func TestPodBadInput(t *testing.T) {
 		{[]string{"pod", "create", "--name", "q", "--network", "nosuchnet"}, "network nosuchnet not found"},
 		{[]string{"pod", "create", "--name", "q", "--share", "mnt"}, `invalid --share "mnt"`},
 		{[]string{"pod", "create", "--name", "q", "--infra=false", "-p", "8080"}, "published ports need the pod's infra container"},
+		{[]string{"pod", "create", "--name", "q", "--infra-name", "bad/name"}, `--infra-name`},
+		{[]string{"pod", "create", "--name", "q", "--infra=false", "--infra-name", "qi"}, "need the infra container"},
+		{[]string{"pod", "stop", "nosuchpod"}, `no pod with name or id "nosuchpod" found`},
 		{[]string{"pod", "start", "nosuchpod"}, `no pod with name or id "nosuchpod" found`},
 		{[]string{"pod", "rm", "nosuchpod"}, `no pod with name or id "nosuchpod" found`},
 		{[]string{"pod", "inspect", "nosuchpod"}, `no pod with name or id "nosuchpod" found`},
@@ -245,6 +248,9 @@ func TestPodBadInput(t *testing.T) {
 	}
 	if r := e.roost("pod", "exists", "q"); r.Code != 1 {
 		t.Fatalf("pod exists of a refused pod: %s", r)
+	}
+	if got := e.roostOK("pod", "stop", "--ignore", "nosuchpod"); got != "" {
+		t.Fatalf("pod stop --ignore of a missing pod printed %q", got)
 	}
 	e.roostOK("pod", "rm", "p")
 	assertNoContainerLeftovers(t, e)

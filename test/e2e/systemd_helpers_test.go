@@ -210,11 +210,7 @@ func (s *userSystemd) user(args ...string) result {
 // userOK runs a program as the user inside and fails the test unless it exits 0.
 func (s *userSystemd) userOK(args ...string) string {
 	s.t.Helper()
-	r := s.user(args...)
-	if r.Code != 0 {
-		s.t.Fatalf("%s: %s", strings.Join(args, " "), r)
-	}
-	return r.Stdout
+	return succeeded(s.t, strings.Join(args, " "), s.user(args...))
 }
 
 // roost runs roost as the user inside (the same holder and storage as units).
@@ -225,11 +221,7 @@ func (s *userSystemd) roost(args ...string) result {
 
 func (s *userSystemd) roostOK(args ...string) string {
 	s.t.Helper()
-	r := s.roost(args...)
-	if r.Code != 0 {
-		s.t.Fatalf("roost %s: %s", strings.Join(args, " "), r)
-	}
-	return r.Stdout
+	return succeeded(s.t, "roost "+strings.Join(args, " "), s.roost(args...))
 }
 
 // systemctl runs systemctl --user as the user.
