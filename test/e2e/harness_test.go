@@ -187,8 +187,17 @@ func killNamespace(pid int) {
 	if err != nil {
 		return
 	}
-	for _, p := range processesInUserNS(ns) {
+	pids := processesInUserNS(ns)
+	for _, p := range pids {
 		syscall.Kill(p, syscall.SIGKILL)
+	}
+	// SIGKILL is delivered, not done: a command run at once could still
+	// join a holder that is dying. Wait until each is gone or a zombie.
+	deadline := time.Now().Add(10 * time.Second)
+	for _, p := range pids {
+		for processRuns(p) && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
 	}
 }
 
