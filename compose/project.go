@@ -10,7 +10,7 @@ import (
 	"sync"
 
 	"github.com/compose-spec/compose-go/v2/types"
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/image"

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/config"
 	"github.com/roost-containers/roost/pkg/container"

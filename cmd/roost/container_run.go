@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/format"
 	"github.com/roost-containers/roost/pkg/image"

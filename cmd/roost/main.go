@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/containers/storage/pkg/reexec"
+	"go.podman.io/storage/pkg/reexec"
 )
 
 // Exit codes shared with Podman and Docker.

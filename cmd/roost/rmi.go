@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 	"github.com/spf13/cobra"
 
 	"github.com/roost-containers/roost/pkg/image"

@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 

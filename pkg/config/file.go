@@ -8,7 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
-	storagetypes "github.com/containers/storage/types"
+	storageconf "go.podman.io/storage/pkg/config"
+	storagetypes "go.podman.io/storage/types"
 )
 
 // File is roost.conf: Roost's own settings, TOML like containers.conf.
@@ -85,15 +86,21 @@ func (c *Config) loadStorageConf() error {
 	if _, err := os.Stat(path); err != nil {
 		return nil
 	}
-	var opts storagetypes.StoreOptions
-	if err := storagetypes.ReloadConfigurationFile(path, &opts); err != nil {
+	// storage's own loader merges every storage.conf it finds, the system's
+	// too; Roost reads the user's one file, so it decodes that file itself
+	// into storage's table and lets storage spell the driver options.
+	var file storagetypes.TomlConfig
+	if _, err := toml.DecodeFile(path, &file); err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	if opts.GraphDriverName != "" {
-		c.StorageDriver, c.StorageDriverSource = opts.GraphDriverName, path
+	if d := file.Storage.Driver; d != "" {
+		if d == "overlay2" {
+			d = "overlay"
+		}
+		c.StorageDriver, c.StorageDriverSource = d, path
 	}
-	if len(opts.GraphDriverOptions) > 0 {
-		c.StorageOpts = opts.GraphDriverOptions
+	if opts := storageconf.GetGraphDriverOptions(file.Storage.Options); len(opts) > 0 {
+		c.StorageOpts = opts
 	}
 	return nil
 }

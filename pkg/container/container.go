@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/config"
 	"github.com/roost-containers/roost/pkg/monitor"

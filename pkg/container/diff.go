@@ -3,7 +3,7 @@ package container
 import (
 	"fmt"
 
-	"github.com/containers/storage/pkg/archive"
+	"go.podman.io/storage/pkg/archive"
 )
 
 // Change is one path that differs from the image: Kind is "A" (added),

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/containers/storage/pkg/archive"
-	"github.com/containers/storage/pkg/chrootarchive"
+	"go.podman.io/storage/pkg/archive"
+	"go.podman.io/storage/pkg/chrootarchive"
 )
 
 // Export writes the container's whole filesystem to w as an uncompressed tar,

@@ -3,7 +3,7 @@ package container
 import (
 	"fmt"
 
-	"github.com/containers/storage/pkg/mount"
+	"go.podman.io/storage/pkg/mount"
 
 	"github.com/roost-containers/roost/pkg/state"
 )

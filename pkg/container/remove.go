@@ -7,7 +7,7 @@ import (
 	"os"
 	"time"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/state"

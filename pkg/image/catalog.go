@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/containers/image/v5/manifest"
-	"github.com/containers/image/v5/storage"
-	"github.com/containers/image/v5/types"
-	cstorage "github.com/containers/storage"
+	"go.podman.io/image/v5/manifest"
+	"go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
 

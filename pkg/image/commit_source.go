@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/containers/image/v5/docker/reference"
-	"github.com/containers/image/v5/types"
+	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/types"
 	"github.com/opencontainers/go-digest"
 )
 

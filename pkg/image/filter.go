@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/containers/image/v5/docker/reference"
-	cstorage "github.com/containers/storage"
+	"go.podman.io/image/v5/docker/reference"
+	cstorage "go.podman.io/storage"
 )
 
 // entry is what filters can ask about one image.

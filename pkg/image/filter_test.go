@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 )
 
 var (

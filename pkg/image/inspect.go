@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/containers/image/v5/docker/reference"
-	cstorage "github.com/containers/storage"
+	"go.podman.io/image/v5/docker/reference"
+	cstorage "go.podman.io/storage"
 	"github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 )

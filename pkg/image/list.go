@@ -7,8 +7,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/containers/image/v5/docker/reference"
-	cstorage "github.com/containers/storage"
+	"go.podman.io/image/v5/docker/reference"
+	cstorage "go.podman.io/storage"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
 

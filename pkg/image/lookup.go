@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 	"github.com/opencontainers/go-digest"
 )
 

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 	"github.com/opencontainers/go-digest"
 )
 

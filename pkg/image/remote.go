@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/containers/image/v5/docker"
-	cstorage "github.com/containers/storage"
+	"go.podman.io/image/v5/docker"
+	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/config"
 )

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 )
 
 // ErrInUse is what removing an image that a container uses fails with.

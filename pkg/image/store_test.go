@@ -7,8 +7,8 @@ import (
 	"slices"
 	"testing"
 
-	cstorage "github.com/containers/storage"
-	"github.com/containers/storage/types"
+	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/types"
 )
 
 // testStore is a real containers/storage store on vfs in a temporary

@@ -12,8 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/containers/image/v5/signature"
-	"github.com/containers/image/v5/types"
+	"go.podman.io/image/v5/signature"
+	"go.podman.io/image/v5/types"
 
 	"github.com/roost-containers/roost/pkg/config"
 )

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 )
 
 // Tag gives the image src more names. A name another image had moves to src,

@@ -8,7 +8,7 @@ import (
 	"runtime"
 	"strings"
 
-	cstorage "github.com/containers/storage"
+	cstorage "go.podman.io/storage"
 	"golang.org/x/sys/unix"
 
 	"github.com/roost-containers/roost/pkg/config"

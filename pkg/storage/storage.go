@@ -12,9 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	cstorage "github.com/containers/storage"
-	"github.com/containers/storage/drivers/overlay"
-	"github.com/containers/storage/types"
+	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/drivers/overlay"
+	"go.podman.io/storage/types"
 	"github.com/roost-containers/roost/pkg/config"
 )
 
