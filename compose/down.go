@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/image"
 )
 
 // DownOptions are `compose down`'s choices.
@@ -15,12 +16,18 @@ type DownOptions struct {
 	Volumes       bool  // -v: the project's named volumes and anonymous ones
 	RemoveOrphans bool  // also containers of services no longer in the file
 	Timeout       *uint // -t: seconds before SIGKILL
+	// RemoveImages (--rmi): "all" the services' images, "local" only
+	// those without a custom tag (built ones: none yet), "" none.
+	RemoveImages string
 }
 
 // Down stops and removes the project's containers (dependents first), then
 // its networks, and with Volumes its volumes: only objects labelled with
 // this project, so nothing of another project or of the user is touched.
 func (c *Compose) Down(ctx context.Context, o DownOptions) error {
+	if o.RemoveImages != "" && o.RemoveImages != "all" && o.RemoveImages != "local" {
+		return fmt.Errorf("invalid --rmi %q: use all or local", o.RemoveImages)
+	}
 	list, err := c.Containers(ctx, true, true)
 	if err != nil {
 		return err
@@ -29,7 +36,7 @@ func (c *Compose) Down(ctx context.Context, o DownOptions) error {
 	for _, ct := range list {
 		if _, known := c.Project.Services[ct.Labels[LabelService]]; !known && !o.RemoveOrphans && ct.Labels[LabelOneOff] != "True" {
 			if _, off := c.Project.DisabledServices[ct.Labels[LabelService]]; !off {
-				c.report("Warning", ct.Name, "orphan container left: remove it with --remove-orphans")
+				c.warn(ct.Name, "orphan container left: remove it with --remove-orphans")
 				continue
 			}
 		}
@@ -42,9 +49,33 @@ func (c *Compose) Down(ctx context.Context, o DownOptions) error {
 		return err
 	}
 	if o.Volumes {
-		return c.removeVolumes(ctx)
+		if err := c.removeVolumes(ctx); err != nil {
+			return err
+		}
+	}
+	if o.RemoveImages == "all" {
+		c.removeImages()
 	}
 	return nil
+}
+
+// removeImages removes the services' images, each as far as it can: one
+// still used by another container stays, as with Docker Compose.
+func (c *Compose) removeImages() {
+	store := c.Engine.Store
+	for _, name := range c.Project.ServiceNames() {
+		s := c.Project.Services[name]
+		if s.Image == "" {
+			continue
+		}
+		img, _, err := image.Find(store, s.Image)
+		if err != nil {
+			continue
+		}
+		if _, err := store.DeleteImage(img.ID, true); err == nil {
+			c.progress("Image", s.Image, "Removed")
+		}
+	}
 }
 
 // removeInWaves stops and removes containers dependents first, as Docker
@@ -119,13 +150,13 @@ func (c *Compose) removeNetworks() error {
 			return err
 		}
 		if len(users) > 0 {
-			c.report("Warning", n.Name, fmt.Sprintf("network kept: %d other container(s) still use it", len(users)))
+			c.warn(n.Name, fmt.Sprintf("network kept: %d other container(s) still use it", len(users)))
 			continue
 		}
 		if _, err := c.Engine.Networks.Remove(n.ID); err != nil {
 			return fmt.Errorf("remove network %s: %w", n.Name, err)
 		}
-		c.report("Network", n.Name, "Removed")
+		c.progress("Network", n.Name, "Removed")
 	}
 	return nil
 }
@@ -142,7 +173,7 @@ func (c *Compose) removeVolumes(ctx context.Context) error {
 		if _, err := c.Engine.RemoveVolume(ctx, v.Name, container.VolumeRemoveOptions{}); err != nil {
 			return fmt.Errorf("remove volume %s: %w", v.Name, err)
 		}
-		c.report("Volume", v.Name, "Removed")
+		c.progress("Volume", v.Name, "Removed")
 	}
 	return nil
 }
@@ -241,6 +272,6 @@ func (c *Compose) act(ctx context.Context, act Action, ct container.Container, o
 	if err != nil && !notFound(err) {
 		return fmt.Errorf("%s %s: %w", act, ct.Name, err)
 	}
-	c.report("Container", ct.Name, done)
+	c.progress("Container", ct.Name, done)
 	return nil
 }

@@ -25,6 +25,10 @@ type LoadOptions struct {
 	WorkDir  string // --project-directory; else the first file's directory
 	// Services limits the project to these and what they depend on.
 	Services []string
+	// Environ (KEY=VALUE) is what ${VAR} interpolation and COMPOSE_FILE,
+	// COMPOSE_PROFILES... read: the caller's environment, passed in so
+	// that loading never reads the process's behind its back.
+	Environ []string
 }
 
 // ErrInvalid marks a compose file that cannot be used: the CLI says so in
@@ -35,7 +39,7 @@ var ErrInvalid = errors.New("invalid compose file")
 func Load(ctx context.Context, o LoadOptions) (*types.Project, error) {
 	opts := []cli.ProjectOptionsFn{
 		cli.WithWorkingDirectory(o.WorkDir),
-		cli.WithOsEnv,
+		cli.WithEnv(o.Environ),
 		cli.WithEnvFiles(o.EnvFiles...),
 		cli.WithDotEnv,
 		cli.WithConfigFileEnv,

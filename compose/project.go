@@ -26,25 +26,12 @@ type Compose struct {
 	Runtime string
 	// Progress receives pull progress; nil: nothing.
 	Progress io.Writer
-	// Report is told what happens to each object, for the CLI to print.
+	// Report is told what happens (Progress, Warning, log lines...), for
+	// the CLI to print; nil: nothing.
 	Report func(Event)
-}
 
-// Event is one step: Kind Container/Network/Volume, Name, Action (Created,
-// Started, Recreated, Stopped, Removed, Healthy, Running...).
-type Event struct {
-	Kind, Name, Action string
+	reportMu sync.Mutex // see emit
 }
-
-func (c *Compose) report(kind, name, action string) {
-	if c.Report != nil {
-		reportMu.Lock() // containers are stopped in parallel
-		defer reportMu.Unlock()
-		c.Report(Event{Kind: kind, Name: name, Action: action})
-	}
-}
-
-var reportMu sync.Mutex
 
 // Containers lists the project's containers (one-off ones too with
 // oneOff), sorted by service then number.
@@ -178,7 +165,7 @@ func (c *Compose) Pull(ctx context.Context, names []string) error {
 		if _, _, _, err := c.imageFor(ctx, s, types.PullPolicyAlways); err != nil {
 			return err
 		}
-		c.report("Image", s.Image, "Pulled")
+		c.progress("Image", s.Image, "Pulled")
 	}
 	return nil
 }

@@ -90,3 +90,28 @@ func TestOrder(t *testing.T) {
 		t.Fatalf("order: %s", got)
 	}
 }
+
+// Contradicting or unknown choices are refused before anything is made:
+// the Compose has no engine, so any work would panic.
+func TestOptionsCheckedFirst(t *testing.T) {
+	c := load(t, "services:\n  web: {image: busybox}\n")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		o    UpOptions
+		want string
+	}{
+		{UpOptions{Scale: map[string]int{"nosuch": 2}}, "invalid --scale: no such service: nosuch"},
+		{UpOptions{ForceRecreate: true, NoRecreate: true}, "--force-recreate and --no-recreate cannot be used together"},
+		{UpOptions{Services: []string{"db"}}, "no such service: db: see `roost compose config --services`"},
+	} {
+		if err := c.Up(ctx, tc.o); err == nil || err.Error() != tc.want {
+			t.Errorf("up %+v: %v, want %q", tc.o, err, tc.want)
+		}
+	}
+	if err := c.Down(ctx, DownOptions{RemoveImages: "some"}); err == nil || err.Error() != `invalid --rmi "some": use all or local` {
+		t.Errorf("down --rmi some: %v", err)
+	}
+	if err := c.Logs(ctx, LogsOptions{Services: []string{"db"}}); err == nil || !strings.Contains(err.Error(), "no such service: db") {
+		t.Errorf("logs db: %v", err)
+	}
+}

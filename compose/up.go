@@ -47,6 +47,9 @@ type serviceImage struct {
 // Up creates and starts the services in dependency order, waiting for the
 // conditions their dependents ask for, and recreates only what changed.
 func (c *Compose) Up(ctx context.Context, o UpOptions) error {
+	if err := c.checkUpOptions(o); err != nil {
+		return err
+	}
 	names, err := c.upServices(o)
 	if err != nil {
 		return err
@@ -89,6 +92,20 @@ func (c *Compose) Up(ctx context.Context, o UpOptions) error {
 	}
 	if o.Wait {
 		return c.waitReady(ctx, names)
+	}
+	return nil
+}
+
+// checkUpOptions refuses choices that contradict each other or the file,
+// before anything is made.
+func (c *Compose) checkUpOptions(o UpOptions) error {
+	if o.ForceRecreate && o.NoRecreate {
+		return errors.New("--force-recreate and --no-recreate cannot be used together")
+	}
+	for svc := range o.Scale {
+		if _, ok := c.Project.Services[svc]; !ok {
+			return fmt.Errorf("invalid --scale: no such service: %s", svc)
+		}
 	}
 	return nil
 }
@@ -142,7 +159,7 @@ func (c *Compose) ensureNetworks(services []string) error {
 		if _, err := c.Engine.Networks.Create(o); err != nil {
 			return fmt.Errorf("network %s: %w", name, err)
 		}
-		c.report("Network", name, "Created")
+		c.progress("Network", name, "Created")
 	}
 	return nil
 }
@@ -204,7 +221,7 @@ func (c *Compose) ensureVolume(key string) error {
 	if err != nil {
 		return fmt.Errorf("volume %s: %w", name, err)
 	}
-	c.report("Volume", name, "Created")
+	c.progress("Volume", name, "Created")
 	return nil
 }
 
@@ -223,7 +240,7 @@ func (c *Compose) orphans(ctx context.Context, remove bool) error {
 			continue
 		}
 		if !remove {
-			c.report("Warning", ct.Name, fmt.Sprintf("orphan container of service %s: remove it with --remove-orphans", svc))
+			c.warn(ct.Name, fmt.Sprintf("orphan container of service %s: remove it with --remove-orphans", svc))
 			continue
 		}
 		if err := c.removeContainer(ctx, ct, nil); err != nil {
@@ -241,7 +258,7 @@ func (c *Compose) warnResources(s types.ServiceConfig) {
 		limited = true
 	}
 	if limited {
-		c.report("Warning", s.Name, "resource limits are not applied: cgroup v2 delegation is unavailable to Roost here; the service runs without them")
+		c.warn(s.Name, "resource limits are not applied: cgroup v2 delegation is unavailable to Roost here; the service runs without them")
 	}
 }
 
@@ -284,13 +301,13 @@ func (c *Compose) converge(ctx context.Context, s types.ServiceConfig, img servi
 			continue
 		}
 		if ct.State.Status == container.StatusRunning {
-			c.report("Container", ct.Name, "Running")
+			c.progress("Container", ct.Name, "Running")
 			continue
 		}
 		if _, err := c.Engine.Start(ctx, ct.ID, container.StartOptions{}); err != nil {
 			return fmt.Errorf("start %s: %w", ct.Name, err)
 		}
-		c.report("Container", ct.Name, "Started")
+		c.progress("Container", ct.Name, "Started")
 	}
 	return nil
 }
@@ -300,11 +317,11 @@ func (c *Compose) createAndStart(ctx context.Context, s types.ServiceConfig, n i
 	if err != nil {
 		return err
 	}
-	c.report("Container", ct.Name, action)
+	c.progress("Container", ct.Name, action)
 	if _, err := c.Engine.Start(ctx, ct.ID, container.StartOptions{}); err != nil {
 		return fmt.Errorf("start %s: %w", ct.Name, err)
 	}
-	c.report("Container", ct.Name, "Started")
+	c.progress("Container", ct.Name, "Started")
 	return nil
 }
 
@@ -332,12 +349,12 @@ func (c *Compose) removeContainer(ctx context.Context, ct container.Container, t
 		if _, err := c.Engine.Stop(ctx, ct.ID, timeout); err != nil && !notFound(err) {
 			return fmt.Errorf("stop %s: %w", ct.Name, err)
 		}
-		c.report("Container", ct.Name, "Stopped")
+		c.progress("Container", ct.Name, "Stopped")
 	}
 	if _, err := c.Engine.Remove(ctx, ct.ID, container.RemoveOptions{Force: true, Volumes: true, Timeout: timeout}); err != nil && !notFound(err) {
 		return fmt.Errorf("remove %s: %w", ct.Name, err)
 	}
-	c.report("Container", ct.Name, "Removed")
+	c.progress("Container", ct.Name, "Removed")
 	return nil
 }
 
@@ -378,12 +395,12 @@ func (c *Compose) waitCondition(ctx context.Context, ct container.Container, con
 		done, err := meets(cur, cond)
 		if err != nil || done {
 			if done && cond == types.ServiceConditionHealthy {
-				c.report("Container", cur.Name, "Healthy")
+				c.progress("Container", cur.Name, "Healthy")
 			}
 			return err
 		}
 		if !reported {
-			c.report("Container", cur.Name, "Waiting")
+			c.progress("Container", cur.Name, "Waiting")
 			reported = true
 		}
 		select {

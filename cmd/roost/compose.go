@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -49,15 +48,10 @@ func addComposeCommands(a *app, root *cobra.Command) {
 	root.AddCommand(cmd)
 }
 
-// composeProject loads the project and the engine to drive it.
+// composeProject loads the project and the engine to drive it; compose's
+// events are printed as they come.
 func (a *app) composeProject(cmd *cobra.Command, f *composeFlags, services []string) (*compose.Compose, error) {
-	if f.project == "" {
-		f.project = os.Getenv("COMPOSE_PROJECT_NAME")
-	}
-	p, err := compose.Load(cmd.Context(), compose.LoadOptions{
-		Files: f.files, Name: f.project, EnvFiles: f.envFiles, Profiles: f.profiles,
-		WorkDir: f.projectDir, Services: services,
-	})
+	p, err := compose.Load(cmd.Context(), a.composeLoadOptions(f, services))
 	if err != nil {
 		return nil, err
 	}
@@ -69,18 +63,20 @@ func (a *app) composeProject(cmd *cobra.Command, f *composeFlags, services []str
 	if err != nil {
 		return nil, err
 	}
-	c := &compose.Compose{Engine: eng, Project: p, Runtime: rt, Progress: a.errOut}
-	var mu sync.Mutex
-	c.Report = func(e compose.Event) {
-		mu.Lock()
-		defer mu.Unlock()
-		if e.Kind == "Warning" {
-			fmt.Fprintf(a.errOut, "WARNING: %s: %s\n", e.Name, e.Action)
-			return
-		}
-		fmt.Fprintf(a.errOut, " %s %s  %s\n", e.Kind, e.Name, e.Action)
+	return &compose.Compose{Engine: eng, Project: p, Runtime: rt, Progress: a.errOut, Report: a.newComposePrinter().print}, nil
+}
+
+// composeLoadOptions are the project flags with this process's
+// environment, which interpolation and COMPOSE_* variables read.
+func (a *app) composeLoadOptions(f *composeFlags, services []string) compose.LoadOptions {
+	name := f.project
+	if name == "" {
+		name = os.Getenv("COMPOSE_PROJECT_NAME")
 	}
-	return c, nil
+	return compose.LoadOptions{
+		Files: f.files, Name: name, EnvFiles: f.envFiles, Profiles: f.profiles,
+		WorkDir: f.projectDir, Services: services, Environ: os.Environ(),
+	}
 }
 
 // composeServices loads the project and checks the services named in args

@@ -75,10 +75,7 @@ func newComposeConfig(a *app, f *composeFlags) *cobra.Command {
 		Short: "Validate the files and print the normalized project",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if f.project == "" {
-				f.project = os.Getenv("COMPOSE_PROJECT_NAME")
-			}
-			p, err := compose.Load(cmd.Context(), compose.LoadOptions{Files: f.files, Name: f.project, EnvFiles: f.envFiles, Profiles: f.profiles, WorkDir: f.projectDir})
+			p, err := compose.Load(cmd.Context(), a.composeLoadOptions(f, nil))
 			if err != nil {
 				return err
 			}
@@ -122,23 +119,6 @@ func newComposeConfig(a *app, f *composeFlags) *cobra.Command {
 	return cmd
 }
 
-// serviceContainer picks a service's container by --index (1 first).
-func serviceContainer(cmd *cobra.Command, c *compose.Compose, service string, index int) (*container.Container, error) {
-	list, err := c.ServiceContainers(cmd.Context(), service)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := c.Project.Services[service]; !ok {
-		return nil, fmt.Errorf("no such service: %s", service)
-	}
-	for _, ct := range list {
-		if ct.Labels[compose.LabelNumber] == strconv.Itoa(index) {
-			return &ct, nil
-		}
-	}
-	return nil, fmt.Errorf("service %s has no container number %d: start it with `roost compose up -d %s`", service, index, service)
-}
-
 func newComposeExec(a *app, f *composeFlags) *cobra.Command {
 	var ef execFlags
 	var noTTY bool
@@ -154,7 +134,7 @@ func newComposeExec(a *app, f *composeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ct, err := serviceContainer(cmd, c, args[0], index)
+			ct, err := c.ServiceContainer(cmd.Context(), args[0], index)
 			if err != nil {
 				return err
 			}
@@ -295,11 +275,6 @@ func composeNotYet(use, short, msg string) *cobra.Command {
 	}
 }
 
-// composeLsRow is one project in `compose ls`.
-type composeLsRow struct {
-	Name, Status, ConfigFiles string
-}
-
 func newComposeLs(a *app, f *composeFlags) *cobra.Command {
 	var all, quiet bool
 	var tmpl string
@@ -312,36 +287,10 @@ func newComposeLs(a *app, f *composeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			list, err := eng.List(cmd.Context(), container.ListOptions{All: true})
+			rows, err := compose.ListProjects(cmd.Context(), eng, compose.ListOptions{All: all})
 			if err != nil {
 				return err
 			}
-			counts := map[string]map[string]int{}
-			files := map[string]string{}
-			for _, ct := range list {
-				p := ct.Labels[compose.LabelProject]
-				if p == "" {
-					continue
-				}
-				if counts[p] == nil {
-					counts[p] = map[string]int{}
-				}
-				counts[p][string(ct.State.Status)]++
-				files[p] = ct.Labels[compose.LabelFiles]
-			}
-			var rows []composeLsRow
-			for p, c := range counts {
-				if !all && c["running"] == 0 {
-					continue
-				}
-				var parts []string
-				for st, n := range c {
-					parts = append(parts, fmt.Sprintf("%s(%d)", st, n))
-				}
-				sort.Strings(parts)
-				rows = append(rows, composeLsRow{Name: p, Status: strings.Join(parts, ", "), ConfigFiles: files[p]})
-			}
-			sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 			if quiet {
 				for _, r := range rows {
 					fmt.Fprintln(a.out, r.Name)
@@ -362,33 +311,21 @@ func newComposeTop(a *app, f *composeFlags) *cobra.Command {
 		Use:   "top [SERVICE...]",
 		Short: "Show the processes of the services' containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, want, err := a.composeServices(cmd, f, args)
+			c, err := a.composeProject(cmd, f, nil)
 			if err != nil {
 				return err
 			}
-			for _, s := range want {
-				list, err := c.ServiceContainers(cmd.Context(), s)
-				if err != nil {
-					return err
+			found, err := c.Top(cmd.Context(), args)
+			for _, ct := range found { // what was found before an error too
+				fmt.Fprintln(a.out, ct.Container)
+				tw := tabwriter.NewWriter(a.out, 0, 8, 2, ' ', 0)
+				for _, r := range ct.Processes {
+					fmt.Fprintln(tw, strings.Join(r, "\t"))
 				}
-				for _, ct := range list {
-					if ct.State.Status != container.StatusRunning {
-						continue
-					}
-					rows, err := c.Engine.Top(ct.ID, nil)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintln(a.out, ct.Name)
-					tw := tabwriter.NewWriter(a.out, 0, 8, 2, ' ', 0)
-					for _, r := range rows {
-						fmt.Fprintln(tw, strings.Join(r, "\t"))
-					}
-					tw.Flush()
-					fmt.Fprintln(a.out)
-				}
+				tw.Flush()
+				fmt.Fprintln(a.out)
 			}
-			return nil
+			return err
 		},
 	}
 }
@@ -409,21 +346,12 @@ func newComposePort(a *app, f *composeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ct, err := serviceContainer(cmd, c, args[0], index)
+			addr, err := c.PublishedPort(cmd.Context(), compose.PortOptions{Service: args[0], Index: index, Port: port, Protocol: proto})
 			if err != nil {
 				return err
 			}
-			for _, p := range ct.Ports {
-				if int(p.ContainerPort) == port && p.Protocol == proto {
-					ip := p.HostIP
-					if ip == "" {
-						ip = "0.0.0.0"
-					}
-					fmt.Fprintf(a.out, "%s:%d\n", ip, p.HostPort)
-					return nil
-				}
-			}
-			return fmt.Errorf("service %s: port %d/%s is not published", args[0], port, proto)
+			fmt.Fprintln(a.out, addr)
+			return nil
 		},
 	}
 	cmd.Flags().IntVar(&index, "index", 1, "which container of the service")
@@ -436,24 +364,18 @@ func newComposeImages(a *app, f *composeFlags) *cobra.Command {
 		Use:   "images [SERVICE...]",
 		Short: "List the images the project's containers use",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, want, err := a.composeServices(cmd, f, args)
+			c, err := a.composeProject(cmd, f, nil)
+			if err != nil {
+				return err
+			}
+			list, err := c.Images(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 8, 2, ' ', 0)
 			fmt.Fprintln(tw, "CONTAINER\tREPOSITORY\tTAG\tIMAGE ID")
-			for _, s := range want {
-				list, err := c.ServiceContainers(cmd.Context(), s)
-				if err != nil {
-					return err
-				}
-				for _, ct := range list {
-					repo, tag := ct.ImageName, "latest"
-					if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
-						repo, tag = repo[:i], repo[i+1:]
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ct.Name, repo, tag, ct.ImageID[:12])
-				}
+			for _, i := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", i.Container, i.Repository, i.Tag, i.ID)
 			}
 			return tw.Flush()
 		},
@@ -466,24 +388,13 @@ func newComposeWait(a *app, f *composeFlags) *cobra.Command {
 		Short: "Wait for the services' containers to exit and print their exit codes",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, _, err := a.composeServices(cmd, f, args)
+			c, err := a.composeProject(cmd, f, nil)
 			if err != nil {
 				return err
 			}
-			for _, s := range args {
-				list, err := c.ServiceContainers(cmd.Context(), s)
-				if err != nil {
-					return err
-				}
-				for _, ct := range list {
-					code, err := c.Engine.Wait(cmd.Context(), ct.ID)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintln(a.out, code)
-				}
-			}
-			return nil
+			return c.Wait(cmd.Context(), args, func(e compose.ContainerExit) {
+				fmt.Fprintln(a.out, e.ExitCode)
+			})
 		},
 	}
 }

@@ -6,16 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/roost-containers/roost/compose"
 	"github.com/roost-containers/roost/pkg/container"
@@ -24,10 +21,10 @@ import (
 )
 
 func newComposeUp(a *app, f *composeFlags) *cobra.Command {
-	var o compose.UpOptions
-	var detach, build, noBuild, abort bool
+	var o compose.ForegroundOptions
+	var detach, build, noBuild bool
 	var scale []string
-	var exitFrom, pull string
+	var pull string
 	var timeout uint
 	cmd := &cobra.Command{
 		Use:   "up [options] [SERVICE...]",
@@ -43,23 +40,15 @@ func newComposeUp(a *app, f *composeFlags) *cobra.Command {
 			if cmd.Flags().Changed("timeout") {
 				o.Timeout = &timeout
 			}
-			if o.ForceRecreate && o.NoRecreate {
-				return errors.New("--force-recreate and --no-recreate cannot be used together")
-			}
 			o.Services, o.Pull = args, pull
 			c, err := a.composeProject(cmd, f, nil)
 			if err != nil {
 				return err
 			}
-			for svc := range o.Scale {
-				if _, ok := c.Project.Services[svc]; !ok {
-					return fmt.Errorf("invalid --scale: no such service: %s", svc)
-				}
-			}
 			if detach {
-				return c.Up(cmd.Context(), o)
+				return c.Up(cmd.Context(), o.UpOptions)
 			}
-			return a.composeForeground(cmd, c, o, abort || exitFrom != "", exitFrom)
+			return composeForeground(cmd, c, o)
 		},
 	}
 	fl := cmd.Flags()
@@ -72,66 +61,25 @@ func newComposeUp(a *app, f *composeFlags) *cobra.Command {
 	fl.BoolVar(&o.RemoveOrphans, "remove-orphans", false, "remove containers of services not in the file")
 	fl.StringArrayVar(&scale, "scale", nil, "SERVICE=NUMBER of containers (overrides deploy.replicas)")
 	fl.BoolVar(&o.Wait, "wait", false, "wait until services run, and are healthy where they have a healthcheck")
-	fl.BoolVar(&abort, "abort-on-container-exit", false, "stop every container when one exits")
-	fl.StringVar(&exitFrom, "exit-code-from", "", "exit with this service's container's exit code (implies --abort-on-container-exit)")
+	fl.BoolVar(&o.AbortOnExit, "abort-on-container-exit", false, "stop every container when one exits")
+	fl.StringVar(&o.ExitCodeFrom, "exit-code-from", "", "exit with this service's container's exit code (implies --abort-on-container-exit)")
 	fl.BoolVarP(&o.RenewAnonVolumes, "renew-anon-volumes", "V", false, "recreate anonymous volumes instead of reusing them")
 	fl.StringVar(&pull, "pull", "", "pull images: always, missing, never")
 	fl.UintVarP(&timeout, "timeout", "t", 10, "seconds to wait for containers to stop when recreating")
 	return cmd
 }
 
-// composeForeground is `up` without -d: start, stream every container's
-// logs with a prefix, and stop the project on Ctrl-C (or when a container
-// exits, with --abort-on-container-exit).
-func (a *app) composeForeground(cmd *cobra.Command, c *compose.Compose, o compose.UpOptions, abort bool, exitFrom string) error {
+// composeForeground is `up` without -d: Ctrl-C (or SIGTERM) stops the
+// project gracefully, a second Ctrl-C cuts the stop short; the exit code is
+// --exit-code-from's.
+func composeForeground(cmd *cobra.Command, c *compose.Compose, o compose.ForegroundOptions) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := c.Up(ctx, o); err != nil {
-		return err
+	o.StopContext = func() (context.Context, context.CancelFunc) {
+		return signal.NotifyContext(context.Background(), os.Interrupt)
 	}
-	list, err := c.Containers(cmd.Context(), true, false)
+	code, err := c.UpForeground(ctx, o)
 	if err != nil {
-		return err
-	}
-	follow, cancel := context.WithCancel(ctx)
-	defer cancel()
-	exited := make(chan container.Container, len(list))
-	var wg sync.WaitGroup
-	out := &lockedWriter{w: a.out}
-	width := prefixWidth(list)
-	colour := term.IsTerminal(int(os.Stdout.Fd()))
-	for i, ct := range list {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lo := container.LogOptions{Follow: true, Tail: -1, Prefix: logPrefix(ct.Name, width, i, colour)}
-			_ = c.Engine.Logs(follow, ct.ID, lo, out, out)
-			if follow.Err() == nil {
-				exited <- ct
-			}
-		}()
-	}
-	all := make(chan struct{})
-	go func() { wg.Wait(); close(all) }()
-	code := 0
-	select {
-	case <-all:
-	case <-ctx.Done():
-		fmt.Fprintln(a.errOut, "Gracefully stopping... (press Ctrl+C again to force)")
-	case ct := <-exited:
-		if abort {
-			fmt.Fprintf(a.errOut, "%s exited: aborting\n", ct.Name)
-		} else {
-			<-all
-		}
-	}
-	cancel()
-	if exitFrom != "" {
-		code = a.exitCodeOf(c, exitFrom)
-	}
-	stopCtx, stopNow := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stopNow()
-	if err := c.Do(stopCtx, compose.ActStop, compose.ActionOptions{Timeout: o.Timeout}); err != nil {
 		return err
 	}
 	if code != 0 {
@@ -140,54 +88,9 @@ func (a *app) composeForeground(cmd *cobra.Command, c *compose.Compose, o compos
 	return nil
 }
 
-func (a *app) exitCodeOf(c *compose.Compose, service string) int {
-	list, err := c.ServiceContainers(context.Background(), service)
-	if err != nil || len(list) == 0 {
-		return 125
-	}
-	cur, err := c.Engine.Get(list[0].ID)
-	if err != nil {
-		return 125
-	}
-	return cur.State.ExitCode
-}
-
-// lockedWriter keeps each line of several containers whole.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
-}
-
-func prefixWidth(list []container.Container) int {
-	w := 0
-	for _, ct := range list {
-		if len(ct.Name) > w {
-			w = len(ct.Name)
-		}
-	}
-	return w
-}
-
-// logPrefix is "name  | ", coloured on a terminal as Docker Compose does.
-func logPrefix(name string, width, i int, colour bool) string {
-	p := fmt.Sprintf("%-*s | ", width, name)
-	if !colour {
-		return p
-	}
-	colours := []int{36, 33, 32, 35, 34, 96, 93, 92, 95, 94}
-	return fmt.Sprintf("\x1b[%dm%s\x1b[0m", colours[i%len(colours)], p)
-}
-
 func newComposeDown(a *app, f *composeFlags) *cobra.Command {
 	var o compose.DownOptions
 	var timeout uint
-	var rmi string
 	cmd := &cobra.Command{
 		Use:   "down [options]",
 		Short: "Stop and remove the project's containers and networks (and volumes with -v)",
@@ -196,49 +99,18 @@ func newComposeDown(a *app, f *composeFlags) *cobra.Command {
 			if cmd.Flags().Changed("timeout") {
 				o.Timeout = &timeout
 			}
-			if rmi != "" && rmi != "all" && rmi != "local" {
-				return fmt.Errorf("invalid --rmi %q: use all or local", rmi)
-			}
 			c, err := a.composeProject(cmd, f, nil)
 			if err != nil {
 				return err
 			}
-			if err := c.Down(cmd.Context(), o); err != nil {
-				return err
-			}
-			if rmi != "" {
-				return a.composeRemoveImages(cmd, c, rmi)
-			}
-			return nil
+			return c.Down(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().BoolVarP(&o.Volumes, "volumes", "v", false, "remove the project's named volumes and anonymous volumes")
 	cmd.Flags().BoolVar(&o.RemoveOrphans, "remove-orphans", false, "remove containers of services not in the file")
 	cmd.Flags().UintVarP(&timeout, "timeout", "t", 10, "seconds to wait for containers to stop")
-	cmd.Flags().StringVar(&rmi, "rmi", "", "remove images: all (every service's), local (those without a custom tag)")
+	cmd.Flags().StringVar(&o.RemoveImages, "rmi", "", "remove images: all (every service's), local (those without a custom tag)")
 	return cmd
-}
-
-// composeRemoveImages is down --rmi: images used by the services.
-func (a *app) composeRemoveImages(cmd *cobra.Command, c *compose.Compose, mode string) error {
-	store, err := a.Store()
-	if err != nil {
-		return err
-	}
-	for _, name := range c.Project.ServiceNames() {
-		s := c.Project.Services[name]
-		if s.Image == "" || mode == "local" {
-			continue // local: only images without a custom tag, i.e. built ones (none yet)
-		}
-		img, _, err := image.Find(store, s.Image)
-		if err != nil {
-			continue
-		}
-		if _, err := store.DeleteImage(img.ID, true); err == nil {
-			fmt.Fprintf(a.errOut, " Image %s  Removed\n", s.Image)
-		}
-	}
-	return nil
 }
 
 // composePsRow is one line of `compose ps`, in Docker Compose's columns.
@@ -360,45 +232,16 @@ func newComposeLogs(a *app, f *composeFlags) *cobra.Command {
 					return fmt.Errorf("invalid --tail %q: give a number of lines or all", tail)
 				}
 			}
-			c, want, err := a.composeServices(cmd, f, args)
+			c, err := a.composeProject(cmd, f, nil)
 			if err != nil {
 				return err
 			}
-			list, err := c.Containers(cmd.Context(), true, false)
-			if err != nil {
-				return err
-			}
-			var sel []container.Container
-			for _, ct := range list {
-				for _, w := range want {
-					if ct.Labels[compose.LabelService] == w {
-						sel = append(sel, ct)
-					}
-				}
-			}
+			printer := a.newComposePrinter()
+			printer.noPrefix = noPrefix
+			c.Report = printer.print
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			out := &lockedWriter{w: a.out}
-			width := prefixWidth(sel)
-			colour := term.IsTerminal(int(os.Stdout.Fd()))
-			var wg sync.WaitGroup
-			errs := make(chan error, len(sel))
-			for i, ct := range sel {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					lo := container.LogOptions{Follow: follow, Tail: n, Timestamps: timestamps}
-					if !noPrefix {
-						lo.Prefix = logPrefix(ct.Name, width, i, colour)
-					}
-					if err := c.Engine.Logs(ctx, ct.ID, lo, out, out); err != nil && ctx.Err() == nil {
-						errs <- fmt.Errorf("%s: %w", ct.Name, err)
-					}
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			return <-errs
+			return c.Logs(ctx, compose.LogsOptions{Services: args, Follow: follow, Tail: n, Timestamps: timestamps})
 		},
 	}
 	fl := cmd.Flags()
