@@ -107,7 +107,7 @@ func TestExitCodeFrom(t *testing.T) {
 	}{
 		{"db", nil, 3}, // the first container of the service, not the last
 		{"api", nil, 0},
-		{"web", nil, 125},                      // no such container
+		{"web", nil, 125},                       // no such container
 		{"db", errors.New("state locked"), 125}, // the list failed
 	} {
 		if got := exitCodeFrom(list, tc.listErr, tc.service, get); got != tc.want {
