@@ -65,26 +65,20 @@ type ContainerProcesses struct {
 // service when services is empty), service by service. On an error it
 // returns what it found before it too.
 func (c *Compose) Top(ctx context.Context, services []string) ([]ContainerProcesses, error) {
-	services, err := c.ServiceNames(services)
+	list, err := c.containersOf(ctx, services)
 	if err != nil {
 		return nil, err
 	}
 	var out []ContainerProcesses
-	for _, s := range services {
-		list, err := c.ServiceContainers(ctx, s)
+	for _, ct := range list {
+		if ct.State.Status != container.StatusRunning {
+			continue
+		}
+		rows, err := c.Engine.Top(ct.ID, nil)
 		if err != nil {
 			return out, err
 		}
-		for _, ct := range list {
-			if ct.State.Status != container.StatusRunning {
-				continue
-			}
-			rows, err := c.Engine.Top(ct.ID, nil)
-			if err != nil {
-				return out, err
-			}
-			out = append(out, ContainerProcesses{Container: ct.Name, Processes: rows})
-		}
+		out = append(out, ContainerProcesses{Container: ct.Name, Processes: rows})
 	}
 	return out, nil
 }
@@ -97,23 +91,17 @@ type ContainerImage struct {
 // Images lists the images of the services' containers (every service when
 // services is empty), service by service.
 func (c *Compose) Images(ctx context.Context, services []string) ([]ContainerImage, error) {
-	services, err := c.ServiceNames(services)
+	list, err := c.containersOf(ctx, services)
 	if err != nil {
 		return nil, err
 	}
 	var out []ContainerImage
-	for _, s := range services {
-		list, err := c.ServiceContainers(ctx, s)
-		if err != nil {
-			return nil, err
+	for _, ct := range list {
+		repo, tag := ct.ImageName, "latest"
+		if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+			repo, tag = repo[:i], repo[i+1:]
 		}
-		for _, ct := range list {
-			repo, tag := ct.ImageName, "latest"
-			if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
-				repo, tag = repo[:i], repo[i+1:]
-			}
-			out = append(out, ContainerImage{Container: ct.Name, Repository: repo, Tag: tag, ID: ct.ImageID[:12]})
-		}
+		out = append(out, ContainerImage{Container: ct.Name, Repository: repo, Tag: tag, ID: ct.ImageID[:12]})
 	}
 	return out, nil
 }
@@ -127,22 +115,39 @@ type ContainerExit struct {
 // Wait waits for each of the services' containers to exit, in turn,
 // service by service, and calls exited for each as soon as it has.
 func (c *Compose) Wait(ctx context.Context, services []string, exited func(ContainerExit)) error {
-	services, err := c.ServiceNames(services)
+	list, err := c.containersOf(ctx, services)
 	if err != nil {
 		return err
 	}
-	for _, s := range services {
-		list, err := c.ServiceContainers(ctx, s)
+	for _, ct := range list {
+		code, err := c.Engine.Wait(ctx, ct.ID)
 		if err != nil {
 			return err
 		}
-		for _, ct := range list {
-			code, err := c.Engine.Wait(ctx, ct.ID)
-			if err != nil {
-				return err
-			}
-			exited(ContainerExit{Service: s, Container: ct.Name, ExitCode: code})
-		}
+		exited(ContainerExit{Service: ct.Labels[LabelService], Container: ct.Name, ExitCode: code})
 	}
 	return nil
+}
+
+// containersOf lists the services' containers (every service's when
+// services is empty; one-off ones left out), service by service in the
+// order given, each service's by number.
+func (c *Compose) containersOf(ctx context.Context, services []string) ([]container.Container, error) {
+	services, err := c.ServiceNames(services)
+	if err != nil {
+		return nil, err
+	}
+	list, err := c.Containers(ctx, true, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []container.Container
+	for _, s := range services {
+		for _, ct := range list {
+			if ct.Labels[LabelService] == s {
+				out = append(out, ct)
+			}
+		}
+	}
+	return out, nil
 }
