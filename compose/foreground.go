@@ -30,7 +30,10 @@ func (c *Compose) UpForeground(ctx context.Context, o ForegroundOptions) (int, e
 	if err := c.Up(ctx, o.UpOptions); err != nil {
 		return 0, err
 	}
-	list, err := c.Containers(ctx, true, false)
+	// From here a Ctrl-C must still lead to the stop below, so lookups
+	// ignore ctx's end.
+	keep := context.WithoutCancel(ctx)
+	list, err := c.Containers(keep, true, false)
 	if err != nil {
 		return 0, err
 	}
@@ -40,15 +43,16 @@ func (c *Compose) UpForeground(ctx context.Context, o ForegroundOptions) (int, e
 	ends := c.streamFeeds(follow, feeds)
 	stop := watchFeeds(ctx, feeds, ends, o.AbortOnExit || o.ExitCodeFrom != "")
 	c.emit(stop)
+	// Not waiting for the streams to end: a chatty container's stream
+	// reads on while it has output, whatever ctx says, and ends once the
+	// stop below has stopped it.
 	cancel()
-	for range ends { // the last lines are printed before the project stops
-	}
 	code := 0
 	if o.ExitCodeFrom != "" {
-		all, err := c.Containers(context.Background(), true, false)
+		all, err := c.Containers(keep, true, false)
 		code = exitCodeFrom(all, err, o.ExitCodeFrom, c.Engine.Get)
 	}
-	stopCtx := context.Background()
+	stopCtx := keep
 	if o.StopContext != nil {
 		var stopNow context.CancelFunc
 		stopCtx, stopNow = o.StopContext()
