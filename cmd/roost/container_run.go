@@ -8,8 +8,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	cstorage "go.podman.io/storage"
 	"github.com/spf13/cobra"
+	cstorage "go.podman.io/storage"
 	"golang.org/x/term"
 
 	"github.com/roost-containers/roost/pkg/container"

@@ -7,9 +7,9 @@ import (
 	"os"
 	"strings"
 
-	cstorage "go.podman.io/storage"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
+	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/config"
 	"github.com/roost-containers/roost/pkg/container"
