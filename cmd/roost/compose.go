@@ -65,7 +65,7 @@ func (a *app) composeProject(cmd *cobra.Command, f *composeFlags, services []str
 	if err != nil {
 		return nil, err
 	}
-	rt, err := a.chooseRuntime()
+	rt, err := a.Core().Runtime()
 	if err != nil {
 		return nil, err
 	}

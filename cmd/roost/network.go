@@ -26,7 +26,7 @@ func addNetworkCommands(a *app, root *cobra.Command) {
 // networks is the network manager; the commands that touch containers use
 // the engine's instead.
 func (a *app) networks() *network.Manager {
-	return container.NetworkManager(a.cfg, state.Open(a.cfg.StateDB()))
+	return a.Core().Networks()
 }
 
 // networkView is a network as `network inspect` shows it (Podman's netavark shape).
