@@ -69,7 +69,7 @@ func (a *app) composeProject(cmd *cobra.Command, f *composeFlags, services []str
 	if err != nil {
 		return nil, err
 	}
-	c := &compose.Compose{Engine: eng, Project: p, Runtime: rt, Progress: a.errOut}
+	c := &compose.Compose{Core: a.Core(), Engine: eng, Project: p, Runtime: rt, Progress: a.errOut}
 	var mu sync.Mutex
 	c.Report = func(e compose.Event) {
 		mu.Lock()

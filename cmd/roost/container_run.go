@@ -8,7 +8,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-	cstorage "go.podman.io/storage"
 	"golang.org/x/term"
 
 	"github.com/roost-containers/roost/pkg/container"

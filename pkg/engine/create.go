@@ -48,12 +48,16 @@ func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateRe
 	if err := checkPod(r); err != nil {
 		return CreateResult{}, err
 	}
-	// The image last among the checks: a pull is the slow part.
-	img, err := e.ResolveImage(ctx, r.Image)
-	if err != nil {
-		return CreateResult{}, err
+	// The image last among the checks: a pull is the slow part. A caller
+	// that made several containers of one image (compose's replicas)
+	// resolved it once and passes it in Options with no Image.Name.
+	if r.Image.Name != "" || o.ImageID == "" {
+		img, err := e.ResolveImage(ctx, r.Image)
+		if err != nil {
+			return CreateResult{}, err
+		}
+		o.ImageID, o.ImageName, o.Spec.Image = img.ID, img.Name, img.Config
 	}
-	o.ImageID, o.ImageName, o.Spec.Image = img.ID, img.Name, img.Config
 	c, err := e.create(ctx, r, o)
 	if err != nil {
 		return CreateResult{}, err
