@@ -139,28 +139,36 @@ func startExit(err error) error {
 // mode for -t, window resizes and signal forwarding; restore undoes it.
 func (a *app) terminalIO(interactive, tty bool, m runMode) (engine.SessionIO, func()) {
 	sio := engine.SessionIO{Stdout: os.Stdout, Stderr: os.Stderr, DetachKeys: m.detachKeys}
-	var undo []func()
 	if interactive {
 		sio.Stdin = os.Stdin
 	}
-	if fd := int(os.Stdin.Fd()); tty && term.IsTerminal(fd) {
-		if state, err := term.MakeRaw(fd); err == nil {
-			undo = append(undo, func() { _ = term.Restore(fd, state) })
-		}
-		resize := make(chan [2]uint16, 1)
-		sio.Resize = resize
-		undo = append(undo, watchResize(resize))
-	} else if !tty {
+	if !tty {
 		sio.DetachKeys = ""
 	}
+	resize, restoreTerm := rawTerminal(tty)
+	sio.Resize = resize
+	stopSignals := func() {}
 	if m.sigProxy && !tty {
-		sigs, stop := notifySignals()
-		sio.Signals = sigs
-		undo = append(undo, stop)
+		sio.Signals, stopSignals = notifySignals()
 	}
-	return sio, func() {
-		for i := len(undo) - 1; i >= 0; i-- {
-			undo[i]()
+	return sio, func() { stopSignals(); restoreTerm() }
+}
+
+// rawTerminal puts stdin's terminal in raw mode for -t and reports its
+// size now and on every change; restore undoes it. Without -t or a
+// terminal it does nothing.
+func rawTerminal(tty bool) (<-chan [2]uint16, func()) {
+	fd := int(os.Stdin.Fd())
+	if !tty || !term.IsTerminal(fd) {
+		return nil, func() {}
+	}
+	state, err := term.MakeRaw(fd)
+	resize := make(chan [2]uint16, 1)
+	stop := watchResize(resize)
+	return resize, func() {
+		stop()
+		if err == nil {
+			_ = term.Restore(fd, state)
 		}
 	}
 }
