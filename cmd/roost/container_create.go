@@ -189,8 +189,11 @@ func (f *createFlags) process(cmd *cobra.Command, args []string) (spec.ProcessOp
 		}
 		p.Env = append(p.Env, vars...)
 	}
-	p.Env = append(p.Env, f.env...)
-	return p, nil
+	// The container gets this command's environment for -e KEY and
+	// --env-host, resolved now: a later start runs elsewhere.
+	var err error
+	p.Env, err = spec.ResolveHostEnv(append(p.Env, f.env...), f.envHost, os.Environ())
+	return p, err
 }
 
 func (f *createFlags) mountList() ([]spec.Mount, error) {

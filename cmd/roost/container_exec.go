@@ -9,6 +9,7 @@ import (
 
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/spec"
 )
 
 type execFlags struct {
@@ -66,7 +67,9 @@ func (a *app) exec(cmd *cobra.Command, f *execFlags, args []string) error {
 		}
 		o.Env = append(o.Env, vars...)
 	}
-	o.Env = append(o.Env, f.env...)
+	if o.Env, err = spec.ResolveHostEnv(append(o.Env, f.env...), false, os.Environ()); err != nil {
+		return err
+	}
 	eio := container.ExecIO{Stdout: os.Stdout, Stderr: os.Stderr}
 	if f.interactive && !f.detach {
 		eio.Stdin = os.Stdin
