@@ -26,7 +26,8 @@ type SessionIO struct {
 	Signals <-chan syscall.Signal
 }
 
-// SessionRequest runs a created (or stopped) container: started and left
+// SessionRequest runs a created (or stopped) container (ID: a name, an
+// id or an id prefix): started and left
 // alone (Detach), or attached until it exits; or, with AttachOnly, joins a
 // container that already runs (`attach`).
 type SessionRequest struct {
@@ -57,6 +58,11 @@ type SessionResult struct {
 func (e *Engine) RunSession(ctx context.Context, r SessionRequest) (SessionResult, error) {
 	ce, err := e.Containers()
 	if err != nil {
+		return SessionResult{}, err
+	}
+	// A name or an id prefix becomes the id once: the clean-up below must
+	// lock the very container that was started.
+	if r.ID, err = ce.Resolve(r.ID); err != nil {
 		return SessionResult{}, err
 	}
 	switch {
