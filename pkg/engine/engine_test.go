@@ -306,7 +306,8 @@ func TestRunSessionDetachedThenAttach(t *testing.T) {
 		t.Fatalf("after a detached session: %v %v", err, c.State.Status)
 	}
 	var out bytes.Buffer
-	sr, err := e.RunSession(ctx, SessionRequest{ID: id, AttachOnly: true, IO: SessionIO{Stdout: &out, Stderr: &out}})
+	// By name: a session resolves it as every command does.
+	sr, err := e.RunSession(ctx, SessionRequest{ID: "bg", AttachOnly: true, IO: SessionIO{Stdout: &out, Stderr: &out}})
 	if err != nil {
 		t.Fatalf("attach: %v", err)
 	}
