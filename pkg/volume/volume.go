@@ -6,6 +6,7 @@
 package volume
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -84,7 +85,9 @@ func (m *Manager) Mountpoint(name string) string {
 // Lock takes the lock of one volume: data changes (copy-up, import, mounts)
 // and the decision that it is unused happen under it.
 func (m *Manager) Lock(name string) (*state.Lock, error) {
-	return state.LockObject(m.LockDir, name)
+	// No request context reaches the volume paths yet (their callers take
+	// none): the wait cannot be cancelled.
+	return state.LockObject(context.TODO(), m.LockDir, name)
 }
 
 // LockAll takes the locks of several volumes in name order, so two commands
