@@ -191,6 +191,7 @@ func (e *Engine) Reconcile(ctx context.Context) []string {
 		}
 		l.Remove()
 	}
+	state.SweepLeases(e.leaseDir())
 	e.sweepNetwork(ctx)
 	return cleaned
 }

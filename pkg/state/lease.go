@@ -19,8 +19,9 @@ import (
 // process died (a command killed with -9) or lives on (a long-lived server
 // whose request failed half-way): a pid could tell only the first.
 type Lease struct {
-	ID string
-	f  *os.File
+	ID   string
+	path string
+	f    *os.File
 }
 
 // TakeLease starts a lease in dir (RunDir/locks/leases: lost at reboot, when
@@ -34,17 +35,24 @@ func TakeLease(dir string) (*Lease, error) {
 		return nil, fmt.Errorf("make a lease id: %w", err)
 	}
 	id := hex.EncodeToString(b)
-	f, err := os.OpenFile(filepath.Join(dir, id), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	// Made under another name and renamed once locked: a lease file that
+	// is visible is held until released, so SweepLeases never takes one
+	// being born.
+	f, err := os.OpenFile(filepath.Join(dir, "."+id+".new"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create lease: %w", err)
 	}
 	// The file is new: no one else can hold it, so this never waits.
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(dir, id))
+	}
+	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("hold lease %s: %w", id, err)
 	}
-	return &Lease{ID: id, f: f}, nil
+	return &Lease{ID: id, path: filepath.Join(dir, id), f: f}, nil
 }
 
 // Release ends the lease. The file goes first, so a later look finds no
@@ -55,7 +63,7 @@ func (l *Lease) Release() {
 	if l == nil || l.f == nil {
 		return
 	}
-	os.Remove(l.f.Name())
+	os.Remove(l.path)
 	l.f.Close()
 	l.f = nil
 }
@@ -87,4 +95,15 @@ func LeaseHeld(dir, id string) bool {
 func validLeaseID(id string) bool {
 	b, err := hex.DecodeString(id)
 	return err == nil && len(b) == 16
+}
+
+// SweepLeases deletes the files of leases no one holds: those of commands
+// killed before their record named the lease, or after it was gone.
+func SweepLeases(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, ent := range entries {
+		if validLeaseID(ent.Name()) {
+			LeaseHeld(dir, ent.Name())
+		}
+	}
 }

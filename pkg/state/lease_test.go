@@ -66,3 +66,25 @@ func TestLeaseIDsAreChecked(t *testing.T) {
 		t.Fatal("checking other ids freed a lease")
 	}
 }
+
+func TestSweepLeavesHeldLeasesAlone(t *testing.T) {
+	dir := t.TempDir()
+	held, err := TakeLease(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	dead, err := TakeLease(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead.f.Close() // its process was killed
+	SweepLeases(dir)
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != held.ID {
+		t.Fatalf("after the sweep: %v, want only %s", entries, held.ID)
+	}
+	if !LeaseHeld(dir, held.ID) {
+		t.Fatal("the sweep freed a held lease")
+	}
+}
