@@ -2,14 +2,11 @@ package state_test
 
 import (
 	"compress/gzip"
-	"crypto/sha256"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/network"
@@ -119,7 +116,7 @@ func TestPreviousReleaseDatabaseMigratesAndKeepsEverything(t *testing.T) {
 	db := state.Open(path)
 	all := readEverything(t, db)
 
-	if schema := storedSchema(t, path); schema != "2" {
+	if schema := state.StoredSchema(t, path); schema != "2" {
 		t.Fatalf("schema after the first open: %q", schema)
 	}
 	checkContainers(t, all)
@@ -132,9 +129,9 @@ func TestPreviousReleaseDatabaseMigratesAndKeepsEverything(t *testing.T) {
 
 	// A second open migrates nothing: the file is not written, and reads
 	// the same.
-	before := sha256Of(t, path)
+	before := state.FileSum(t, path)
 	again := readEverything(t, state.Open(path))
-	if sha256Of(t, path) != before {
+	if state.FileSum(t, path) != before {
 		t.Fatal("the second open rewrote the database")
 	}
 	if len(again.containers) != len(all.containers) || again.containers["fix-created"].Name != "fix-created" {
@@ -217,30 +214,4 @@ func checkNetworks(t *testing.T, all everything) {
 	if len(def.Subnets) != 1 || def.Subnets[0].Subnet != "10.88.0.0/16" || def.Interface != "roost0" {
 		t.Fatalf("roost network: %+v", def)
 	}
-}
-
-func sha256Of(t *testing.T, path string) [32]byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sha256.Sum256(b)
-}
-
-func storedSchema(t *testing.T, path string) string {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var v string
-	db.View(func(tx *bolt.Tx) error {
-		if m := tx.Bucket([]byte("meta")); m != nil {
-			v = string(m.Get([]byte("schema")))
-		}
-		return nil
-	})
-	return v
 }
