@@ -67,7 +67,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		return nil, err
 	}
 	defer lease.Release()
-	release, madeVolumes, err := e.claimVolumes(&o)
+	release, madeVolumes, err := e.claimVolumes(ctx, &o)
 	if err != nil {
 		return nil, err
 	}
