@@ -3,6 +3,7 @@ package container
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -149,7 +150,7 @@ func (e *Engine) ArchiveIn(ref, ctrDir string, o CopyOptions, r io.Reader) error
 // use of storage's mount count for the time of fn, so a stopped container is
 // mounted and unmounted again, and a running one keeps its mount.
 func (e *Engine) withRootfs(ref string, fn func(c *Container, rootfs string) error) (err error) {
-	c, l, err := e.locked(ref)
+	c, l, err := e.locked(context.TODO(), ref)
 	if err != nil {
 		return err
 	}
