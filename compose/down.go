@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/image"
 )
 
@@ -45,7 +46,7 @@ func (c *Compose) Down(ctx context.Context, o DownOptions) error {
 	if err := c.removeInWaves(ctx, targets, o.Timeout); err != nil {
 		return err
 	}
-	if err := c.removeNetworks(); err != nil {
+	if err := c.removeNetworks(ctx); err != nil {
 		return err
 	}
 	if o.Volumes {
@@ -136,7 +137,7 @@ func (c *Compose) reverseOrder(list []container.Container) []container.Container
 	return out
 }
 
-func (c *Compose) removeNetworks() error {
+func (c *Compose) removeNetworks(ctx context.Context) error {
 	nets, err := c.Engine.Networks.List()
 	if err != nil {
 		return err
@@ -145,15 +146,13 @@ func (c *Compose) removeNetworks() error {
 		if n.Labels[LabelProject] != c.Project.Name {
 			continue
 		}
-		users, err := c.Engine.UsersOf(n.Name)
-		if err != nil {
-			return err
-		}
-		if len(users) > 0 {
-			c.warn(n.Name, fmt.Sprintf("network kept: %d other container(s) still use it", len(users)))
+		_, err := c.Core.RemoveNetwork(ctx, n.ID, false)
+		var inUse *engine.NetworkInUseError
+		if errors.As(err, &inUse) {
+			c.warn(n.Name, fmt.Sprintf("network kept: %d other container(s) still use it", len(inUse.Users)))
 			continue
 		}
-		if _, err := c.Engine.Networks.Remove(n.ID); err != nil {
+		if err != nil {
 			return fmt.Errorf("remove network %s: %w", n.Name, err)
 		}
 		c.progress("Network", n.Name, "Removed")

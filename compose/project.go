@@ -10,16 +10,17 @@ import (
 	"sync"
 
 	"github.com/compose-spec/compose-go/v2/types"
-	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/container"
-	"github.com/roost-containers/roost/pkg/image"
+	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
 // Compose drives one project on the engine.
 type Compose struct {
+	// Core is the engine every front end calls; Engine its containers.
+	Core    *engine.Engine
 	Engine  *container.Engine
 	Project *types.Project
 	// Runtime is the OCI runtime binary new containers get.
@@ -96,59 +97,34 @@ func (c *Compose) ServiceNames(names []string) ([]string, error) {
 	return names, nil
 }
 
-// imageFor finds the service's image, pulling it per pull_policy.
+// imageFor finds the service's image, pulling it per pull_policy (policy,
+// when given, overrides it), through the engine's one pull policy.
 func (c *Compose) imageFor(ctx context.Context, s types.ServiceConfig, policy string) (string, string, spec.ImageConfig, error) {
 	var cfg spec.ImageConfig
 	if s.Image == "" {
 		return "", "", cfg, fmt.Errorf("service %s has build: and no image: %w: build it with `roost build` and name it in image:", s.Name, errNoImage)
 	}
-	store := c.Engine.Store
-	img, _, findErr := image.Find(store, s.Image)
 	if policy == "" {
 		policy = s.PullPolicy
 	}
-	need := findErr != nil
-	switch policy {
-	case types.PullPolicyAlways:
-		need = true
-	case types.PullPolicyNever:
-		if findErr != nil {
-			return "", "", cfg, fmt.Errorf("service %s: image %s is not known locally and pull_policy is never", s.Name, s.Image)
-		}
-		need = false
-	case types.PullPolicyBuild:
-		if findErr != nil {
-			return "", "", cfg, fmt.Errorf("service %s: %w", s.Name, errNoImage)
+	r := engine.ImageRequest{Name: s.Image, Platform: s.Platform, Progress: c.Progress}
+	if policy == types.PullPolicyBuild {
+		// build: use what is stored; building comes with `roost build`.
+		r.Pull = engine.PullNever
+	} else {
+		var err error
+		if r.Pull, err = engine.ParsePullPolicy(policy); err != nil {
+			return "", "", cfg, fmt.Errorf("service %s: pull_policy: %w", s.Name, err)
 		}
 	}
-	if need {
-		if findErr != nil && !errors.Is(findErr, cstorage.ErrImageUnknown) {
-			return "", "", cfg, findErr
-		}
-		po := image.PullOptions{Progress: c.Progress}
-		if s.Platform != "" {
-			var err error
-			if po.Platform, err = image.ParsePlatform(s.Platform); err != nil {
-				return "", "", cfg, fmt.Errorf("service %s: %w", s.Name, err)
-			}
-		}
-		ids, err := image.Pull(ctx, store, c.Engine.Cfg, s.Image, po)
-		if err != nil {
-			return "", "", cfg, fmt.Errorf("service %s: %w", s.Name, err)
-		}
-		if img, _, err = image.Find(store, ids[0]); err != nil {
-			return "", "", cfg, err
-		}
+	img, err := c.Core.ResolveImage(ctx, r)
+	if errors.Is(err, engine.ErrImageNotLocal) && policy == types.PullPolicyBuild {
+		err = errNoImage
 	}
-	details, err := image.Inspect(ctx, store, []string{img.ID})
 	if err != nil {
-		return "", "", cfg, err
+		return "", "", cfg, fmt.Errorf("service %s: %w", s.Name, err)
 	}
-	name := s.Image
-	if len(img.Names) > 0 {
-		name = img.Names[0]
-	}
-	return img.ID, name, details[0].Config, nil
+	return img.ID, img.Name, img.Config, nil
 }
 
 // Pull pulls the images of the services (all when names is empty).

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/spec"
 )
 
@@ -73,11 +74,11 @@ func (c *Compose) CreateOneOff(ctx context.Context, o RunOptions) (*container.Co
 	co.Run.Runtime = c.Runtime
 	// a one-off container has no published ports of the service's, as in
 	// Docker Compose without --service-ports
-	ct, err := c.Engine.Create(ctx, co)
+	res, err := c.Core.CreateContainer(ctx, engine.CreateRequest{Options: co})
 	if err != nil {
 		return nil, fmt.Errorf("service %s: %w", s.Name, err)
 	}
-	return ct, nil
+	return res.Container, nil
 }
 
 func applyRunOptions(co *container.CreateOptions, o RunOptions) error {

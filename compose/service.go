@@ -14,6 +14,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/network"
 	"github.com/roost-containers/roost/pkg/spec"
@@ -86,24 +87,8 @@ func serviceOptions(p *types.Project, s types.ServiceConfig, n int) (container.C
 	sp.Security = spec.SecurityOptions{
 		CapAdd: s.CapAdd, CapDrop: s.CapDrop, Privileged: s.Privileged, ReadOnlyRootfs: s.ReadOnly,
 	}
-	for _, opt := range s.SecurityOpt {
-		k, v, _ := strings.Cut(opt, "=")
-		if k == "seccomp" {
-			k, v, _ = strings.Cut(opt, ":")
-			if v == "" {
-				_, v, _ = strings.Cut(opt, "=")
-			}
-		}
-		switch {
-		case k == "seccomp":
-			sp.Security.SeccompProfile = v
-		case opt == "no-new-privileges" || opt == "no-new-privileges:true" || opt == "no-new-privileges=true":
-			sp.Process.NoNewPrivileges = true
-		case k == "label" || strings.HasPrefix(opt, "label:"):
-			// SELinux labels: Roost does not use them
-		default:
-			return o, fmt.Errorf("service %s: security_opt %q is not supported: use seccomp=..., no-new-privileges or label=disable", s.Name, opt)
-		}
+	if err := spec.ApplySecurityOpts(s.SecurityOpt, &sp.Security, &sp.Process); err != nil {
+		return o, fmt.Errorf("service %s: security_opt: %w", s.Name, err)
 	}
 	switch s.Pid {
 	case "", "host":
@@ -383,13 +368,19 @@ func runOptions(s types.ServiceConfig) (container.RunOptions, error) {
 		return r, fmt.Errorf("service %s: restart: %w", s.Name, err)
 	}
 	if s.Logging != nil {
-		switch s.Logging.Driver {
-		case "", "json-file", "k8s-file", "local":
-		case "journald", "none":
-			r.LogDriver = s.Logging.Driver
-		default:
-			return r, fmt.Errorf("service %s: logging driver %q is not supported: use json-file, k8s-file, journald or none", s.Name, s.Logging.Driver)
+		// Rotation is what Roost's log keeps of the driver options; others
+		// (tag, labels, compress) are the driver's own and are passed over.
+		var opts []string
+		for _, k := range []string{"max-size", "max-file"} {
+			if v, ok := s.Logging.Options[k]; ok {
+				opts = append(opts, k+"="+v)
+			}
 		}
+		log, err := engine.ParseLogConfig(s.Logging.Driver, opts)
+		if err != nil {
+			return r, fmt.Errorf("service %s: logging: %w", s.Name, err)
+		}
+		r.LogDriver, r.LogMaxSize, r.LogMaxFiles = log.Driver, log.MaxSize, log.MaxFiles
 	}
 	if r.Health, err = healthConfig(s); err != nil {
 		return r, err

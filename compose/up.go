@@ -11,6 +11,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/network"
 	"github.com/roost-containers/roost/pkg/spec"
@@ -332,11 +333,11 @@ func (c *Compose) create(ctx context.Context, s types.ServiceConfig, n int, img 
 	}
 	o.ImageID, o.ImageName, o.Spec.Image = img.id, img.name, img.config
 	o.Run.Runtime = c.Runtime
-	ct, err := c.Engine.Create(ctx, o)
+	res, err := c.Core.CreateContainer(ctx, engine.CreateRequest{Options: o})
 	if err != nil {
 		return nil, fmt.Errorf("service %s: %w", s.Name, err)
 	}
-	return ct, nil
+	return res.Container, nil
 }
 
 // removeContainer stops and removes one container with its anonymous volumes.

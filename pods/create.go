@@ -97,7 +97,7 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Pod, error) {
 	if p.Hostname == "" {
 		p.Hostname = p.Name
 	}
-	l, err := m.lock(id)
+	l, err := m.lock(ctx, id)
 	if err != nil {
 		return nil, err
 	}

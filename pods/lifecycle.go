@@ -125,7 +125,7 @@ type RemoveOptions struct {
 // pod's network: leases, veths, namespace file) and its record. Without
 // Force a pod with a running container is refused and nothing is removed.
 func (m *Manager) Remove(ctx context.Context, ref string, o RemoveOptions) (string, error) {
-	p, l, err := m.locked(ref)
+	p, l, err := m.locked(ctx, ref)
 	if err != nil {
 		return "", err
 	}

@@ -41,7 +41,7 @@ func CheckMember(g Given, share []string) error {
 // pod cannot be removed meanwhile. A member sharing the network joins the
 // infra's (--network container:INFRA) and depends on the infra.
 func (m *Manager) CreateMember(ctx context.Context, ref string, g Given, o container.CreateOptions) (*container.Container, error) {
-	p, l, err := m.locked(ref)
+	p, l, err := m.locked(ctx, ref)
 	if err != nil {
 		return nil, err
 	}

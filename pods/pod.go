@@ -53,7 +53,9 @@ func (m *Manager) lockDir() string { return filepath.Join(m.Eng.Cfg.RunDir, "loc
 
 // lock takes the pod's lock: member creation and the pod's removal take it,
 // so a container is never added to a pod being removed.
-func (m *Manager) lock(id string) (*state.Lock, error) { return state.LockObject(m.lockDir(), id) }
+func (m *Manager) lock(ctx context.Context, id string) (*state.Lock, error) {
+	return state.LockObject(ctx, m.lockDir(), id)
+}
 
 // Resolve turns a pod's name, id or id prefix into its id.
 func (m *Manager) Resolve(ref string) (string, error) {
@@ -80,12 +82,12 @@ func (m *Manager) Get(ref string) (*Pod, error) {
 }
 
 // locked resolves ref, takes the pod's lock and reads the record under it.
-func (m *Manager) locked(ref string) (*Pod, *state.Lock, error) {
+func (m *Manager) locked(ctx context.Context, ref string) (*Pod, *state.Lock, error) {
 	id, err := m.Resolve(ref)
 	if err != nil {
 		return nil, nil, notFound(ref, err)
 	}
-	l, err := m.lock(id)
+	l, err := m.lock(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -27,9 +27,12 @@ insecure = true
 CONF
 chown "$user:" "$home/.config/containers/registries.conf"
 
+# CONTAINERS_REGISTRIES_CONF: that file alone, without the host's drop-ins
+# (Debian's containers-common aliases busybox to docker.io, out of reach here).
 as_user() {
 	setpriv --reuid="$uid" --regid="$(id -g "$user")" --init-groups \
 		env -i HOME="$home" USER="$user" XDG_RUNTIME_DIR="/run/user/$uid" \
+		CONTAINERS_REGISTRIES_CONF="$home/.config/containers/registries.conf" \
 		PATH="$bindir:/usr/bin:/bin:/usr/sbin:/sbin" TERM="${TERM:-dumb}" "$@"
 }
 step() {

@@ -59,11 +59,11 @@ func (a *app) composeProject(cmd *cobra.Command, f *composeFlags, services []str
 	if err != nil {
 		return nil, err
 	}
-	rt, err := a.chooseRuntime()
+	rt, err := a.Core().Runtime()
 	if err != nil {
 		return nil, err
 	}
-	return &compose.Compose{Engine: eng, Project: p, Runtime: rt, Progress: a.errOut, Report: a.newComposePrinter().print}, nil
+	return &compose.Compose{Core: a.Core(), Engine: eng, Project: p, Runtime: rt, Progress: a.errOut, Report: a.newComposePrinter().print}, nil
 }
 
 // composeLoadOptions are the project flags with this process's

@@ -181,7 +181,7 @@ func newComposeRun(a *app, f *composeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.startOneOff(cmd, c.Engine, ct, detach, o)
+			return a.startOneOff(cmd, ct, detach, o)
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
@@ -200,38 +200,15 @@ func newComposeRun(a *app, f *composeFlags) *cobra.Command {
 	return cmd
 }
 
-// startOneOff starts a `compose run` container: detached it prints the
-// name; else it stays attached and exits with the container's code.
-func (a *app) startOneOff(cmd *cobra.Command, eng *container.Engine, ct *container.Container, detach bool, o compose.RunOptions) error {
-	ctx := cmd.Context()
-	if detach {
-		if _, err := eng.Start(ctx, ct.ID, container.StartOptions{}); err != nil {
-			return startExit(err)
-		}
+// startOneOff starts a `compose run` container in one run session:
+// detached it prints the name; else it stays attached and exits with the
+// container's code.
+func (a *app) startOneOff(cmd *cobra.Command, ct *container.Container, detach bool, o compose.RunOptions) error {
+	err := a.session(cmd.Context(), ct.ID, detach, o.Stdin, o.Terminal, runMode{sigProxy: true, detachKeys: monitor.DefaultDetachKeys})
+	if err == nil && detach {
 		fmt.Fprintln(a.out, ct.Name)
-		return nil
 	}
-	if _, err := eng.Start(ctx, ct.ID, container.StartOptions{WaitAttach: true}); err != nil {
-		a.cleanupAfterRun(ctx, eng, ct)
-		return startExit(err)
-	}
-	err := a.attachTerminal(ctx, eng, ct, o.Stdin, o.Terminal, runMode{sigProxy: true, detachKeys: monitor.DefaultDetachKeys})
-	if errors.Is(err, monitor.ErrDetached) {
-		return nil
-	}
-	if err != nil {
-		a.cleanupAfterRun(ctx, eng, ct)
-		return err
-	}
-	code, err := eng.Wait(ctx, ct.ID)
-	if err != nil {
-		return err
-	}
-	a.cleanupAfterRun(ctx, eng, ct)
-	if code != 0 {
-		return &exitError{code: code}
-	}
-	return nil
+	return err
 }
 
 func newComposePull(a *app, f *composeFlags) *cobra.Command {

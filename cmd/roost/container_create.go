@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -12,9 +13,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/monitor"
-	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/pkg/spec"
+	"github.com/roost-containers/roost/pods"
 )
 
 // createFlags are the flags `create` and `run` share, as Podman names them.
@@ -32,8 +34,8 @@ type createFlags struct {
 	sdNotify                                  string
 	stopTimeout                               uint
 	registry                                  registryFlags
-	net                                       netFlags
-	health                                    healthFlags
+	net                                       engine.NetworkFlags
+	health                                    engine.HealthFlags
 }
 
 func (f *createFlags) add(fl *pflag.FlagSet) {
@@ -77,63 +79,87 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 64m)")
 	fl.StringVar(&f.pod, "pod", "", "run in pod NAME, or in a new pod: new:NAME")
 	fl.StringVar(&f.sdNotify, "sdnotify", "", "under a systemd unit, who says READY=1: conmon (Roost's monitor, once the container runs), container (default when created by a unit), ignore")
-	f.net.add(fl)
-	f.health.add(fl)
+	addNetworkFlags(fl, &f.net)
+	addHealthFlags(fl, &f.health)
 	f.registry.add(fl)
 	_ = fl.MarkHidden("cert-dir")
 }
 
-// options turns the flags into the engine's CreateOptions (the image is
-// resolved separately).
-func (f *createFlags) options(cmd *cobra.Command, args []string, rootless bool) (container.CreateOptions, error) {
-	var o container.CreateOptions
-	if err := checkPodFlags(cmd, f); err != nil {
-		return o, err
+// request turns the flags into the engine's CreateRequest; args are the
+// image and the container's command.
+func (f *createFlags) request(cmd *cobra.Command, args []string, rootless bool, progress io.Writer) (engine.CreateRequest, []string, error) {
+	r := engine.CreateRequest{Pod: f.pod, CIDFile: f.cidFile}
+	r.Image = engine.ImageRequest{Name: args[0], Pull: engine.PullPolicy(f.pull), Platform: f.platform, Registry: f.registry.options(cmd), Progress: progress}
+	if _, err := engine.ParsePullPolicy(f.pull); err != nil {
+		return r, nil, fmt.Errorf("invalid --pull %q: use always, missing, never or newer", f.pull)
 	}
+	fl := cmd.Flags()
+	r.Given = pods.Given{
+		Network:  fl.Changed("network") || fl.Changed("net"),
+		Ports:    len(f.net.Publish) > 0 || f.net.PublishAll,
+		Hostname: fl.Changed("hostname"),
+	}
+	o, warnings, err := f.options(cmd, args[1:], rootless)
+	if err != nil {
+		return r, nil, err
+	}
+	o.CreateArgs = createArgs(cmd, args)
+	r.Options = o
+	return r, warnings, nil
+}
+
+// options turns the flags into the container's parsed options.
+func (f *createFlags) options(cmd *cobra.Command, args []string, rootless bool) (container.CreateOptions, []string, error) {
+	var o container.CreateOptions
 	o.Name, o.Replace, o.VolumesFrom = f.name, f.replace, f.volumesFrom
 	var err error
 	if o.Labels, err = keyValues("label", f.labels); err != nil {
-		return o, err
+		return o, nil, err
 	}
 	s := &o.Spec
 	if s.Annotations, err = keyValues("annotation", f.annotations); err != nil {
-		return o, err
+		return o, nil, err
 	}
 	s.Hostname, s.StopSignal = f.hostname, f.stopSignal
 	if f.stopSignal != "" {
 		if _, err := spec.ParseSignal(f.stopSignal); err != nil {
-			return o, fmt.Errorf("--stop-signal: %w", err)
+			return o, nil, fmt.Errorf("--stop-signal: %w", err)
 		}
 	}
 	if s.Process, err = f.process(cmd, args); err != nil {
-		return o, err
+		return o, nil, err
 	}
-	s.Process.NoNewPrivileges = f.noNewPrivileges()
-	if s.Security, err = f.security(); err != nil {
-		return o, err
+	s.Security = spec.SecurityOptions{
+		CapAdd: f.capAdd, CapDrop: f.capDrop, Privileged: f.priv,
+		ReadOnlyRootfs: f.readOnly, NoReadOnlyTmpfs: !f.readOnlyTmpfs,
+	}
+	if err := spec.ApplySecurityOpts(f.securityOpts, &s.Security, &s.Process); err != nil {
+		return o, nil, err
 	}
 	if s.Mounts, err = f.mountList(); err != nil {
-		return o, err
+		return o, nil, err
 	}
 	if f.shmSize != "" {
 		if s.ShmSize, err = units.RAMInBytes(f.shmSize); err != nil || s.ShmSize <= 0 {
-			return o, fmt.Errorf("invalid --shm-size %q: give a size such as 64m", f.shmSize)
+			return o, nil, fmt.Errorf("invalid --shm-size %q: give a size such as 64m", f.shmSize)
 		}
 	}
-	if err := f.net.options(&o, rootless); err != nil {
-		return o, err
+	ns, err := f.net.Parse(rootless)
+	if err != nil {
+		return o, nil, err
 	}
+	o.Net, o.Ports, o.PublishAll = ns.Net, ns.Ports, ns.PublishAll
 	switch f.userns {
 	case "", "host", spec.KeepID:
 		s.Namespaces.UserNS = f.userns
 	default:
-		return o, fmt.Errorf("invalid --userns %q: use keep-id, or leave it out", f.userns)
+		return o, nil, fmt.Errorf("invalid --userns %q: use keep-id, or leave it out", f.userns)
 	}
 	if o.Run, err = f.runOptions(); err != nil {
-		return o, err
+		return o, nil, err
 	}
-	o.Run.Health, err = f.health.config()
-	return o, err
+	o.Run.Health, err = f.health.Parse()
+	return o, ns.Warnings, err
 }
 
 func (f *createFlags) process(cmd *cobra.Command, args []string) (spec.ProcessOptions, error) {
@@ -163,42 +189,11 @@ func (f *createFlags) process(cmd *cobra.Command, args []string) (spec.ProcessOp
 		}
 		p.Env = append(p.Env, vars...)
 	}
-	p.Env = append(p.Env, f.env...)
-	return p, nil
-}
-
-func (f *createFlags) security() (spec.SecurityOptions, error) {
-	s := spec.SecurityOptions{
-		CapAdd: f.capAdd, CapDrop: f.capDrop, Privileged: f.priv,
-		ReadOnlyRootfs: f.readOnly, NoReadOnlyTmpfs: !f.readOnlyTmpfs,
-	}
-	for _, opt := range f.securityOpts {
-		k, v, _ := strings.Cut(opt, "=")
-		switch {
-		case k == "seccomp":
-			s.SeccompProfile = v
-		case k == "no-new-privileges" && (v == "" || v == "true"):
-			// kept in Process by the caller: see noNewPrivileges
-		case k == "mask":
-			s.MaskPaths = append(s.MaskPaths, strings.Split(v, ":")...)
-		case k == "unmask":
-			s.UnmaskPaths = append(s.UnmaskPaths, strings.Split(v, ":")...)
-		case k == "label" && v == "disable":
-			// SELinux labels are not used by Roost: accepted for compatibility.
-		default:
-			return s, fmt.Errorf("invalid --security-opt %q: use seccomp=unconfined|PATH, no-new-privileges, mask=PATHS or unmask=PATHS", opt)
-		}
-	}
-	return s, nil
-}
-
-func (f *createFlags) noNewPrivileges() bool {
-	for _, opt := range f.securityOpts {
-		if opt == "no-new-privileges" || opt == "no-new-privileges=true" {
-			return true
-		}
-	}
-	return false
+	// The container gets this command's environment for -e KEY and
+	// --env-host, resolved now: a later start runs elsewhere.
+	var err error
+	p.Env, err = spec.ResolveHostEnv(append(p.Env, f.env...), f.envHost, os.Environ())
+	return p, err
 }
 
 func (f *createFlags) mountList() ([]spec.Mount, error) {
@@ -227,55 +222,20 @@ func (f *createFlags) mountList() ([]spec.Mount, error) {
 	return out, nil
 }
 
+// runOptions are how the monitor runs the container; the engine fills the
+// defaults (--sdnotify, runtime) and checks what spans flags.
 func (f *createFlags) runOptions() (container.RunOptions, error) {
-	r := container.RunOptions{StopTimeout: f.stopTimeout, Terminal: f.tty, Stdin: f.interactive, Remove: f.rm, LogDriver: f.logDriver}
+	r := container.RunOptions{StopTimeout: f.stopTimeout, Terminal: f.tty, Stdin: f.interactive, Remove: f.rm, SdNotify: f.sdNotify}
 	var err error
 	if r.Restart, err = monitor.ParseRestartPolicy(f.restart); err != nil {
 		return r, err
 	}
-	if r.SdNotify, err = monitor.ParseSdNotify(f.sdNotify, os.Getenv("NOTIFY_SOCKET") != ""); err != nil {
+	log, err := engine.ParseLogConfig(f.logDriver, f.logOpts)
+	if err != nil {
 		return r, err
 	}
-	if f.rm && r.Restart.Policy != "" && r.Restart.Policy != monitor.RestartNo {
-		return r, errors.New("--rm and --restart cannot be used together: a removed container cannot restart")
-	}
-	switch f.logDriver {
-	case monitor.LogK8sFile, "journald", "none":
-	default:
-		return r, fmt.Errorf("invalid --log-driver %q: use k8s-file, journald or none", f.logDriver)
-	}
-	for _, opt := range f.logOpts {
-		k, v, _ := strings.Cut(opt, "=")
-		switch k {
-		case "max-size":
-			n, err := units.RAMInBytes(v)
-			if err != nil || n <= 0 {
-				return r, fmt.Errorf("invalid --log-opt %q: give a size such as 10m", opt)
-			}
-			r.LogMaxSize = n
-		case "max-file":
-			var n int
-			if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n < 1 {
-				return r, fmt.Errorf("invalid --log-opt %q: give a number of files, at least 1", opt)
-			}
-			r.LogMaxFiles = n
-		default:
-			return r, fmt.Errorf("invalid --log-opt %q: use max-size=SIZE or max-file=N", opt)
-		}
-	}
-	if r.LogMaxSize > 0 && r.LogMaxFiles == 0 {
-		r.LogMaxFiles = 1
-	}
+	r.LogDriver, r.LogMaxSize, r.LogMaxFiles = log.Driver, log.MaxSize, log.MaxFiles
 	return r, nil
-}
-
-// chooseRuntime picks the runtime binary for new containers.
-func (a *app) chooseRuntime() (string, error) {
-	b, err := runtime.ChooseCached(a.cfg.Runtime, a.cfg.RunDir)
-	if err != nil {
-		return "", err
-	}
-	return b.Path, nil
 }
 
 func keyValues(flag string, list []string) (map[string]string, error) {

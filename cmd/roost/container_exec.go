@@ -4,14 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/spec"
 )
 
 type execFlags struct {
@@ -69,7 +67,9 @@ func (a *app) exec(cmd *cobra.Command, f *execFlags, args []string) error {
 		}
 		o.Env = append(o.Env, vars...)
 	}
-	o.Env = append(o.Env, f.env...)
+	if o.Env, err = spec.ResolveHostEnv(append(o.Env, f.env...), false, os.Environ()); err != nil {
+		return err
+	}
 	eio := container.ExecIO{Stdout: os.Stdout, Stderr: os.Stderr}
 	if f.interactive && !f.detach {
 		eio.Stdin = os.Stdin
@@ -116,22 +116,9 @@ func execTarget(cmd *cobra.Command, eng *container.Engine, latest bool, args []s
 // execTerminal puts a terminal in raw mode for -t, watches its size, and
 // forwards signals to the process; the returned func undoes it all.
 func (a *app) execTerminal(tty bool, eio *container.ExecIO) func() {
-	var undo []func()
-	if fd := int(os.Stdin.Fd()); tty && term.IsTerminal(fd) {
-		if state, err := term.MakeRaw(fd); err == nil {
-			undo = append(undo, func() { term.Restore(fd, state) })
-		}
-		resize := make(chan [2]uint16, 1)
-		eio.Resize = resize
-		undo = append(undo, watchResize(resize))
-	}
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+	resize, restoreTerm := rawTerminal(tty)
+	eio.Resize = resize
+	sigs, stopSignals := notifySignals()
 	eio.Signals = sigs
-	undo = append(undo, func() { signal.Stop(sigs) })
-	return func() {
-		for i := len(undo) - 1; i >= 0; i-- {
-			undo[i]()
-		}
-	}
+	return func() { stopSignals(); restoreTerm() }
 }

@@ -37,7 +37,7 @@ func newContainerInspectCommand(a *app) *cobra.Command {
 						return err
 					}
 				}
-				details, err := image.Inspect(cmd.Context(), a.store, []string{ref})
+				details, err := image.Inspect(cmd.Context(), eng.Store, []string{ref})
 				if err != nil {
 					return err
 				}

@@ -76,23 +76,11 @@ func newStartCommand(a *app) *cobra.Command {
 				if len(args) != 1 {
 					return errors.New("--attach takes exactly one container")
 				}
-				c, err := eng.Start(cmd.Context(), args[0], container.StartOptions{WaitAttach: true})
-				if err != nil {
-					return startExit(err)
-				}
-				err = a.attachTerminal(cmd.Context(), eng, c, interactive, c.Run.Terminal, runMode{sigProxy: true, detachKeys: detachKeys})
-				if errors.Is(err, monitor.ErrDetached) {
-					return nil
-				}
+				c, err := eng.Get(args[0])
 				if err != nil {
 					return err
 				}
-				code, err := eng.Wait(cmd.Context(), c.ID)
-				_ = eng.Cleanup(cmd.Context(), c.ID)
-				if err == nil && code != 0 {
-					return &exitError{code: code}
-				}
-				return err
+				return a.session(cmd.Context(), c.ID, false, interactive, c.Run.Terminal, runMode{sigProxy: true, detachKeys: detachKeys})
 			}
 			return a.eachContainer(args, func(ref string) (string, error) {
 				if _, err := eng.Start(cmd.Context(), ref, container.StartOptions{}); err != nil {
@@ -359,31 +347,14 @@ func newAttachCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if c.State.Status != container.StatusRunning {
-				return fmt.Errorf("%s: %w: start it first", c.Name, container.ErrNotRunning)
-			}
-			err = a.attachTerminal(cmd.Context(), eng, c, !noStdin && c.Run.Stdin, c.Run.Terminal, runMode{sigProxy: sigProxy, detachKeys: detachKeys})
-			if errors.Is(err, monitor.ErrDetached) || err != nil {
-				return ignoreDetach(err)
-			}
-			code, err := eng.Wait(cmd.Context(), c.ID)
-			if err == nil && code != 0 {
-				return &exitError{code: code}
-			}
-			return err
+			m := runMode{sigProxy: sigProxy, detachKeys: detachKeys}
+			return a.attach(cmd.Context(), c.ID, !noStdin && c.Run.Stdin, c.Run.Terminal, m)
 		},
 	}
 	cmd.Flags().BoolVar(&noStdin, "no-stdin", false, "do not attach stdin")
 	cmd.Flags().BoolVar(&sigProxy, "sig-proxy", true, "forward signals to the container")
 	cmd.Flags().StringVar(&detachKeys, "detach-keys", monitor.DefaultDetachKeys, "keys that detach from the container")
 	return cmd
-}
-
-func ignoreDetach(err error) error {
-	if errors.Is(err, monitor.ErrDetached) {
-		return nil
-	}
-	return err
 }
 
 func newContainerExistsCommand(a *app) *cobra.Command {

@@ -2,20 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
-	cstorage "go.podman.io/storage"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/roost-containers/roost/pkg/container"
-	"github.com/roost-containers/roost/pkg/image"
+	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/monitor"
-	"github.com/roost-containers/roost/pkg/spec"
 )
 
 func newCreateCommand(a *app) *cobra.Command {
@@ -67,157 +64,69 @@ func needImage(cmd *cobra.Command, args []string) error {
 type runMode struct {
 	detach, sigProxy bool
 	detachKeys       string
-	// finish runs once the container has exited, while still attached; see
-	// container.AttachIO.Finish.
-	finish func() error
 }
 
-// createContainer resolves the image (pulling per --pull) and creates.
+// createContainer turns the flags into a request and has the engine make
+// the container (pulling per --pull); warnings go to stderr.
 func (a *app) createContainer(cmd *cobra.Command, f *createFlags, args []string) (*container.Container, error) {
-	o, err := f.options(cmd, args[1:], a.cfg.Rootless)
+	r, warnings, err := f.request(cmd, args, a.cfg.Rootless, a.errOut)
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range f.net.warnings {
+	res, err := a.Core().CreateContainer(cmd.Context(), r)
+	for _, w := range append(warnings, res.Warnings...) {
 		fmt.Fprintln(a.errOut, "WARNING: "+w)
 	}
-	eng, err := a.Engine()
-	if err != nil {
-		return nil, err
-	}
-	if o.ImageID, o.ImageName, o.Spec.Image, err = a.resolveImage(cmd, f, args[0]); err != nil {
-		return nil, err
-	}
-	if o.Run.Runtime, err = a.chooseRuntime(); err != nil {
-		return nil, err
-	}
-	o.CreateArgs = createArgs(cmd, args)
-	var c *container.Container
-	if f.pod != "" {
-		c, err = a.createInPod(cmd, f, o)
-	} else {
-		c, err = eng.Create(cmd.Context(), o)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if f.cidFile != "" {
-		if err := os.WriteFile(f.cidFile, []byte(c.ID), 0o644); err != nil {
-			_, _ = eng.Remove(cmd.Context(), c.ID, container.RemoveOptions{Force: true})
-			return nil, fmt.Errorf("--cidfile: %w", err)
-		}
-	}
-	return c, nil
+	return res.Container, err
 }
 
-// resolveImage finds or pulls the image as --pull says and returns its id,
-// the name to record, and its configuration.
-func (a *app) resolveImage(cmd *cobra.Command, f *createFlags, name string) (string, string, spec.ImageConfig, error) {
-	var cfg spec.ImageConfig
-	store, err := a.Store()
-	if err != nil {
-		return "", "", cfg, err
-	}
-	img, _, findErr := image.Find(store, name)
-	need := false
-	switch f.pull {
-	case "always", "newer":
-		need = true
-	case "missing", "":
-		need = findErr != nil
-	case "never":
-		if findErr != nil {
-			return "", "", cfg, fmt.Errorf("%s: image not known locally and --pull=never: pull it first", name)
-		}
-	default:
-		return "", "", cfg, fmt.Errorf("invalid --pull %q: use always, missing, never or newer", f.pull)
-	}
-	if need {
-		if findErr != nil && !errors.Is(findErr, cstorage.ErrImageUnknown) {
-			return "", "", cfg, findErr
-		}
-		po := image.PullOptions{RegistryOptions: f.registry.options(cmd), Progress: a.errOut}
-		if f.platform != "" {
-			if po.Platform, err = image.ParsePlatform(f.platform); err != nil {
-				return "", "", cfg, err
-			}
-		}
-		ids, err := image.Pull(cmd.Context(), store, a.cfg, name, po)
-		if err != nil && !(f.pull == "newer" && findErr == nil) {
-			return "", "", cfg, err
-		}
-		if err == nil {
-			if img, _, err = image.Find(store, ids[0]); err != nil {
-				return "", "", cfg, err
-			}
-		}
-	}
-	details, err := image.Inspect(cmd.Context(), store, []string{img.ID})
-	if err != nil {
-		return "", "", cfg, err
-	}
-	recorded := name
-	if len(img.Names) > 0 {
-		recorded = img.Names[0]
-	}
-	return img.ID, recorded, details[0].Config, nil
-}
-
-// run is `roost run`: create, start, and either print the id (-d) or stay
-// attached until the container exits, then exit with its code.
+// run is `roost run`: create, then one run session: print the id (-d) or
+// stay attached until the container exits, then exit with its code.
 func (a *app) run(cmd *cobra.Command, f *createFlags, args []string, m runMode) error {
 	c, err := a.createContainer(cmd, f, args)
 	if err != nil {
 		return err
 	}
-	eng, _ := a.Engine()
-	ctx := cmd.Context()
 	if m.detach {
-		if _, err := eng.Start(ctx, c.ID, container.StartOptions{}); err != nil {
-			return startExit(err)
+		if err := a.session(cmd.Context(), c.ID, true, false, false, m); err != nil {
+			return err
 		}
 		fmt.Fprintln(a.out, c.ID)
 		return nil
 	}
-	if _, err := eng.Start(ctx, c.ID, container.StartOptions{WaitAttach: true}); err != nil {
-		a.cleanupAfterRun(ctx, eng, c)
-		return startExit(err)
-	}
-	// The exit is finished here, while still attached, so that the monitor
-	// knows it need not start `roost container cleanup` to do it again.
-	var code int
-	var waitErr error
-	m.finish = func() error {
-		if code, waitErr = eng.Wait(ctx, c.ID); waitErr != nil {
-			return waitErr
-		}
-		return eng.Cleanup(ctx, c.ID)
-	}
-	err = a.attachTerminal(ctx, eng, c, f.interactive, f.tty, m)
-	if errors.Is(err, monitor.ErrDetached) {
-		return nil
-	}
-	if err != nil {
-		var se *monitor.StartError
-		if errors.As(err, &se) {
-			a.cleanupAfterRun(ctx, eng, c)
-			return startExit(err)
-		}
-		return err
-	}
-	if waitErr != nil {
-		return waitErr
-	}
-	if code != 0 {
-		return &exitError{code: code}
-	}
-	return nil
+	return a.session(cmd.Context(), c.ID, false, f.interactive, f.tty, m)
 }
 
-// cleanupAfterRun finishes the container's exit now (unmount, and --rm
-// removal) so the next command sees it done.
-func (a *app) cleanupAfterRun(ctx context.Context, eng *container.Engine, c *container.Container) {
-	_ = eng.Cleanup(ctx, c.ID)
+// attach joins a running container's session (`attach`).
+func (a *app) attach(ctx context.Context, id string, interactive, tty bool, m runMode) error {
+	sio, restore := a.terminalIO(interactive, tty, m)
+	defer restore()
+	return a.sessionExit(a.Core().RunSession(ctx, engine.SessionRequest{ID: id, AttachOnly: true, IO: sio}))
+}
+
+// session runs the engine's run session with this terminal: raw mode and
+// window size for -t, signals forwarded with --sig-proxy; it turns the
+// container's exit code into Roost's.
+func (a *app) session(ctx context.Context, id string, detach, interactive, tty bool, m runMode) error {
+	req := engine.SessionRequest{ID: id, Detach: detach}
+	if !detach {
+		var restore func()
+		req.IO, restore = a.terminalIO(interactive, tty, m)
+		defer restore()
+	}
+	return a.sessionExit(a.Core().RunSession(ctx, req))
+}
+
+// sessionExit turns a session's end into Roost's exit: the container's own
+// code, or Podman's codes for a start that failed.
+func (a *app) sessionExit(res engine.SessionResult, err error) error {
+	switch {
+	case err != nil:
+		return startExit(err)
+	case res.Detached || res.ExitCode == 0:
+		return nil
+	}
+	return &exitError{code: res.ExitCode}
 }
 
 // startExit maps a start failure to Podman's exit codes: 127 for a command
@@ -226,30 +135,42 @@ func startExit(err error) error {
 	return &exitError{code: monitor.ExitCode(err), err: err}
 }
 
-// attachTerminal connects our stdio to the container, with the terminal in
-// raw mode for -t, window resizes and signal forwarding.
-func (a *app) attachTerminal(ctx context.Context, eng *container.Engine, c *container.Container, interactive, tty bool, m runMode) error {
-	aio := container.AttachIO{Stdout: os.Stdout, Stderr: os.Stderr, DetachKeys: m.detachKeys, Finish: m.finish}
+// terminalIO connects our stdio to a session, with the terminal in raw
+// mode for -t, window resizes and signal forwarding; restore undoes it.
+func (a *app) terminalIO(interactive, tty bool, m runMode) (engine.SessionIO, func()) {
+	sio := engine.SessionIO{Stdout: os.Stdout, Stderr: os.Stderr, DetachKeys: m.detachKeys}
 	if interactive {
-		aio.Stdin = os.Stdin
+		sio.Stdin = os.Stdin
 	}
-	if fd := int(os.Stdin.Fd()); tty && term.IsTerminal(fd) {
-		state, err := term.MakeRaw(fd)
-		if err == nil {
-			defer term.Restore(fd, state)
-		}
-		resize := make(chan [2]uint16, 1)
-		aio.Resize = resize
-		stop := watchResize(resize)
-		defer stop()
-	} else if !tty {
-		aio.DetachKeys = ""
+	if !tty {
+		sio.DetachKeys = ""
 	}
+	resize, restoreTerm := rawTerminal(tty)
+	sio.Resize = resize
+	stopSignals := func() {}
 	if m.sigProxy && !tty {
-		stop := a.proxySignals(ctx, eng, c.ID)
-		defer stop()
+		sio.Signals, stopSignals = notifySignals()
 	}
-	return eng.Attach(ctx, c.ID, aio)
+	return sio, func() { stopSignals(); restoreTerm() }
+}
+
+// rawTerminal puts stdin's terminal in raw mode for -t and reports its
+// size now and on every change; restore undoes it. Without -t or a
+// terminal it does nothing.
+func rawTerminal(tty bool) (<-chan [2]uint16, func()) {
+	fd := int(os.Stdin.Fd())
+	if !tty || !term.IsTerminal(fd) {
+		return nil, func() {}
+	}
+	state, err := term.MakeRaw(fd)
+	resize := make(chan [2]uint16, 1)
+	stop := watchResize(resize)
+	return resize, func() {
+		stop()
+		if err == nil {
+			_ = term.Restore(fd, state)
+		}
+	}
 }
 
 // watchResize sends the terminal's size now and on every SIGWINCH.
@@ -279,20 +200,22 @@ func watchResize(out chan<- [2]uint16) func() {
 	return func() { signal.Stop(ch); close(done) }
 }
 
-// proxySignals forwards the signals a user sends Roost to the container.
-func (a *app) proxySignals(ctx context.Context, eng *container.Engine, id string) func() {
+// notifySignals passes on the signals a user sends Roost, for the session
+// to forward to the container.
+func notifySignals() (<-chan syscall.Signal, func()) {
 	ch := make(chan os.Signal, 8)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+	out := make(chan syscall.Signal, 8)
 	done := make(chan struct{})
 	go func() {
 		for {
 			select {
 			case s := <-ch:
-				_, _ = eng.Kill(ctx, id, s.(syscall.Signal))
+				out <- s.(syscall.Signal)
 			case <-done:
 				return
 			}
 		}
 	}()
-	return func() { signal.Stop(ch); close(done) }
+	return out, func() { signal.Stop(ch); close(done) }
 }

@@ -33,16 +33,7 @@ func addContainerCommands(a *app, root *cobra.Command) {
 
 // Engine returns the container engine over the open store.
 func (a *app) Engine() (*container.Engine, error) {
-	store, err := a.Store()
-	if err != nil {
-		return nil, err
-	}
-	if a.engine == nil {
-		a.engine = container.New(a.cfg, store, a.exitCommand())
-		// A start from a systemd unit hands the unit's socket to the monitor.
-		a.engine.NotifySocket = os.Getenv("NOTIFY_SOCKET")
-	}
-	return a.engine, nil
+	return a.Core().Containers()
 }
 
 // composeBinary is roost built with compose (the build tag "compose").

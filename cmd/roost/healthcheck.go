@@ -1,67 +1,25 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/monitor"
 )
 
-// healthFlags are run's and create's --health-* flags, as Podman names them.
-type healthFlags struct {
-	cmd                            string
-	interval, timeout, startPeriod time.Duration
-	retries                        int
-	none                           bool
-}
-
-func (h *healthFlags) add(fl *pflag.FlagSet) {
-	fl.StringVar(&h.cmd, "health-cmd", "", "command the monitor runs in the container to check its health (shell form, or a JSON array)")
-	fl.DurationVar(&h.interval, "health-interval", 30*time.Second, "time between healthchecks")
-	fl.DurationVar(&h.timeout, "health-timeout", 30*time.Second, "time a healthcheck may take before it counts as failed")
-	fl.IntVar(&h.retries, "health-retries", 3, "failures in a row that make the container unhealthy")
-	fl.DurationVar(&h.startPeriod, "health-start-period", 0, "time after start during which failures do not count")
-	fl.BoolVar(&h.none, "no-healthcheck", false, "disable the image's healthcheck")
-}
-
-// config is the healthcheck the flags ask for; nil: none.
-func (h *healthFlags) config() (*monitor.HealthConfig, error) {
-	if h.cmd == "" || h.none {
-		return nil, nil
-	}
-	test, err := container.HealthTest(parseHealthCmd(h.cmd))
-	if err != nil || test == nil {
-		return nil, err
-	}
-	switch {
-	case h.interval <= 0:
-		return nil, fmt.Errorf("invalid --health-interval %s: it must be above 0", h.interval)
-	case h.timeout <= 0:
-		return nil, fmt.Errorf("invalid --health-timeout %s: it must be above 0", h.timeout)
-	case h.retries < 1:
-		return nil, fmt.Errorf("invalid --health-retries %d: give at least 1", h.retries)
-	case h.startPeriod < 0:
-		return nil, fmt.Errorf("invalid --health-start-period %s: it must not be negative", h.startPeriod)
-	}
-	return &monitor.HealthConfig{Test: test, Interval: h.interval, Timeout: h.timeout, Retries: h.retries, StartPeriod: h.startPeriod}, nil
-}
-
-// parseHealthCmd reads --health-cmd: a JSON array is the exec form, any
-// other string a shell command.
-func parseHealthCmd(s string) []string {
-	var list []string
-	if err := json.Unmarshal([]byte(s), &list); err == nil && len(list) > 0 {
-		if list[0] == "CMD" || list[0] == "CMD-SHELL" || list[0] == "NONE" {
-			return list
-		}
-		return append([]string{"CMD"}, list...)
-	}
-	return []string{"CMD-SHELL", s}
+// addHealthFlags adds run's and create's --health-* flags, as Podman names
+// them; engine.HealthFlags.Parse reads them.
+func addHealthFlags(fl *pflag.FlagSet, h *engine.HealthFlags) {
+	fl.StringVar(&h.Cmd, "health-cmd", "", "command the monitor runs in the container to check its health (shell form, or a JSON array)")
+	fl.DurationVar(&h.Interval, "health-interval", 30*time.Second, "time between healthchecks")
+	fl.DurationVar(&h.Timeout, "health-timeout", 30*time.Second, "time a healthcheck may take before it counts as failed")
+	fl.IntVar(&h.Retries, "health-retries", 3, "failures in a row that make the container unhealthy")
+	fl.DurationVar(&h.StartPeriod, "health-start-period", 0, "time after start during which failures do not count")
+	fl.BoolVar(&h.None, "no-healthcheck", false, "disable the image's healthcheck")
 }
 
 func newHealthcheckCommand(a *app) *cobra.Command {

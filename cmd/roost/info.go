@@ -15,8 +15,9 @@ func newInfoCommand(a *app) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			// Storage problems are part of the report, not a reason to print none.
-			store, storeErr := a.Store()
-			in := info.Gather(a.cfg, store, a.choice)
+			choice, storeErr := a.Core().StorageChoice()
+			store, _ := a.Store()
+			in := info.Gather(a.cfg, store, choice)
 			in.Host.Network = info.NetworkReport(a.networks())
 			if storeErr != nil {
 				in.Store.DriverReason = "cannot open storage: " + storeErr.Error()

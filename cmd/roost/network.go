@@ -11,7 +11,6 @@ import (
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/format"
 	"github.com/roost-containers/roost/pkg/network"
-	"github.com/roost-containers/roost/pkg/state"
 )
 
 // addNetworkCommands adds `network` and its verbs, as Podman has them.
@@ -26,7 +25,7 @@ func addNetworkCommands(a *app, root *cobra.Command) {
 // networks is the network manager; the commands that touch containers use
 // the engine's instead.
 func (a *app) networks() *network.Manager {
-	return container.NetworkManager(a.cfg, state.Open(a.cfg.StateDB()))
+	return a.Core().Networks()
 }
 
 // networkView is a network as `network inspect` shows it (Podman's netavark shape).
@@ -242,13 +241,9 @@ func newNetworkRmCommand(a *app) *cobra.Command {
 		Short:   "Remove networks",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := a.Engine()
-			if err != nil {
-				return err
-			}
 			var errs []error
 			for _, ref := range args {
-				name, err := a.removeNetwork(cmd, eng, ref, force)
+				name, err := a.Core().RemoveNetwork(cmd.Context(), ref, force)
 				if err != nil {
 					errs = append(errs, err)
 					continue
@@ -260,33 +255,6 @@ func newNetworkRmCommand(a *app) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "also remove the containers using the network")
 	return cmd
-}
-
-// removeNetwork removes one network; with force its containers go first.
-func (a *app) removeNetwork(cmd *cobra.Command, eng *container.Engine, ref string, force bool) (string, error) {
-	n, err := eng.Networks.Get(ref)
-	if err != nil {
-		return "", err
-	}
-	if n.Name == network.DefaultName {
-		return "", fmt.Errorf("the default network %s cannot be removed", network.DefaultName)
-	}
-	users, err := eng.UsersOf(n.Name)
-	if err != nil {
-		return "", err
-	}
-	if len(users) > 0 && !force {
-		return "", fmt.Errorf("network %s is used by container %s: remove it first, or use --force to remove the network's containers: %w", n.Name, users[0].Name, network.ErrInUse)
-	}
-	for _, c := range users {
-		if _, err := eng.Remove(cmd.Context(), c.ID, container.RemoveOptions{Force: true}); err != nil && !errors.Is(err, state.ErrNotFound) {
-			return "", err
-		}
-	}
-	if _, err := eng.Networks.Remove(n.ID); err != nil {
-		return "", err
-	}
-	return n.Name, nil
 }
 
 func newNetworkPruneCommand(a *app) *cobra.Command {
@@ -301,26 +269,11 @@ func newNetworkPruneCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			eng, err := a.Engine()
-			if err != nil {
-				return err
+			removed, err := a.Core().PruneNetworks(cmd.Context(), match)
+			for _, name := range removed {
+				fmt.Fprintln(a.out, name)
 			}
-			nets, err := eng.Networks.List()
-			if err != nil {
-				return err
-			}
-			for _, n := range nets {
-				if n.Name == network.DefaultName || !match(n) {
-					continue
-				}
-				if users, err := eng.UsersOf(n.Name); err != nil || len(users) > 0 {
-					continue
-				}
-				if _, err := eng.Networks.Remove(n.ID); err == nil {
-					fmt.Fprintln(a.out, n.Name)
-				}
-			}
-			return nil
+			return err
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation (Roost never asks)")

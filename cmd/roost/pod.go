@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pods"
 )
@@ -25,11 +26,7 @@ func addPodCommands(a *app, root *cobra.Command) {
 
 // Pods returns the pod manager over the container engine.
 func (a *app) Pods() (*pods.Manager, error) {
-	eng, err := a.Engine()
-	if err != nil {
-		return nil, err
-	}
-	return pods.New(eng), nil
+	return a.Core().Pods()
 }
 
 // podCreateFlags are `pod create`'s flags, as Podman names them.
@@ -37,7 +34,7 @@ type podCreateFlags struct {
 	name, hostname, share, infraImage, infraCommand, infraName, userns string
 	labels                                                             []string
 	infra, replace                                                     bool
-	net                                                                netFlags
+	net                                                                engine.NetworkFlags
 }
 
 func newPodCreateCommand(a *app) *cobra.Command {
@@ -72,7 +69,7 @@ func newPodCreateCommand(a *app) *cobra.Command {
 	fl.StringVar(&f.infraName, "infra-name", "", "name of the infra container (default: the pod id's first 12 digits and -infra)")
 	fl.BoolVar(&f.replace, "replace", false, "remove a pod of the same name first, with its containers")
 	fl.StringVar(&f.userns, "userns", "", "user namespace of the pod's containers: \"\" (Roost's) or keep-id")
-	f.net.add(fl)
+	addNetworkFlags(fl, &f.net)
 	// create's -h is --hostname in Podman; pod create's is help, so only --hostname here.
 	return cmd
 }
@@ -106,33 +103,19 @@ func (a *app) createPod(cmd *cobra.Command, f *podCreateFlags) (*pods.Pod, error
 	if o.InfraCommand, err = commandWords(f.infraCommand); err != nil {
 		return nil, err
 	}
-	var co container.CreateOptions
-	if err := f.net.options(&co, a.cfg.Rootless); err != nil {
-		return nil, err
-	}
-	o.Net, o.Ports, o.PublishAll = co.Net, co.Ports, co.PublishAll
-	if !f.infra && (cmd.Flags().Changed("network") || len(f.net.dns) > 0 || len(f.net.addHosts) > 0) {
-		return nil, fmt.Errorf("--network, --dns and --add-host need the pod's infra container: they cannot be used with --infra=false")
-	}
-	mgr, err := a.Pods()
+	ns, err := f.net.Parse(a.cfg.Rootless)
 	if err != nil {
 		return nil, err
 	}
-	if f.infra {
-		if o.Runtime, err = a.chooseRuntime(); err != nil {
-			return nil, err
-		}
+	for _, w := range ns.Warnings {
+		fmt.Fprintln(a.errOut, "WARNING: "+w)
 	}
+	o.Net, o.Ports, o.PublishAll = ns.Net, ns.Ports, ns.PublishAll
+	r := engine.PodRequest{Options: o, NetworkGiven: cmd.Flags().Changed("network") || len(f.net.DNS) > 0 || len(f.net.AddHosts) > 0}
 	if f.infraImage != "" {
-		if !f.infra {
-			return nil, fmt.Errorf("--infra-image needs the infra container: it cannot be used with --infra=false")
-		}
-		pull := createFlags{pull: "missing"}
-		if o.InfraImageID, o.InfraImageName, o.InfraImage, err = a.resolveImage(cmd, &pull, f.infraImage); err != nil {
-			return nil, err
-		}
+		r.InfraImage = engine.ImageRequest{Name: f.infraImage, Pull: engine.PullMissing, Progress: a.errOut}
 	}
-	return mgr.Create(cmd.Context(), o)
+	return a.Core().CreatePod(cmd.Context(), r)
 }
 
 // commandWords reads a command given as one string: a JSON array, or

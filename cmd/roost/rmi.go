@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	cstorage "go.podman.io/storage"
 	"github.com/spf13/cobra"
+	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/image"
 )

@@ -1,19 +1,17 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
-	cstorage "go.podman.io/storage"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
+	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/config"
-	"github.com/roost-containers/roost/pkg/container"
-	"github.com/roost-containers/roost/pkg/storage"
+	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/userns"
 )
 
@@ -26,9 +24,7 @@ const noNamespace = "roost.no-userns"
 type app struct {
 	globals config.Globals
 	cfg     *config.Config
-	store   cstorage.Store
-	engine  *container.Engine
-	choice  storage.Choice
+	core    *engine.Engine // made on first use, from explicit inputs
 	out     io.Writer
 	errOut  io.Writer
 }
@@ -156,31 +152,29 @@ func (a *app) prepare(cmd *cobra.Command) error {
 	})
 }
 
-// Store opens storage on first use.
-func (a *app) Store() (cstorage.Store, error) {
-	if a.store != nil {
-		return a.store, nil
+// Core is the engine every command calls, built once from the global
+// flags' configuration and what this process was given: the exit command
+// that chose this storage and, under a systemd unit, its notify socket.
+func (a *app) Core() *engine.Engine {
+	if a.core == nil {
+		a.core = engine.New(engine.Options{
+			Config:       a.cfg,
+			ExitCommand:  a.exitCommand(),
+			NotifySocket: os.Getenv("NOTIFY_SOCKET"),
+		})
 	}
-	s, c, err := storage.Open(a.cfg)
-	if err != nil {
-		return nil, err
-	}
-	a.store, a.choice = s, c
-	return s, nil
+	return a.core
 }
 
+// Store opens storage on first use.
+func (a *app) Store() (cstorage.Store, error) { return a.Core().Store() }
+
 func (a *app) close() error {
-	if a.store == nil {
+	if a.core == nil {
 		return nil
 	}
-	_, err := a.store.Shutdown(false)
-	a.store = nil
-	// Running containers keep their layers mounted: that is expected. Other
-	// failures here come after the command's work was done (storage tidying
-	// what a killed command left, which the next command retries): a
-	// warning, not a failed command.
-	if err != nil && !errors.Is(err, cstorage.ErrLayerUsedByContainer) {
-		fmt.Fprintln(a.errOut, "WARNING: close storage: "+oneLine(err.Error()))
+	if err := a.core.Close(); err != nil {
+		fmt.Fprintln(a.errOut, "WARNING: "+oneLine(err.Error()))
 	}
 	return nil
 }

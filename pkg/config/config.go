@@ -28,6 +28,9 @@ type Config struct {
 	Rootless bool
 	UID, GID int    // the user's ids on the host (not the ones inside the namespace)
 	Home     string // the user's home directory
+	// UserName is the user's login name ($USER), for the passwd entry
+	// --userns keep-id synthesizes; empty: the entry is named by uid.
+	UserName string
 
 	DataDir   string // ~/.local/share/roost or /var/lib/roost
 	RunDir    string // $XDG_RUNTIME_DIR/roost or /run/roost
@@ -53,7 +56,7 @@ type Config struct {
 // Load builds the configuration for the current user from defaults, the
 // configuration files and the command line, in that order of precedence.
 func Load(g Globals) (*Config, error) {
-	c := &Config{UID: hostUID(), GID: hostGID()}
+	c := &Config{UID: hostUID(), GID: hostGID(), UserName: os.Getenv("USER")}
 	c.Rootless = c.UID != 0
 	if err := c.setDirs(); err != nil {
 		return nil, err

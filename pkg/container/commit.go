@@ -27,7 +27,7 @@ var ErrPauseUnavailable = errors.New("pausing a container needs the cgroup v2 fr
 // container may be running; its lock is held meanwhile, so it is not
 // removed or restarted under the copy.
 func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (string, error) {
-	c, l, err := e.locked(ref)
+	c, l, err := e.locked(ctx, ref)
 	if err != nil {
 		return "", err
 	}

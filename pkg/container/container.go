@@ -4,9 +4,9 @@
 package container
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -15,7 +15,6 @@ import (
 	"github.com/roost-containers/roost/pkg/config"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/network"
-	"github.com/roost-containers/roost/pkg/proc"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
 	"github.com/roost-containers/roost/pkg/volume"
@@ -91,14 +90,20 @@ type State struct {
 	// healthcheck. Live only (from the health file), never recorded.
 	Health string `json:"-"`
 	Error  string `json:"error,omitempty"`
-	// Owner is the command creating or removing the container, so that the
-	// leftovers of one killed mid-way are recognised and cleaned.
-	Owner Owner `json:"owner,omitempty"`
+	// Lease names the lease (state.Lease) of the operation creating or
+	// removing the container: once it is free while the status still says
+	// creating or removing, the record was left half-made (the command was
+	// killed, or a server's request failed) and Reconcile finishes it.
+	Lease string `json:"lease,omitempty"`
+	// Owner is how schema 1 named that operation: its process. A record
+	// carries one only while an older roost's command is at work on it (see
+	// state.SchemaVersion); Reconcile then checks the process.
+	Owner *Owner `json:"owner,omitempty"`
 	// Paused: the runtime froze the running container (only with cgroups).
 	Paused bool `json:"paused,omitempty"`
 }
 
-// Owner names a process across pid reuse.
+// Owner names a process across pid reuse (schema 1's owner of a record).
 type Owner struct {
 	Pid       int    `json:"pid,omitempty"`
 	StartTime uint64 `json:"startTime,omitempty"`
@@ -142,18 +147,18 @@ func (e *Engine) logPath(id string) (string, error) {
 }
 
 // lock takes the container's lock; callers re-read the record under it.
-func (e *Engine) lock(id string) (*state.Lock, error) {
-	return state.LockObject(e.lockDir(), id)
+func (e *Engine) lock(ctx context.Context, id string) (*state.Lock, error) {
+	return state.LockObject(ctx, e.lockDir(), id)
 }
 
 // locked resolves ref, takes the container's lock and reads its record with
 // live state; the caller unlocks.
-func (e *Engine) locked(ref string) (*Container, *state.Lock, error) {
+func (e *Engine) locked(ctx context.Context, ref string) (*Container, *state.Lock, error) {
 	id, err := e.Resolve(ref)
 	if err != nil {
 		return nil, nil, err
 	}
-	l, err := e.lock(id)
+	l, err := e.lock(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -218,10 +223,8 @@ func (e *Engine) update(id string, fn func(*Container) error) (*Container, error
 	return &c, err
 }
 
-func self() Owner {
-	st, _ := proc.StartTime(os.Getpid())
-	return Owner{Pid: os.Getpid(), StartTime: st}
-}
+// leaseDir holds the leases of creates and removes in progress.
+func (e *Engine) leaseDir() string { return filepath.Join(e.lockDir(), "leases") }
 
 // NetworkManager is the network manager for a configuration (also used by
 // the network commands, which need no storage).

@@ -1,18 +1,22 @@
 package container
 
 import (
+	"archive/tar"
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
+	"syscall"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/storage/pkg/archive"
 	"go.podman.io/storage/pkg/chrootarchive"
 	"go.podman.io/storage/pkg/idtools"
-	securejoin "github.com/cyphar/filepath-securejoin"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // CopyOptions are cp's flags.
@@ -146,7 +150,7 @@ func (e *Engine) ArchiveIn(ref, ctrDir string, o CopyOptions, r io.Reader) error
 // use of storage's mount count for the time of fn, so a stopped container is
 // mounted and unmounted again, and a running one keeps its mount.
 func (e *Engine) withRootfs(ref string, fn func(c *Container, rootfs string) error) (err error) {
-	c, l, err := e.locked(ref)
+	c, l, err := e.locked(context.TODO(), ref)
 	if err != nil {
 		return err
 	}
@@ -242,6 +246,9 @@ func stat(real string, err error) endpoint {
 // hostTar streams a host path as a tar whose top entry is called name, or
 // the directory's contents when name is empty.
 func hostTar(real, name string) (io.ReadCloser, error) {
+	if link, ok := symlinkTar(real, name); ok {
+		return link, nil
+	}
 	if name == "" {
 		return archive.TarWithOptions(real, &archive.TarOptions{})
 	}
@@ -259,8 +266,41 @@ func rootTar(rootfs, real, name string) (io.ReadCloser, error) {
 	if real == rootfs {
 		return nil, errors.New("the root directory is copied by its contents")
 	}
+	if link, ok := symlinkTar(real, name); ok {
+		return link, nil
+	}
 	b := filepath.Base(real)
 	return chrootarchive.Tar(filepath.Dir(real), &archive.TarOptions{
 		IncludeFiles: []string{b}, RebaseNames: map[string]string{b: name},
 	}, rootfs)
+}
+
+// symlinkTar is a tar of the one symlink real, named name: storage's
+// archive walks an included path with a stat that follows it, so a link
+// whose target is outside the tree (or missing) would be left out. A link
+// is never followed here (the caller resolved its parents inside the root),
+// only read. ok is false when real is not a symlink.
+func symlinkTar(real, name string) (io.ReadCloser, bool) {
+	fi, err := os.Lstat(real)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 || name == "" {
+		return nil, false
+	}
+	target, err := os.Readlink(real)
+	if err != nil {
+		return nil, false
+	}
+	hdr, err := tar.FileInfoHeader(fi, target)
+	if err != nil {
+		return nil, false
+	}
+	hdr.Name = name
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		hdr.Uid, hdr.Gid = int(st.Uid), int(st.Gid)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if tw.WriteHeader(hdr) != nil || tw.Close() != nil {
+		return nil, false
+	}
+	return io.NopCloser(&buf), true
 }

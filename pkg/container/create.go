@@ -60,7 +60,14 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err != nil {
 		return nil, err
 	}
-	release, madeVolumes, err := e.claimVolumes(&o)
+	// Held until Create returns, however it returns: a record left
+	// 'creating' with this lease free is Reconcile's to remove.
+	lease, err := state.TakeLease(e.leaseDir())
+	if err != nil {
+		return nil, err
+	}
+	defer lease.Release()
+	release, madeVolumes, err := e.claimVolumes(ctx, &o)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +77,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		Spec: o.Spec, Run: o.Run, Net: o.Net, Ports: o.Ports,
 		Pod: o.Pod, DependsOn: o.DependsOn,
 		CreateArgs: o.CreateArgs,
-		State:      State{Status: StatusCreating, Owner: self()},
+		State:      State{Status: StatusCreating, Lease: lease.ID},
 	}
 	err = e.save(c)
 	release() // recorded: the volumes are in use now

@@ -43,7 +43,7 @@ type ExecIO struct {
 	// Exec begins becomes the pty's first size.
 	Resize <-chan [2]uint16
 	// Signals are forwarded to the process.
-	Signals <-chan os.Signal
+	Signals <-chan syscall.Signal
 }
 
 // ErrDetached: the user typed the detach keys; the process runs on.
@@ -299,7 +299,7 @@ func runtimeFailure(err error) error {
 }
 
 // wait collects the process's exit, forwarding signals to it meanwhile.
-func (s *execSession) wait(signals <-chan os.Signal) int {
+func (s *execSession) wait(signals <-chan syscall.Signal) int {
 	done := make(chan int, 1)
 	go func() { done <- waitPid(s.pid) }()
 	for {
@@ -308,9 +308,7 @@ func (s *execSession) wait(signals <-chan os.Signal) int {
 			s.drainStderr()
 			return code
 		case sig := <-signals:
-			if ss, ok := sig.(syscall.Signal); ok {
-				_ = syscall.Kill(s.pid, ss)
-			}
+			_ = syscall.Kill(s.pid, sig)
 		}
 	}
 }

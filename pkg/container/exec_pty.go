@@ -51,9 +51,7 @@ func (s *execSession) relay(o ExecOptions, eio ExecIO) (int, error) {
 		case sz := <-eio.Resize:
 			setWinsize(s.master, sz[0], sz[1])
 		case sig := <-eio.Signals:
-			if ss, ok := sig.(syscall.Signal); ok {
-				_ = syscall.Kill(s.pid, ss)
-			}
+			_ = syscall.Kill(s.pid, sig)
 		}
 	}
 }

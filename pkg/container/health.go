@@ -126,7 +126,7 @@ func (e *Engine) RunHealthCheck(ctx context.Context, ref string) (string, error)
 	if tctx.Err() == context.DeadlineExceeded {
 		r.ExitCode, r.Output = 1, "healthcheck timed out after "+cfg.Timeout.String()
 	}
-	l, err := e.lock(c.ID)
+	l, err := e.lock(ctx, c.ID)
 	if err != nil {
 		return "", err
 	}

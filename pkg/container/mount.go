@@ -1,6 +1,7 @@
 package container
 
 import (
+	"context"
 	"fmt"
 
 	"go.podman.io/storage/pkg/mount"
@@ -18,7 +19,7 @@ type MountPoint struct {
 // Mount mounts a container's root filesystem (one more use of storage's mount
 // count) and returns the merged path. It stays mounted until Unmount.
 func (e *Engine) Mount(ref string) (string, error) {
-	c, l, err := e.locked(ref)
+	c, l, err := e.locked(context.TODO(), ref)
 	if err != nil {
 		return "", err
 	}
@@ -35,7 +36,7 @@ func (e *Engine) Mount(ref string) (string, error) {
 // running) keeps that one mount: a running container's root is never
 // unmounted under it. It returns the full id.
 func (e *Engine) Unmount(ref string, force bool) (string, error) {
-	c, l, err := e.locked(ref)
+	c, l, err := e.locked(context.TODO(), ref)
 	if err != nil {
 		return "", err
 	}

@@ -251,7 +251,7 @@ func resolvLines(key string) []string {
 
 // Connect puts a running container on one more network (network connect).
 func (e *Engine) Connect(ctx context.Context, ref string, r network.Request) error {
-	c, l, err := e.locked(ref)
+	c, l, err := e.locked(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -292,7 +292,7 @@ func (e *Engine) Connect(ctx context.Context, ref string, r network.Request) err
 // Disconnect takes a container off a network; a running one loses the
 // interface at once.
 func (e *Engine) Disconnect(ctx context.Context, ref, netName string) error {
-	c, l, err := e.locked(ref)
+	c, l, err := e.locked(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -350,11 +350,11 @@ func (e *Engine) UsersOf(netName string) ([]Container, error) {
 
 // sweepNetwork releases what killed containers and commands left: leases of
 // containers that do not run, and their namespace files.
-func (e *Engine) sweepNetwork() {
+func (e *Engine) sweepNetwork(ctx context.Context) {
 	// A container's lock is held while it starts, so waiting for it means
 	// a start in progress is not mistaken for leftovers.
 	running := func(id string) bool {
-		l, err := e.lock(id)
+		l, err := e.lock(ctx, id)
 		if err != nil {
 			return true
 		}

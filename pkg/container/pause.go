@@ -54,7 +54,7 @@ func (e *Engine) Unpause(ctx context.Context, ref string) (*Container, error) {
 
 func (e *Engine) setPaused(ctx context.Context, ref string, pause bool) (*Container, error) {
 	verb := map[bool]string{true: "pause", false: "unpause"}[pause]
-	c, l, err := e.locked(ref)
+	c, l, err := e.locked(ctx, ref)
 	if err != nil {
 		return nil, err
 	}

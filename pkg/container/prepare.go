@@ -74,7 +74,7 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 // ids describes Roost's namespace for keep-id: the user is 0 inside it and
 // the subordinate ids follow.
 func (e *Engine) ids() spec.IDs {
-	ids := spec.IDs{HostUID: e.Cfg.UID, HostGID: e.Cfg.GID, HomeDir: e.Cfg.Home, UserName: os.Getenv("USER")}
+	ids := spec.IDs{HostUID: e.Cfg.UID, HostGID: e.Cfg.GID, HomeDir: e.Cfg.Home, UserName: e.Cfg.UserName}
 	uids, gids, err := userns.CurrentMappings()
 	if err != nil {
 		return ids

@@ -100,7 +100,7 @@ func stopped(s Status) bool { return s == StatusCreated || s == StatusExited }
 // pruneOne removes one container if, under its lock, it is still stopped
 // and nothing depends on it.
 func (e *Engine) pruneOne(ctx context.Context, id string) (bool, error) {
-	c, l, err := e.locked(id)
+	c, l, err := e.locked(ctx, id)
 	if errors.Is(err, state.ErrNotFound) {
 		return false, nil
 	}

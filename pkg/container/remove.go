@@ -27,7 +27,7 @@ type RemoveOptions struct {
 // Remove deletes a container: its process (with Force), mount, storage, run
 // directory and record. It returns the full id.
 func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) (string, error) {
-	c, l, err := e.locked(ref)
+	c, l, err := e.locked(ctx, ref)
 	if err != nil {
 		return "", err
 	}
@@ -78,8 +78,13 @@ func (o RemoveOptions) grace() time.Duration {
 // its lock. It marks the record first, so a command killed half-way leaves a
 // record the next command recognises and finishes removing.
 func (e *Engine) removeLocked(ctx context.Context, c *Container) error {
+	lease, err := state.TakeLease(e.leaseDir())
+	if err != nil {
+		return err
+	}
+	defer lease.Release()
 	if _, err := e.update(c.ID, func(r *Container) error {
-		r.State.Status, r.State.Owner = StatusRemoving, self()
+		r.State.Status, r.State.Lease, r.State.Owner = StatusRemoving, lease.ID, nil
 		return nil
 	}); err != nil && !errors.Is(err, state.ErrNotFound) {
 		return err
@@ -116,22 +121,53 @@ func (e *Engine) teardown(ctx context.Context, c *Container) error {
 // containers (the full record is read again, under the lock, for the few
 // that need work).
 type lifecycle struct {
-	ID    string `json:"id"`
-	State struct {
-		Status Status `json:"status"`
-		Owner  Owner  `json:"owner"`
-	} `json:"state"`
+	ID    string    `json:"id"`
+	State operation `json:"state"`
 }
 
-// Reconcile finishes what killed commands left: containers half-created or
-// half-removed by a process that no longer runs are removed. It returns
-// their ids so the caller can say so.
+// operation is the part of State that says which operation, if any, is
+// creating or removing the container.
+type operation struct {
+	Status Status `json:"status"`
+	Lease  string `json:"lease"`
+	Owner  *Owner `json:"owner"`
+}
+
+func (s *State) operation() operation {
+	return operation{Status: s.Status, Lease: s.Lease, Owner: s.Owner}
+}
+
+// abandoned says whether the record was left half-made: creating or
+// removing, by an operation that has ended (its lease is free, or for a
+// schema 1 record its process is gone, or it names none).
+func (e *Engine) abandoned(op operation) bool {
+	if op.Status != StatusCreating && op.Status != StatusRemoving {
+		return false
+	}
+	switch {
+	case op.Lease != "":
+		return !state.LeaseHeld(e.leaseDir(), op.Lease)
+	case op.Owner != nil && op.Owner.Pid > 0:
+		return !op.Owner.alive()
+	}
+	return true
+}
+
+// same says whether two reads of a record show the same operation.
+func (op operation) same(o operation) bool {
+	return op.Status == o.Status && op.Lease == o.Lease &&
+		(op.Owner == nil) == (o.Owner == nil) && (op.Owner == nil || *op.Owner == *o.Owner)
+}
+
+// Reconcile finishes what ended operations left: containers half-created or
+// half-removed by a command that was killed, or by a request that failed,
+// are removed. It returns their ids so the caller can say so.
 func (e *Engine) Reconcile(ctx context.Context) []string {
 	var stale []lifecycle
 	_ = e.DB.View(func(tx *state.Tx) error {
 		all, err := state.List[lifecycle](tx, state.Containers)
 		for _, c := range all {
-			if (c.State.Status == StatusCreating || c.State.Status == StatusRemoving) && !c.State.Owner.alive() {
+			if e.abandoned(c.State) {
 				stale = append(stale, c)
 			}
 		}
@@ -140,19 +176,23 @@ func (e *Engine) Reconcile(ctx context.Context) []string {
 	var cleaned []string
 	for i := range stale {
 		c := &stale[i]
-		l, err := e.lock(c.ID)
+		l, err := e.lock(ctx, c.ID)
 		if err != nil {
 			continue
 		}
-		if cur, err := e.get(c.ID); err == nil && !cur.State.Owner.alive() &&
-			(cur.State.Status == StatusCreating || cur.State.Status == StatusRemoving) {
+		// The operation was found ended before this read, and a lease or
+		// a process never comes back: a record that still names it is
+		// abandoned. (Checked after the read, a create that finished in
+		// between would look abandoned.)
+		if cur, err := e.get(c.ID); err == nil && cur.State.operation().same(c.State) {
 			if e.removeLocked(ctx, cur) == nil {
 				cleaned = append(cleaned, c.ID)
 			}
 		}
 		l.Remove()
 	}
-	e.sweepNetwork()
+	state.SweepLeases(e.leaseDir())
+	e.sweepNetwork(ctx)
 	return cleaned
 }
 

@@ -15,7 +15,7 @@ func (e *Engine) Rename(ctx context.Context, ref, name string) (*Container, erro
 	if err := ValidName(name); err != nil {
 		return nil, err
 	}
-	c, l, err := e.locked(ref)
+	c, l, err := e.locked(ctx, ref)
 	if err != nil {
 		return nil, err
 	}

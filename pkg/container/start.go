@@ -29,7 +29,7 @@ var (
 // Start starts a created or exited container under a new monitor. Starting a
 // running container does nothing, as in Podman.
 func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) (*Container, error) {
-	c, l, err := e.locked(ref)
+	c, l, err := e.locked(ctx, ref)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ import (
 // told first, so no restart policy brings the container back. Stop returns
 // once the monitor has exited too (see awaitMonitor).
 func (e *Engine) Stop(ctx context.Context, ref string, timeout *uint) (*Container, error) {
-	c, l, err := e.locked(ref)
+	c, l, err := e.locked(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (e *Engine) Kill(ctx context.Context, ref string, sig syscall.Signal) (*Con
 // foreground run, see AttachIO.Finish): it records the exit, releases the
 // mount, and removes a --rm container.
 func (e *Engine) Cleanup(ctx context.Context, id string) error {
-	l, err := e.lock(id)
+	l, err := e.lock(ctx, id)
 	if err != nil {
 		return err
 	}

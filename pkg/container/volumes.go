@@ -39,7 +39,7 @@ func volumeNames(c *Container) []string {
 // used, so no `volume rm` can take one before the container is recorded;
 // release frees them. made lists the volumes created here, which a failed
 // create must remove again.
-func (e *Engine) claimVolumes(o *CreateOptions) (release func(), made []string, err error) {
+func (e *Engine) claimVolumes(ctx context.Context, o *CreateOptions) (release func(), made []string, err error) {
 	o.Spec.Mounts = slices.Clone(o.Spec.Mounts) // names are filled in below
 	if err := e.addVolumesFrom(o); err != nil {
 		return nil, nil, err
@@ -62,7 +62,7 @@ func (e *Engine) claimVolumes(o *CreateOptions) (release func(), made []string, 
 		}
 		names = append(names, m.Source)
 	}
-	release, err = e.Volumes.LockAll(names)
+	release, err = e.Volumes.LockAll(ctx, names)
 	if err != nil {
 		e.dropVolumes(made)
 		return nil, nil, err
@@ -150,10 +150,11 @@ func mountsAt(ms []spec.Mount, dst string) bool {
 	return false
 }
 
-// dropVolumes removes volumes a failed create made.
+// dropVolumes removes volumes a failed create made. It runs after the
+// request may have been cancelled, and must finish all the same.
 func (e *Engine) dropVolumes(names []string) {
 	for _, n := range names {
-		_ = e.deleteUnused(n)
+		_ = e.deleteUnused(context.Background(), n)
 	}
 }
 
@@ -251,7 +252,7 @@ func (e *Engine) removeAnonymousVolumes(ctx context.Context, c *Container) error
 		if err != nil || !v.Anonymous {
 			continue
 		}
-		if err := e.deleteUnused(n); err != nil && !errors.Is(err, volume.ErrInUse) {
+		if err := e.deleteUnused(ctx, n); err != nil && !errors.Is(err, volume.ErrInUse) {
 			errs = append(errs, err)
 		}
 	}
@@ -259,8 +260,8 @@ func (e *Engine) removeAnonymousVolumes(ctx context.Context, c *Container) error
 }
 
 // deleteUnused removes a volume under its lock unless a container uses it.
-func (e *Engine) deleteUnused(name string) error {
-	l, err := e.Volumes.Lock(name)
+func (e *Engine) deleteUnused(ctx context.Context, name string) error {
+	l, err := e.Volumes.Lock(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -314,7 +315,7 @@ func (e *Engine) RemoveVolume(ctx context.Context, ref string, o VolumeRemoveOpt
 			}
 		}
 	}
-	return v.Name, e.deleteUnused(v.Name)
+	return v.Name, e.deleteUnused(ctx, v.Name)
 }
 
 // PruneVolumes removes every volume no container uses that f matches, and
@@ -331,7 +332,7 @@ func (e *Engine) PruneVolumes(ctx context.Context, f volume.Filter) ([]string, e
 		if !f.Match(v, false) {
 			continue
 		}
-		err := e.deleteUnused(v.Name)
+		err := e.deleteUnused(ctx, v.Name)
 		switch {
 		case err == nil:
 			pruned = append(pruned, v.Name)

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/manifest"
 	"go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
-	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // catalog is one reading of storage that listing, filtering and pruning

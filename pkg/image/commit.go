@@ -11,6 +11,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/opencontainers/go-digest"
+	specs "github.com/opencontainers/image-spec/specs-go"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/manifest"
@@ -18,9 +21,6 @@ import (
 	"go.podman.io/image/v5/storage"
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/pkg/archive"
-	"github.com/opencontainers/go-digest"
-	specs "github.com/opencontainers/image-spec/specs-go"
-	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/roost-containers/roost/pkg/config"
 )

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/types"
-	"github.com/opencontainers/go-digest"
 )
 
 // commitSource serves a committed image to containers/image's copy, which

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"go.podman.io/image/v5/docker/reference"
-	cstorage "go.podman.io/storage"
 	"github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/image/v5/docker/reference"
+	cstorage "go.podman.io/storage"
 )
 
 // Details is one image as `image inspect` shows it, in Podman's shape.

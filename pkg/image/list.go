@@ -7,9 +7,9 @@ import (
 	"sort"
 	"time"
 
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/docker/reference"
 	cstorage "go.podman.io/storage"
-	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // Summary is one image as `images --format json` shows it, with Podman's

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	cstorage "go.podman.io/storage"
 	"github.com/opencontainers/go-digest"
+	cstorage "go.podman.io/storage"
 )
 
 // Find returns the local image a user named: by ID or ID prefix, by full

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
@@ -17,7 +18,6 @@ import (
 	"go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
-	"github.com/opencontainers/go-digest"
 
 	"github.com/roost-containers/roost/pkg/config"
 )

@@ -5,9 +5,9 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/pkg/shortnames"
-	"github.com/opencontainers/go-digest"
 )
 
 // NormalizeName turns a name a user gives to tag an image into the full name

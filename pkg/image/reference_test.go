@@ -4,8 +4,8 @@ import (
 	"errors"
 	"testing"
 
-	cstorage "go.podman.io/storage"
 	"github.com/opencontainers/go-digest"
+	cstorage "go.podman.io/storage"
 )
 
 func TestNormalizeName(t *testing.T) {

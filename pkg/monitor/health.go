@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -102,4 +103,22 @@ func WriteHealth(runDir string, h Health) error {
 		return err
 	}
 	return WriteFileAtomic(filepath.Join(runDir, HealthFile), append(b, '\n'))
+}
+
+// Validate refuses a healthcheck that cannot run as asked, in the words of
+// the flags that set it (the API and compose fields mean the same).
+func (h HealthConfig) Validate() error {
+	switch {
+	case len(h.Test) == 0:
+		return fmt.Errorf("invalid healthcheck: it has no command")
+	case h.Interval <= 0:
+		return fmt.Errorf("invalid --health-interval %s: it must be above 0", h.Interval)
+	case h.Timeout <= 0:
+		return fmt.Errorf("invalid --health-timeout %s: it must be above 0", h.Timeout)
+	case h.Retries < 1:
+		return fmt.Errorf("invalid --health-retries %d: give at least 1", h.Retries)
+	case h.StartPeriod < 0:
+		return fmt.Errorf("invalid --health-start-period %s: it must not be negative", h.StartPeriod)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@
 package network
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -81,7 +82,11 @@ func (m *Manager) ContainerNetNS(id string) string { return filepath.Join(m.RunD
 func (m *Manager) lockDir() string { return filepath.Join(m.RunDir, "locks") }
 
 // lock serialises changes to the shared namespace (creation, teardown).
-func (m *Manager) lock() (*state.Lock, error) { return state.LockObject(m.lockDir(), "network") }
+func (m *Manager) lock() (*state.Lock, error) {
+	// No request context reaches the network paths yet (their callers
+	// take none): the wait cannot be cancelled.
+	return state.LockObject(context.TODO(), m.lockDir(), "network")
+}
 
 // defaultNetwork is the built-in network's record before it is first saved.
 func defaultNetwork() *Network {

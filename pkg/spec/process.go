@@ -22,9 +22,12 @@ type ProcessOptions struct {
 	// image's Cmd; an empty slice clears the entrypoint (--entrypoint "").
 	Entrypoint *[]string
 	// Env entries are KEY=VALUE, applied over the image's env; a later entry
-	// wins. A bare KEY takes the value from Roost's environment, if set.
+	// wins. The caller's own environment (a bare -e KEY, --env-host) is
+	// resolved into entries before the request is made (ResolveHostEnv):
+	// the container gets the environment of the command that created it,
+	// never that of a later start or of a server.
 	Env []string
-	// EnvHost passes Roost's whole environment (over the image's, under Env).
+	// EnvHost records that --env-host was given (its entries are in Env).
 	EnvHost bool
 	// WorkDir replaces the image's WorkingDir; it must be absolute.
 	WorkDir string
@@ -183,21 +186,13 @@ func (e *envList) list() []string {
 	return out
 }
 
-// env builds the environment: PATH default, image, Roost's (with EnvHost),
-// then the user's; then HOME, HOSTNAME, TERM and container= where unset.
+// env builds the environment: PATH default, image, then the user's; then HOME, HOSTNAME, TERM and container= where unset.
 func (o Options) env(home string) ([]string, error) {
 	var e envList
 	e.set("PATH", strings.TrimPrefix(DefaultPath, "PATH="))
 	for _, kv := range o.Image.Env {
 		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
 			e.set(k, v)
-		}
-	}
-	if o.Process.EnvHost {
-		for _, kv := range os.Environ() {
-			if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
-				e.set(k, v)
-			}
 		}
 	}
 	if err := e.setUserEntries(o.Process.Env); err != nil {
@@ -326,25 +321,57 @@ func initBinary(given string) (string, error) {
 	return "", errors.New("--init needs catatonit: install it (apt-get install catatonit) or give its path with --init-path")
 }
 
-// setUserEntries applies --env entries: KEY=VALUE, or KEY alone to copy
-// Roost's own value when it has one; a later entry wins.
+// setUserEntries applies --env entries, KEY=VALUE; a later entry wins. A
+// bare KEY (a record made before ResolveHostEnv) has no value to give.
 func (e *envList) setUserEntries(entries []string) error {
 	for _, kv := range entries {
 		k, v, ok := strings.Cut(kv, "=")
-		if k == "" {
-			return fmt.Errorf("invalid environment variable %q: it has no name (use KEY=VALUE)", kv)
+		if err := checkEnvName(kv, k); err != nil {
+			return err
 		}
-		if strings.ContainsAny(k, " \t\n") {
-			return fmt.Errorf("invalid environment variable %q: the name has white space", kv)
+		if ok {
+			e.set(k, v)
 		}
-		if !ok {
-			hv, set := os.LookupEnv(k)
-			if !set {
-				continue
-			}
-			v = hv
-		}
-		e.set(k, v)
 	}
 	return nil
+}
+
+func checkEnvName(kv, k string) error {
+	if k == "" {
+		return fmt.Errorf("invalid environment variable %q: it has no name (use KEY=VALUE)", kv)
+	}
+	if strings.ContainsAny(k, " \t\n") {
+		return fmt.Errorf("invalid environment variable %q: the name has white space", kv)
+	}
+	return nil
+}
+
+// ResolveHostEnv turns the caller's environment into explicit entries:
+// with envHost all of hostEnv first, then entries, where a bare KEY takes
+// hostEnv's value (and is dropped when hostEnv has none, as Podman does).
+// Front ends with an environment of their own (the CLI) call it; an API
+// request has none to give.
+func ResolveHostEnv(entries []string, envHost bool, hostEnv []string) ([]string, error) {
+	values := map[string]string{}
+	for _, kv := range hostEnv {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+			values[k] = v
+		}
+	}
+	var out []string
+	if envHost {
+		out = append(out, hostEnv...)
+	}
+	for _, kv := range entries {
+		k, _, ok := strings.Cut(kv, "=")
+		if err := checkEnvName(kv, k); err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, kv)
+		} else if v, set := values[k]; set {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out, nil
 }

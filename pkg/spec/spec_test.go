@@ -245,7 +245,9 @@ func TestEnv(t *testing.T) {
 		o.Process.Terminal = true
 		s := gen(t, o).Spec
 		e := env(s)
-		want := map[string]string{"PATH": "/img", "A": "5", "B": "3", "ROOST_SPEC_TEST_HOST": "fromhost",
+		// A bare KEY is the caller's to resolve (ResolveHostEnv): the
+		// spec reads no environment, so an unresolved one gives nothing.
+		want := map[string]string{"PATH": "/img", "A": "5", "B": "3",
 			"HOME": "/h", "E": "", "TERM": "xterm", "container": "roost"}
 		if !reflect.DeepEqual(e, want) {
 			t.Errorf("env %v, want %v", e, want)
@@ -258,14 +260,39 @@ func TestEnv(t *testing.T) {
 		o := base(t)
 		o.Image.Env = []string{"ROOST_SPEC_TEST_HOST=image"}
 		o.Process.EnvHost = true
+		if got := env(gen(t, o).Spec)["ROOST_SPEC_TEST_HOST"]; got != "image" {
+			t.Errorf("the spec read the environment itself: %q", got)
+		}
+		var err error
+		if o.Process.Env, err = ResolveHostEnv(nil, true, os.Environ()); err != nil {
+			t.Fatal(err)
+		}
 		if got := env(gen(t, o).Spec)["ROOST_SPEC_TEST_HOST"]; got != "fromhost" {
 			t.Errorf("host env over image: %q", got)
 		}
-		o.Process.Env = []string{"ROOST_SPEC_TEST_HOST=flag"}
+		o.Process.Env = append(o.Process.Env, "ROOST_SPEC_TEST_HOST=flag")
 		if got := env(gen(t, o).Spec)["ROOST_SPEC_TEST_HOST"]; got != "flag" {
 			t.Errorf("--env over host env: %q", got)
 		}
 	})
+}
+
+func TestResolveHostEnv(t *testing.T) {
+	host := []string{"A=1", "B=2", "EMPTY="}
+	got, err := ResolveHostEnv([]string{"A", "C", "EMPTY", "D=4", "B=x"}, false, host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"A=1", "EMPTY=", "D=4", "B=x"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	got, _ = ResolveHostEnv([]string{"B=x"}, true, host)
+	if want := []string{"A=1", "B=2", "EMPTY=", "B=x"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("env-host: got %q, want %q", got, want)
+	}
+	if _, err := ResolveHostEnv([]string{"=v"}, false, nil); err == nil {
+		t.Error("an entry without a name should fail")
+	}
 }
 
 func TestUlimits(t *testing.T) {

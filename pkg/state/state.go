@@ -71,6 +71,27 @@ func (d *DB) open(readOnly bool) (*bolt.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state database %s: %w", d.path, err)
 	}
+	version, err := d.checkSchema(db)
+	switch {
+	case err != nil:
+		db.Close()
+		return nil, err
+	case version == SchemaVersion || (readOnly && version == 0):
+		return db, nil
+	case readOnly:
+		// An older database: a reader cannot migrate it, so a writer
+		// does first (it waits for the other readers to close).
+		db.Close()
+		if db, err = d.open(false); err != nil {
+			return nil, err
+		}
+		db.Close()
+		return d.open(true)
+	}
+	if err := migrate(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", d.path, err)
+	}
 	return db, nil
 }
 

@@ -12,10 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/roost-containers/roost/pkg/config"
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/drivers/overlay"
 	"go.podman.io/storage/types"
-	"github.com/roost-containers/roost/pkg/config"
 )
 
 // Choice is the driver in use and why it was chosen, for `roost info`.

@@ -2,6 +2,7 @@ package volume
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +22,7 @@ type Owner struct{ UID, GID int }
 // the container's root file system, "" if none or nocopy) and given the
 // owner of that directory, or user when the image has none.
 func (m *Manager) Prepare(name, src string, user Owner) error {
-	l, err := m.Lock(name)
+	l, err := m.Lock(context.TODO(), name) // the start path passes no context yet
 	if err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func takeOwner(data string, src fs.FileInfo, user Owner) error {
 
 // Chown gives every file of a volume to owner (the :U option).
 func (m *Manager) Chown(name string, owner Owner) error {
-	l, err := m.Lock(name)
+	l, err := m.Lock(context.TODO(), name) // the start path passes no context yet
 	if err != nil {
 		return err
 	}
@@ -150,7 +151,7 @@ func (m *Manager) whileMounted(ref string, fn func(v *Volume) error) error {
 	if err != nil {
 		return err
 	}
-	l, err := m.Lock(v.Name)
+	l, err := m.Lock(context.TODO(), v.Name) // import/export pass no context yet
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@
 package volume
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -83,13 +84,13 @@ func (m *Manager) Mountpoint(name string) string {
 
 // Lock takes the lock of one volume: data changes (copy-up, import, mounts)
 // and the decision that it is unused happen under it.
-func (m *Manager) Lock(name string) (*state.Lock, error) {
-	return state.LockObject(m.LockDir, name)
+func (m *Manager) Lock(ctx context.Context, name string) (*state.Lock, error) {
+	return state.LockObject(ctx, m.LockDir, name)
 }
 
 // LockAll takes the locks of several volumes in name order, so two commands
 // never wait for each other's lock; the returned function releases them.
-func (m *Manager) LockAll(names []string) (func(), error) {
+func (m *Manager) LockAll(ctx context.Context, names []string) (func(), error) {
 	sorted := slices.Clone(names)
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
@@ -100,7 +101,7 @@ func (m *Manager) LockAll(names []string) (func(), error) {
 		}
 	}
 	for _, n := range sorted {
-		l, err := m.Lock(n)
+		l, err := m.Lock(ctx, n)
 		if err != nil {
 			release()
 			return nil, err

@@ -64,9 +64,12 @@ holder_pid() {
 	return 0
 }
 
+# CONTAINERS_REGISTRIES_CONF: that file alone for both tools, without the
+# host's drop-ins (Debian's containers-common aliases busybox to docker.io).
 as_user() {
 	setpriv --reuid="$uid" --regid="$gid" --init-groups \
 		env -i HOME="$home" USER="$user" XDG_RUNTIME_DIR="$runtime_dir" \
+		CONTAINERS_REGISTRIES_CONF="$home/.config/containers/registries.conf" \
 		PATH="$bindir:/usr/bin:/bin:/usr/sbin:/sbin" "$@"
 }
 

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -51,6 +53,10 @@ func TestCLIKilledMidRunLeavesNothingHalfMade(t *testing.T) {
 		if strings.HasSuffix(line, " creating") || strings.HasSuffix(line, " removing") {
 			t.Fatalf("half-made container after kill -9 of the CLI: %q", ps)
 		}
+	}
+	// Nor does any killed command's lease (ps swept them).
+	if leases, _ := os.ReadDir(filepath.Join(e.RuntimeDir, "roost", "locks", "leases")); len(leases) != 0 {
+		t.Fatalf("leases of killed commands left: %v", leases)
 	}
 	e.roostOK("rm", "-af")
 	if out := e.roostOK("ps", "-aq"); out != "" {

@@ -223,6 +223,12 @@ func (e *env) environ() []string {
 		"USER=" + e.User,
 		"LOGNAME=" + e.User,
 		"XDG_RUNTIME_DIR=" + e.RuntimeDir,
+		// The user's registries.conf alone, without the host's drop-ins:
+		// Debian's containers-common aliases short names such as busybox to
+		// docker.io, which this machine cannot reach. (Without the variable
+		// containers/image reads the user's file and every drop-in
+		// directory, as Podman does.)
+		"CONTAINERS_REGISTRIES_CONF=" + filepath.Join(e.Home, ".config/containers/registries.conf"),
 		"PATH=" + binDir + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
 		"LANG=C.UTF-8",
 	}, e.Extra...)

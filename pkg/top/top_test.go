@@ -1,4 +1,4 @@
-package container
+package top
 
 import (
 	"strings"
@@ -7,15 +7,15 @@ import (
 	"github.com/roost-containers/roost/pkg/proc"
 )
 
-func TestTopDescriptors(t *testing.T) {
-	got, err := TopDescriptors([]string{"pid,comm", "%U", "huser"})
+func TestDescriptors(t *testing.T) {
+	got, err := Descriptors([]string{"pid,comm", "%U", "huser"})
 	if err != nil || strings.Join(got, " ") != "pid comm user huser" {
 		t.Fatalf("got %v %v", got, err)
 	}
-	if got, _ := TopDescriptors(nil); strings.Join(got, " ") != "user pid ppid pcpu etime tty time args" {
+	if got, _ := Descriptors(nil); strings.Join(got, " ") != "user pid ppid pcpu etime tty time args" {
 		t.Fatalf("default: %v", got)
 	}
-	if _, err := TopDescriptors([]string{"-eo"}); err == nil || !strings.Contains(err.Error(), `unknown top descriptor "-eo"`) {
+	if _, err := Descriptors([]string{"-eo"}); err == nil || !strings.Contains(err.Error(), `unknown top descriptor "-eo"`) {
 		t.Fatalf("unknown descriptor: %v", err)
 	}
 }

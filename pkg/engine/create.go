@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/runtime"
+	"github.com/roost-containers/roost/pods"
+)
+
+// CreateRequest is one container to make. Options is the container as
+// asked, in its parsed form (the Parse* functions of this package and of
+// pkg/spec turn user syntax into it, the same for every front end); the
+// engine resolves the image, picks the runtime, fills the defaults and
+// checks what only it can check.
+type CreateRequest struct {
+	Image   ImageRequest            `json:"image"`
+	Options container.CreateOptions `json:"options"`
+	// Pod is NAME to join an existing pod, or new:NAME to make one for
+	// this container (its published ports go to the new pod).
+	Pod string `json:"pod,omitempty"`
+	// Given says which settings the caller set explicitly among those a
+	// pod decides for its members (network, ports, hostname).
+	Given pods.Given `json:"given,omitempty"`
+	// CIDFile receives the new container's id; the container is removed
+	// again if it cannot be written.
+	CIDFile string `json:"cidfile,omitempty"`
+}
+
+// CreateResult is the container made, and what the caller should tell.
+type CreateResult struct {
+	Container *container.Container
+	Warnings  []string
+}
+
+// CreateContainer makes a container. On any failure nothing is left: no
+// record, no storage, no pod made for it, no cidfile.
+func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateResult, error) {
+	o := r.Options
+	if err := e.applyRunDefaults(&o.Run); err != nil {
+		return CreateResult{}, err
+	}
+	if err := checkPod(r); err != nil {
+		return CreateResult{}, err
+	}
+	// The image last among the checks: a pull is the slow part. A caller
+	// that made several containers of one image (compose's replicas)
+	// resolved it once and passes it in Options with no Image.Name.
+	if r.Image.Name != "" || o.ImageID == "" {
+		img, err := e.ResolveImage(ctx, r.Image)
+		if err != nil {
+			return CreateResult{}, err
+		}
+		o.ImageID, o.ImageName, o.Spec.Image = img.ID, img.Name, img.Config
+	}
+	c, err := e.create(ctx, r, o)
+	if err != nil {
+		return CreateResult{}, err
+	}
+	if r.CIDFile != "" {
+		if err := os.WriteFile(r.CIDFile, []byte(c.ID), 0o644); err != nil {
+			e.removeMadeFor(ctx, c, r)
+			return CreateResult{}, fmt.Errorf("--cidfile: %w", err)
+		}
+	}
+	return CreateResult{Container: c}, nil
+}
+
+// applyRunDefaults fills and checks how the monitor will run the container:
+// one place for what every front end would otherwise decide again.
+func (e *Engine) applyRunDefaults(r *container.RunOptions) error {
+	var err error
+	if r.SdNotify, err = monitor.ParseSdNotify(r.SdNotify, e.opts.NotifySocket != ""); err != nil {
+		return err
+	}
+	if r.Remove && r.Restart.Policy != "" && r.Restart.Policy != monitor.RestartNo {
+		return errors.New("--rm and --restart cannot be used together: a removed container cannot restart")
+	}
+	if r.LogDriver, err = ParseLogDriver(r.LogDriver); err != nil {
+		return err
+	}
+	if r.LogMaxSize > 0 && r.LogMaxFiles == 0 {
+		r.LogMaxFiles = 1
+	}
+	if r.Health != nil {
+		h := r.Health.WithDefaults()
+		if err := h.Validate(); err != nil {
+			return err
+		}
+		r.Health = &h
+	}
+	if r.Runtime == "" {
+		if r.Runtime, err = e.Runtime(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Runtime is the OCI runtime binary new containers get: roost.conf's or
+// --runtime's choice, else the first of crun and runc that works here.
+func (e *Engine) Runtime() (string, error) {
+	b, err := runtime.ChooseCached(e.opts.Config.Runtime, e.opts.Config.RunDir)
+	if err != nil {
+		return "", err
+	}
+	return b.Path, nil
+}
+
+// checkPod refuses, before anything is pulled or made, what a member of a
+// pod cannot have. With new:NAME the published ports go to the new pod.
+func checkPod(r CreateRequest) error {
+	if r.Pod == "" {
+		return nil
+	}
+	g := r.Given
+	if strings.HasPrefix(r.Pod, "new:") {
+		g.Ports = false
+	}
+	return pods.CheckMember(g, nil)
+}
+
+func (e *Engine) create(ctx context.Context, r CreateRequest, o container.CreateOptions) (*container.Container, error) {
+	if r.Pod == "" {
+		ce, err := e.Containers()
+		if err != nil {
+			return nil, err
+		}
+		return ce.Create(ctx, o)
+	}
+	mgr, err := e.Pods()
+	if err != nil {
+		return nil, err
+	}
+	name, isNew := strings.CutPrefix(r.Pod, "new:")
+	if !isNew {
+		return mgr.CreateMember(ctx, name, r.Given, o)
+	}
+	return e.createInNewPod(ctx, mgr, name, r.Given, o)
+}
+
+// createInNewPod makes pod NAME with the container's network and published
+// ports, then the container in it; the pod goes again if the container
+// cannot be made.
+func (e *Engine) createInNewPod(ctx context.Context, mgr *pods.Manager, name string, g pods.Given, o container.CreateOptions) (*container.Container, error) {
+	po := pods.CreateOptions{Name: name, Infra: true, Share: pods.DefaultShare, Ports: o.Ports, PublishAll: o.PublishAll, Runtime: o.Run.Runtime}
+	po.Net = container.NetOptions{Mode: container.NetBridge, Networks: o.Net.Networks, DNS: o.Net.DNS, AddHosts: o.Net.AddHosts}
+	if !e.opts.Config.Rootless {
+		po.Net = container.NetOptions{Mode: container.NetNone}
+	}
+	g.Ports = false
+	o.Ports, o.PublishAll = nil, false
+	p, err := mgr.Create(ctx, po)
+	if err != nil {
+		return nil, err
+	}
+	c, err := mgr.CreateMember(ctx, p.ID, g, o)
+	if err != nil {
+		_, _ = mgr.Remove(ctx, p.ID, pods.RemoveOptions{Force: true})
+		return nil, err
+	}
+	return c, nil
+}
+
+// removeMadeFor undoes a create: the container, and the pod made for it.
+func (e *Engine) removeMadeFor(ctx context.Context, c *container.Container, r CreateRequest) {
+	if name, isNew := strings.CutPrefix(r.Pod, "new:"); isNew {
+		if mgr, err := e.Pods(); err == nil {
+			_, _ = mgr.Remove(ctx, name, pods.RemoveOptions{Force: true})
+			return
+		}
+	}
+	if ce, err := e.Containers(); err == nil {
+		_, _ = ce.Remove(ctx, c.ID, container.RemoveOptions{Force: true})
+	}
+}

@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/network"
+	"github.com/roost-containers/roost/pkg/state"
+)
+
+// NetworkInUseError: containers still use the network. It is
+// network.ErrInUse to errors.Is.
+type NetworkInUseError struct {
+	Network string
+	Users   []string // container names
+}
+
+func (e *NetworkInUseError) Error() string {
+	return fmt.Sprintf("network %s is used by container %s: remove it first, or use --force to remove the network's containers: %s", e.Network, e.Users[0], network.ErrInUse)
+}
+
+func (e *NetworkInUseError) Unwrap() error { return network.ErrInUse }
+
+// RemoveNetwork removes one network (`network rm`, compose down, the API);
+// with force its containers go first. It returns the network's name.
+func (e *Engine) RemoveNetwork(ctx context.Context, ref string, force bool) (string, error) {
+	ce, err := e.Containers()
+	if err != nil {
+		return "", err
+	}
+	n, err := ce.Networks.Get(ref)
+	if err != nil {
+		return "", err
+	}
+	if n.Name == network.DefaultName {
+		return "", fmt.Errorf("the default network %s cannot be removed", network.DefaultName)
+	}
+	users, err := ce.UsersOf(n.Name)
+	if err != nil {
+		return "", err
+	}
+	if len(users) > 0 && !force {
+		err := &NetworkInUseError{Network: n.Name}
+		for _, c := range users {
+			err.Users = append(err.Users, c.Name)
+		}
+		return "", err
+	}
+	for _, c := range users {
+		if _, err := ce.Remove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil && !errors.Is(err, state.ErrNotFound) {
+			return "", err
+		}
+	}
+	if _, err := ce.Networks.Remove(n.ID); err != nil {
+		return "", err
+	}
+	return n.Name, nil
+}
+
+// PruneNetworks removes the networks that match and that no container
+// uses (never the default one); it returns their names.
+func (e *Engine) PruneNetworks(ctx context.Context, match func(*network.Network) bool) ([]string, error) {
+	ce, err := e.Containers()
+	if err != nil {
+		return nil, err
+	}
+	nets, err := ce.Networks.List()
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, n := range nets {
+		if n.Name == network.DefaultName || (match != nil && !match(n)) {
+			continue
+		}
+		name, err := e.RemoveNetwork(ctx, n.ID, false)
+		if err == nil {
+			removed = append(removed, name)
+		}
+	}
+	return removed, nil
+}

@@ -1,0 +1,49 @@
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/roost-containers/roost/pods"
+)
+
+// PodRequest is one pod to make: Options as parsed, and the infra's image
+// when it runs one (InfraImage.Name empty: catatonit alone, no image).
+type PodRequest struct {
+	Options    pods.CreateOptions `json:"options"`
+	InfraImage ImageRequest       `json:"infraImage"`
+	// NetworkGiven: the caller chose the pod's network, DNS or hosts,
+	// which only an infra container can hold.
+	NetworkGiven bool `json:"networkGiven,omitempty"`
+}
+
+// CreatePod checks the request, picks the infra's runtime, resolves its
+// image if it has one, and makes the pod.
+func (e *Engine) CreatePod(ctx context.Context, r PodRequest) (*pods.Pod, error) {
+	o := r.Options
+	if !o.Infra {
+		switch {
+		case r.NetworkGiven:
+			return nil, errors.New("--network, --dns and --add-host need the pod's infra container: they cannot be used with --infra=false")
+		case r.InfraImage.Name != "":
+			return nil, errors.New("--infra-image needs the infra container: it cannot be used with --infra=false")
+		}
+	}
+	mgr, err := e.Pods()
+	if err != nil {
+		return nil, err
+	}
+	if o.Infra && o.Runtime == "" {
+		if o.Runtime, err = e.Runtime(); err != nil {
+			return nil, err
+		}
+	}
+	if r.InfraImage.Name != "" {
+		img, err := e.ResolveImage(ctx, r.InfraImage)
+		if err != nil {
+			return nil, err
+		}
+		o.InfraImageID, o.InfraImageName, o.InfraImage = img.ID, img.Name, img.Config
+	}
+	return mgr.Create(ctx, o)
+}
