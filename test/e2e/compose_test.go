@@ -323,3 +323,28 @@ func TestComposeWithoutThePluginSaysWhere(t *testing.T) {
 		t.Fatalf("want one line with %q and exit 125, got %s", want, r)
 	}
 }
+
+// Foreground up with --exit-code-from: prefixed output of every service,
+// the project stopped once the named service's container exits, and its
+// exit code passed through.
+func TestComposeForegroundExitCodeFrom(t *testing.T) {
+	e := pulled(t)
+	file := e.writeFile("xc/compose.yaml", `services:
+  job:
+    image: busybox
+    command: ["sh", "-c", "echo job-done; exit 4"]
+    depends_on: [srv]
+  srv:
+    image: busybox
+    command: ["sh", "-c", "echo srv-up; exec sleep 1000"]
+`)
+	os.Chmod(filepath.Dir(file), 0o755)
+	r := e.compose(file, "up", "--exit-code-from", "job")
+	if r.Code != 4 || !strings.Contains(r.Stdout, "xc-job-1 | job-done\n") || !strings.Contains(r.Stderr, "xc-job-1 exited: aborting\n") {
+		t.Fatalf("up --exit-code-from job: %s", r)
+	}
+	if st := e.roostOK("ps", "-a", "--format", "{{.Names}} {{.State}}"); !reflect.DeepEqual(names(st), []string{"xc-job-1 exited", "xc-srv-1 exited"}) {
+		t.Fatalf("after the job exited the project should be stopped: %q", st)
+	}
+	e.composeOK(file, "down")
+}
