@@ -18,12 +18,12 @@ type Candidate struct {
 
 // listKind declares `pod ps`'s filter keys, Podman's set.
 var listKind = filter.Kind[Candidate]{Keys: map[string]filter.Key[Candidate]{
-	"id":      filter.IDPrefix(func(c Candidate) string { return c.Pod.ID }),
-	"name":    filter.Regex(func(c Candidate) string { return c.Pod.Name }),
-	"label":   filter.Label(func(c Candidate) map[string]string { return c.Pod.Labels }),
-	"until":   filter.Until(func(c Candidate) time.Time { return c.Pod.Created }),
-	"status":  filter.Func(func(c Candidate, v string) bool { return strings.EqualFold(Status(c.Members), v) }),
-	"network": filter.Func(func(c Candidate, v string) bool { return slices.Contains(infraNetworks(c.Pod, c.Members), v) }),
+	"id":         filter.IDPrefix(func(c Candidate) string { return c.Pod.ID }),
+	"name":       filter.Regex(func(c Candidate) string { return c.Pod.Name }),
+	"label":      filter.Label(func(c Candidate) map[string]string { return c.Pod.Labels }),
+	"until":      filter.Until(func(c Candidate) time.Time { return c.Pod.Created }),
+	"status":     filter.Func(func(c Candidate, v string) bool { return strings.EqualFold(Status(c.Members), v) }),
+	"network":    filter.Func(func(c Candidate, v string) bool { return slices.Contains(infraNetworks(c.Pod, c.Members), v) }),
 	"ctr-names":  memberKey(func(m *container.Container, v string) bool { return m.Name == v }),
 	"ctr-ids":    memberKey(func(m *container.Container, v string) bool { return strings.HasPrefix(m.ID, v) }),
 	"ctr-status": memberKey(func(m *container.Container, v string) bool { return string(m.State.Status) == v }),
