@@ -103,23 +103,22 @@ type Resolver func(ref string) (time.Time, error)
 
 // Before keeps objects created before the one named.
 func Before[T any](created func(T) time.Time, resolve Resolver) Key[T] {
-	return Key[T]{Compile: func(v string) (Predicate[T], error) {
-		t, err := resolve(v)
-		if err != nil {
-			return nil, err
-		}
-		return func(x T) bool { return created(x).Before(t) }, nil
-	}}
+	return relative(created, resolve, time.Time.Before)
 }
 
 // Since keeps objects created after the one named.
 func Since[T any](created func(T) time.Time, resolve Resolver) Key[T] {
+	return relative(created, resolve, time.Time.After)
+}
+
+// relative compares each object's creation time with the named object's.
+func relative[T any](created func(T) time.Time, resolve Resolver, cmp func(a, b time.Time) bool) Key[T] {
 	return Key[T]{Compile: func(v string) (Predicate[T], error) {
 		t, err := resolve(v)
 		if err != nil {
 			return nil, err
 		}
-		return func(x T) bool { return created(x).After(t) }, nil
+		return func(x T) bool { return cmp(created(x), t) }, nil
 	}}
 }
 

@@ -36,26 +36,20 @@ func NewListing(n *Network) Listing {
 }
 
 // Inspect is a network as `network inspect` and `network ls --format json`
-// show it: Podman's netavark shape.
+// show it, Podman's netavark shape: the record's own fields, with labels
+// always present ({} rather than absent), the IPAM driver, and without the
+// leases (running state, not configuration). The outer fields hide the
+// record's of the same JSON name.
 type Inspect struct {
-	Name       string            `json:"name"`
-	ID         string            `json:"id"`
-	Driver     string            `json:"driver"`
-	Interface  string            `json:"network_interface"`
-	Created    time.Time         `json:"created"`
-	Subnets    []Subnet          `json:"subnets"`
-	IPv6       bool              `json:"ipv6_enabled"`
-	Internal   bool              `json:"internal"`
-	DNSEnabled bool              `json:"dns_enabled"`
-	Labels     map[string]string `json:"labels"`
-	IPAM       map[string]string `json:"ipam_options"`
+	*Network
+	Labels map[string]string `json:"labels"`
+	IPAM   map[string]string `json:"ipam_options"`
+	Leases *struct{}         `json:"leases,omitempty"`
 }
 
 // NewInspect projects n in Podman's inspect shape.
 func NewInspect(n *Network) Inspect {
-	v := Inspect{Name: n.Name, ID: n.ID, Driver: n.Driver, Interface: n.Interface, Created: n.Created,
-		Subnets: n.Subnets, IPv6: n.IPv6, Internal: n.Internal, DNSEnabled: n.DNSEnabled, Labels: n.Labels,
-		IPAM: map[string]string{"driver": "host-local"}}
+	v := Inspect{Network: n, Labels: n.Labels, IPAM: map[string]string{"driver": "host-local"}}
 	if v.Labels == nil {
 		v.Labels = map[string]string{}
 	}

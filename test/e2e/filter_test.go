@@ -14,6 +14,17 @@ func sortedFields(out string) string {
 	return strings.Join(f, " ")
 }
 
+// listed runs a list command with each filter and returns the sorted words
+// it printed.
+func listed(e *env, cmd []string, filters ...string) string {
+	e.t.Helper()
+	args := append([]string{}, cmd...)
+	for _, f := range filters {
+		args = append(args, "--filter", f)
+	}
+	return sortedFields(e.roostOK(args...))
+}
+
 // ps --filter as Podman's: one key repeated is any, label repeated is all,
 // different keys all, label!= excludes; a bad key or value is one line and
 // exit 125.
@@ -24,13 +35,6 @@ func TestPsFilterSemantics(t *testing.T) {
 	e.roostOK("run", "--name", "c", busybox, "true")
 	if r := e.roost("run", "--name", "d", busybox, "sh", "-c", "exit 3"); r.Code != 3 {
 		t.Fatalf("run d: %s", r)
-	}
-	ps := func(filters ...string) string {
-		args := []string{"ps", "-a", "--format", "{{.Names}}"}
-		for _, f := range filters {
-			args = append(args, "--filter", f)
-		}
-		return sortedFields(e.roostOK(args...))
 	}
 	for _, c := range []struct {
 		filters []string
@@ -48,7 +52,7 @@ func TestPsFilterSemantics(t *testing.T) {
 		{[]string{"since=b"}, "c d"},
 		{[]string{"before=b"}, "a"},
 	} {
-		if got := ps(c.filters...); got != c.want {
+		if got := listed(e, []string{"ps", "-a", "--format", "{{.Names}}"}, c.filters...); got != c.want {
 			t.Errorf("ps -a %q: got %q, want %q", c.filters, got, c.want)
 		}
 	}
@@ -74,13 +78,7 @@ func TestVolumeAndNetworkFilterSemantics(t *testing.T) {
 	e.roostOK("volume", "create", "--label", "app=web", "v1")
 	e.roostOK("volume", "create", "--label", "app=db", "v2")
 	e.roostOK("volume", "create", "v3")
-	vols := func(filters ...string) string {
-		args := []string{"volume", "ls", "--format", "{{.Name}}"}
-		for _, f := range filters {
-			args = append(args, "--filter", f)
-		}
-		return sortedFields(e.roostOK(args...))
-	}
+	vols := []string{"volume", "ls", "--format", "{{.Name}}"}
 	for _, c := range []struct {
 		filters []string
 		want    string
@@ -90,7 +88,7 @@ func TestVolumeAndNetworkFilterSemantics(t *testing.T) {
 		{[]string{"name=1$", "name=3$"}, "v1 v3"},
 		{[]string{"label=app", "name=2"}, "v2"},
 	} {
-		if got := vols(c.filters...); got != c.want {
+		if got := listed(e, vols, c.filters...); got != c.want {
 			t.Errorf("volume ls %q: got %q, want %q", c.filters, got, c.want)
 		}
 	}
@@ -103,7 +101,7 @@ func TestVolumeAndNetworkFilterSemantics(t *testing.T) {
 	if !strings.Contains(line, "label, until") {
 		t.Errorf("volume prune bad key: %q", line)
 	}
-	if got := vols(); got != "v1 v2 v3" {
+	if got := listed(e, vols); got != "v1 v2 v3" {
 		t.Fatalf("a refused prune removed volumes: %q", got)
 	}
 	if out := e.roostOK("volume", "prune", "-f", "--filter", "label!=app"); out != "v3\n" {
@@ -112,13 +110,7 @@ func TestVolumeAndNetworkFilterSemantics(t *testing.T) {
 
 	e.roostOK("network", "create", "--label", "team=a", "n1")
 	e.roostOK("network", "create", "n2")
-	nets := func(filters ...string) string {
-		args := []string{"network", "ls", "--format", "{{.Name}}"}
-		for _, f := range filters {
-			args = append(args, "--filter", f)
-		}
-		return sortedFields(e.roostOK(args...))
-	}
+	nets := []string{"network", "ls", "--format", "{{.Name}}"}
 	for _, c := range []struct {
 		filters []string
 		want    string
@@ -127,7 +119,7 @@ func TestVolumeAndNetworkFilterSemantics(t *testing.T) {
 		{[]string{"name=^n1$", "name=^n2$"}, "n1 n2"},
 		{[]string{"label=team=a"}, "n1"},
 	} {
-		if got := nets(c.filters...); got != c.want {
+		if got := listed(e, nets, c.filters...); got != c.want {
 			t.Errorf("network ls %q: got %q, want %q", c.filters, got, c.want)
 		}
 	}
