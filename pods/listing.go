@@ -1,6 +1,7 @@
 package pods
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -55,4 +56,25 @@ func NewListing(p *Pod, members []container.Container, full bool, now time.Time)
 	}
 	r.ContainerIds, r.ContainerNames, r.ContainerStatuses = strings.Join(ids, ","), strings.Join(names, ","), strings.Join(states, ",")
 	return r
+}
+
+// List returns the pods f keeps, newest first, as `pod ps` shows them;
+// unless full, ids are cut to 12 characters.
+func (m *Manager) List(ctx context.Context, f ListFilter, full bool) ([]Listing, error) {
+	all, err := m.All()
+	if err != nil {
+		return nil, err
+	}
+	rows := []Listing{}
+	now := time.Now()
+	for i := range all {
+		members, err := m.Containers(ctx, &all[i])
+		if err != nil {
+			return nil, err
+		}
+		if f.Match(&all[i], members) {
+			rows = append(rows, NewListing(&all[i], members, full, now))
+		}
+	}
+	return rows, nil
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -42,20 +41,9 @@ func newPodPsCommand(a *app) *cobra.Command {
 				return err
 			}
 			mgr.Eng.Reconcile(cmd.Context())
-			all, err := mgr.All()
+			rows, err := mgr.List(cmd.Context(), match, f.noTrunc || format.IsJSON(f.format))
 			if err != nil {
 				return err
-			}
-			rows := []pods.Listing{}
-			full, now := f.noTrunc || format.IsJSON(f.format), time.Now()
-			for i := range all {
-				list, err := mgr.Containers(cmd.Context(), &all[i])
-				if err != nil {
-					return err
-				}
-				if match.Match(&all[i], list) {
-					rows = append(rows, pods.NewListing(&all[i], list, full, now))
-				}
 			}
 			if f.quiet {
 				return format.Each(a.out, "{{.ID}}", rows)
