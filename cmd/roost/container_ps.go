@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,23 +34,16 @@ func newPsCommand(a *app) *cobra.Command {
 			for _, id := range eng.Reconcile(cmd.Context()) {
 				fmt.Fprintf(a.errOut, "WARNING: removed container %s, left half-made by a command that was killed\n", id[:12])
 			}
-			list, err := eng.List(cmd.Context(), container.ListOptions{All: f.all || f.latest || f.last > 0, Filters: f.filters})
+			last := f.last
+			if f.latest {
+				last = 1
+			}
+			rows, err := eng.Listings(cmd.Context(), container.ListingOptions{
+				ListOptions: container.ListOptions{All: f.all || last > 0, Filters: f.filters},
+				Last:        last, Full: f.noTrunc || format.IsJSON(f.format), Size: f.size,
+			})
 			if err != nil {
 				return err
-			}
-			if f.latest && len(list) > 1 {
-				list = list[:1]
-			}
-			if f.last > 0 && len(list) > f.last {
-				list = list[:f.last]
-			}
-			rows := make([]container.Listing, 0, len(list))
-			now := time.Now()
-			for _, c := range list {
-				rows = append(rows, container.NewListing(c, now, f.noTrunc || format.IsJSON(f.format)))
-				if f.size {
-					rows[len(rows)-1].Size = psSize(eng, &c)
-				}
 			}
 			if f.quiet {
 				return format.Each(a.out, "{{.ID}}", rows)
@@ -74,13 +66,4 @@ func newPsCommand(a *app) *cobra.Command {
 	fl.StringVar(&f.format, "format", "", "json, or a Go template (table ...)")
 	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "filter KEY=VALUE (repeatable): ancestor, before, exited, health, id, label (label!=), name, network, pod, since, status, until, volume")
 	return cmd
-}
-
-// psSize measures a container for --size; one removed meanwhile has none.
-func psSize(eng *container.Engine, c *container.Container) *container.Size {
-	s, err := eng.Size(c)
-	if err != nil {
-		return nil
-	}
-	return &s
 }

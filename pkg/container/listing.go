@@ -1,6 +1,7 @@
 package container
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -30,6 +31,44 @@ type Listing struct {
 	Restarts   int
 	StartedAt  int64
 	Size       *Size // with --size
+}
+
+// ListingOptions shape ps's rows.
+type ListingOptions struct {
+	ListOptions
+	Last int  // only the Last newest containers; 0: all
+	Full bool // ids and commands uncut
+	Size bool // measure each container's layers (costly: only when asked)
+}
+
+// Listings returns containers as ps shows them, newest first.
+func (e *Engine) Listings(ctx context.Context, o ListingOptions) ([]Listing, error) {
+	list, err := e.List(ctx, o.ListOptions)
+	if err != nil {
+		return nil, err
+	}
+	if o.Last > 0 && len(list) > o.Last {
+		list = list[:o.Last]
+	}
+	now := time.Now()
+	rows := make([]Listing, 0, len(list))
+	for i := range list {
+		r := NewListing(list[i], now, o.Full)
+		if o.Size {
+			r.Size = e.listingSize(&list[i])
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// listingSize measures c for ps --size; one removed meanwhile has none.
+func (e *Engine) listingSize(c *Container) *Size {
+	s, err := e.Size(c)
+	if err != nil {
+		return nil
+	}
+	return &s
 }
 
 // NewListing projects c as ps shows it at time now; unless full, ids and
