@@ -60,6 +60,20 @@ func TestPsFilterSemantics(t *testing.T) {
 	if got := sortedFields(e.roostOK("ps", "--format", "{{.Names}}", "--filter", "status=exited")); got != "c d" {
 		t.Errorf("ps --filter status=exited: %q", got)
 	}
+	// --latest and --last take the newest of what the filters keep.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-l"}, "d"},
+		{[]string{"-n", "2"}, "c d"},
+		{[]string{"-l", "--filter", "label=app"}, "b"},
+		{[]string{"-n", "3", "--filter", "label!=app=db"}, "a c d"},
+	} {
+		if got := sortedFields(e.roostOK(append([]string{"ps", "--format", "{{.Names}}"}, c.args...)...)); got != c.want {
+			t.Errorf("ps %q: got %q, want %q", c.args, got, c.want)
+		}
+	}
 	line := e.roostFails(125, "ps", "--filter", "colour=red")
 	for _, want := range []string{"colour is an invalid filter", `"colour=red"`, "ancestor", "label", "volume"} {
 		if !strings.Contains(line, want) {
