@@ -54,7 +54,8 @@ var pruneKind = filter.Kind[*Container]{Keys: map[string]filter.Key[*Container]{
 // running ones even without --all, as Podman's do.
 func needsAll(specs []string) bool {
 	for _, s := range specs {
-		if strings.HasPrefix(s, "status=") || strings.HasPrefix(s, "exited=") {
+		key, _, _ := strings.Cut(s, "=")
+		if key = strings.TrimSuffix(key, "!"); key == "status" || key == "exited" {
 			return true
 		}
 	}

@@ -58,7 +58,7 @@ func TestListFilters(t *testing.T) {
 		{true, nil, "job db web"},
 		{false, []string{"status=exited"}, "db"}, // status looks past running ones
 		{false, []string{"status=exited", "status=created"}, "job db"},
-		{true, []string{"status!=running"}, "job db"},
+		{false, []string{"status!=running"}, "job db"}, // so does status!=
 		{false, []string{"exited=3"}, "db"},
 		{false, []string{"exited=0"}, ""},
 		{true, []string{"name=^w"}, "web"},
