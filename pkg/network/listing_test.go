@@ -2,7 +2,9 @@ package network
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+	"text/template"
 	"time"
 )
 
@@ -23,5 +25,11 @@ func TestInspectJSON(t *testing.T) {
 	}
 	if l := NewListing(&Network{ID: "0123456789abcdef", Labels: map[string]string{"b": "2", "a": "1"}}); l.ID != "0123456789ab" || l.Labels != "a=1,b=2" {
 		t.Errorf("listing: %+v", l)
+	}
+	// Templates see the outer labels and the record's own fields.
+	var b2 strings.Builder
+	tmpl := template.Must(template.New("").Parse(`{{.Name}} {{index .Labels "from"}} {{len .Labels}} {{.Driver}}`))
+	if err := tmpl.Execute(&b2, NewInspect(&Network{Name: "q", Driver: "bridge", Labels: map[string]string{"from": "quadlet"}})); err != nil || b2.String() != "q quadlet 1 bridge" {
+		t.Errorf("template: %q %v", b2.String(), err)
 	}
 }
