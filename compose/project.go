@@ -42,19 +42,13 @@ func (c *Compose) Containers(ctx context.Context, all, oneOff bool) ([]container
 
 // ProjectContainers lists a project's containers by their labels.
 func ProjectContainers(ctx context.Context, eng *container.Engine, project string, all, oneOff bool) ([]container.Container, error) {
-	list, err := eng.List(ctx, container.ListOptions{All: all})
+	filters := []string{"label=" + LabelProject + "=" + project}
+	if !oneOff {
+		filters = append(filters, "label!="+LabelOneOff+"=True")
+	}
+	out, err := eng.List(ctx, container.ListOptions{All: all, Filters: filters})
 	if err != nil {
 		return nil, err
-	}
-	var out []container.Container
-	for _, ct := range list {
-		if ct.Labels[LabelProject] != project {
-			continue
-		}
-		if ct.Labels[LabelOneOff] == "True" && !oneOff {
-			continue
-		}
-		out = append(out, ct)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i].Labels, out[j].Labels

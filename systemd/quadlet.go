@@ -96,7 +96,7 @@ func (q *quadlet) warn(line int, format string, args ...any) {
 // render writes [Unit] (the file's own, then Roost's), [Service] (Roost's,
 // then the file's own, so the file's values win).
 func (q *quadlet) render(svc *section) string {
-	u := &section{name: "Unit"}
+	u := newSection("Unit")
 	own := q.file.Section("Unit")
 	if _, ok := own.Last("Description"); !ok {
 		u.add("Description", "Roost "+filepath.Base(q.file.Path))
@@ -210,7 +210,7 @@ func (q *quadlet) flags(e Entry, keys map[string]keyFlag) ([]string, bool) {
 
 // oneshot is the [Service] of a unit that makes a network or volume once.
 func (q *quadlet) oneshot() *section {
-	s := &section{name: "Service"}
+	s := newSection("Service")
 	s.add("Type", "oneshot")
 	s.add("RemainAfterExit", "yes")
 	s.add("ExecStart", execLine(append(append([]string(nil), q.roost...), q.run...), true))

@@ -73,7 +73,7 @@ func (q *quadlet) container() *section {
 	stop := append(append([]string(nil), q.roost...), "stop", "--time=10", name)
 	rm := append(append([]string(nil), q.roost...), "rm", "--force", "--ignore", name)
 
-	s := &section{name: "Service"}
+	s := newSection("Service")
 	s.add("Type", "notify")
 	s.add("NotifyAccess", "all")
 	s.add("SyslogIdentifier", "%N")

@@ -173,3 +173,22 @@ func TestPodUnitsNew(t *testing.T) {
 		}
 	}
 }
+
+// TestParseFileAsSystemd: continued lines join with a space, comment lines
+// inside a continuation are dropped (systemd.syntax(7)), a comment ending
+// in a backslash continues nothing, and every entry keeps its first line.
+func TestParseFileAsSystemd(t *testing.T) {
+	src := "# head \\\n[Container]\nExec=sh -c \\\n  # dropped\n; dropped too\n  \"echo a\"\nImage=i\n"
+	f, err := ParseFile("/q/x.container", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.Section("Container").Entries
+	want := []Entry{{Key: "Exec", Value: `sh -c  "echo a"`, Line: 3}, {Key: "Image", Value: "i", Line: 7}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	if _, err := ParseFile("/q/x.container", []byte("[Container]\nImage=i\nno value here\n")); err == nil || !strings.Contains(err.Error(), "/q/x.container:3:") {
+		t.Fatalf("err = %v, want file:line", err)
+	}
+}

@@ -4,8 +4,11 @@ package systemd
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
+
+	"github.com/coreos/go-systemd/v22/unit"
 )
 
 // UnitLabel is the label a container made by a Roost unit carries: the unit's
@@ -71,13 +74,15 @@ type Unit struct {
 	Content string `json:"content"`
 }
 
-// section is one [Section] of a unit, keys in the order given.
-type section struct {
-	name  string
-	lines []string
-}
+// section is one [Section] of a generated unit, keys in the order given:
+// go-systemd's unit section, so that its serialiser writes the file.
+type section unit.UnitSection
 
-func (s *section) add(key, value string) { s.lines = append(s.lines, key+"="+value) }
+func newSection(name string) *section { return &section{Section: name} }
+
+func (s *section) add(key, value string) {
+	s.Entries = append(s.Entries, &unit.UnitEntry{Name: key, Value: value})
+}
 
 func (s *section) addAll(key string, values []string) {
 	for _, v := range values {
@@ -95,22 +100,21 @@ func render(o *Options, name, what string, sections ...*section) string {
 	return b.String()
 }
 
-// writeSections writes each [Section] with its lines, a blank line between.
+// writeSections writes each [Section] with its KEY=VALUE lines, a blank
+// line between sections (unit.SerializeSections). Values go out as they are:
+// every value is already in unit syntax (ExecLine quotes and escapes).
 func writeSections(b *strings.Builder, sections []*section) {
+	all := make([]*unit.UnitSection, len(sections))
 	for i, s := range sections {
-		if i > 0 {
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(b, "[%s]\n", s.name)
-		for _, l := range s.lines {
-			b.WriteString(l + "\n")
-		}
+		all[i] = (*unit.UnitSection)(s)
 	}
+	// A strings.Builder never fails a write.
+	_, _ = io.Copy(b, unit.SerializeSections(all))
 }
 
 // unitSection is the [Unit] every generated unit starts with.
 func unitSection(o *Options, description string) *section {
-	u := &section{name: "Unit"}
+	u := newSection("Unit")
 	u.add("Description", description)
 	if !o.Rootless {
 		u.add("Wants", "network-online.target")
@@ -123,14 +127,14 @@ func unitSection(o *Options, description string) *section {
 }
 
 func installSection() *section {
-	s := &section{name: "Install"}
+	s := newSection("Install")
 	s.add("WantedBy", "default.target")
 	return s
 }
 
 // serviceBasics are the [Service] keys every Roost unit shares.
 func serviceBasics(o *Options, stopTimeout uint) *section {
-	s := &section{name: "Service"}
+	s := newSection("Service")
 	s.add("Restart", o.RestartPolicy)
 	if o.RestartSec > 0 {
 		s.add("RestartSec", fmt.Sprint(o.RestartSec))

@@ -26,6 +26,14 @@ type Entry struct {
 
 // ParseFile reads systemd's unit syntax: [Section] headers, KEY=VALUE,
 // comments starting with # or ;, and lines continued with a trailing \.
+//
+// Roost's own parser rather than go-systemd's unit.DeserializeSections
+// (which writes every generated unit, see writeSections): Quadlet's errors
+// and warnings name file:line, and the library keeps no line numbers, not
+// even in its errors; it also keeps "\\\n" inside continued values where
+// systemd joins with a space, takes a comment line inside a continuation
+// as part of the value, silently drops lines before the first [Section],
+// and refuses lines over 2048 bytes (systemd takes 1 MB).
 func ParseFile(path string, data []byte) (*File, error) {
 	f := &File{Path: path}
 	var cur *Section
@@ -33,12 +41,18 @@ func ParseFile(path string, data []byte) (*File, error) {
 	for i := 0; i < len(lines); i++ {
 		no := i + 1
 		line := strings.TrimSpace(lines[i])
-		for strings.HasSuffix(line, "\\") && i+1 < len(lines) {
+		for strings.HasSuffix(line, "\\") && !isComment(line) && i+1 < len(lines) {
 			i++
-			line = strings.TrimSuffix(line, "\\") + " " + strings.TrimSpace(lines[i])
+			next := strings.TrimSpace(lines[i])
+			// systemd.syntax(7): comment lines after a continued line
+			// are dropped and the value goes on after them.
+			if isComment(next) {
+				continue
+			}
+			line = strings.TrimSuffix(line, "\\") + " " + next
 		}
 		switch {
-		case line == "" || line[0] == '#' || line[0] == ';':
+		case line == "" || isComment(line):
 			continue
 		case line[0] == '[':
 			if !strings.HasSuffix(line, "]") || len(line) < 3 {
@@ -58,6 +72,10 @@ func ParseFile(path string, data []byte) (*File, error) {
 		cur.Entries = append(cur.Entries, Entry{Key: strings.TrimSpace(k), Value: strings.TrimSpace(v), Line: no})
 	}
 	return f, nil
+}
+
+func isComment(line string) bool {
+	return line != "" && (line[0] == '#' || line[0] == ';')
 }
 
 // Section returns the named section, or an empty one.

@@ -132,7 +132,7 @@ func newComposePs(a *app, f *composeFlags) *cobra.Command {
 			status := ""
 			for _, fl := range filters {
 				k, v, _ := strings.Cut(fl, "=")
-				if k != "status" || !validStatus(v) {
+				if k != "status" || !container.ValidStatus(v) {
 					return fmt.Errorf("invalid --filter %q: use status=created|running|paused|exited", fl)
 				}
 				status = v
@@ -200,7 +200,7 @@ func composeRows(list []container.Container, services []string, status string) [
 		rows = append(rows, composePsRow{
 			ID: ct.ID[:12], Name: ct.Name, Image: ct.ImageName, Command: `"` + cmdline + `"`,
 			Service: ct.Labels[compose.LabelService], Project: ct.Labels[compose.LabelProject],
-			State: st, Status: statusText(ct, now), Health: ct.State.Health, Ports: portsText(ct.Ports),
+			State: st, Status: container.StatusText(ct, now), Health: ct.State.Health, Ports: portsText(ct.Ports),
 			Created: image.HumanAgo(ct.Created, now), ExitCode: ct.State.ExitCode, Labels: ct.Labels,
 		})
 	}

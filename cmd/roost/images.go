@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -43,8 +41,6 @@ type imagesFlags struct {
 	format, sort                            string
 }
 
-var imageSortKeys = []string{"created", "id", "repository", "size", "tag"}
-
 func newImagesCommand(a *app, use string, aliases ...string) *cobra.Command {
 	var f imagesFlags
 	cmd := &cobra.Command{
@@ -64,13 +60,13 @@ func newImagesCommand(a *app, use string, aliases ...string) *cobra.Command {
 	fl.BoolVarP(&f.noHeading, "noheading", "n", false, "do not print column headings")
 	fl.StringSliceVarP(&f.filters, "filter", "f", nil, "filter: dangling=, reference=, label=, before=, since=, until=, id=, digest= (repeatable)")
 	fl.StringVar(&f.format, "format", "", "json or a Go template (e.g. {{.Repository}}:{{.Tag}})")
-	fl.StringVar(&f.sort, "sort", "created", "sort by "+strings.Join(imageSortKeys, ", "))
+	fl.StringVar(&f.sort, "sort", "created", "sort by "+strings.Join(image.SortKeys, ", "))
 	return cmd
 }
 
 func (a *app) images(c *cobra.Command, f imagesFlags, args []string) error {
-	if !slices.Contains(imageSortKeys, f.sort) {
-		return fmt.Errorf("%q is not a valid field for sorting: choose from %s", f.sort, strings.Join(imageSortKeys, ", "))
+	if err := image.SortRows(nil, f.sort); err != nil { // bad input fails before any work
+		return err
 	}
 	if len(args) > 0 {
 		if len(f.filters) > 0 {
@@ -92,8 +88,10 @@ func (a *app) images(c *cobra.Command, f imagesFlags, args []string) error {
 		}
 		return format.JSON(a.out, list)
 	}
-	rows := imageRows(list, f.noTrunc, time.Now())
-	sortRows(rows, f.sort)
+	rows := image.Rows(list, f.noTrunc, time.Now())
+	if err := image.SortRows(rows, f.sort); err != nil {
+		return err
+	}
 	if f.quiet {
 		return printIDs(a, rows)
 	}
@@ -117,78 +115,13 @@ var imageHeaders = map[string]string{
 	"VirtualSize":  "VIRTUAL SIZE",
 }
 
-func printIDs(a *app, rows []imageRow) error {
+func printIDs(a *app, rows []image.Row) error {
 	seen := map[string]bool{}
 	for _, r := range rows {
-		if id := r.ID(); !seen[id] {
+		if id := r.ID; !seen[id] {
 			seen[id] = true
 			fmt.Fprintln(a.out, id)
 		}
 	}
 	return nil
 }
-
-// imageRow is one line of `images`: an image under one of its names. Its
-// methods are what --format templates call ({{.ID}}, {{.Size}}, ...).
-type imageRow struct {
-	Repository, Tag string
-	s               image.Summary
-	noTrunc         bool
-	now             time.Time
-}
-
-// imageRows gives each image one row per tagged name, or a single row
-// (<none> <none> when it has no name).
-func imageRows(list []image.Summary, noTrunc bool, now time.Time) []imageRow {
-	var rows []imageRow
-	for _, s := range list {
-		base := imageRow{s: s, noTrunc: noTrunc, now: now, Repository: "<none>", Tag: "<none>"}
-		var tagged []imageRow
-		for _, n := range s.Names {
-			r := base
-			r.Repository, r.Tag = image.SplitName(n)
-			if r.Tag != "<none>" {
-				tagged = append(tagged, r)
-			} else if base.Repository == "<none>" {
-				base.Repository = r.Repository
-			}
-		}
-		if len(tagged) == 0 {
-			tagged = []imageRow{base}
-		}
-		rows = append(rows, tagged...)
-	}
-	return rows
-}
-
-func sortRows(rows []imageRow, key string) {
-	less := map[string]func(a, b imageRow) bool{
-		"created":    func(a, b imageRow) bool { return a.s.CreatedTime.After(b.s.CreatedTime) },
-		"id":         func(a, b imageRow) bool { return a.s.ID < b.s.ID },
-		"repository": func(a, b imageRow) bool { return a.Repository < b.Repository },
-		"size":       func(a, b imageRow) bool { return a.s.Size < b.s.Size },
-		"tag":        func(a, b imageRow) bool { return a.Tag < b.Tag },
-	}[key]
-	sort.SliceStable(rows, func(i, j int) bool { return less(rows[i], rows[j]) })
-}
-
-func (r imageRow) ID() string {
-	if r.noTrunc {
-		return "sha256:" + r.s.ID
-	}
-	return r.s.ID[:12]
-}
-
-func (r imageRow) Digest() string            { return r.s.Digest }
-func (r imageRow) Created() string           { return image.HumanAgo(r.s.CreatedTime, r.now) }
-func (r imageRow) CreatedSince() string      { return r.Created() }
-func (r imageRow) CreatedAt() string         { return r.s.CreatedTime.String() }
-func (r imageRow) Size() string              { return image.HumanSize(r.s.Size) }
-func (r imageRow) VirtualSize() string       { return image.HumanSize(r.s.VirtualSize) }
-func (r imageRow) SharedSize() string        { return image.HumanSize(r.s.SharedSize) }
-func (r imageRow) Names() []string           { return r.s.Names }
-func (r imageRow) RepoDigests() []string     { return r.s.RepoDigests }
-func (r imageRow) Labels() map[string]string { return r.s.Labels }
-func (r imageRow) Containers() int           { return r.s.Containers }
-func (r imageRow) Dangling() bool            { return r.s.Dangling }
-func (r imageRow) History() string           { return strings.Join(r.s.History, ", ") }

@@ -23,7 +23,7 @@ func TestImageRows(t *testing.T) {
 		{ID: strings.Repeat("a", 64), CreatedTime: now.Add(-90 * time.Second), Size: 812},
 		{ID: strings.Repeat("b", 64), Names: []string{"quay.io/x/y@sha256:" + strings.Repeat("c", 64)}, CreatedTime: now},
 	}
-	rows := imageRows(list, false, now)
+	rows := image.Rows(list, false, now)
 	var buf bytes.Buffer
 	if err := format.List(&buf, "", imagesTable(false), imageHeaders, rows, false); err != nil {
 		t.Fatal(err)
@@ -47,27 +47,15 @@ func TestImageRows(t *testing.T) {
 	}
 }
 
-func TestImageRowsSortAndIDs(t *testing.T) {
+// -q prints each image once, however many names it has.
+func TestPrintIDsOncePerImage(t *testing.T) {
 	now := time.Now()
 	list := []image.Summary{
-		{ID: testID, Names: []string{"b/x:1", "a/x:2"}, Size: 5, CreatedTime: now},
-		{ID: strings.Repeat("a", 64), Names: []string{"c/x:0"}, Size: 1, CreatedTime: now.Add(-time.Hour)},
-	}
-	rows := imageRows(list, true, now)
-	sortRows(rows, "repository")
-	if rows[0].Repository != "docker.io/a/x" || rows[2].Repository != "docker.io/c/x" {
-		t.Errorf("sorted by repository: %v %v %v", rows[0].Repository, rows[1].Repository, rows[2].Repository)
-	}
-	sortRows(rows, "size")
-	if rows[0].s.Size != 1 {
-		t.Errorf("sorted by size: first is %d", rows[0].s.Size)
-	}
-	if id := rows[0].ID(); id != "sha256:"+strings.Repeat("a", 64) {
-		t.Errorf("--no-trunc ID = %s", id)
+		{ID: testID, Names: []string{"b/x:1", "a/x:2"}, CreatedTime: now},
+		{ID: strings.Repeat("a", 64), Names: []string{"c/x:0"}, CreatedTime: now},
 	}
 	var buf bytes.Buffer
-	a := &app{out: &buf}
-	if err := printIDs(a, rows); err != nil {
+	if err := printIDs(&app{out: &buf}, image.Rows(list, true, now)); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(buf.String(), "\n"); n != 2 {

@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -26,31 +24,6 @@ func addNetworkCommands(a *app, root *cobra.Command) {
 // the engine's instead.
 func (a *app) networks() *network.Manager {
 	return a.Core().Networks()
-}
-
-// networkView is a network as `network inspect` shows it (Podman's netavark shape).
-type networkView struct {
-	Name       string            `json:"name"`
-	ID         string            `json:"id"`
-	Driver     string            `json:"driver"`
-	Interface  string            `json:"network_interface"`
-	Created    time.Time         `json:"created"`
-	Subnets    []network.Subnet  `json:"subnets"`
-	IPv6       bool              `json:"ipv6_enabled"`
-	Internal   bool              `json:"internal"`
-	DNSEnabled bool              `json:"dns_enabled"`
-	Labels     map[string]string `json:"labels"`
-	IPAM       map[string]string `json:"ipam_options"`
-}
-
-func viewOf(n *network.Network) networkView {
-	v := networkView{Name: n.Name, ID: n.ID, Driver: n.Driver, Interface: n.Interface, Created: n.Created,
-		Subnets: n.Subnets, IPv6: n.IPv6, Internal: n.Internal, DNSEnabled: n.DNSEnabled, Labels: n.Labels,
-		IPAM: map[string]string{"driver": "host-local"}}
-	if v.Labels == nil {
-		v.Labels = map[string]string{}
-	}
-	return v
 }
 
 func newNetworkCreateCommand(a *app) *cobra.Command {
@@ -91,30 +64,6 @@ func newNetworkCreateCommand(a *app) *cobra.Command {
 	return cmd
 }
 
-// networkRow is a line of `network ls`.
-type networkRow struct {
-	n *network.Network
-}
-
-func (r networkRow) ID() string         { return r.n.ID[:12] }
-func (r networkRow) Name() string       { return r.n.Name }
-func (r networkRow) Driver() string     { return r.n.Driver }
-func (r networkRow) Internal() bool     { return r.n.Internal }
-func (r networkRow) IPv6() bool         { return r.n.IPv6 }
-func (r networkRow) DNSEnabled() bool   { return r.n.DNSEnabled }
-func (r networkRow) Created() time.Time { return r.n.Created }
-func (r networkRow) Interface() string  { return r.n.Interface }
-func (r networkRow) Subnets() []network.Subnet {
-	return r.n.Subnets
-}
-func (r networkRow) Labels() string {
-	var kv []string
-	for k, v := range r.n.Labels {
-		kv = append(kv, k+"="+v)
-	}
-	return strings.Join(kv, ",")
-}
-
 var networkHeaders = map[string]string{"ID": "NETWORK ID"}
 
 func newNetworkLsCommand(a *app) *cobra.Command {
@@ -127,7 +76,7 @@ func newNetworkLsCommand(a *app) *cobra.Command {
 		Short:   "List networks",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			match, err := networkFilter(filters)
+			match, err := network.ParseFilter(filters, network.ListFilterKeys)
 			if err != nil {
 				return err
 			}
@@ -135,18 +84,18 @@ func newNetworkLsCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var rows []networkRow
-			var views []networkView
+			var rows []network.Listing
+			var views []network.Inspect
 			for _, n := range nets {
-				if match(n) {
-					rows = append(rows, networkRow{n})
-					views = append(views, viewOf(n))
+				if match.Match(n) {
+					rows = append(rows, network.NewListing(n))
+					views = append(views, network.NewInspect(n))
 				}
 			}
 			switch {
 			case quiet:
 				for _, r := range rows {
-					fmt.Fprintln(a.out, r.n.Name)
+					fmt.Fprintln(a.out, r.Name)
 				}
 				return nil
 			case format.IsJSON(f):
@@ -162,50 +111,8 @@ func newNetworkLsCommand(a *app) *cobra.Command {
 	cmd.Flags().StringVar(&f, "format", "", "json or a Go template ({{.ID}} {{.Name}} {{.Driver}} {{.Labels}} ...)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the names")
 	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "print full network ids")
-	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "filter: name=, id=, label=KEY[=VALUE], driver=")
+	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "filter: name=REGEX, id=, label=KEY[=VALUE], label!=..., driver=, until= (repeatable)")
 	return cmd
-}
-
-func (r networkRow) FullID() string { return r.n.ID }
-
-// networkFilter reads --filter values; values of one key are ORed, keys ANDed.
-func networkFilter(filters []string) (func(*network.Network) bool, error) {
-	byKey := map[string][]string{}
-	for _, f := range filters {
-		k, v, ok := strings.Cut(f, "=")
-		switch {
-		case !ok:
-			return nil, fmt.Errorf("invalid --filter %q: use KEY=VALUE", f)
-		case k != "name" && k != "id" && k != "label" && k != "driver":
-			return nil, fmt.Errorf("invalid --filter %q: use name=, id=, label= or driver=", f)
-		}
-		byKey[k] = append(byKey[k], v)
-	}
-	one := func(n *network.Network, k, v string) bool {
-		switch k {
-		case "name":
-			return strings.Contains(n.Name, v)
-		case "id":
-			return strings.HasPrefix(n.ID, v)
-		case "driver":
-			return n.Driver == v
-		}
-		lk, lv, hasValue := strings.Cut(v, "=")
-		got, ok := n.Labels[lk]
-		return ok && (!hasValue || got == lv)
-	}
-	return func(n *network.Network) bool {
-		for k, vs := range byKey {
-			any := false
-			for _, v := range vs {
-				any = any || one(n, k, v)
-			}
-			if !any {
-				return false
-			}
-		}
-		return true
-	}, nil
 }
 
 func newNetworkInspectCommand(a *app) *cobra.Command {
@@ -215,13 +122,13 @@ func newNetworkInspectCommand(a *app) *cobra.Command {
 		Short: "Show networks as JSON",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var out []networkView
+			var out []network.Inspect
 			for _, ref := range args {
 				n, err := a.networks().Get(ref)
 				if err != nil {
 					return err
 				}
-				out = append(out, viewOf(n))
+				out = append(out, network.NewInspect(n))
 			}
 			if f == "" || format.IsJSON(f) {
 				return format.JSON(a.out, out)
@@ -265,11 +172,11 @@ func newNetworkPruneCommand(a *app) *cobra.Command {
 		Short: "Remove networks no container uses",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			match, err := networkFilter(filters)
+			match, err := network.ParseFilter(filters, network.PruneFilterKeys)
 			if err != nil {
 				return err
 			}
-			removed, err := a.Core().PruneNetworks(cmd.Context(), match)
+			removed, err := a.Core().PruneNetworks(cmd.Context(), match.Match)
 			for _, name := range removed {
 				fmt.Fprintln(a.out, name)
 			}
@@ -277,7 +184,7 @@ func newNetworkPruneCommand(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation (Roost never asks)")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, "filter: name=, id=, label=, driver=")
+	cmd.Flags().StringArrayVar(&filters, "filter", nil, "only prune networks matching: label=KEY[=VALUE], label!=..., until=TIME (repeatable)")
 	return cmd
 }
 

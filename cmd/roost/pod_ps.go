@@ -2,43 +2,16 @@ package main
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/format"
-	"github.com/roost-containers/roost/pkg/image"
 	"github.com/roost-containers/roost/pods"
 )
-
-// podRow is one line of `pod ps`; field names are Podman's for --format.
-type podRow struct {
-	ID                 string `json:"Id"`
-	Name               string
-	Status             string
-	Created            string    `json:"-"`
-	CreatedAt          time.Time `json:"Created"`
-	InfraID            string    `json:"InfraId"`
-	NumberOfContainers int       `json:"-"`
-	ContainerIds       string    `json:"-"`
-	ContainerNames     string    `json:"-"`
-	ContainerStatuses  string    `json:"-"`
-	Labels             map[string]string
-	Networks           []string
-	Containers         []podRowContainer `json:"Containers"`
-}
-
-type podRowContainer struct {
-	ID     string `json:"Id"`
-	Names  string
-	Status string
-}
 
 var podPsHeaders = map[string]string{
 	"ID": "POD ID", "InfraID": "INFRA ID", "NumberOfContainers": "# OF CONTAINERS",
@@ -59,7 +32,7 @@ func newPodPsCommand(a *app) *cobra.Command {
 		Short:   "List pods",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			match, err := parsePodFilters(f.filters)
+			match, err := pods.ParseListFilter(f.filters)
 			if err != nil {
 				return err
 			}
@@ -68,21 +41,9 @@ func newPodPsCommand(a *app) *cobra.Command {
 				return err
 			}
 			mgr.Eng.Reconcile(cmd.Context())
-			all, err := mgr.All()
+			rows, err := mgr.List(cmd.Context(), match, f.noTrunc || format.IsJSON(f.format))
 			if err != nil {
 				return err
-			}
-			rows := []podRow{}
-			full := f.noTrunc || format.IsJSON(f.format)
-			for i := range all {
-				list, err := mgr.Containers(cmd.Context(), &all[i])
-				if err != nil {
-					return err
-				}
-				r := newPodRow(&all[i], list, full)
-				if match(r, list) {
-					rows = append(rows, r)
-				}
 			}
 			if f.quiet {
 				return format.Each(a.out, "{{.ID}}", rows)
@@ -98,7 +59,7 @@ func newPodPsCommand(a *app) *cobra.Command {
 	fl.BoolVar(&f.noTrunc, "no-trunc", false, "do not truncate ids")
 	fl.BoolVar(&f.noHeading, "noheading", false, "do not print the header")
 	fl.StringVar(&f.format, "format", "", "json, or a Go template (table ...)")
-	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "filter: id=, name=, label=, status=, ctr-names=, ctr-ids=, ctr-status=, ctr-number=")
+	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "filter KEY=VALUE (repeatable): id, name, label (label!=), status, network, until, ctr-names, ctr-ids, ctr-status, ctr-number")
 	return cmd
 }
 
@@ -119,95 +80,6 @@ func (f *podPsFlags) table() string {
 		cols = append(cols, "{{.InfraID}}", "{{.NumberOfContainers}}")
 	}
 	return "table " + strings.Join(cols, "\t")
-}
-
-func newPodRow(p *pods.Pod, list []container.Container, full bool) podRow {
-	short := func(id string) string {
-		if full || len(id) < 12 {
-			return id
-		}
-		return id[:12]
-	}
-	r := podRow{
-		ID: short(p.ID), Name: p.Name, Status: pods.Status(list), CreatedAt: p.Created,
-		Created: image.HumanAgo(p.Created, time.Now()), InfraID: short(p.Infra),
-		NumberOfContainers: len(list), Labels: p.Labels, Containers: []podRowContainer{},
-	}
-	var ids, names, states []string
-	for _, c := range list {
-		ids, names, states = append(ids, short(c.ID)), append(names, c.Name), append(states, string(c.State.Status))
-		r.Containers = append(r.Containers, podRowContainer{ID: c.ID, Names: c.Name, Status: string(c.State.Status)})
-		if c.ID == p.Infra {
-			for _, n := range c.Net.Networks {
-				r.Networks = append(r.Networks, n.Network)
-			}
-		}
-	}
-	r.ContainerIds, r.ContainerNames, r.ContainerStatuses = strings.Join(ids, ","), strings.Join(names, ","), strings.Join(states, ",")
-	return r
-}
-
-// parsePodFilters reads --filter KEY=VALUE; filters of different keys must
-// all match, values of one key any.
-func parsePodFilters(list []string) (func(podRow, []container.Container) bool, error) {
-	byKey := map[string][]string{}
-	for _, f := range list {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok || v == "" {
-			return nil, fmt.Errorf("invalid --filter %q: use KEY=VALUE", f)
-		}
-		switch k {
-		case "id", "name", "label", "status", "ctr-names", "ctr-ids", "ctr-status", "ctr-number":
-		default:
-			return nil, fmt.Errorf("invalid --filter %q: use id, name, label, status, ctr-names, ctr-ids, ctr-status or ctr-number", f)
-		}
-		if k == "name" {
-			if _, err := regexp.Compile(v); err != nil {
-				return nil, fmt.Errorf("invalid --filter %q: %w", f, err)
-			}
-		}
-		if k == "ctr-number" {
-			if _, err := strconv.Atoi(v); err != nil {
-				return nil, fmt.Errorf("invalid --filter %q: give a number", f)
-			}
-		}
-		byKey[k] = append(byKey[k], v)
-	}
-	return func(r podRow, list []container.Container) bool {
-		for k, vals := range byKey {
-			if !slices.ContainsFunc(vals, func(v string) bool { return podFilterMatch(k, v, r, list) }) {
-				return false
-			}
-		}
-		return true
-	}, nil
-}
-
-func podFilterMatch(k, v string, r podRow, list []container.Container) bool {
-	anyCtr := func(fn func(c container.Container) bool) bool { return slices.ContainsFunc(list, fn) }
-	switch k {
-	case "id":
-		return strings.HasPrefix(r.ID, v)
-	case "name":
-		ok, _ := regexp.MatchString(v, r.Name)
-		return ok
-	case "label":
-		lk, lv, hasValue := strings.Cut(v, "=")
-		got, ok := r.Labels[lk]
-		return ok && (!hasValue || got == lv)
-	case "status":
-		return strings.EqualFold(r.Status, v)
-	case "ctr-names":
-		return anyCtr(func(c container.Container) bool { return c.Name == v })
-	case "ctr-ids":
-		return anyCtr(func(c container.Container) bool { return strings.HasPrefix(c.ID, v) })
-	case "ctr-status":
-		return anyCtr(func(c container.Container) bool { return string(c.State.Status) == v })
-	case "ctr-number":
-		n, _ := strconv.Atoi(v)
-		return len(list) == n
-	}
-	return false
 }
 
 func newPodInspectCommand(a *app) *cobra.Command {

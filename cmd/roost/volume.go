@@ -81,7 +81,7 @@ func newVolumeLsCommand(a *app) *cobra.Command {
 		Short:   "List volumes",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := volume.ParseFilter(filters, "name", "label", "dangling", "driver", "until")
+			f, err := volume.ParseFilter(filters, volume.ListFilterKeys)
 			if err != nil {
 				return err
 			}
@@ -108,7 +108,7 @@ func newVolumeLsCommand(a *app) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&filters, "filter", "f", nil, "name=REGEX, label=KEY[=VALUE], dangling=true|false, driver=, until= (repeatable)")
+	fl.StringArrayVarP(&filters, "filter", "f", nil, "name=REGEX, label=KEY[=VALUE], label!=KEY[=VALUE], dangling=true|false, driver=, until= (repeatable)")
 	fl.StringVar(&tmpl, "format", "", "json, or a Go template ({{.Name}}, {{.Driver}}, {{.Mountpoint}}, {{.Labels}}...)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print only the names")
 	fl.BoolVarP(&noHeading, "noheading", "n", false, "do not print the header row")

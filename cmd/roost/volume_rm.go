@@ -90,7 +90,7 @@ func newVolumePruneCommand(a *app) *cobra.Command {
 		Long:  "Remove every volume no container uses (named and anonymous).\nWithout --force it asks first, reading the answer from standard input.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := volume.ParseFilter(filters, "label", "label!", "until")
+			f, err := volume.ParseFilter(filters, volume.PruneFilterKeys)
 			if err != nil {
 				return err
 			}

@@ -51,27 +51,35 @@ func (e *Engine) refresh(c *Container) {
 
 // ListOptions are ps's choices that the engine makes.
 type ListOptions struct {
-	All bool // include containers that are not running
+	All     bool     // include containers that are not running
+	Filters []string // ps's --filter KEY=VALUE list (see listKind)
 }
 
-// List returns containers, newest first, with their live state.
+// List returns containers, newest first, with their live state. A filter
+// on status= or exited= looks at stopped containers without All, as in
+// Podman.
 func (e *Engine) List(ctx context.Context, o ListOptions) ([]Container, error) {
-	var all []Container
-	err := e.DB.View(func(tx *state.Tx) (err error) {
-		all, err = state.List[Container](tx, state.Containers)
+	keep, err := e.listKind().Compile(o.Filters)
+	if err != nil {
+		return nil, err
+	}
+	all := o.All || needsAll(o.Filters)
+	var list []Container
+	err = e.DB.View(func(tx *state.Tx) (err error) {
+		list, err = state.List[Container](tx, state.Containers)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := all[:0]
-	for i := range all {
-		c := &all[i]
+	out := list[:0]
+	for i := range list {
+		c := &list[i]
 		e.refresh(c)
 		if c.State.Status == StatusRemoving {
 			continue
 		}
-		if o.All || c.State.Status == StatusRunning || c.State.Status == StatusUnknown {
+		if (all || c.State.Status == StatusRunning || c.State.Status == StatusUnknown) && keep(c) {
 			out = append(out, *c)
 		}
 	}

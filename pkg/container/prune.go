@@ -4,70 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
 
-	"github.com/roost-containers/roost/pkg/image"
+	"github.com/roost-containers/roost/pkg/filter"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
-// PruneFilter chooses which stopped containers prune removes: all filters
-// must match (label= and label!= may repeat).
+// PruneFilter chooses which stopped containers prune removes: until= and
+// label= (label!= too), with pkg/filter's rules. The zero PruneFilter keeps
+// every one.
 type PruneFilter struct {
-	Until     time.Time // created before this
-	Labels    []string  // key or key=value that must be present
-	NotLabels []string  // key or key=value that must be absent
+	keep filter.Predicate[*Container]
 }
 
 // ParsePruneFilters reads --filter values: until=, label=, label!=.
 func ParsePruneFilters(list []string) (PruneFilter, error) {
-	var f PruneFilter
-	for _, kv := range list {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || v == "" {
-			return f, fmt.Errorf("invalid --filter %q: use until=TIME, label=KEY[=VALUE] or label!=KEY[=VALUE]", kv)
-		}
-		switch k {
-		case "until":
-			t, err := image.ParseUntil(v)
-			if err != nil {
-				return f, fmt.Errorf("invalid --filter %q: %w", kv, err)
-			}
-			f.Until = t
-		case "label":
-			f.Labels = append(f.Labels, v)
-		case "label!":
-			f.NotLabels = append(f.NotLabels, v)
-		default:
-			return f, fmt.Errorf("invalid --filter %q: container prune filters on until=, label= or label!=", kv)
-		}
-	}
-	return f, nil
+	keep, err := pruneKind.Compile(list)
+	return PruneFilter{keep: keep}, err
 }
 
-func (f PruneFilter) match(c *Container) bool {
-	if !f.Until.IsZero() && !c.Created.Before(f.Until) {
-		return false
-	}
-	for _, l := range f.Labels {
-		if !hasLabel(c.Labels, l) {
-			return false
-		}
-	}
-	for _, l := range f.NotLabels {
-		if hasLabel(c.Labels, l) {
-			return false
-		}
-	}
-	return true
-}
-
-// hasLabel matches "key" (present) or "key=value".
-func hasLabel(labels map[string]string, l string) bool {
-	k, v, hasValue := strings.Cut(l, "=")
-	got, ok := labels[k]
-	return ok && (!hasValue || got == v)
-}
+func (f PruneFilter) match(c *Container) bool { return f.keep == nil || f.keep(c) }
 
 // Prune removes every container that is not running (created or exited)
 // and passes the filter, and returns their ids. A container that starts or

@@ -1,12 +1,11 @@
 package image
 
 import (
-	"fmt"
 	"path"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roost-containers/roost/pkg/filter"
 
 	"go.podman.io/image/v5/docker/reference"
 	cstorage "go.podman.io/storage"
@@ -24,129 +23,36 @@ type entry struct {
 	parent       string
 }
 
-// filterValue is one --filter given for a key: its value, and whether the
-// user wrote key!=value.
-type filterValue struct {
-	value  string
-	negate bool
-}
-
-// predicate answers one filter value for one image.
-type predicate func(e entry) bool
-
 // timeOf resolves an image name to its creation time, for before= and since=.
-type timeOf func(name string) (time.Time, error)
+type timeOf = filter.Resolver
 
-var filterKeys = []string{"after", "before", "containers", "dangling", "digest", "id", "intermediate", "label", "reference", "since", "until"}
+// imageKind declares the keys images, image prune and rmi filters accept,
+// and what each reads of an image.
+func imageKind(resolve timeOf) filter.Kind[entry] {
+	created := func(e entry) time.Time { return e.created }
+	return filter.Kind[entry]{Keys: map[string]filter.Key[entry]{
+		"after":        filter.Since(created, resolve),
+		"before":       filter.Before(created, resolve),
+		"since":        filter.Since(created, resolve),
+		"until":        filter.Until(created),
+		"containers":   filter.Bool(func(e entry) bool { return e.containers > 0 }),
+		"dangling":     filter.Bool(func(e entry) bool { return e.dangling }),
+		"intermediate": filter.Bool(func(e entry) bool { return e.intermediate }),
+		"label":        filter.Label(func(e entry) map[string]string { return e.labels }),
+		"id":           filter.IDPrefix(func(e entry) string { return e.img.ID }).WithNot(),
+		"digest":       filter.Func(func(e entry, v string) bool { return hasDigestString(e.img, v) }).WithNot(),
+		"reference":    filter.Func(func(e entry, v string) bool { return matchReference(v, e.img.Names) }).WithNot(),
+	}}
+}
 
-// compileFilters turns Podman-style filters into one test. Values of one key
-// are alternatives (any may match), except label, where every one must; the
-// keys together must all match. key!=value negates.
+// compileFilters turns Podman-style filters into one test (see pkg/filter
+// for how values and keys combine).
 func compileFilters(specs []string, resolve timeOf) (predicate, error) {
-	byKey, order, err := parseFilters(specs)
-	if err != nil {
-		return nil, err
-	}
-	var all []predicate
-	for _, key := range order {
-		var alts []predicate
-		for _, v := range byKey[key] {
-			p, err := compileOne(key, v.value, resolve)
-			if err != nil {
-				return nil, err
-			}
-			if v.negate {
-				p = not(p)
-			}
-			alts = append(alts, p)
-		}
-		if key == "label" {
-			all = append(all, alts...)
-		} else {
-			all = append(all, anyOf(alts))
-		}
-	}
-	return allOf(all), nil
+	return imageKind(resolve).Compile(specs)
 }
 
-func parseFilters(specs []string) (map[string][]filterValue, []string, error) {
-	byKey := map[string][]filterValue{}
-	var order []string
-	for _, s := range specs {
-		key, value, ok := strings.Cut(s, "=")
-		if !ok || key == "" {
-			return nil, nil, fmt.Errorf("invalid filter %q: use KEY=VALUE", s)
-		}
-		v := filterValue{value: value}
-		if k, neg := strings.CutSuffix(key, "!"); neg {
-			key, v.negate = k, true
-		}
-		if !slices.Contains(filterKeys, key) {
-			return nil, nil, fmt.Errorf("invalid filter %q: the filters are %s", s, strings.Join(filterKeys, ", "))
-		}
-		if _, seen := byKey[key]; !seen {
-			order = append(order, key)
-		}
-		byKey[key] = append(byKey[key], v)
-	}
-	return byKey, order, nil
-}
-
-func compileOne(key, value string, resolve timeOf) (predicate, error) {
-	switch key {
-	case "dangling", "intermediate", "containers":
-		return boolFilter(key, value)
-	case "label":
-		return labelFilter(value), nil
-	case "reference":
-		return func(e entry) bool { return matchReference(value, e.img.Names) }, nil
-	case "id":
-		return func(e entry) bool { return strings.HasPrefix(e.img.ID, strings.TrimPrefix(value, "sha256:")) }, nil
-	case "digest":
-		return func(e entry) bool { return hasDigestString(e.img, value) }, nil
-	case "until":
-		t, err := parseTime(value)
-		if err != nil {
-			return nil, fmt.Errorf("invalid filter until=%s: %w", value, err)
-		}
-		return func(e entry) bool { return e.created.Before(t) }, nil
-	}
-	// before, since, after: relative to another local image.
-	t, err := resolve(value)
-	if err != nil {
-		return nil, fmt.Errorf("filter %s=%s: %w", key, value, err)
-	}
-	if key == "before" {
-		return func(e entry) bool { return e.created.Before(t) }, nil
-	}
-	return func(e entry) bool { return e.created.After(t) }, nil
-}
-
-func boolFilter(key, value string) (predicate, error) {
-	want, err := strconv.ParseBool(value)
-	if err != nil {
-		return nil, fmt.Errorf("invalid filter %s=%s: use true or false", key, value)
-	}
-	return func(e entry) bool {
-		switch key {
-		case "dangling":
-			return e.dangling == want
-		case "intermediate":
-			return e.intermediate == want
-		default:
-			return (e.containers > 0) == want
-		}
-	}, nil
-}
-
-// labelFilter matches label=KEY (present) or label=KEY=VALUE (equal).
-func labelFilter(value string) predicate {
-	k, v, withValue := strings.Cut(value, "=")
-	return func(e entry) bool {
-		got, ok := e.labels[k]
-		return ok && (!withValue || got == v)
-	}
-}
+// predicate answers the filters for one image.
+type predicate = filter.Predicate[entry]
 
 func hasDigestString(img *cstorage.Image, s string) bool {
 	if img.Digest.String() == s {
@@ -195,45 +101,4 @@ func nameForms(name string) []string {
 		forms = append(forms, p, p+suffix)
 	}
 	return forms
-}
-
-// parseTime reads an until= value: a Go duration before now ("10m", "1h30m"),
-// Unix seconds, or a date/time.
-func parseTime(s string) (time.Time, error) {
-	if d, err := time.ParseDuration(s); err == nil {
-		return time.Now().Add(-d), nil
-	}
-	if secs, err := strconv.ParseFloat(s, 64); err == nil {
-		return time.Unix(int64(secs), 0), nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("not a duration (10m), Unix time or date (2006-01-02T15:04:05)")
-}
-
-func not(p predicate) predicate { return func(e entry) bool { return !p(e) } }
-
-func anyOf(ps []predicate) predicate {
-	return func(e entry) bool {
-		for _, p := range ps {
-			if p(e) {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-func allOf(ps []predicate) predicate {
-	return func(e entry) bool {
-		for _, p := range ps {
-			if !p(e) {
-				return false
-			}
-		}
-		return true
-	}
 }

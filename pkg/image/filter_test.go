@@ -135,19 +135,3 @@ func TestNameForms(t *testing.T) {
 		}
 	}
 }
-
-func TestParseTime(t *testing.T) {
-	now := time.Now()
-	if got, err := parseTime("1h"); err != nil || now.Sub(got) < 59*time.Minute || now.Sub(got) > 61*time.Minute {
-		t.Errorf("parseTime(1h) = %v, %v", got, err)
-	}
-	if got, err := parseTime("1704067200"); err != nil || !got.Equal(t0) {
-		t.Errorf("parseTime(unix) = %v, %v", got, err)
-	}
-	if got, err := parseTime("2024-01-01T00:00:00Z"); err != nil || !got.Equal(t0) {
-		t.Errorf("parseTime(RFC 3339) = %v, %v", got, err)
-	}
-	if _, err := parseTime("yesterday"); err == nil {
-		t.Error("parseTime(yesterday): want an error")
-	}
-}

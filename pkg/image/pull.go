@@ -14,6 +14,7 @@ import (
 	ciimage "go.podman.io/image/v5/image"
 	"go.podman.io/image/v5/manifest"
 	"go.podman.io/image/v5/pkg/shortnames"
+	"go.podman.io/image/v5/pkg/sysregistriesv2"
 	"go.podman.io/image/v5/signature"
 	"go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
@@ -93,9 +94,9 @@ func (p *puller) trying(named reference.Named) {
 
 // resolveAndPull tries each registry a short name may come from, in order.
 func (p *puller) resolveAndPull(ctx context.Context, name string) (string, error) {
-	resolved, err := shortnames.Resolve(p.sys, name)
+	resolved, err := p.resolve(name)
 	if err != nil {
-		return "", fmt.Errorf("resolve %q: %w", name, err)
+		return "", err
 	}
 	p.intro = resolved.Description()
 	var errs []error
@@ -120,9 +121,9 @@ func (p *puller) allTags(ctx context.Context, name string) ([]string, error) {
 	if n, err := reference.ParseNormalizedNamed(name); err != nil || !reference.IsNameOnly(n) {
 		return nil, fmt.Errorf("--all-tags takes a repository without a tag or digest, not %q", name)
 	}
-	resolved, err := shortnames.Resolve(p.sys, name)
+	resolved, err := p.resolve(name)
 	if err != nil {
-		return nil, fmt.Errorf("resolve %q: %w", name, err)
+		return nil, err
 	}
 	repo := reference.TrimNamed(resolved.PullCandidates[0].Value)
 	ref, err := docker.NewReference(reference.TagNameOnly(repo))
@@ -224,4 +225,23 @@ func chosenDigest(ctx context.Context, sys *types.SystemContext, src types.Image
 		return "", fmt.Errorf("parse image index: %w", err)
 	}
 	return list.ChooseInstance(sys)
+}
+
+// resolve turns a short name into the names to try (registries.conf's
+// aliases and search registries). Where no file sets
+// unqualified-search-registries, containers/image says no configuration
+// was found even when the user's file exists; Roost names the file to
+// edit instead.
+func (p *puller) resolve(name string) (*shortnames.Resolved, error) {
+	resolved, err := shortnames.Resolve(p.sys, name)
+	if err == nil {
+		return resolved, nil
+	}
+	if strings.Contains(err.Error(), "no containers-registries.conf(5) was found") {
+		//nolint:staticcheck // the one file a user edits is what the line must name
+		if path := sysregistriesv2.ConfigPath(p.sys); path != "" {
+			return nil, fmt.Errorf("resolve %q: short-name %q did not resolve to an alias and no unqualified-search registries are defined in %q: add unqualified-search-registries there, or give a full name (REGISTRY/NAME)", name, name, path)
+		}
+	}
+	return nil, fmt.Errorf("resolve %q: %w", name, err)
 }

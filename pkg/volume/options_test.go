@@ -70,7 +70,7 @@ func TestFilter(t *testing.T) {
 		{[]string{"until=24h"}, false, true},
 		{[]string{"until=72h"}, false, false},
 	} {
-		f, err := ParseFilter(c.filters, "name", "label", "label!", "dangling", "driver", "until")
+		f, err := ParseFilter(c.filters, ListFilterKeys)
 		if err != nil {
 			t.Fatalf("%v: %v", c.filters, err)
 		}
@@ -78,8 +78,8 @@ func TestFilter(t *testing.T) {
 			t.Errorf("%v in use %v: %v, want %v", c.filters, c.inUse, got, c.want)
 		}
 	}
-	for _, bad := range [][]string{{"colour=red"}, {"dangling=maybe"}, {"name=("}, {"label"}} {
-		if _, err := ParseFilter(bad, "name", "label", "dangling"); err == nil {
+	for _, bad := range [][]string{{"colour=red"}, {"dangling=maybe"}, {"name=("}, {"label"}, {"dangling!=true"}} {
+		if _, err := ParseFilter(bad, ListFilterKeys); err == nil {
 			t.Errorf("%v: want an error", bad)
 		}
 	}

@@ -5,15 +5,24 @@
 # network (slirp4netns + rootlesskit's port handler), beside the floor: the
 # same server on the host's loopback. The server and client are
 # test/bench/netbench (static Go; the server writes 200 MB from one buffer
-# and is not the bottleneck). Tools alternate run by run; medians.
+# and is not the bottleneck). Beside Roost's forwarder, rootlesskit's builtin
+# port driver (test/bench/rkport) publishes the same container's port: its
+# child side in the container's namespace (dialing 127.0.0.1, as Roost's
+# forwarder does) and in Roost's shared namespace (dialing the container's
+# address over the bridge, as rootlesskit is used behind one). Tools
+# alternate run by run; medians.
 # Run by bench.sh, or alone: bash test/bench/network.sh (as root, after make build).
+# BENCH_NET=ports measures only the published-port drivers against the floor
+# (no Podman, pasta or egress rows): quick, and needs no Podman.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+only_ports=
+[ "${BENCH_NET:-}" = ports ] && only_ports=1
 if [ -z "${work:-}" ]; then # alone, not from bench.sh
 	source "$here/../host/env.sh"
 	source "$here/lib.sh"
-	ensure_podman
+	[ -n "$only_ports" ] || ensure_podman
 	bench_setup
 fi
 runs=${BENCH_RUNS:-5}
@@ -21,11 +30,14 @@ nreq=${BENCH_REQUESTS:-2000}
 box="$ROOST_TEST_REGISTRY/busybox:latest"
 nb="$work/netbench"
 (cd "$repo" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -o "$nb" ./test/bench/netbench)
-chmod 0755 "$nb"
+# rkport is a module of its own, so rootlesskit never enters Roost's go.mod.
+rk="$work/rkport"
+(cd "$repo/test/bench/rkport" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -o "$rk" .)
+chmod 0755 "$nb" "$rk"
 prun=$work/runs/podman-net
 as_user mkdir -p "$prun"
 pod() { as_user podman --root "$prun/root" --runroot "$prun/run" "$@"; }
-pod pull -q --tls-verify=false "$box" >/dev/null
+[ -n "$only_ports" ] || pod pull -q --tls-verify=false "$box" >/dev/null
 as_user roost pull -q "$box" >/dev/null
 conf="$home/.config/roost/roost.conf"
 as_user mkdir -p "$home/.config/roost"
@@ -38,28 +50,122 @@ declare -A port
 port[loopback]=$(free_port)
 "$nb" serve "127.0.0.1:${port[loopback]}" & floor_pid=$!
 egress_pid=
+# rkport_pids prints the pids of the rkport parents this bench started (each
+# writes its own pid file; its child side dies with it).
+rkport_pids() { cat "$work"/rk-*.pid 2>/dev/null || true; }
 # (|| true: under set -e a failing command in the trap would end it there,
 # skip the rest of the clean-up, and fail the bench after it printed all.)
-trap 'kill $floor_pid $egress_pid 2>/dev/null || true; as_user roost rm -fa >/dev/null 2>&1 || true; pod rm -fa >/dev/null 2>&1 || true; bench_cleanup' EXIT
+trap 'kill $floor_pid $egress_pid $(rkport_pids) 2>/dev/null || true; as_user roost rm -fa >/dev/null 2>&1 || true; [ -n "$only_ports" ] || pod rm -fa >/dev/null 2>&1 || true; bench_cleanup' EXIT
 server_args=(-v "$nb:/netbench:ro" "$box" /netbench serve :8080)
 port[roost]=$(free_port)
 as_user roost run -d --name nb-default -p "${port[roost]}:8080" "${server_args[@]}" >/dev/null
-port[roost-netpasta]=$(free_port)
-as_user roost run -d --name nb-netpasta --network pasta -p "${port[roost-netpasta]}:8080" "${server_args[@]}" >/dev/null
-port[podman]=$(free_port)
-pod run -d --name nb --runtime crun -p "${port[podman]}:8080" "${server_args[@]}" >/dev/null
-tools=(loopback roost roost-netpasta podman)
+# start_rkport NAME NETNS [CHILD-IP]: rootlesskit's builtin driver publishes
+# nb-default's port 8080 on port[NAME], its child side in NETNS.
+start_rkport() {
+	port[$1]=$(free_port)
+	as_user mkdir -p "$work/runs/$1"
+	as_user roost unshare "$rk" -netns "$2" -listen "127.0.0.1:${port[$1]}" -port 8080 ${3:+-child-ip "$3"} \
+		-state "$work/runs/$1" -pidfile "$work/runs/$1/pid" >"$work/$1.log" 2>&1 &
+	for _ in $(seq 100); do [ -s "$work/runs/$1/pid" ] && break; sleep 0.1; done
+	cp "$work/runs/$1/pid" "$work/rk-$1.pid"
+}
+nb_netns=$(as_user roost inspect --format '{{.NetworkSettings.SandboxKey}}' nb-default)
+nb_ip=$(as_user roost inspect --format '{{.NetworkSettings.IPAddress}}' nb-default)
+start_rkport rk-container "$nb_netns"
+start_rkport rk-bridge "$runtime_dir/roost/netns/roost" "$nb_ip"
+tools=(loopback roost rk-container rk-bridge)
+if [ -z "$only_ports" ]; then
+	port[roost-netpasta]=$(free_port)
+	as_user roost run -d --name nb-netpasta --network pasta -p "${port[roost-netpasta]}:8080" "${server_args[@]}" >/dev/null
+	port[podman]=$(free_port)
+	pod run -d --name nb --runtime crun -p "${port[podman]}:8080" "${server_args[@]}" >/dev/null
+	tools+=(roost-netpasta podman)
+fi
 for t in "${tools[@]}"; do wait_port "${port[$t]}"; done
+# The processes that forward each of these ports, for their CPU time: on a
+# loaded machine wall-clock rates swing with the neighbours, CPU time per
+# byte or per connection much less. Roost: nb-default's monitor; rootlesskit:
+# rkport's parent and its child side.
+declare -A fwd_pids
+nb_id=$(as_user roost inspect --format '{{.ID}}' nb-default)
+fwd_pids[roost]=$(cat "$runtime_dir/roost/containers/$nb_id/monitor.pid")
+for t in rk-container rk-bridge; do
+	p=$(cat "$work/rk-$t.pid")
+	fwd_pids[$t]="$p $(pgrep -P "$p" | tr '\n' ' ')"
+done
 
-declare -A mbs rps
+# cpu_ticks PIDS...: user + system clock ticks the processes have used.
+cpu_ticks() {
+	local p total=0
+	for p in "$@"; do total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+	echo "$total"
+}
+declare -A mbs rps get_ticks rate_ticks
 measure_round() {
-	local t
+	local t c0 c1 c2
 	for t in "$@"; do
+		c0=$(cpu_ticks ${fwd_pids[$t]:-})
 		mbs[$t]+=" $("$nb" get "http://127.0.0.1:${port[$t]}/big")"
+		c1=$(cpu_ticks ${fwd_pids[$t]:-})
 		rps[$t]+=" $("$nb" rate "http://127.0.0.1:${port[$t]}/small" "$nreq")"
+		c2=$(cpu_ticks ${fwd_pids[$t]:-})
+		get_ticks[$t]=$((${get_ticks[$t]:-0} + c1 - c0))
+		rate_ticks[$t]=$((${rate_ticks[$t]:-0} + c2 - c1))
 	done
 }
 for i in $(seq "$runs"); do measure_round "${tools[@]}"; done
+# What each forwarder keeps resident after the rounds (PSS; Roost's is the
+# container's whole monitor, which exists whether a port is published or not).
+declare -A fwd_pss
+for t in roost rk-container rk-bridge; do
+	fwd_pss[$t]=0
+	for p in ${fwd_pids[$t]}; do
+		fwd_pss[$t]=$((fwd_pss[$t] + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup")))
+	done
+done
+# shellcheck disable=SC2046
+kill $(rkport_pids) 2>/dev/null || true
+rm -f "$work"/rk-*.pid
+med() { median $1; }
+label() {
+	case $1 in
+	loopback) echo "floor: host client, host loopback server" ;;
+	roost) echo "roost -p, default network (slirp4netns)" ;;
+	rk-container) echo "rootlesskit builtin, child in container ns" ;;
+	rk-bridge) echo "rootlesskit builtin, child in shared ns" ;;
+	roost-pasta) echo "roost -p, default network, pasta backend" ;;
+	roost-netpasta) echo "roost -p --network pasta (pasta forwards)" ;;
+	podman) echo "podman -p, default (slirp4netns+rootlesskit)" ;;
+	esac
+}
+# port_table TOOLS...: each tool's medians beside the floor's.
+port_table() {
+	local t m r fl_m fl_r
+	fl_m=$(med "${mbs[loopback]}"); fl_r=$(med "${rps[loopback]}")
+	printf '\n%-46s %10s %8s %12s %8s\n' "published port, median of $runs" "MB/s" "vs floor" "requests/s" "vs floor"
+	for t in "$@"; do
+		m=$(med "${mbs[$t]}"); r=$(med "${rps[$t]}")
+		printf '%-46s %10s %8s %12s %8s\n' "$(label "$t")" "$m" "$(ratio "$m" "$fl_m")x" "$r" "$(ratio "$r" "$fl_r")x"
+	done
+}
+# cpu_table: the forwarders' CPU time over every round: per GB downloaded
+# (200 MiB a round) and per new connection ($nreq a round).
+cpu_table() {
+	local t hz
+	hz=$(getconf CLK_TCK)
+	printf '\n%-46s %10s %18s %9s\n' "forwarder CPU time, all $runs rounds" "ms per GB" "us per connection" "PSS KiB"
+	for t in roost rk-container rk-bridge; do
+		printf '%-46s %10s %18s %9s\n' "$(label "$t")" \
+			"$(awk -v k="${get_ticks[$t]}" -v hz="$hz" -v n="$runs" 'BEGIN { printf "%.0f", k * 1000 / hz / (n * 200 * 1.048576 / 1000) }')" \
+			"$(awk -v k="${rate_ticks[$t]}" -v hz="$hz" -v n="$runs" -v r="$nreq" 'BEGIN { printf "%.0f", k * 1e6 / hz / (n * r) }')" \
+			"${fwd_pss[$t]}"
+	done
+}
+if [ -n "$only_ports" ]; then
+	port_table "${tools[@]}"
+	cpu_table
+	exit 0
+fi
 as_user roost rm -f nb-default nb-netpasta >/dev/null
 # The pasta backend for the shared namespace (no member runs now, so the
 # next start makes the namespace with pasta).
@@ -91,22 +197,9 @@ done
 pod rm -f nb >/dev/null
 kill "$floor_pid" "$egress_pid" 2>/dev/null || true
 
-med() { median $1; }
-printf '\n%-46s %10s %8s %12s %8s\n' "published port, median of $runs" "MB/s" "vs floor" "requests/s" "vs floor"
-label() {
-	case $1 in
-	loopback) echo "floor: host client, host loopback server" ;;
-	roost) echo "roost -p, default network (slirp4netns)" ;;
-	roost-pasta) echo "roost -p, default network, pasta backend" ;;
-	roost-netpasta) echo "roost -p --network pasta (pasta forwards)" ;;
-	podman) echo "podman -p, default (slirp4netns+rootlesskit)" ;;
-	esac
-}
+port_table loopback roost rk-container rk-bridge roost-pasta roost-netpasta podman
+cpu_table
 fl_m=$(med "${mbs[loopback]}"); fl_r=$(med "${rps[loopback]}")
-for t in loopback roost roost-pasta roost-netpasta podman; do
-	m=$(med "${mbs[$t]}"); r=$(med "${rps[$t]}")
-	printf '%-46s %10s %8s %12s %8s\n' "$(label "$t")" "$m" "$(ratio "$m" "$fl_m")x" "$r" "$(ratio "$r" "$fl_r")x"
-done
 pm=$(med "${mbs[podman]}"); pr=$(med "${rps[podman]}")
 rm_=$(med "${mbs[roost]}"); rr=$(med "${rps[roost]}")
 printf '\nRoost default vs Podman default: %sx throughput, %sx requests/s (target: 2x); vs floor %sx, %sx (target: 0.9x).\n' \
