@@ -43,12 +43,8 @@ func (c *Compose) PublishedPort(ctx context.Context, o PortOptions) (string, err
 		return "", err
 	}
 	for _, p := range ct.Ports {
-		if int(p.ContainerPort) == o.Port && p.Protocol == o.Protocol {
-			ip := p.HostIP
-			if ip == "" {
-				ip = "0.0.0.0"
-			}
-			return fmt.Sprintf("%s:%d", ip, p.HostPort), nil
+		if int(p.ContainerPort) == o.Port && p.Proto() == o.Protocol {
+			return p.HostAddr(), nil
 		}
 	}
 	return "", fmt.Errorf("service %s: port %d/%s is not published", o.Service, o.Port, o.Protocol)

@@ -79,20 +79,6 @@ func (a *app) composeLoadOptions(f *composeFlags, services []string) compose.Loa
 	}
 }
 
-// composeServices loads the project and checks the services named in args
-// (none: all of them), as the commands that take SERVICE... do.
-func (a *app) composeServices(cmd *cobra.Command, f *composeFlags, args []string) (*compose.Compose, []string, error) {
-	c, err := a.composeProject(cmd, f, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	want, err := c.ServiceNames(args)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, want, nil
-}
-
 // parseScale reads --scale svc=N values.
 func parseScale(list []string) (map[string]int, error) {
 	out := map[string]int{}

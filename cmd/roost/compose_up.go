@@ -10,14 +10,12 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/roost-containers/roost/compose"
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/format"
-	"github.com/roost-containers/roost/pkg/image"
 )
 
 func newComposeUp(a *app, f *composeFlags) *cobra.Command {
@@ -113,14 +111,6 @@ func newComposeDown(a *app, f *composeFlags) *cobra.Command {
 	return cmd
 }
 
-// composePsRow is one line of `compose ps`, in Docker Compose's columns.
-type composePsRow struct {
-	ID, Name, Image, Command, Service, Project, State, Status, Health, Ports string
-	Created                                                                  string
-	ExitCode                                                                 int
-	Labels                                                                   map[string]string
-}
-
 func newComposePs(a *app, f *composeFlags) *cobra.Command {
 	var all, quiet, services bool
 	var tmpl string
@@ -136,17 +126,15 @@ func newComposePs(a *app, f *composeFlags) *cobra.Command {
 					return fmt.Errorf("invalid --filter %q: use status=created|running|paused|exited", fl)
 				}
 				status = v
-				all = true
 			}
-			c, want, err := a.composeServices(cmd, f, args)
+			c, err := a.composeProject(cmd, f, nil)
 			if err != nil {
 				return err
 			}
-			list, err := c.Containers(cmd.Context(), all, false)
+			rows, err := c.Ps(cmd.Context(), compose.PsOptions{Services: args, All: all, Status: status})
 			if err != nil {
 				return err
 			}
-			rows := composeRows(list, want, status)
 			switch {
 			case quiet:
 				for _, r := range rows {
@@ -173,50 +161,6 @@ func newComposePs(a *app, f *composeFlags) *cobra.Command {
 	fl.StringVar(&tmpl, "format", "", "json, or a Go template (table ...)")
 	fl.StringArrayVar(&filters, "filter", nil, "filter: status=created|running|paused|exited")
 	return cmd
-}
-
-func composeRows(list []container.Container, services []string, status string) []composePsRow {
-	want := map[string]bool{}
-	for _, s := range services {
-		want[s] = true
-	}
-	now := time.Now()
-	var rows []composePsRow
-	for _, ct := range list {
-		if !want[ct.Labels[compose.LabelService]] {
-			continue
-		}
-		st := string(ct.State.Status)
-		if ct.Paused() {
-			st = "paused"
-		}
-		if status != "" && st != status {
-			continue
-		}
-		cmdline := strings.Join(ct.Command, " ")
-		if len(cmdline) > 20 {
-			cmdline = cmdline[:17] + "..."
-		}
-		rows = append(rows, composePsRow{
-			ID: ct.ID[:12], Name: ct.Name, Image: ct.ImageName, Command: `"` + cmdline + `"`,
-			Service: ct.Labels[compose.LabelService], Project: ct.Labels[compose.LabelProject],
-			State: st, Status: container.StatusText(ct, now), Health: ct.State.Health, Ports: portsText(ct.Ports),
-			Created: image.HumanAgo(ct.Created, now), ExitCode: ct.State.ExitCode, Labels: ct.Labels,
-		})
-	}
-	return rows
-}
-
-func portsText(ports []container.PortMapping) string {
-	var parts []string
-	for _, p := range ports {
-		ip := p.HostIP
-		if ip == "" {
-			ip = "0.0.0.0"
-		}
-		parts = append(parts, fmt.Sprintf("%s:%d->%d/%s", ip, p.HostPort, p.ContainerPort, p.Protocol))
-	}
-	return strings.Join(parts, ", ")
 }
 
 func newComposeLogs(a *app, f *composeFlags) *cobra.Command {
