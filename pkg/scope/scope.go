@@ -21,15 +21,26 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 )
 
-// timeout bounds one move: connecting, the call, and the job that moves the
-// pid. A manager that does not answer in time leaves the process where it is.
+// timeout bounds each step of a move: connecting, the call, and the job that
+// moves the pid. A manager that does not answer in time leaves the process
+// where it is.
 const timeout = 5 * time.Second
+
+// manager is this process's connection to the user manager, made at the
+// first move and kept: a command that starts several monitors (pod start,
+// compose up) connects once, which is most of a move's cost.
+var manager struct {
+	sync.Mutex
+	sock string
+	conn *sddbus.Conn
+}
 
 // Move puts pid into a new transient scope "roost-KIND-PID.scope" of the
 // user's systemd manager and returns once systemd has moved it, so that what
@@ -41,13 +52,10 @@ func Move(kind, description string, pid int) error {
 	if sock == "" {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	conn, err := sddbus.NewConnection(func() (*dbus.Conn, error) { return dialPrivate(ctx, sock) })
+	conn, err := connect(sock)
 	if err != nil {
 		return fmt.Errorf("connect to the systemd user manager: %w", err)
 	}
-	defer conn.Close()
 	name := fmt.Sprintf("roost-%s-%d.scope", kind, pid)
 	props := []sddbus.Property{
 		sddbus.PropDescription(description),
@@ -55,6 +63,8 @@ func Move(kind, description string, pid int) error {
 		// Gone from the unit list once its process ends, even if it failed.
 		{Name: "CollectMode", Value: dbus.MakeVariant("inactive-or-failed")},
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
 	done := make(chan string, 1)
 	if _, err := conn.StartTransientUnitContext(ctx, name, "fail", props, done); err != nil {
 		return fmt.Errorf("move %s %d to %s: %w", kind, pid, name, err)
@@ -68,6 +78,37 @@ func Move(kind, description string, pid int) error {
 	case <-ctx.Done():
 		return fmt.Errorf("move %s %d to %s: no answer from the systemd user manager in %v", kind, pid, name, timeout)
 	}
+}
+
+// connect returns the kept connection to the manager at sock, or makes it.
+func connect(sock string) (*sddbus.Conn, error) {
+	manager.Lock()
+	defer manager.Unlock()
+	if manager.conn != nil && manager.sock == sock && manager.conn.Connected() {
+		return manager.conn, nil
+	}
+	if manager.conn != nil {
+		manager.conn.Close()
+		manager.conn = nil
+	}
+	// A manager that accepts but never answers closes the connection after
+	// timeout (godbus closes a connection when its context ends); a kept
+	// connection's context must then never end.
+	ctx, abandon := context.WithCancel(context.Background())
+	deadline := time.AfterFunc(timeout, abandon)
+	conn, err := sddbus.NewConnection(func() (*dbus.Conn, error) { return dialPrivate(ctx, sock) })
+	if !deadline.Stop() {
+		if err == nil {
+			conn.Close()
+		}
+		return nil, fmt.Errorf("no answer in %v", timeout)
+	}
+	if err != nil {
+		abandon()
+		return nil, err
+	}
+	manager.conn, manager.sock = conn, sock
+	return conn, nil
 }
 
 // dialPrivate opens the user manager's private socket. It is peer to peer:
