@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -196,13 +197,8 @@ func openDescriptors(t *testing.T, pid int) map[int]string {
 }
 
 func describeFDs(fds map[int]string) string {
-	var keys []int
-	for fd := range fds {
-		keys = append(keys, fd)
-	}
-	sort.Ints(keys)
 	var parts []string
-	for _, fd := range keys {
+	for _, fd := range slices.Sorted(maps.Keys(fds)) {
 		parts = append(parts, fmt.Sprintf("%d=%s", fd, fds[fd]))
 	}
 	return strings.Join(parts, " ")
