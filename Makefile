@@ -38,7 +38,7 @@ unit:
 	$(GO) test -count=1 -tags "$(TAGS) compose" ./cmd/roost
 
 e2e: build
-	$(GO) test -count=1 -timeout 25m ./test/e2e/ $(E2EFLAGS)
+	$(GO) test -count=1 -timeout 35m ./test/e2e/ $(E2EFLAGS)
 
 test: host build vet unit e2e
 

@@ -13,6 +13,7 @@ package userns
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 // Set by the constructor, read from Go: what happened when joining.
@@ -147,6 +148,9 @@ __attribute__((constructor)) static void roost_userns_init(void) {
 	if (holder != NULL && strcmp(holder, "1") == 0) {
 		// The holder: it only keeps the namespaces alive. Pausing here, before
 		// the Go runtime starts, keeps its resident memory to a few pages.
+		// It lives as long as any container: it must hold no descriptor
+		// beyond stdio (/dev/null), whatever its starter leaked to it.
+		syscall(SYS_close_range, 3, ~0U, 0);
 		for (;;)
 			pause();
 	}

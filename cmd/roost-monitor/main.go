@@ -3,8 +3,10 @@
 //
 // roost starts it through pkg/monitor.Start as
 //
-//	roost-monitor --run-dir DIR --sync-fd 3
+//	roost-monitor --run-dir DIR --sync-fd 3 [--start-fd 4]
 //
+// With --start-fd it first waits for EOF there, while roost moves it into a
+// systemd scope of its own (pkg/monitor.Launcher.Place).
 // Start runs it in a new session with _ROOST_MONITOR_DETACHED set; started
 // otherwise, it first re-executes itself so (and the first process exits, so
 // the caller reaps nothing later). It then reads DIR/monitor.json, runs
@@ -18,6 +20,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"syscall"
@@ -37,22 +40,37 @@ func main() {
 	}
 	runDir := flag.String("run-dir", "", "the container's run directory (holds monitor.json)")
 	syncFd := flag.Int("sync-fd", -1, "fd on which to report the start")
+	startFd := flag.Int("start-fd", -1, "fd to read until EOF before doing anything (the caller places this process first)")
 	flag.Parse()
 	if *runDir == "" {
 		fmt.Fprintln(os.Stderr, "roost-monitor: it is started by roost, not by hand (--run-dir missing)")
 		os.Exit(125)
 	}
 	if os.Getenv(stageEnv) == "" {
-		os.Exit(detach(*syncFd))
+		os.Exit(detach(*syncFd, *startFd))
 	}
 	tune()
 	os.Unsetenv(stageEnv)
+	awaitPlacement(*startFd)
 	os.Exit(run(*runDir, *syncFd))
 }
 
+// awaitPlacement waits until the caller closes the start pipe: roost moves
+// this process into a systemd scope of its own first, and everything it
+// starts later (the runtime, the container) is then born there too. EOF is
+// the signal, so a caller that dies meanwhile lets the monitor go on.
+func awaitPlacement(fd int) {
+	if fd < 0 {
+		return
+	}
+	f := os.NewFile(uintptr(fd), "start")
+	_, _ = io.Copy(io.Discard, f)
+	f.Close()
+}
+
 // detach starts this program again in its own session with the same
-// arguments and the sync fd, and returns without waiting for it.
-func detach(syncFd int) int {
+// arguments and the sync and start fds, and returns without waiting for it.
+func detach(syncFd, startFd int) int {
 	exe, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "roost-monitor: cannot detach:", err)
@@ -65,9 +83,14 @@ func detach(syncFd int) int {
 		cmd.Env = append(os.Environ(), stageEnv+"=gomaxprocs", gomaxprocsEnv+"=1")
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	if syncFd >= 3 {
-		cmd.ExtraFiles = make([]*os.File, syncFd-2)
-		cmd.ExtraFiles[syncFd-3] = os.NewFile(uintptr(syncFd), "sync")
+	for _, fd := range []int{syncFd, startFd} {
+		if fd < 3 {
+			continue
+		}
+		for len(cmd.ExtraFiles) < fd-2 {
+			cmd.ExtraFiles = append(cmd.ExtraFiles, nil)
+		}
+		cmd.ExtraFiles[fd-3] = os.NewFile(uintptr(fd), "passed")
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {

@@ -32,7 +32,7 @@ func newPsCommand(a *app) *cobra.Command {
 				return err
 			}
 			for _, id := range eng.Reconcile(cmd.Context()) {
-				fmt.Fprintf(a.errOut, "WARNING: removed container %s, left half-made by a command that was killed\n", id[:12])
+				fmt.Fprintf(a.errOut, "WARNING: removed container %s, left half-made by a command that was killed or a request that failed\n", id[:12])
 			}
 			last := f.last
 			if f.latest {

@@ -9,6 +9,11 @@ import (
 	"strings"
 
 	"go.podman.io/storage/pkg/reexec"
+
+	// Before anything runs: what this process inherited beyond stdio is
+	// marked close-on-exec, so the long-lived processes it starts (holder,
+	// egress helper, DNS responder, monitors) never keep a caller's pipe.
+	_ "github.com/roost-containers/roost/pkg/descriptors"
 )
 
 // Exit codes shared with Podman and Docker.

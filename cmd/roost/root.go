@@ -157,10 +157,14 @@ func (a *app) prepare(cmd *cobra.Command) error {
 // that chose this storage and, under a systemd unit, its notify socket.
 func (a *app) Core() *engine.Engine {
 	if a.core == nil {
+		notify := os.Getenv("NOTIFY_SOCKET")
 		a.core = engine.New(engine.Options{
 			Config:       a.cfg,
 			ExitCommand:  a.exitCommand(),
-			NotifySocket: os.Getenv("NOTIFY_SOCKET"),
+			NotifySocket: notify,
+			// A unit's main process owns what it starts; other commands
+			// give each monitor a scope, so no unit or session takes it.
+			MonitorScopes: notify == "",
 		})
 	}
 	return a.core

@@ -124,6 +124,14 @@ type Engine struct {
 	// NotifySocket is systemd's $NOTIFY_SOCKET of the command (empty when not
 	// run by a systemd unit): a start hands it to the monitor.
 	NotifySocket string
+	// MonitorScopes moves each new monitor (and so its container) into a
+	// transient systemd scope of its own when a user manager runs, so that
+	// stopping the unit or session of the command that started it does not
+	// kill the container. Leave it false for a command that is the main
+	// process of a unit owning its containers (it has $NOTIFY_SOCKET:
+	// generated, --new and Quadlet units): there the monitor is the unit's
+	// MainPID and must stay in its cgroup.
+	MonitorScopes bool
 }
 
 // New returns an engine over an open store.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
+	"github.com/roost-containers/roost/pkg/scope"
 )
 
 // StartOptions shape one start.
@@ -82,7 +83,7 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		SdNotify: c.Run.SdNotify, NotifySocket: e.NotifySocket,
 		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
 	}
-	monPid, pid, err := monitor.Start(cfg, dir)
+	monPid, pid, err := e.monitorLauncher(c).Start(cfg, dir)
 	if err != nil {
 		e.netDown(c)
 		e.recordFailedStart(c, err)
@@ -92,6 +93,17 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		r.State = State{Status: StatusRunning, Pid: pid, MonitorPid: monPid, StartedAt: time.Now().UTC()}
 		return nil
 	})
+}
+
+// monitorLauncher starts monitors where MonitorScopes says: in a scope of
+// their own, or where this command runs.
+func (e *Engine) monitorLauncher(c *Container) monitor.Launcher {
+	if !e.MonitorScopes {
+		return monitor.Launcher{}
+	}
+	return monitor.Launcher{Place: func(pid int) error {
+		return scope.Move("monitor", fmt.Sprintf("Roost monitor of container %s (%.12s)", c.Name, c.ID), pid)
+	}}
 }
 
 // recordFailedStart marks a container that never ran as exited with the

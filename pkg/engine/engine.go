@@ -42,6 +42,12 @@ type Options struct {
 	// unit's main process (empty otherwise): containers started then hand
 	// it to their monitor, and the unit owns them.
 	NotifySocket string
+	// MonitorScopes puts each new monitor (and so its container) in a
+	// transient systemd scope of its own when a user manager runs, so that
+	// stopping the caller's unit or session does not kill it. Set it unless
+	// the caller is a unit's main process that owns its containers (it has
+	// NotifySocket): there the monitor must stay in the unit as MainPID.
+	MonitorScopes bool
 }
 
 // Engine is one user's containers, pods, networks, volumes and images. The
@@ -103,6 +109,7 @@ func (e *Engine) Containers() (*container.Engine, error) {
 	}
 	c := container.New(e.opts.Config, store, e.opts.ExitCommand)
 	c.NotifySocket = e.opts.NotifySocket
+	c.MonitorScopes = e.opts.MonitorScopes
 	e.containers = c
 	return c, nil
 }

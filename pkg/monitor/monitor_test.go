@@ -515,3 +515,38 @@ func TestMonitorLongRunDir(t *testing.T) {
 		f.wait()
 	})
 }
+
+// TestMonitorWaitsForPlacement: with Launcher.Place the monitor does nothing
+// (no pid file, no runtime) until Place has returned, so that a move into a
+// systemd scope takes the container along; a failed Place is a line in
+// monitor.log, and the container still starts. (The checks made inside
+// Place could pass by luck on a monitor that did not wait; the e2e
+// TestSystemdContainerOutlivesTheUnitThatStartedIt decides it, by the
+// container's cgroup.)
+func TestMonitorWaitsForPlacement(t *testing.T) {
+	forEachRuntime(t, func(t *testing.T, rt string) {
+		f := newFixture(t, rt, []string{"true"}, false)
+		placed := 0
+		l := monitor.Launcher{Binary: monitorBinary(t), Timeout: 30 * time.Second, Place: func(pid int) error {
+			placed = pid
+			if _, err := os.Stat(filepath.Join(f.runDir, monitor.MonitorPidFile)); err == nil {
+				t.Errorf("the monitor wrote its pid file before it was placed")
+			}
+			if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(pid) + "/children"); len(bytes.TrimSpace(b)) != 0 {
+				t.Errorf("the monitor started children before it was placed: %s", b)
+			}
+			return errors.New("no user manager in this test")
+		}}
+		mpid, _, err := l.Start(f.cfg, f.runDir)
+		if err != nil {
+			t.Fatalf("Start: %v\n%s", err, f.monitorLog())
+		}
+		if placed != mpid {
+			t.Fatalf("Place got pid %d, the monitor is %d", placed, mpid)
+		}
+		f.wait()
+		if log := f.monitorLog(); !strings.Contains(log, "stays in its starter's cgroup: no user manager in this test") {
+			t.Fatalf("the failed placement is not in monitor.log:\n%s", log)
+		}
+	})
+}

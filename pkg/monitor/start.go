@@ -59,6 +59,11 @@ type Launcher struct {
 	Binary  string        // roost-monitor to run
 	Timeout time.Duration // for the monitor's report
 	Env     []string      // the monitor's (and so the exit command's) environment; nil: ours
+	// Place, when set, gets the monitor's pid before the monitor does
+	// anything: it waits on a start pipe until Place returns, so that a
+	// move into a systemd scope takes the runtime and the container along.
+	// A failure is noted in monitor.log; the start goes on.
+	Place func(monitorPid int) error
 }
 
 // Start is Launcher{}.Start.
@@ -114,14 +119,31 @@ func (l Launcher) spawn(bin, runDir string) (SyncMessage, error) {
 		return SyncMessage{}, err
 	}
 	defer r.Close()
-	cmd, err := l.command(bin, runDir, w)
+	var startR, startW *os.File
+	if l.Place != nil {
+		if startR, startW, err = os.Pipe(); err != nil {
+			w.Close()
+			return SyncMessage{}, err
+		}
+		defer startW.Close() // on every path: EOF lets the monitor go on
+	}
+	cmd, err := l.command(bin, runDir, w, startR)
 	if err == nil {
 		err = cmd.Start()
 	}
 	w.Close()
+	if startR != nil {
+		startR.Close()
+	}
 	closeStdio(cmd)
 	if err != nil {
 		return SyncMessage{}, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	if l.Place != nil {
+		if err := l.Place(cmd.Process.Pid); err != nil {
+			noteInLog(runDir, fmt.Sprintf("roost: the monitor stays in its starter's cgroup: %v", err))
+		}
+		startW.Close()
 	}
 	// The monitor starts in its own session (setsid below), so it needs no
 	// second exec to detach. It stays our child until we exit: reap it if it
@@ -130,7 +152,18 @@ func (l Launcher) spawn(bin, runDir string) (SyncMessage, error) {
 	return l.readReport(r, runDir)
 }
 
-func (l Launcher) command(bin, runDir string, syncW *os.File) (*exec.Cmd, error) {
+// noteInLog appends one line to the monitor's log, where a user looking
+// into a container's start finds it.
+func noteInLog(runDir, line string) {
+	f, err := os.OpenFile(filepath.Join(runDir, "monitor.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return
+	}
+	fmt.Fprintln(f, line)
+	f.Close()
+}
+
+func (l Launcher) command(bin, runDir string, syncW, startR *os.File) (*exec.Cmd, error) {
 	null, err := os.Open(os.DevNull)
 	if err != nil {
 		return nil, err
@@ -143,6 +176,10 @@ func (l Launcher) command(bin, runDir string, syncW *os.File) (*exec.Cmd, error)
 	cmd := exec.Command(bin, "--run-dir", runDir, "--sync-fd", "3")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, logf
 	cmd.ExtraFiles = []*os.File{syncW}
+	if startR != nil {
+		cmd.Args = append(cmd.Args, "--start-fd", "4")
+		cmd.ExtraFiles = append(cmd.ExtraFiles, startR)
+	}
 	cmd.Env = monitorEnv(l.Env)
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
