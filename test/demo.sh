@@ -72,7 +72,7 @@ step "Inside Roost's user namespace, uid 0 is $user; 1.. are the /etc/subuid ran
 	roost unshare cat /proc/self/uid_map
 step "Pull a small image from the local registry (a short name, resolved by registries.conf)" \
 	roost pull busybox
-(cd /tmp && as_user roost rm -f demo-ticker >/dev/null 2>&1) || true
+(cd /tmp && as_user roost rm -f demo-ticker demo-f1 demo-f2 >/dev/null 2>&1) || true
 step "Run a rootless container: root inside is you outside, with Podman's default capabilities" \
 	roost run --rm busybox sh -c 'id; grep CapEff /proc/self/status; cat /proc/self/uid_map'
 step "The container's exit code passes through" sh -c 'roost run --rm busybox sh -c "exit 3"; echo "exit code: $?"'
@@ -83,6 +83,11 @@ sleep 1
 step "Its logs" roost logs --tail 3 demo-ticker
 step "Stop it (SIGTERM, then SIGKILL after 1 s)" roost stop -t 1 demo-ticker
 step "All containers, with exit codes" roost ps -a
+step "Filters as Podman's: a repeated key ORs, label!= excludes (one package for ps, images, volumes, networks, pods)" \
+	sh -c 'roost create --name demo-f1 --label tier=web busybox true >/dev/null && roost create --name demo-f2 --label tier=db busybox true >/dev/null &&
+	 roost ps -a --filter name=demo-f --filter label!=tier=db --format "{{.Names}} {{.Labels}}"; roost rm demo-f1 demo-f2 >/dev/null'
+step "A script that reads \$(roost run -d ...) gets its answer at once: no long-lived helper keeps the caller's pipes" \
+	sh -c 'id=$(roost run -d --rm busybox sleep 5) && echo "started $(echo "$id" | cut -c1-12)" && roost rm -f -t 0 "$id" >/dev/null'
 step "Inspect with a template" roost inspect --format '{{.Name}} {{.State.Status}} {{.State.ExitCode}} {{.OCIRuntime}}' demo-ticker
 step "Remove it" roost rm demo-ticker
 (cd /tmp && as_user roost rm -f demo-web demo-client demo-c >/dev/null 2>&1; as_user roost network rm -f demo-net >/dev/null 2>&1; as_user roost volume rm -f demo-data >/dev/null 2>&1) || true
