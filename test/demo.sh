@@ -83,7 +83,7 @@ sleep 1
 step "Its logs" roost logs --tail 3 demo-ticker
 step "Stop it (SIGTERM, then SIGKILL after 1 s)" roost stop -t 1 demo-ticker
 step "All containers, with exit codes" roost ps -a
-step "Filters as Podman's: a repeated key ORs, label!= excludes (one package for ps, images, volumes, networks, pods)" \
+step "Filters as Podman's: different keys combine, label!= excludes (one package for ps, images, volumes, networks, pods)" \
 	sh -c 'roost create --name demo-f1 --label tier=web busybox true >/dev/null && roost create --name demo-f2 --label tier=db busybox true >/dev/null &&
 	 roost ps -a --filter name=demo-f --filter label!=tier=db --format "{{.Names}} {{.Labels}}"; roost rm demo-f1 demo-f2 >/dev/null'
 step "A script that reads \$(roost run -d ...) gets its answer at once: no long-lived helper keeps the caller's pipes" \
