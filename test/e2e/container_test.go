@@ -300,3 +300,25 @@ func countProcs(name string, uid int) int {
 	}
 	return n
 }
+
+// -e KEY and --env-host take the environment of the command that created the
+// container, once: a later start from another environment changes nothing.
+func TestHostEnvironmentIsTakenAtCreate(t *testing.T) {
+	e := pulled(t)
+	e.Extra = []string{"ROOST_E2E_FROM_HOST=at-create"}
+	e.roostOK("create", "--name", "envc", "-e", "ROOST_E2E_FROM_HOST", "-e", "ROOST_E2E_UNSET", busybox,
+		"sh", "-c", "echo ${ROOST_E2E_FROM_HOST:-none} ${ROOST_E2E_UNSET:-unset}")
+	e.roostOK("create", "--name", "envh", "--env-host", busybox, "sh", "-c", "echo ${ROOST_E2E_FROM_HOST:-none}")
+	e.Extra = []string{"ROOST_E2E_FROM_HOST=at-start", "ROOST_E2E_UNSET=set-later"}
+	// Twice: the first start may run the bundle made at create; every
+	// later one makes the spec anew.
+	for i := 0; i < 2; i++ {
+		if out := e.roostOK("start", "-a", "envc"); out != "at-create unset\n" {
+			t.Fatalf("-e KEY at start %d: %q, want the value at create", i+1, out)
+		}
+		if out := e.roostOK("start", "-a", "envh"); out != "at-create\n" {
+			t.Fatalf("--env-host at start %d: %q, want the value at create", i+1, out)
+		}
+	}
+	e.roostOK("rm", "envc", "envh")
+}
