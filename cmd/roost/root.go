@@ -12,6 +12,7 @@ import (
 
 	"github.com/roost-containers/roost/pkg/config"
 	"github.com/roost-containers/roost/pkg/engine"
+	"github.com/roost-containers/roost/pkg/version"
 	"github.com/roost-containers/roost/userns"
 )
 
@@ -77,6 +78,11 @@ func newRootCommand() *cobra.Command {
 	addNetworkDNSCommand(a, root) // after any network group, which it joins
 	addPodCommands(a, root)
 	addComposeCommands(a, root)
+	// --version and -v print one line, as `podman --version` does (scripts
+	// and the conformance harness read it); cobra answers them before any
+	// hook runs, so no namespace is joined.
+	root.Version = version.Version
+	root.SetVersionTemplate("roost version {{.Version}}\n")
 	root.CompletionOptions.HiddenDefaultCmd = false
 	markNoNamespace(root, "help", "completion")
 	return root
