@@ -149,12 +149,10 @@ func (f *createFlags) options(cmd *cobra.Command, args []string, rootless bool) 
 		return o, nil, err
 	}
 	o.Net, o.Ports, o.PublishAll = ns.Net, ns.Ports, ns.PublishAll
-	switch f.userns {
-	case "", "host", spec.KeepID:
-		s.Namespaces.UserNS = f.userns
-	default:
-		return o, nil, fmt.Errorf("invalid --userns %q: use keep-id, or leave it out", f.userns)
+	if err := spec.CheckUserNS(f.userns); err != nil {
+		return o, nil, err
 	}
+	s.Namespaces.UserNS = f.userns
 	if o.Run, err = f.runOptions(); err != nil {
 		return o, nil, err
 	}

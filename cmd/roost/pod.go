@@ -94,12 +94,10 @@ func (a *app) createPod(cmd *cobra.Command, f *podCreateFlags) (*pods.Pod, error
 	} else if !f.infra {
 		o.Share = nil
 	}
-	switch f.userns {
-	case "", "host", spec.KeepID:
-		o.UserNS = f.userns
-	default:
-		return nil, fmt.Errorf("invalid --userns %q: use keep-id, or leave it out", f.userns)
+	if err := spec.CheckUserNS(f.userns); err != nil {
+		return nil, err
 	}
+	o.UserNS = f.userns
 	if o.InfraCommand, err = commandWords(f.infraCommand); err != nil {
 		return nil, err
 	}

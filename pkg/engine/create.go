@@ -10,6 +10,7 @@ import (
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
+	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pods"
 )
 
@@ -42,6 +43,9 @@ type CreateResult struct {
 // record, no storage, no pod made for it, no cidfile.
 func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateResult, error) {
 	o := r.Options
+	if err := spec.CheckUserNS(o.Spec.Namespaces.UserNS); err != nil {
+		return CreateResult{}, err
+	}
 	if err := e.applyRunDefaults(&o.Run); err != nil {
 		return CreateResult{}, err
 	}

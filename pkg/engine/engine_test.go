@@ -175,6 +175,8 @@ func TestCreateContainerRefusesBadRequestsLeavingNothing(t *testing.T) {
 	badHealth.Options.Run.Health = &monitor.HealthConfig{Test: []string{"true"}, StartPeriod: -time.Second}
 	notLocal := request("d", "true")
 	notLocal.Image = ImageRequest{Name: "127.0.0.1:5000/nosuchimage:latest", Pull: PullNever}
+	badUserNS := request("f", "true")
+	badUserNS.Options.Spec.Namespaces.UserNS = "auto"
 	podPorts := request("e", "true")
 	podPorts.Pod, podPorts.Given = "somepod", pods.Given{Ports: true}
 	for name, tc := range map[string]struct {
@@ -186,6 +188,7 @@ func TestCreateContainerRefusesBadRequestsLeavingNothing(t *testing.T) {
 		"health":         {badHealth, "--health-start-period"},
 		"pull never":     {notLocal, ErrImageNotLocal.Error()},
 		"pod member -p":  {podPorts, "ports must be defined when the pod is created"},
+		"userns":         {badUserNS, "--userns"},
 	} {
 		_, err := e.CreateContainer(ctx, tc.r)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pods"
 )
 
@@ -21,6 +22,9 @@ type PodRequest struct {
 // image if it has one, and makes the pod.
 func (e *Engine) CreatePod(ctx context.Context, r PodRequest) (*pods.Pod, error) {
 	o := r.Options
+	if err := spec.CheckUserNS(o.UserNS); err != nil {
+		return nil, err
+	}
 	if !o.Infra {
 		switch {
 		case r.NetworkGiven:

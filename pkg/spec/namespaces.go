@@ -47,6 +47,17 @@ type IDs struct {
 // user's uid and gid.
 const KeepID = "keep-id"
 
+// CheckUserNS accepts the --userns values Roost supports: "" (Roost's own
+// namespace), "host" (the same), or keep-id. The CLI, the engine (for
+// requests from any front end) and pods check with it.
+func CheckUserNS(v string) error {
+	switch v {
+	case "", "host", KeepID:
+		return nil
+	}
+	return fmt.Errorf("invalid --userns %q: use keep-id, or leave it out", v)
+}
+
 type nsKind int
 
 const (
