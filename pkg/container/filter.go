@@ -2,6 +2,7 @@ package container
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,8 +14,16 @@ import (
 	"github.com/roost-containers/roost/pkg/state"
 )
 
-// Statuses a status= filter may name: the recorded ones and paused.
-var filterStatuses = []string{"created", "running", "paused", "stopping", "exited", "removing", "unknown"}
+// Statuses a status= filter may name: the recorded ones, paused, and
+// Podman's other words for two of them.
+var filterStatuses = []string{"created", "running", "paused", "stopping", "exited", "removing", "unknown", "stopped", "configured"}
+
+// statusAliases: Podman's stopped is an exited container, configured a
+// created one.
+var statusAliases = map[string]string{"stopped": "exited", "configured": "created"}
+
+// restartPolicies a restart-policy= filter may name; none is no policy.
+var restartPolicies = []string{"no", "none", "always", "on-failure", "unless-stopped"}
 
 // HealthStates a health= filter may name; none is a container without a
 // healthcheck.
@@ -28,19 +37,20 @@ func ValidStatus(s string) bool { return slices.Contains(filterStatuses, s) }
 func (e *Engine) listKind() filter.Kind[*Container] {
 	created := func(c *Container) time.Time { return c.Created }
 	return filter.Kind[*Container]{Keys: map[string]filter.Key[*Container]{
-		"ancestor": filter.Func(matchAncestor),
-		"before":   filter.Before(created, e.createdOf),
-		"since":    filter.Since(created, e.createdOf),
-		"until":    filter.Until(created),
-		"exited":   exitedKey,
-		"health":   filter.Equal(healthOf, healthStates...),
-		"id":       filter.IDPrefix(func(c *Container) string { return c.ID }),
-		"label":    filter.Label(func(c *Container) map[string]string { return c.Labels }),
-		"name":     filter.Regex(func(c *Container) string { return c.Name }),
-		"network":  e.networkKey(),
-		"pod":      e.podKey(),
-		"status":   filter.Equal(statusOf, filterStatuses...),
-		"volume":   filter.Func(usesVolume),
+		"ancestor":       filter.Func(matchAncestor),
+		"before":         filter.Before(created, e.createdOf),
+		"since":          filter.Since(created, e.createdOf),
+		"until":          filter.Until(created),
+		"exited":         exitedKey,
+		"health":         filter.Equal(healthOf, healthStates...),
+		"id":             filter.IDPrefix(func(c *Container) string { return c.ID }),
+		"label":          filter.Label(func(c *Container) map[string]string { return c.Labels }),
+		"name":           filter.Regex(func(c *Container) string { return c.Name }),
+		"network":        e.networkKey(),
+		"pod":            e.podKey(),
+		"status":         statusKey(),
+		"volume":         filter.Func(usesVolume),
+		"restart-policy": filter.Key[*Container]{Compile: compileRestartPolicy},
 	}}
 }
 
@@ -103,20 +113,58 @@ func matchAncestor(c *Container, v string) bool {
 		strings.Contains(c.ImageName, "/"+v+":")
 }
 
-// usesVolume: a named volume the container mounts, by name or by where it
-// is mounted.
+// usesVolume: a mount whose source (a volume's name, a bind's host path)
+// or destination is v, or with v as SOURCE:DEST, both.
 func usesVolume(c *Container, v string) bool {
+	src, dest, both := strings.Cut(v, ":")
+	clean := func(p string) string { return strings.TrimSuffix(p, "/") }
 	for _, m := range c.Spec.Mounts {
-		if m.Type == spec.TypeVolume && (m.Source == v || strings.TrimSuffix(m.Destination, "/") == strings.TrimSuffix(v, "/")) {
+		switch {
+		case both && m.Source == src && clean(m.Destination) == clean(dest):
+			return true
+		case !both && (m.Source == v || (m.Type == spec.TypeVolume && clean(m.Destination) == clean(v))):
 			return true
 		}
 	}
 	return false
 }
 
-// networkKey matches containers on a network given by name or id.
+// statusKey is status=, with Podman's aliases.
+func statusKey() filter.Key[*Container] {
+	eq := filter.Equal(statusOf)
+	return filter.Key[*Container]{Compile: func(v string) (filter.Predicate[*Container], error) {
+		if !slices.Contains(filterStatuses, v) {
+			return nil, fmt.Errorf("use one of %s", strings.Join(filterStatuses, ", "))
+		}
+		if a, ok := statusAliases[v]; ok {
+			v = a
+		}
+		return eq.Compile(v)
+	}, Negatable: true}
+}
+
+// compileRestartPolicy is restart-policy=: the policy given at create.
+func compileRestartPolicy(v string) (filter.Predicate[*Container], error) {
+	if !slices.Contains(restartPolicies, v) {
+		return nil, fmt.Errorf("%s invalid restart policy: use one of %s", v, strings.Join(restartPolicies, ", "))
+	}
+	return func(c *Container) bool {
+		p := c.Run.Restart.Policy
+		if p == "" || p == "no" {
+			return v == "no" || v == "none"
+		}
+		return p == v
+	}, nil
+}
+
+// networkKey matches containers on a network given by name or id, or, as
+// container:NAME, those sharing that container's network namespace.
 func (e *Engine) networkKey() filter.Key[*Container] {
 	return filter.Key[*Container]{Compile: func(v string) (filter.Predicate[*Container], error) {
+		if ref, ok := strings.CutPrefix(v, "container:"); ok {
+			id, _ := e.Resolve(ref) // a container that is gone is shared by none
+			return func(c *Container) bool { return id != "" && c.Net.Mode == NetContainer && c.Net.Target == id }, nil
+		}
 		if n, err := e.Networks.Get(v); err == nil {
 			v = n.Name
 		}

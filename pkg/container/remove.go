@@ -28,6 +28,11 @@ type RemoveOptions struct {
 // directory and record. It returns the full id.
 func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) (string, error) {
 	c, l, err := e.locked(ctx, ref)
+	if errors.Is(err, state.ErrNotFound) {
+		if id, xerr := e.RemoveExternal(ref, o.Force); !errors.Is(xerr, state.ErrNotFound) {
+			return id, xerr // a container only storage knows (ps --external)
+		}
+	}
 	if err != nil {
 		return "", err
 	}

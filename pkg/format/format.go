@@ -17,10 +17,7 @@ import (
 
 // Funcs are the template functions Podman's templates commonly use.
 var Funcs = template.FuncMap{
-	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	},
+	"json":     jsonFunc,
 	"upper":    strings.ToUpper,
 	"lower":    strings.ToLower,
 	"title":    func(s string) string { return strings.Title(s) }, //nolint:staticcheck // ASCII words only
@@ -28,6 +25,18 @@ var Funcs = template.FuncMap{
 	"split":    strings.Split,
 	"truncate": truncate,
 	"pad":      func(s string, n int) string { return fmt.Sprintf("%-*s", n, s) },
+}
+
+// jsonFunc is {{json .X}}: one line, with <, > and & as they are (Podman's
+// templates do not escape them for HTML).
+func jsonFunc(v any) (string, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 func truncate(s string, n int) string {
@@ -44,12 +53,19 @@ func IsJSON(f string) bool {
 }
 
 // JSON writes v indented, as Podman prints inspect output.
-func JSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "     ")
-	if err != nil {
+func JSON(w io.Writer, v any) error { return JSONIndent(w, v, "     ") }
+
+// JSONIndent writes v with the given indent (Podman's ps and images use two
+// spaces, its inspect five), without escaping <, > and & for HTML.
+func JSONIndent(w io.Writer, v any, indent string) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("encode json: %w", err)
 	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
+	_, err := w.Write(b.Bytes())
 	return err
 }
 
@@ -89,11 +105,61 @@ func Each[T any](w io.Writer, f string, items []T) error {
 	return nil
 }
 
-var fieldRe = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+// actionRe finds a template's actions; fieldRe the first field an action reads.
+var (
+	actionRe = regexp.MustCompile(`\{\{-?\s*(.*?)\s*-?\}\}`)
+	fieldRe  = regexp.MustCompile(`\.(\w+)`)
+)
+
+// Header is the title of a column showing field name: the entry of headers
+// for it, else the name split into its words in capitals ("ImageID" is
+// "IMAGE ID"), as Podman titles its columns.
+func Header(name string, headers map[string]string) string {
+	if h, ok := headers[name]; ok {
+		return h
+	}
+	return strings.ToUpper(strings.Join(SplitCamel(name), " "))
+}
+
+// SplitCamel splits a Go field name into its words: "CreatedAt" into
+// Created and At, "ImageID" into Image and ID, "IDName" into ID and Name.
+func SplitCamel(s string) []string {
+	r := []rune(s)
+	var words []string
+	start := 0
+	for i := 1; i < len(r); i++ {
+		lowerToUpper := isLower(r[i-1]) && isUpper(r[i])
+		acronymEnd := isUpper(r[i-1]) && isUpper(r[i]) && i+1 < len(r) && isLower(r[i+1])
+		if lowerToUpper || acronymEnd {
+			words = append(words, string(r[start:i]))
+			start = i
+		}
+	}
+	if start < len(r) {
+		words = append(words, string(r[start:]))
+	}
+	return words
+}
+
+func isLower(c rune) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+func isUpper(c rune) bool { return c >= 'A' && c <= 'Z' }
+
+// headerLine turns a table's row template into its header: each action
+// becomes the title of the first field it reads ({{.Names}}, {{json
+// .Labels}}, {{.Label "app"}}); text between actions stays.
+func headerLine(body string, headers map[string]string) string {
+	return actionRe.ReplaceAllStringFunc(body, func(m string) string {
+		f := fieldRe.FindStringSubmatch(actionRe.FindStringSubmatch(m)[1])
+		if f == nil {
+			return ""
+		}
+		return Header(f[1], headers)
+	})
+}
 
 // Table renders items under a header made from a `table {{.A}}\t{{.B}}`
-// template: each field's header is its name in capitals, or the entry of
-// headers for it (Podman prints "IMAGE ID" for {{.ID}}, for instance).
+// template (see headerLine). A bare "table" is not a template: callers pass
+// their default instead.
 func Table[T any](w io.Writer, f string, headers map[string]string, items []T, noHeading bool) error {
 	body := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(f), "table"))
 	body = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(body)
@@ -106,14 +172,7 @@ func Table[T any](w io.Writer, f string, headers map[string]string, items []T, n
 	bw := bufio.NewWriter(w)
 	tw := tabwriter.NewWriter(bw, 0, 8, 2, ' ', 0)
 	if !noHeading {
-		head := fieldRe.ReplaceAllStringFunc(body, func(m string) string {
-			name := fieldRe.FindStringSubmatch(m)[1]
-			if h, ok := headers[name]; ok {
-				return h
-			}
-			return strings.ToUpper(name)
-		})
-		fmt.Fprintln(tw, head)
+		fmt.Fprintln(tw, headerLine(body, headers))
 	}
 	for _, it := range items {
 		var buf bytes.Buffer
@@ -137,7 +196,7 @@ func List[T any](w io.Writer, f, def string, headers map[string]string, items []
 			items = []T{}
 		}
 		return JSON(w, items)
-	case f == "":
+	case f == "" || strings.TrimSpace(f) == "table":
 		return Table(w, def, headers, items, noHeading)
 	case strings.HasPrefix(strings.TrimSpace(f), "table"):
 		return Table(w, f, headers, items, noHeading)
