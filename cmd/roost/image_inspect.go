@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/roost-containers/roost/pkg/format"
+	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/image"
 )
 
@@ -14,21 +14,10 @@ func newImageInspectCommand(a *app) *cobra.Command {
 		Short: "Show the details of images",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			store, err := a.Store()
-			if err != nil {
-				return err
-			}
-			details, err := image.Inspect(c.Context(), store, args)
-			if err != nil {
-				return err
-			}
-			if f == "" || format.IsJSON(f) {
-				return format.JSON(a.out, details)
-			}
-			return format.Each(a.out, f, details)
+			return a.inspect(c, engine.InspectRequest{Kind: engine.KindImage, Refs: args}, f)
 		},
 	}
-	cmd.Flags().StringVarP(&f, "format", "f", "", "json or a Go template applied to each image (e.g. {{.Architecture}})")
+	cmd.Flags().StringVarP(&f, "format", "f", "json", "json or a Go template applied to each image (e.g. {{.Architecture}})")
 	return cmd
 }
 

@@ -212,3 +212,17 @@ func One(w io.Writer, f string, v any) error {
 	}
 	return Each(w, f, []any{v})
 }
+
+var inspectIDRe = regexp.MustCompile(`{{\s*\.Id\s*}}`)
+
+// InspectTemplate reads the older or Docker names Podman's inspect accepts
+// as its own: {{.Id}}, .Src and .Dst of mounts, .ImageID of a container,
+// and an image's .Config.Healthcheck.
+func InspectTemplate(f string, image bool) string {
+	f = inspectIDRe.ReplaceAllString(f, "{{.ID}}")
+	pairs := []string{".Src", ".Source", ".Dst", ".Destination", ".ImageID", ".Image"}
+	if image {
+		pairs = append(pairs, ".Config.Healthcheck", ".HealthCheck")
+	}
+	return strings.NewReplacer(pairs...).Replace(f)
+}
