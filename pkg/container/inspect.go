@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -230,7 +231,7 @@ func (e *Engine) InspectWith(ref string, o InspectOptions) (*Inspect, error) {
 	in := &Inspect{
 		ID: c.ID, Created: c.Created, Image: c.ImageID, ImageName: c.ImageName, Name: c.Name,
 		Rootfs: c.Spec.Rootfs, RestartCount: c.State.RestartCount, Driver: e.Store.GraphDriverName(),
-		OCIRuntime: filepath.Base(c.Run.Runtime), OCIConfigPath: filepath.Join(run, "config.json"),
+		OCIRuntime: runtimeName(c.Run.Runtime), OCIConfigPath: filepath.Join(run, "config.json"),
 		ConmonPidFile: filepath.Join(run, monitor.MonitorPidFile), PidFile: filepath.Join(run, monitor.PidFile),
 		State:           e.withHealth(c, inspectState(c)),
 		Mounts:          e.inspectMounts(c),
@@ -270,6 +271,15 @@ func (e *Engine) InspectWith(ref string, o InspectOptions) (*Inspect, error) {
 		}
 	}
 	return in, nil
+}
+
+// runtimeName is the runtime as the user named it: its name when it is the
+// one found on PATH, else its path (--runtime /opt/crun-test), as Podman.
+func runtimeName(path string) string {
+	if found, err := exec.LookPath(filepath.Base(path)); err == nil && found == path {
+		return filepath.Base(path)
+	}
+	return path
 }
 
 // hostFilePaths are the files Roost writes for /etc/hostname, /etc/hosts
