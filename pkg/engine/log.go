@@ -52,7 +52,7 @@ func (c *LogConfig) apply(opt string) error {
 	k, v, _ := strings.Cut(opt, "=")
 	switch k {
 	case "max-size":
-		n, err := units.RAMInBytes(v)
+		n, err := units.FromHumanSize(v) // decimal (10m = 10,000,000), as Podman reads it and inspect shows it
 		if err != nil || n <= 0 {
 			return fmt.Errorf("invalid --log-opt %q: give a size such as 10m", opt)
 		}
