@@ -108,6 +108,9 @@ func subCommandExists(cmd *cobra.Command, args []string) error {
 		return fmt.Errorf("missing command '%s COMMAND'", path)
 	}
 	msg := fmt.Sprintf("unrecognized command `%s %s`", path, args[0])
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's own default for its suggestions
+	}
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t") + "\n"
 	}
