@@ -61,7 +61,11 @@ func main() {
 	if errors.As(err, &ee) {
 		code = ee.code
 	}
-	if msg := oneLine(err.Error()); msg != "" {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		// A deliberate second line (the hint), as Podman prints it.
+		fmt.Fprintln(os.Stderr, "Error: "+ue.Error())
+	} else if msg := oneLine(err.Error()); msg != "" {
 		fmt.Fprintln(os.Stderr, "Error: "+msg)
 	}
 	os.Exit(code)

@@ -28,12 +28,17 @@ type app struct {
 	core    *engine.Engine // made on first use, from explicit inputs
 	out     io.Writer
 	errOut  io.Writer
+	// Flags kept only to be answered: Podman's remote client, Docker's
+	// --config, --debug.
+	remote       remoteFlags
+	dockerConfig string
+	debug        bool
 }
 
 func newRootCommand() *cobra.Command {
 	a := &app{out: os.Stdout, errOut: os.Stderr}
 	root := &cobra.Command{
-		Use:           "roost",
+		Use:           "roost [options]",
 		Short:         "Rootless, daemonless containers",
 		Long:          "Roost runs containers as you, without root and without a daemon.\nIt speaks Podman's and Docker's command language.",
 		SilenceUsage:  true,
@@ -46,15 +51,8 @@ func newRootCommand() *cobra.Command {
 		PersistentPostRunE: func(*cobra.Command, []string) error {
 			return a.close()
 		},
-		// With TraverseChildren cobra no longer rejects unknown commands itself.
-		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return fmt.Errorf("unknown command %q for \"roost\": see `roost --help`", args[0])
-			}
-			return cmd.Help()
-		},
-		Annotations: map[string]string{noNamespace: "true"},
+		DisableFlagsInUseLine: true,
+		Annotations:           map[string]string{noNamespace: "true"},
 	}
 	// A failed command skips PersistentPostRunE: close storage anyway, or
 	// its graph root's private mount stays behind in the namespace.
@@ -64,10 +62,11 @@ func newRootCommand() *cobra.Command {
 	})
 	a.addGlobalFlags(root)
 	// -h is --hostname in create and run, as in Podman: help has no shorthand.
-	root.PersistentFlags().Bool("help", false, "help for this command")
+	root.PersistentFlags().Bool("help", false, "Help for roost")
 	for _, add := range []func(*app) *cobra.Command{
 		newVersionCommand, newInfoCommand, newUnshareCommand, newHealthcheckCommand,
 		newGenerateCommand, newQuadletCommand, newSystemdCommand, newAutoUpdateCommand,
+		newSystemCommand,
 	} {
 		root.AddCommand(add(a))
 	}
@@ -85,18 +84,8 @@ func newRootCommand() *cobra.Command {
 	root.SetVersionTemplate("roost version {{.Version}}\n")
 	root.CompletionOptions.HiddenDefaultCmd = false
 	markNoNamespace(root, "help", "completion")
+	shapeCommands(root)
 	return root
-}
-
-func (a *app) addGlobalFlags(root *cobra.Command) {
-	f := root.PersistentFlags()
-	g := &a.globals
-	f.StringVar(&g.Root, "root", os.Getenv("ROOST_ROOT"), "storage root directory")
-	f.StringVar(&g.RunRoot, "runroot", os.Getenv("ROOST_RUNROOT"), "storage state directory")
-	f.StringVar(&g.StorageDriver, "storage-driver", os.Getenv("ROOST_STORAGE_DRIVER"), "storage driver: overlay or vfs")
-	f.StringArrayVar(&g.StorageOpts, "storage-opt", envList("ROOST_STORAGE_OPT"), "storage driver option (repeatable)")
-	f.StringVar(&g.Runtime, "runtime", os.Getenv("ROOST_RUNTIME"), "OCI runtime name or path (crun, runc)")
-	f.StringVar(&g.LogLevel, "log-level", envOr("ROOST_LOG_LEVEL", "warn"), "log messages at and above: debug, info, warn, error")
 }
 
 func envOr(k, def string) string {
@@ -136,20 +125,30 @@ func markTree(c *cobra.Command) {
 	}
 }
 
-// prepare loads the configuration and, for a command that needs it, joins the
-// user's namespace (which may re-execute this process).
+// prepare checks the global flags, loads the configuration and, for a
+// command that needs it, joins the user's namespace (which may re-execute
+// this process). A command group only answers with its help or an error,
+// so it needs none of that, as in Podman.
 func (a *app) prepare(cmd *cobra.Command) error {
-	level, err := logrus.ParseLevel(a.globals.LogLevel)
-	if err != nil {
-		return fmt.Errorf("invalid --log-level %q: use debug, info, warn or error", a.globals.LogLevel)
+	if err := a.setLogLevel(); err != nil {
+		return err
 	}
-	logrus.SetLevel(level)
-	logrus.SetOutput(a.errOut)
+	logrus.Debugf("Called %s.PersistentPreRunE(%s)", cmd.Name(), strings.Join(os.Args, " "))
+	if cmd.Annotations[groupCommand] == "true" {
+		return nil
+	}
+	if err := a.checkGlobals(cmd); err != nil {
+		return err
+	}
+	if a.globals.NoOut {
+		a.discardStdout()
+	}
 	cfg, err := config.Load(a.globals)
 	if err != nil {
 		return err
 	}
 	a.cfg = cfg
+	logrus.Tracef("graph root %s, run root %s, run directory %s", cfg.GraphRoot, cfg.StorageRunRoot, cfg.RunDir)
 	if cmd.Annotations[noNamespace] == "true" || !cfg.Rootless {
 		return nil
 	}
@@ -169,8 +168,9 @@ func (a *app) Core() *engine.Engine {
 			ExitCommand:  a.exitCommand(),
 			NotifySocket: notify,
 			// A unit's main process owns what it starts; other commands
-			// give each monitor a scope, so no unit or session takes it.
-			MonitorScopes: notify == "",
+			// give each monitor a scope, so no unit or session takes it,
+			// unless the user chose cgroupfs over systemd.
+			MonitorScopes: notify == "" && a.globals.CgroupManager != "cgroupfs",
 		})
 	}
 	return a.core

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -9,43 +9,35 @@ import (
 	"github.com/roost-containers/roost/pkg/version"
 )
 
-// versionInfo has the fields of Podman's `version --format json` Client section.
-type versionInfo struct {
-	Version    string
-	APIVersion string
-	GoVersion  string
-	GitCommit  string
-	Built      string
-	OsArch     string
-	Os         string
-}
+// versionText is Podman's layout of `version`, with Roost's name.
+const versionText = `Client:       Roost Engine
+Version:      {{.Version}}
+API Version:  {{.APIVersion}}
+Go Version:   {{.GoVersion}}
+{{if .GitCommit}}Git Commit:   {{.GitCommit}}
+{{end}}Built:        {{.BuiltTime}}
+OS/Arch:      {{.OsArch}}`
 
 func newVersionCommand(a *app) *cobra.Command {
 	var f string
 	cmd := &cobra.Command{
-		Use:         "version",
-		Short:       "Show Roost's version",
-		Args:        cobra.NoArgs,
+		Use:         "version [options]",
+		Short:       "Display the Roost version information",
+		Args:        noArgs,
 		Annotations: map[string]string{noNamespace: "true"},
 		RunE: func(*cobra.Command, []string) error {
-			v := versionInfo{
-				Version:    version.Version,
-				APIVersion: version.Version,
-				GoVersion:  runtime.Version(),
-				GitCommit:  version.GitCommit,
-				Built:      version.BuildTime,
-				OsArch:     runtime.GOOS + "/" + runtime.GOARCH,
-				Os:         runtime.GOOS,
+			v := version.Current()
+			rep := version.Report{Client: &v}
+			switch {
+			case f == "":
+				return format.One(a.out, versionText, v)
+			case format.IsJSON(f):
+				return format.JSON(a.out, rep)
 			}
-			if f == "" {
-				return format.Each(a.out, "Version:      {{.Version}}\nGo Version:   {{.GoVersion}}\nGit Commit:   {{.GitCommit}}\nBuilt:        {{.Built}}\nOS/Arch:      {{.OsArch}}", []versionInfo{v})
-			}
-			if format.IsJSON(f) {
-				return format.JSON(a.out, struct{ Client versionInfo }{v})
-			}
-			return format.One(a.out, f, struct{ Client versionInfo }{v})
+			// There is no server: as in Podman, .Server.X reads the client's X.
+			return format.One(a.out, strings.ReplaceAll(f, ".Server.", ".Client."), rep)
 		},
 	}
-	cmd.Flags().StringVarP(&f, "format", "f", "", "json or a Go template (e.g. {{.Client.Version}})")
+	cmd.Flags().StringVarP(&f, "format", "f", "", "Change the output format to JSON or a Go template")
 	return cmd
 }

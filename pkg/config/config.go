@@ -21,6 +21,20 @@ type Globals struct {
 	StorageOpts   []string // --storage-opt, repeatable
 	Runtime       string   // --runtime NAME|PATH
 	LogLevel      string   // --log-level
+
+	// Podman's other global flags. They are kept here for the packages
+	// that act on them; see docs/compatibility.md for what each does.
+	RuntimeFlags     []string // --runtime-flag, repeatable: passed to the OCI runtime as --FLAG
+	CgroupManager    string   // --cgroup-manager: systemd or cgroupfs
+	EventsBackend    string   // --events-backend: file, journald or none
+	TmpDir           string   // --tmpdir: where per-boot state goes
+	VolumePath       string   // --volumepath: where volume data lives
+	HooksDirs        []string // --hooks-dir, repeatable: OCI hooks directories
+	NetworkCmdPath   string   // --network-cmd-path: slirp4netns or pasta binary
+	NetworkConfigDir string   // --network-config-dir
+	Conmon           string   // --conmon: accepted, Roost's own monitor is used
+	RegistriesConf   string   // --registries-conf: a registries.conf to use instead
+	NoOut            bool     // --noout: discard standard output
 }
 
 // Config is everything the engine packages need to know about paths and settings.
@@ -51,6 +65,13 @@ type Config struct {
 	AuthFile       string // where login writes and pulls read credentials
 
 	Conf File // the parsed roost.conf
+
+	// Flags are the global flags as given, for what only they decide
+	// (--runtime-flag, --events-backend, --cgroup-manager...).
+	Flags Globals
+	// VolumePath, when set (--volumepath), is where volumes live instead
+	// of beside the graph root.
+	VolumePath string
 }
 
 // Load builds the configuration for the current user from defaults, the
@@ -164,6 +185,13 @@ func (c *Config) applyGlobals(g Globals) {
 	}
 	if g.Runtime != "" {
 		c.Runtime = g.Runtime
+	}
+	c.Flags = g
+	if g.RegistriesConf != "" {
+		c.RegistriesConf = absPath(g.RegistriesConf)
+	}
+	if g.VolumePath != "" {
+		c.VolumePath = absPath(g.VolumePath)
 	}
 }
 

@@ -82,6 +82,7 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		NetNS: netns, Ports: forwardedByMonitor(c),
 		SdNotify: c.Run.SdNotify, NotifySocket: e.NotifySocket,
 		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
+		RuntimeArgs: e.runtimeFlags(),
 	}
 	monPid, pid, err := e.monitorLauncher(c).Start(cfg, dir)
 	if err != nil {
@@ -126,7 +127,18 @@ func clearRunFiles(dir string) {
 func (e *Engine) runtime(c *Container) *runtime.Runtime {
 	r := runtime.New(c.Run.Runtime, e.runtimeRoot(c))
 	r.CgroupManager = e.cgroupManager(c)
+	r.Args = e.runtimeFlags()
 	return r
+}
+
+// runtimeFlags are the user's --runtime-flag values as the runtime's own
+// global flags: `--runtime-flag debug` is `crun --debug ...`, as in Podman.
+func (e *Engine) runtimeFlags() []string {
+	var args []string
+	for _, f := range e.Cfg.Flags.RuntimeFlags {
+		args = append(args, "--"+strings.TrimLeft(f, "-"))
+	}
+	return args
 }
 
 func (e *Engine) runtimeRoot(c *Container) string {

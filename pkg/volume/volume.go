@@ -71,6 +71,9 @@ func New(cfg *config.Config) *Manager {
 
 // Dir is where the volumes of cfg live.
 func Dir(cfg *config.Config) string {
+	if cfg.VolumePath != "" {
+		return cfg.VolumePath
+	}
 	if cfg.GraphRoot == filepath.Join(cfg.DataDir, "storage") {
 		return filepath.Join(cfg.DataDir, "volumes")
 	}
