@@ -19,7 +19,7 @@ func TestParseKillSignal(t *testing.T) {
 	bad := map[string]string{
 		"0": "invalid signal: 0", "-0": "invalid signal: 0", "SIGBADSIG": "invalid signal: SIGBADSIG",
 		"-SIG": "invalid signal: SIG", "-": "invalid signal: ", "%%": "invalid signal: %%", "''": "invalid signal: ''",
-		" ": "invalid signal:  ",
+		" ":  "invalid signal:  ",
 		"65": "valid signals are 1 through 64", "-65": "valid signals are 1 through 64",
 		"99999999": "valid signals are 1 through 64", "999999999999999999999": "invalid signal: 999999999999999999999",
 	}
