@@ -142,12 +142,6 @@ var ErrNotArchive = errors.New("source must be a (compressed) tar archive when c
 // container. r is read whole first, so a stream that is not an archive
 // changes nothing.
 func (e *Engine) ArchiveIn(ref, ctrDir string, o CopyOptions, r io.Reader) error {
-	tmp, err := spoolArchive(r)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
 	return e.withFS(ref, func(fs *ctrFS) error {
 		dir, err := fs.place(ctrDir)
 		if err == nil && !dir.Exists && strings.HasSuffix(ctrDir, "/") {
@@ -159,6 +153,12 @@ func (e *Engine) ArchiveIn(ref, ctrDir string, o CopyOptions, r io.Reader) error
 		if !dir.IsDir {
 			return errors.New("destination must be a directory when copying from stdin")
 		}
+		tmp, err := spoolArchive(r)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
 		if err := chrootarchive.UntarWithRoot(tmp, dir.real, e.untarInto(fs.c, o), dir.root); err != nil {
 			return fmt.Errorf("copying to container: %w", err)
 		}
