@@ -135,10 +135,16 @@ type diffJSON struct {
 
 func newDiffCommand(a *app) *cobra.Command {
 	var fmtFlag string
+	var latest bool
 	cmd := &cobra.Command{
 		Use:   "diff [options] CONTAINER",
 		Short: "Show the changes in a container's filesystem against its image",
-		Args:  cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if latest {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if fmtFlag != "" && !format.IsJSON(fmtFlag) {
 				return fmt.Errorf("invalid --format %q: diff supports only json", fmtFlag)
@@ -147,7 +153,11 @@ func newDiffCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			changes, err := eng.Diff(args[0])
+			targets, err := eng.Select(cmd.Context(), container.Selection{Refs: args, Latest: latest})
+			if err != nil {
+				return err
+			}
+			changes, err := eng.Diff(targets[0].ID)
 			if err != nil {
 				return err
 			}
@@ -166,6 +176,7 @@ func newDiffCommand(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&fmtFlag, "format", "", "output format: json")
+	cmd.Flags().BoolVarP(&latest, "latest", "l", false, "act on the latest container created")
 	return cmd
 }
 

@@ -270,6 +270,12 @@ func TestDiff(t *testing.T) {
 	if !slices.Contains(j["added"], "/added") || !slices.Contains(j["changed"], "/etc/passwd") || !slices.Contains(j["deleted"], "/etc/group") {
 		t.Fatalf("diff --format json: %v", j)
 	}
+	// -l is the latest container created.
+	e.roostOK("create", "--name", "older", busybox, "true")
+	e.roostOK("rm", "older")
+	if got := e.roostOK("diff", "-l"); strings.Join(lines, "\n")+"\n" != got {
+		t.Fatalf("diff -l differs from diff ch: %q", got)
+	}
 	e.roostFails(125, "diff", "--format", "{{.Path}}", "ch")
 	e.roostFails(125, "diff", "no-such-ctr")
 	e.roostOK("rm", "ch")
