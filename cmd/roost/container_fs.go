@@ -35,18 +35,18 @@ func parseCopyArg(s string) copyArg {
 
 func newCpCommand(a *app) *cobra.Command {
 	var o container.CopyOptions
+	var pause, follow, extract bool
 	cmd := &cobra.Command{
 		Use:   "cp [options] [CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH",
-		Short: "Copy files and directories between a container and the host",
-		Long: "Copy files and directories between a container and the host. `-` as SRC_PATH reads a tar\n" +
-			"from stdin and extracts it into the container directory DEST_PATH; `-` as DEST_PATH writes\n" +
-			"a tar of the container's SRC_PATH to stdout.",
+		Short: "Copy files and directories between a container and the host, or two containers",
+		Long: "Copy files and directories between a container and the host, or between two containers.\n" +
+			"Relative container paths start at the container's working directory; symlinks are followed\n" +
+			"inside the container. `-` as SRC_PATH reads a tar from stdin and extracts it into the\n" +
+			"container directory DEST_PATH; `-` as DEST_PATH writes a tar of SRC_PATH to stdout.",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, dst := parseCopyArg(args[0]), parseCopyArg(args[1])
 			switch {
-			case src.ctr != "" && dst.ctr != "":
-				return errors.New("copying between two containers is not supported: copy to the host first")
 			case src.ctr == "" && dst.ctr == "":
 				return fmt.Errorf("one of %q and %q must be a container path (CONTAINER:PATH)", args[0], args[1])
 			case src.path == "-" && dst.path == "-":
@@ -57,6 +57,8 @@ func newCpCommand(a *app) *cobra.Command {
 				return err
 			}
 			switch {
+			case src.ctr != "" && dst.ctr != "":
+				return eng.CopyBetween(src.ctr, src.path, dst.ctr, dst.path, o)
 			case src.ctr != "" && dst.path == "-":
 				return eng.ArchiveOut(src.ctr, src.path, o, a.out)
 			case src.ctr != "":
@@ -67,8 +69,17 @@ func newCpCommand(a *app) *cobra.Command {
 			return eng.CopyIn(dst.ctr, src.path, dst.path, o)
 		},
 	}
-	cmd.Flags().BoolVarP(&o.Chown, "archive", "a", true, "files copied in belong to the container's user (false: keep the source's owners)")
-	cmd.Flags().BoolVarP(&o.Follow, "follow-link", "L", false, "copy what a source symlink points to, not the link")
+	fl := cmd.Flags()
+	fl.BoolVarP(&o.Chown, "archive", "a", true, "files copied in belong to the container's user (false: keep the source's owners)")
+	fl.BoolVar(&o.Overwrite, "overwrite", false, "replace a directory with a file, or a file with a directory")
+	// Accepted for compatibility: Podman's --pause and --extract do
+	// nothing, and a source symlink is always followed (-L is Docker's).
+	fl.BoolVar(&pause, "pause", true, "accepted for compatibility; does nothing")
+	fl.BoolVar(&extract, "extract", false, "accepted for compatibility; does nothing")
+	fl.BoolVarP(&follow, "follow-link", "L", false, "accepted for compatibility: a source symlink is always followed")
+	for _, f := range []string{"pause", "extract", "follow-link"} {
+		_ = fl.MarkHidden(f)
+	}
 	return cmd
 }
 
@@ -124,10 +135,16 @@ type diffJSON struct {
 
 func newDiffCommand(a *app) *cobra.Command {
 	var fmtFlag string
+	var latest bool
 	cmd := &cobra.Command{
 		Use:   "diff [options] CONTAINER",
 		Short: "Show the changes in a container's filesystem against its image",
-		Args:  cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if latest {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if fmtFlag != "" && !format.IsJSON(fmtFlag) {
 				return fmt.Errorf("invalid --format %q: diff supports only json", fmtFlag)
@@ -136,7 +153,11 @@ func newDiffCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			changes, err := eng.Diff(args[0])
+			targets, err := eng.Select(cmd.Context(), container.Selection{Refs: args, Latest: latest})
+			if err != nil {
+				return err
+			}
+			changes, err := eng.Diff(targets[0].ID)
 			if err != nil {
 				return err
 			}
@@ -155,6 +176,7 @@ func newDiffCommand(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&fmtFlag, "format", "", "output format: json")
+	cmd.Flags().BoolVarP(&latest, "latest", "l", false, "act on the latest container created")
 	return cmd
 }
 

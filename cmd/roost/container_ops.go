@@ -4,14 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/monitor"
-	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -60,169 +59,374 @@ func (a *app) targets(cmd *cobra.Command, all bool, args []string, running bool)
 	return eng, ids, nil
 }
 
+// pickFlags choose the containers of start, stop, kill, restart and rm, as
+// Podman's flags do.
+type pickFlags struct {
+	all, latest, ignore bool
+	filters, cidfiles   []string
+}
+
+// pickSpec says which selection flags a command has, and their short
+// forms (start's -a is --attach, rm's -f is --force).
+type pickSpec struct {
+	allHelp, allShort string
+	filter            bool
+	filterShort       string
+	cidfile, ignore   bool
+}
+
+// register adds --all and --latest, and --filter, --cidfile and --ignore
+// for the commands that have them.
+func (p *pickFlags) register(cmd *cobra.Command, s pickSpec) {
+	fl := cmd.Flags()
+	fl.BoolVarP(&p.all, "all", s.allShort, false, s.allHelp)
+	fl.BoolVarP(&p.latest, "latest", "l", false, "act on the latest container created")
+	if s.filter {
+		fl.StringSliceVarP(&p.filters, "filter", s.filterShort, nil, "act on the containers matching KEY=VALUE (ps's keys, and restart-policy)")
+	}
+	if s.cidfile {
+		fl.StringArrayVar(&p.cidfiles, "cidfile", nil, "read the container id from a file (repeatable)")
+	}
+	if s.ignore {
+		fl.BoolVarP(&p.ignore, "ignore", "i", false, "ignore names that match no container")
+	}
+}
+
+// check refuses combinations as Podman's commands do, with its words.
+func (p *pickFlags) check(cmd *cobra.Command, args []string) error {
+	switch {
+	case cmd.Flags().Changed("filter") && len(args) > 0 && cmd.Name() != "start":
+		return errors.New("--filter takes no arguments")
+	case cmd.Flags().Changed("filter"):
+		return nil
+	case len(p.cidfiles) > 0 && (p.all || p.latest):
+		return errors.New("--all, --latest, and --cidfile cannot be used together")
+	case p.all && p.latest:
+		return errors.New("--all and --latest cannot be used together")
+	case len(args) > 0 && p.all:
+		return errors.New("no arguments are needed with --all")
+	case len(args) > 0 && p.latest:
+		return errors.New("--latest and containers cannot be used together")
+	case len(args) == 0 && !p.all && !p.latest && len(p.cidfiles) == 0:
+		return errors.New("you must provide at least one name or id")
+	}
+	return nil
+}
+
+func (p *pickFlags) selection(args []string) container.Selection {
+	return container.Selection{Refs: args, All: p.all, Latest: p.latest, Filters: p.filters, CIDFiles: p.cidfiles, Ignore: p.ignore}
+}
+
+// pick resolves the selection: the engine and the containers to act on.
+func (a *app) pick(cmd *cobra.Command, p *pickFlags, args []string) (*container.Engine, []container.Target, error) {
+	eng, err := a.Engine()
+	if err != nil {
+		return nil, nil, err
+	}
+	targets, err := eng.Select(cmd.Context(), p.selection(args))
+	return eng, targets, err
+}
+
+// eachTarget applies fn to every target and prints what it names (its
+// input) for each success; it goes on after an error and returns the last
+// one, having printed the others, as Podman does.
+func (a *app) eachTarget(targets []container.Target, fn func(t container.Target) (bool, error)) error {
+	var last error
+	for _, t := range targets {
+		printIt, err := fn(t)
+		if err != nil {
+			if last != nil {
+				fmt.Fprintln(a.errOut, "Error: "+oneLine(last.Error()))
+			}
+			last = err
+			continue
+		}
+		if printIt {
+			fmt.Fprintln(a.out, t.Input)
+		}
+	}
+	return last
+}
+
+// timeoutAlias accepts Podman's old --timeout for --time.
+func timeoutAlias(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	if name == "timeout" {
+		name = "time"
+	}
+	return pflag.NormalizedName(name)
+}
+
+// changedTime is --time's value when the user gave it, else nil.
+func changedTime(cmd *cobra.Command, v *uint) *uint {
+	if cmd.Flags().Changed("time") {
+		return v
+	}
+	return nil
+}
+
 func newStartCommand(a *app) *cobra.Command {
-	var attach, interactive bool
+	var p pickFlags
+	var attach, interactive, sigProxy bool
 	var detachKeys string
 	cmd := &cobra.Command{
 		Use:   "start [options] CONTAINER [CONTAINER...]",
 		Short: "Start one or more containers",
-		Args:  cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			return checkStart(&p, attach, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := a.Engine()
+			if cmd.Flags().Changed("sig-proxy") && sigProxy && !attach {
+				return errors.New("you cannot use sig-proxy without --attach: invalid argument")
+			}
+			eng, targets, err := a.pick(cmd, &p, args)
 			if err != nil {
 				return err
 			}
 			if attach {
-				if len(args) != 1 {
-					return errors.New("--attach takes exactly one container")
+				if len(targets) == 0 {
+					return nil
 				}
-				c, err := eng.Get(args[0])
+				c, err := eng.Get(targets[0].ID)
 				if err != nil {
 					return err
 				}
-				return a.session(cmd.Context(), c.ID, false, interactive, c.Run.Terminal, runMode{sigProxy: true, detachKeys: detachKeys})
+				proxy := sigProxy || !cmd.Flags().Changed("sig-proxy")
+				return a.session(cmd.Context(), c.ID, false, interactive, c.Run.Terminal, runMode{sigProxy: proxy, detachKeys: detachKeys})
 			}
-			return a.eachContainer(args, func(ref string) (string, error) {
-				if _, err := eng.Start(cmd.Context(), ref, container.StartOptions{}); err != nil {
-					return "", startExit(err)
+			return a.eachTarget(targets, func(t container.Target) (bool, error) {
+				started, err := eng.StartStopped(cmd.Context(), t.ID)
+				if err != nil {
+					return false, fmt.Errorf("unable to start container %q: %w", t.ID, err)
 				}
-				return ref, nil
+				return started, nil
 			})
 		},
 	}
-	cmd.Flags().BoolVarP(&attach, "attach", "a", false, "attach to the container's output")
-	cmd.Flags().BoolVarP(&interactive, "interactive", "i", false, "attach stdin too")
-	cmd.Flags().StringVar(&detachKeys, "detach-keys", monitor.DefaultDetachKeys, "keys that detach from the container")
+	p.register(cmd, pickSpec{allHelp: "start every container that is not running", filter: true, filterShort: "f"})
+	fl := cmd.Flags()
+	fl.BoolVarP(&attach, "attach", "a", false, "attach to the container's output")
+	fl.BoolVarP(&interactive, "interactive", "i", false, "attach stdin too")
+	fl.BoolVar(&sigProxy, "sig-proxy", false, "forward signals to the container (default with --attach)")
+	fl.StringVar(&detachKeys, "detach-keys", monitor.DefaultDetachKeys, "keys that detach from the container")
 	return cmd
 }
 
+// checkStart is Podman's start argument check, in its words.
+func checkStart(p *pickFlags, attach bool, args []string) error {
+	switch {
+	case len(args) == 0 && !p.latest && !p.all && len(p.filters) == 0:
+		return errors.New("start requires at least one argument")
+	case p.all && p.latest:
+		return errors.New("--all and --latest cannot be used together")
+	case len(args) > 0 && p.latest:
+		return errors.New("--latest and containers cannot be used together")
+	case len(args) > 1 && attach:
+		return errors.New("you cannot start and attach multiple containers at once")
+	case (len(args) > 0 || p.latest) && p.all:
+		return errors.New("either start all containers or the container(s) provided in the arguments")
+	case attach && p.all:
+		return errors.New("you cannot start and attach all containers at once")
+	}
+	return nil
+}
+
 func newStopCommand(a *app) *cobra.Command {
-	var all bool
+	var p pickFlags
 	var timeout uint
 	cmd := &cobra.Command{
 		Use:   "stop [options] CONTAINER [CONTAINER...]",
 		Short: "Stop one or more containers",
+		Args:  func(cmd *cobra.Command, args []string) error { return p.check(cmd, args) },
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, refs, err := a.targets(cmd, all, args, true)
+			eng, targets, err := a.pick(cmd, &p, args)
 			if err != nil {
 				return err
 			}
-			var t *uint
-			if cmd.Flags().Changed("time") {
-				t = &timeout
-			}
-			return a.eachContainer(refs, func(ref string) (string, error) {
-				_, err := eng.Stop(cmd.Context(), ref, t)
-				return ref, err
+			o := container.StopOptions{Timeout: changedTime(cmd, &timeout)}
+			return a.eachTarget(targets, func(t container.Target) (bool, error) {
+				r, err := eng.StopWith(cmd.Context(), t.ID, o)
+				if err != nil {
+					return false, err
+				}
+				a.warn(r.Warnings)
+				return true, nil
 			})
 		},
 	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "stop every running container")
-	cmd.Flags().UintVarP(&timeout, "time", "t", 10, "seconds to wait before killing")
+	p.register(cmd, pickSpec{allHelp: "stop every container", allShort: "a", filter: true, filterShort: "f", cidfile: true, ignore: true})
+	cmd.Flags().UintVarP(&timeout, "time", "t", 10, "seconds to wait before killing (default: the container's --stop-timeout)")
+	cmd.Flags().SetNormalizeFunc(timeoutAlias)
 	return cmd
 }
 
+// warn prints an engine's warnings, as Podman prints its own.
+func (a *app) warn(warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintln(a.errOut, "WARNING: "+w)
+	}
+}
+
 func newKillCommand(a *app) *cobra.Command {
-	var all bool
+	var p pickFlags
 	var sig string
 	cmd := &cobra.Command{
 		Use:   "kill [options] CONTAINER [CONTAINER...]",
 		Short: "Send a signal to one or more containers",
+		Args:  func(cmd *cobra.Command, args []string) error { return p.check(cmd, args) },
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := spec.ParseSignal(sig)
-			if err != nil {
-				return fmt.Errorf("--signal: %w", err)
-			}
-			eng, refs, err := a.targets(cmd, all, args, true)
+			s, err := container.ParseKillSignal(sig)
 			if err != nil {
 				return err
 			}
-			return a.eachContainer(refs, func(ref string) (string, error) {
-				_, err := eng.Kill(cmd.Context(), ref, s)
-				return ref, err
+			eng, targets, err := a.pick(cmd, &p, args)
+			if err != nil {
+				return err
+			}
+			return a.eachTarget(targets, func(t container.Target) (bool, error) {
+				_, err := eng.Kill(cmd.Context(), t.ID, s)
+				if p.all && errors.Is(err, container.ErrNotRunning) {
+					return false, nil // --all signals the running ones
+				}
+				return err == nil, err
 			})
 		},
 	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "signal every running container")
-	cmd.Flags().StringVarP(&sig, "signal", "s", "KILL", "signal to send")
+	p.register(cmd, pickSpec{allHelp: "signal every running container", allShort: "a", cidfile: true})
+	cmd.Flags().StringVarP(&sig, "signal", "s", "KILL", "signal to send: a name (KILL, SIGHUP, usr1) or a number")
 	return cmd
 }
 
 func newRestartCommand(a *app) *cobra.Command {
+	var p pickFlags
+	var running bool
 	var timeout uint
 	cmd := &cobra.Command{
 		Use:   "restart [options] CONTAINER [CONTAINER...]",
 		Short: "Restart one or more containers",
-		Args:  cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if running {
+				return nil
+			}
+			return p.check(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := a.Engine()
+			eng, targets, err := a.pick(cmd, &p, args)
+			if running {
+				targets, err = a.runningTargets(cmd, eng, err)
+			}
 			if err != nil {
 				return err
 			}
-			var t *uint
-			if cmd.Flags().Changed("time") {
-				t = &timeout
-			}
-			return a.eachContainer(args, func(ref string) (string, error) {
-				if _, err := eng.Stop(cmd.Context(), ref, t); err != nil {
-					return "", err
-				}
-				c, err := eng.Start(cmd.Context(), ref, container.StartOptions{})
+			o := container.StopOptions{Timeout: changedTime(cmd, &timeout)}
+			return a.eachTarget(targets, func(t container.Target) (bool, error) {
+				r, err := eng.Restart(cmd.Context(), t.ID, o)
 				if err != nil {
-					return "", startExit(err)
+					return false, startExit(err)
 				}
-				return c.ID, nil
+				a.warn(r.Warnings)
+				return true, nil
 			})
 		},
 	}
-	cmd.Flags().UintVarP(&timeout, "time", "t", 10, "seconds to wait before killing")
+	p.register(cmd, pickSpec{allHelp: "restart every container", allShort: "a", filter: true, filterShort: "f", cidfile: true})
+	cmd.Flags().BoolVar(&running, "running", false, "restart the running containers only")
+	cmd.Flags().UintVarP(&timeout, "time", "t", 10, "seconds to wait before killing (default: the container's --stop-timeout)")
+	cmd.Flags().SetNormalizeFunc(timeoutAlias)
 	return cmd
 }
 
+// runningTargets is restart --running: every running container, by id.
+func (a *app) runningTargets(cmd *cobra.Command, eng *container.Engine, err error) ([]container.Target, error) {
+	if eng == nil {
+		return nil, err
+	}
+	list, err := eng.List(cmd.Context(), container.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	targets := make([]container.Target, 0, len(list))
+	for _, c := range list {
+		targets = append(targets, container.Target{ID: c.ID, Input: c.ID})
+	}
+	return targets, nil
+}
+
 func newRmCommand(a *app) *cobra.Command {
-	var all, force, volumes, depend, ignore bool
+	var p pickFlags
+	var force, volumes, depend bool
 	var timeout uint
 	cmd := &cobra.Command{
 		Use:   "rm [options] CONTAINER [CONTAINER...]",
 		Short: "Remove one or more containers",
+		Args:  func(cmd *cobra.Command, args []string) error { return p.check(cmd, args) },
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, refs, err := a.targets(cmd, all, args, false)
+			o := container.RemoveOptions{Force: force, Volumes: volumes}
+			if cmd.Flags().Changed("time") {
+				if !force {
+					return errors.New("--force option must be specified to use the --time option")
+				}
+				o.Timeout = &timeout
+			}
+			sel := p.selection(args)
+			sel.Ignore = sel.Ignore || force // Podman: rm -f of a missing container is not an error
+			eng, err := a.Engine()
 			if err != nil {
 				return err
 			}
-			o := container.RemoveOptions{Force: force, Volumes: volumes}
-			if cmd.Flags().Changed("time") {
-				o.Timeout = &timeout
+			targets, err := eng.Select(cmd.Context(), sel)
+			if err != nil {
+				return rmExit(err)
 			}
-			return a.eachContainer(refs, func(ref string) (string, error) {
-				ids, err := removeContainer(cmd, eng, ref, o, depend)
-				if errors.Is(err, state.ErrNotFound) && (force || ignore) {
-					return "", nil // Podman: rm -f or -i of a missing container is not an error
-				}
-				return strings.Join(ids, "\n"), err
-			})
+			return rmExit(a.removeTargets(cmd, eng, targets, o, depend || p.all))
 		},
 	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove every container")
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "stop running containers first")
-	cmd.Flags().BoolVarP(&volumes, "volumes", "v", false, "remove anonymous volumes too")
-	cmd.Flags().BoolVar(&depend, "depend", false, "remove dependent containers too")
-	cmd.Flags().BoolVarP(&ignore, "ignore", "i", false, "ignore containers that do not exist")
-	cmd.Flags().UintVarP(&timeout, "time", "t", 10, "with --force, seconds to wait for the stop signal before killing (default: kill at once)")
+	p.register(cmd, pickSpec{allHelp: "remove every container", allShort: "a", filter: true, cidfile: true, ignore: true})
+	fl := cmd.Flags()
+	fl.BoolVarP(&force, "force", "f", false, "stop running containers first")
+	fl.BoolVarP(&volumes, "volumes", "v", false, "remove anonymous volumes too")
+	fl.BoolVar(&depend, "depend", false, "remove dependent containers too")
+	fl.UintVarP(&timeout, "time", "t", 10, "with --force, seconds to wait for the stop signal before killing (default: kill at once)")
 	return cmd
 }
 
-// removeContainer removes one container, with --depend those depending on
-// it first, and returns the ids removed.
-func removeContainer(cmd *cobra.Command, eng *container.Engine, ref string, o container.RemoveOptions, depend bool) ([]string, error) {
-	if depend {
-		return eng.RemoveDepend(cmd.Context(), ref, o)
+// removeTargets removes each target, with depend those depending on it
+// first (already removed ones are skipped), printing what it removed.
+func (a *app) removeTargets(cmd *cobra.Command, eng *container.Engine, targets []container.Target, o container.RemoveOptions, depend bool) error {
+	removed := map[string]bool{}
+	return a.eachTarget(targets, func(t container.Target) (bool, error) {
+		if removed[t.ID] {
+			return false, nil
+		}
+		if !depend {
+			_, err := eng.Remove(cmd.Context(), t.ID, o)
+			if errors.Is(err, state.ErrNotFound) && o.Force {
+				return false, nil // gone meanwhile: what rm -f wanted
+			}
+			return err == nil, err
+		}
+		ids, err := eng.RemoveDepend(cmd.Context(), t.ID, o)
+		for _, id := range ids {
+			removed[id] = true
+			if id != t.ID {
+				fmt.Fprintln(a.out, id)
+			}
+		}
+		return removed[t.ID], err
+	})
+}
+
+// rmExit gives rm Podman's exit codes: 1 when a container does not exist,
+// 2 when one is in the wrong state (running, without --force), else 125.
+func rmExit(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, state.ErrNotFound):
+		return &exitError{code: 1, err: err}
+	case errors.Is(err, container.ErrStateImproper):
+		return &exitError{code: 2, err: err}
 	}
-	id, err := eng.Remove(cmd.Context(), ref, o)
-	if err != nil {
-		return nil, err
-	}
-	return []string{id}, nil
+	return err
 }
 
 func newWaitCommand(a *app) *cobra.Command {

@@ -208,8 +208,20 @@ func (e *Engine) Resolve(ref string) (string, error) {
 		id, err = tx.Lookup(state.Containers, ref)
 		return err
 	})
+	if errors.Is(err, state.ErrNotFound) && !errors.Is(err, state.ErrAmbiguous) {
+		err = &NoSuchError{Ref: ref}
+	}
 	return id, err
 }
+
+// NoSuchError is a name or id that matches no container, in Podman's words
+// (scripts match them). It is state.ErrNotFound.
+type NoSuchError struct{ Ref string }
+
+func (e *NoSuchError) Error() string {
+	return fmt.Sprintf("no container with name or ID %q found: no such container", e.Ref)
+}
+func (e *NoSuchError) Unwrap() error { return state.ErrNotFound }
 
 // save writes the record back.
 func (e *Engine) save(c *Container) error {

@@ -1,7 +1,7 @@
 package container
 
 import (
-	"fmt"
+	"errors"
 	"path"
 	"strings"
 )
@@ -9,52 +9,49 @@ import (
 // endpoint is one side of a copy as the user wrote it, with what is there.
 type endpoint struct {
 	Path   string // as given: a trailing "/" or "/." carries meaning
+	Name   string // the base name of what Path resolves to (symlinks followed)
 	Exists bool
 	IsDir  bool
 }
 
-// landing is where a copy goes: the source is extracted into Dir, an existing
-// directory, under Name; an empty Name means the source directory's contents
-// go straight into Dir.
+// landing is where a copy goes: the source is extracted into the directory
+// Into (the destination, or its parent when Parent), its top entry named
+// Name; an empty Name means a source directory's contents go straight in.
 type landing struct {
-	Dir  string
-	Name string
+	Parent bool
+	Name   string
 }
 
-// contentsOnly: "dir/." (or the root) copies what is inside dir, not dir.
+// errDirOntoFile is Podman's refusal to copy a directory onto a file.
+var errDirOntoFile = errors.New("destination must be a directory when copying a directory")
+
+// contentsOnly: "dir/." or "." (or the root) copies what is inside dir, not dir.
 func contentsOnly(p string) bool {
-	return strings.HasSuffix(p, "/.") || path.Clean("/"+p) == "/"
+	return p == "." || strings.HasSuffix(p, "/.") || path.Clean("/"+p) == "/"
 }
 
 // base is the name a path's last element gives a copy.
 func base(p string) string { return path.Base(path.Clean("/" + p)) }
 
-// land applies Docker's and Podman's cp rules: a directory destination
-// receives the source by its own name, a missing destination becomes the
-// copy, a trailing "/" demands a directory.
+// land applies Podman's cp rules to a source that exists: a directory
+// destination receives the source by its own name (a directory's contents
+// for "dir/."), a file destination is replaced by a file, and a missing
+// destination (whose parent the caller found) becomes the copy, under the
+// destination's name. A trailing "/" on a missing destination is the
+// caller's not-found error.
 func land(src, dst endpoint) (landing, error) {
-	if !src.Exists {
-		return landing{}, fmt.Errorf("%s: no such file or directory", src.Path)
-	}
-	if !src.IsDir && strings.HasSuffix(src.Path, "/") {
-		return landing{}, fmt.Errorf("%s: not a directory", src.Path)
-	}
-	dstClean := path.Clean(dst.Path)
 	switch {
 	case dst.Exists && dst.IsDir:
 		if src.IsDir && contentsOnly(src.Path) {
-			return landing{Dir: dstClean}, nil
+			return landing{}, nil
 		}
-		return landing{Dir: dstClean, Name: base(src.Path)}, nil
+		return landing{Name: src.Name}, nil
+	case dst.Exists && src.IsDir:
+		return landing{}, errDirOntoFile
 	case dst.Exists:
-		if src.IsDir {
-			return landing{}, fmt.Errorf("cannot copy directory %s onto file %s", src.Path, dst.Path)
-		}
-		if strings.HasSuffix(dst.Path, "/") {
-			return landing{}, fmt.Errorf("%s: not a directory", dst.Path)
-		}
-	case !src.IsDir && strings.HasSuffix(dst.Path, "/"):
-		return landing{}, fmt.Errorf("destination directory %s does not exist: create it first", dst.Path)
+		return landing{Parent: true, Name: dst.Name}, nil
 	}
-	return landing{Dir: path.Dir(dstClean), Name: path.Base(dstClean)}, nil
+	// The copy is made under the new name: a directory's contents ("dir/.")
+	// too, since the new directory is the source directory renamed.
+	return landing{Parent: true, Name: dst.Name}, nil
 }

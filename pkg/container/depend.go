@@ -34,13 +34,20 @@ func (e *Engine) refuseDependents(c *Container) error {
 	if err != nil || len(deps) == 0 {
 		return err
 	}
-	short := make([]string, len(deps))
-	for i, d := range deps {
-		short[i] = d[:min(12, len(d))]
-	}
-	return fmt.Errorf("cannot remove container %s: containers %s depend on it: remove them first or use --depend: %w",
-		c.Name, strings.Join(short, ", "), ErrHasDependents)
+	return &dependentsError{id: c.ID, deps: deps}
 }
+
+// dependentsError is Podman's refusal, naming the dependents; --depend is
+// the way out.
+type dependentsError struct {
+	id   string
+	deps []string
+}
+
+func (e *dependentsError) Error() string {
+	return fmt.Sprintf("container %s has dependent containers which must be removed before it: %s (remove them first, or use --depend)", e.id, strings.Join(e.deps, ","))
+}
+func (e *dependentsError) Unwrap() error { return ErrHasDependents }
 
 // RemoveDepend removes a container and, before it, every container that
 // depends on it, recursively (rm --depend). It returns the ids removed, in

@@ -14,6 +14,9 @@ func (e *Engine) refresh(c *Container) {
 	if c.State.Status != StatusRunning && c.State.Status != StatusStopping {
 		return
 	}
+	if c.State.Status == StatusStopping && !state.LeaseHeld(e.leaseDir(), c.State.Lease) {
+		c.State.Status = StatusRunning // the command stopping it died before it was done
+	}
 	st, err := monitor.ReadState(e.runDir(c.ID))
 	if err != nil {
 		return
@@ -107,7 +110,7 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if c.State.Status == StatusRunning || c.State.Status == StatusUnknown {
+	if c.live() {
 		st, err := monitor.Wait(ctx, e.runDir(c.ID))
 		if err != nil {
 			return 0, err

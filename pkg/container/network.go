@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -73,6 +74,11 @@ func (e *Engine) checkNet(o *CreateOptions) error {
 			return fmt.Errorf("--network container:%s: %w", n.Target, err)
 		}
 		n.Target = other.ID
+		// The namespace's owner cannot go first (rm refuses, --depend
+		// removes this one before it), as in Podman.
+		if !slices.Contains(o.DependsOn, other.ID) {
+			o.DependsOn = append(o.DependsOn, other.ID)
+		}
 	}
 	if len(o.Ports) > 0 || o.PublishAll {
 		if !n.ownNetNS() {

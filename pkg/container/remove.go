@@ -46,10 +46,10 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) (strin
 		return "", err
 	}
 	var fin *monitor.Finisher
-	if c.State.Status == StatusRunning || c.State.Status == StatusUnknown {
+	if c.live() {
 		if !o.Force {
 			l.Unlock()
-			return "", fmt.Errorf("cannot remove container %s: it is running: stop it first or use --force: %w", c.Name, ErrRunning)
+			return "", &improperError{msg: fmt.Sprintf("cannot remove container %s as it is running - running or paused containers cannot be removed without force", c.ID), kind: ErrRunning}
 		}
 		if fin, err = e.halt(ctx, c, o.grace()); err != nil {
 			l.Unlock()

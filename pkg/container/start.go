@@ -25,34 +25,72 @@ type StartOptions struct {
 var (
 	ErrNotRunning = errors.New("container is not running")
 	ErrRunning    = errors.New("container is running")
+	// ErrStateImproper is Podman's class of "the container is in the wrong
+	// state for that" (rm exits 2 for it).
+	ErrStateImproper = errors.New("container state improper")
 )
+
+// improperError is a state error in Podman's words: its text ends with
+// "container state improper", and it is both kind and ErrStateImproper.
+type improperError struct {
+	msg  string
+	kind error
+}
+
+func (e *improperError) Error() string   { return e.msg + ": " + ErrStateImproper.Error() }
+func (e *improperError) Unwrap() []error { return []error{e.kind, ErrStateImproper} }
 
 // Start starts a created or exited container under a new monitor. Starting a
 // running container does nothing, as in Podman.
 func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) (*Container, error) {
-	c, l, err := e.locked(ctx, ref)
+	c, _, err := e.start(ctx, ref, o)
+	return c, err
+}
+
+// StartStopped is start's own: it says whether the container was started
+// (false: it was running already), since Podman names only those it started.
+func (e *Engine) StartStopped(ctx context.Context, ref string) (bool, error) {
+	_, started, err := e.start(ctx, ref, StartOptions{})
+	return started, err
+}
+
+// Restart stops the container (if it runs) and starts it again.
+func (e *Engine) Restart(ctx context.Context, ref string, o StopOptions) (*StopResult, error) {
+	r, err := e.StopWith(ctx, ref, o)
 	if err != nil {
 		return nil, err
+	}
+	if r.Container, err = e.Start(ctx, r.Container.ID, StartOptions{}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (e *Engine) start(ctx context.Context, ref string, o StartOptions) (*Container, bool, error) {
+	c, l, err := e.locked(ctx, ref)
+	if err != nil {
+		return nil, false, err
 	}
 	defer l.Unlock()
 	switch c.State.Status {
 	case StatusRunning, StatusStopping:
-		return c, nil
+		return c, false, nil
 	case StatusCreating, StatusRemoving:
-		return nil, fmt.Errorf("container %s is being %s by another command", c.Name, map[Status]string{StatusCreating: "created", StatusRemoving: "removed"}[c.State.Status])
+		return nil, false, fmt.Errorf("container %s is being %s by another command", c.Name, map[Status]string{StatusCreating: "created", StatusRemoving: "removed"}[c.State.Status])
 	case StatusUnknown:
-		return nil, fmt.Errorf("container %s lost its monitor while running: remove it with `roost rm -f %s`", c.Name, c.Name)
+		return nil, false, fmt.Errorf("container %s lost its monitor while running: remove it with `roost rm -f %s`", c.Name, c.Name)
 	}
 	if err := e.startInfra(ctx, c); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	// A pod member's bundle names its infra's process: write it anew.
 	if c.State.Status != StatusCreated || c.Pod != nil {
 		if _, err := e.prepare(c); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	return e.launch(c, o)
+	c, err = e.launch(c, o)
+	return c, err == nil, err
 }
 
 // launch hands the prepared bundle to a new monitor and records the result.

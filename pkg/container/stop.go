@@ -7,31 +7,67 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
-// Stop sends the stop signal, waits up to timeout, then kills. The monitor is
-// told first, so no restart policy brings the container back. Stop returns
-// once the monitor has exited too (see awaitMonitor).
+// StopOptions shape one stop.
+type StopOptions struct {
+	// Timeout is how long the stop signal has before SIGKILL, in seconds;
+	// nil: the container's --stop-timeout.
+	Timeout *uint
+}
+
+// StopResult is a stopped container, with what the user should hear.
+type StopResult struct {
+	Container *Container
+	// Warnings: the stop signal did not end the container in time, so
+	// SIGKILL did (Podman says so too).
+	Warnings []string
+}
+
+// Stop is StopWith with only a timeout.
 func (e *Engine) Stop(ctx context.Context, ref string, timeout *uint) (*Container, error) {
+	r, err := e.StopWith(ctx, ref, StopOptions{Timeout: timeout})
+	if err != nil {
+		return nil, err
+	}
+	return r.Container, nil
+}
+
+// StopWith sends the stop signal, waits up to the timeout, then kills. The
+// monitor is told first, so no restart policy brings the container back.
+// While it waits the container is "stopping" and its lock is free, so ps,
+// inspect, logs and kill work meanwhile, as in Podman. It returns once the
+// monitor has exited too (see awaitMonitor).
+func (e *Engine) StopWith(ctx context.Context, ref string, o StopOptions) (*StopResult, error) {
 	c, l, err := e.locked(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	if c.State.Status != StatusRunning && c.State.Status != StatusUnknown {
+	if !c.live() {
 		l.Unlock()
-		return c, nil // stopping a stopped container is not an error
+		return &StopResult{Container: c}, nil // stopping a stopped container is not an error
 	}
 	t := c.Run.StopTimeout
-	if timeout != nil {
-		t = *timeout
+	if o.Timeout != nil {
+		t = *o.Timeout
 	}
-	fin, err := e.halt(ctx, c, time.Duration(t)*time.Second)
+	fin, _ := monitor.StopFinishing(e.runDir(c.ID))
+	lease, err := e.markStopping(c)
+	l.Unlock()
 	if err != nil {
-		l.Unlock()
+		fin.Abandon()
+		return nil, err
+	}
+	defer lease.Release()
+	escalated, err := e.kill(ctx, c, time.Duration(t)*time.Second)
+	if l, err = e.relock(ctx, c, err); err != nil {
+		fin.Abandon()
 		return nil, err
 	}
 	done, err := e.finish(ctx, c.ID, true)
@@ -42,7 +78,65 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *uint) (*Containe
 	}
 	l.Unlock()
 	e.awaitMonitor(ctx, c)
-	return done, err
+	if err != nil {
+		return nil, err
+	}
+	res := &StopResult{Container: done}
+	if escalated {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("StopSignal %s failed to stop container %s in %d seconds, resorting to SIGKILL", unix.SignalName(stopSignal(c)), c.Name, t))
+	}
+	return res, nil
+}
+
+// live: the container's process may be running (stopping counts: a stop
+// in progress has not ended it yet).
+func (c *Container) live() bool {
+	switch c.State.Status {
+	case StatusRunning, StatusUnknown, StatusStopping:
+		return true
+	}
+	return false
+}
+
+// markStopping records that a stop is under way, under a lease: should the
+// stopping command die, refresh sees the lease free and shows the
+// container as running again.
+func (e *Engine) markStopping(c *Container) (*state.Lease, error) {
+	lease, err := state.TakeLease(e.leaseDir())
+	if err != nil {
+		return nil, err
+	}
+	_, err = e.update(c.ID, func(r *Container) error {
+		if r.State.Status == StatusRunning || r.State.Status == StatusStopping {
+			r.State.Status, r.State.Lease = StatusStopping, lease.ID
+		}
+		return nil
+	})
+	if err != nil {
+		lease.Release()
+		return nil, fmt.Errorf("stop %s: %w", c.Name, err)
+	}
+	return lease, nil
+}
+
+// relock takes the container's lock again after the unlocked wait of a
+// stop. When the kill failed, the record says running again.
+func (e *Engine) relock(ctx context.Context, c *Container, killErr error) (*state.Lock, error) {
+	l, err := e.lock(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if killErr != nil {
+		_, _ = e.update(c.ID, func(r *Container) error {
+			if r.State.Status == StatusStopping {
+				r.State.Status, r.State.Lease = StatusRunning, ""
+			}
+			return nil
+		})
+		l.Unlock()
+		return nil, killErr
+	}
+	return l, nil
 }
 
 // monitorExitWait bounds how long a stop waits for the monitor to end after
@@ -65,7 +159,7 @@ func (e *Engine) awaitMonitor(ctx context.Context, c *Container) {
 // records the exit: call Done on the Finisher once it has.
 func (e *Engine) halt(ctx context.Context, c *Container, grace time.Duration) (*monitor.Finisher, error) {
 	fin, _ := monitor.StopFinishing(e.runDir(c.ID))
-	if err := e.kill(ctx, c, grace); err != nil {
+	if _, err := e.kill(ctx, c, grace); err != nil {
 		fin.Abandon()
 		return nil, err
 	}
@@ -73,8 +167,8 @@ func (e *Engine) halt(ctx context.Context, c *Container, grace time.Duration) (*
 }
 
 // kill ends the container's process: the stop signal, up to grace to act on
-// it, then SIGKILL.
-func (e *Engine) kill(ctx context.Context, c *Container, grace time.Duration) error {
+// it, then SIGKILL. escalated says SIGKILL was needed after a grace period.
+func (e *Engine) kill(ctx context.Context, c *Container, grace time.Duration) (escalated bool, err error) {
 	r := e.runtime(c)
 	if c.Paused() {
 		_ = r.Resume(ctx, c.ID) // a frozen process cannot act on the stop signal
@@ -82,21 +176,21 @@ func (e *Engine) kill(ctx context.Context, c *Container, grace time.Duration) er
 	sig := stopSignal(c)
 	if grace > 0 {
 		if err := r.Kill(ctx, c.ID, sig, false); err != nil && !gone(err) {
-			return fmt.Errorf("stop %s: %w", c.Name, err)
+			return false, fmt.Errorf("stop %s: %w", c.Name, err)
 		}
 		if e.waitExit(ctx, c, grace) {
-			return nil
+			return false, nil
 		}
 	}
 	// Killing PID 1 of the container's PID namespace ends every process in
 	// it; --all would need the cgroup this host cannot give.
 	if err := r.Kill(ctx, c.ID, syscall.SIGKILL, c.Spec.Cgroups); err != nil && !gone(err) {
-		return fmt.Errorf("kill %s: %w", c.Name, err)
+		return false, fmt.Errorf("kill %s: %w", c.Name, err)
 	}
 	if !e.waitExit(ctx, c, 10*time.Second) {
-		return fmt.Errorf("container %s did not exit after SIGKILL", c.Name)
+		return false, fmt.Errorf("container %s did not exit after SIGKILL", c.Name)
 	}
-	return nil
+	return grace > 0, nil
 }
 
 // gone says the runtime no longer knows the container or it is not running.
@@ -131,7 +225,7 @@ func (e *Engine) Kill(ctx context.Context, ref string, sig syscall.Signal) (*Con
 	if err != nil {
 		return nil, err
 	}
-	if c.State.Status != StatusRunning && c.State.Status != StatusUnknown {
+	if !c.live() {
 		return nil, fmt.Errorf("%s: %w", c.Name, ErrNotRunning)
 	}
 	if sig == syscall.SIGKILL || sig == stopSignal(c) {
@@ -192,7 +286,7 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 	}
 	e.netDown(c)
 	exited := func(r *Container) {
-		r.State.Status = StatusExited
+		r.State.Status, r.State.Lease = StatusExited, ""
 		r.State.StoppedByUser = r.State.StoppedByUser || byUser
 		r.State.RestartCount = st.Restarts
 		r.State.Pid, r.State.MonitorPid = 0, 0

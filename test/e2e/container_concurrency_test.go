@@ -62,7 +62,7 @@ func TestConcurrentStopStartRemoveOnOneContainer(t *testing.T) {
 // acceptableRace: the refusals a command may meet when another one changed
 // the container first.
 func acceptableRace(msg string) bool {
-	for _, ok := range []string{"was removed by another command", "no container with name or id", "being removed"} {
+	for _, ok := range []string{"was removed by another command", "no container with name or ID", "being removed"} {
 		if strings.Contains(msg, ok) {
 			return true
 		}

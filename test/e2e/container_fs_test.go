@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const debian = registry + "/debian:bookworm"
@@ -125,7 +126,7 @@ func TestCpTarStreams(t *testing.T) {
 	if got := tarFile(t, out, "x/b"); got != "beta\n" {
 		t.Fatalf("x/b in the tar: %q", got)
 	}
-	if r := e.runInput(bytes.NewReader(buf.Bytes()), filepath.Join(binDir, "roost"), "cp", "-", "c:/no/such/dir"); r.Code != 125 || !strings.Contains(r.Stderr, "/no/such/dir") {
+	if r := e.runInput(bytes.NewReader(buf.Bytes()), filepath.Join(binDir, "roost"), "cp", "-", "c:/no/such/dir/"); r.Code != 125 || !strings.Contains(r.Stderr, `"/no/such/dir/" could not be found on container c`) {
 		t.Fatalf("a tar into a missing directory: %s", r)
 	}
 	e.roostOK("rm", "c")
@@ -163,13 +164,14 @@ func TestCpSymlinksStayInsideTheContainer(t *testing.T) {
 	if names := tarNames(t, e.roostOK("cp", "evil:"+secret+"/.", "-")); len(names) != 3 {
 		t.Fatalf("the container's %s should hold s, f and f2: %q", secret, names)
 	}
-	// Without -L a symlink is copied as a link; with -L its target (inside).
-	e.roostOK("cp", "evil:/esc", filepath.Join(e.Home, "link"))
-	if l, err := os.Readlink(filepath.Join(e.Home, "link")); err != nil || l != secret {
-		t.Fatalf("cp without -L should copy the link itself: %q %v", l, err)
-	}
-	e.roostOK("cp", "-L", "evil:/esc", filepath.Join(e.Home, "followed"))
+	// As in Podman, a source symlink is followed, inside the container
+	// (-L, Docker's flag, is accepted and changes nothing).
+	e.roostOK("cp", "evil:/esc", filepath.Join(e.Home, "followed"))
 	if got := readOwned(t, e, filepath.Join(e.Home, "followed", "s")); got != "INSIDE\n" {
+		t.Fatalf("cp of a symlink copied %q", got)
+	}
+	e.roostOK("cp", "-L", "evil:/esc", filepath.Join(e.Home, "followed-L"))
+	if got := readOwned(t, e, filepath.Join(e.Home, "followed-L", "s")); got != "INSIDE\n" {
 		t.Fatalf("cp -L copied %q", got)
 	}
 	e.roostOK("rm", "evil")
@@ -268,6 +270,12 @@ func TestDiff(t *testing.T) {
 	if !slices.Contains(j["added"], "/added") || !slices.Contains(j["changed"], "/etc/passwd") || !slices.Contains(j["deleted"], "/etc/group") {
 		t.Fatalf("diff --format json: %v", j)
 	}
+	// -l is the latest container created.
+	e.roostOK("create", "--name", "older", busybox, "true")
+	e.roostOK("rm", "older")
+	if got := e.roostOK("diff", "-l"); strings.Join(lines, "\n")+"\n" != got {
+		t.Fatalf("diff -l differs from diff ch: %q", got)
+	}
 	e.roostFails(125, "diff", "--format", "{{.Path}}", "ch")
 	e.roostFails(125, "diff", "no-such-ctr")
 	e.roostOK("rm", "ch")
@@ -346,4 +354,68 @@ func TestMountListingAfterHolderKilled(t *testing.T) {
 	e.roostOK("umount", "done")
 	e.roostOK("rm", "done")
 	assertNoContainerLeftovers(t, e)
+}
+
+// cp follows Podman's rules: relative container paths start at the working
+// directory, two containers copy to each other, a running container's
+// tmpfs and a created one's volume receive what is copied to their paths,
+// a file never silently replaces a directory (--overwrite does), and
+// stdin must be a tar for a directory.
+func TestCpAsPodman(t *testing.T) {
+	e := pulled(t)
+	e.writeFile("f", "host file\n")
+	e.roostOK("run", "-d", "--name", "a", "--workdir", "/srv", "--mount", "type=tmpfs,dst=/tmp", busybox,
+		"sh", "-c", "mkdir /srv/sub && echo from-a > /srv/x && mkdir /srv/d && echo in-d > /srv/d/y && ln -s d /srv/dlink && sleep 300")
+	eventually(t, 20*time.Second, func() error {
+		if r := e.roost("exec", "a", "test", "-e", "/srv/dlink"); r.Code != 0 {
+			return errors.New("the container is not ready")
+		}
+		return nil
+	})
+	e.roostOK("cp", "f", "a:sub")
+	e.roostOK("cp", "f", "a:/tmp/")
+	if got := e.roostOK("exec", "a", "cat", "/srv/sub/f", "/tmp/f"); got != "host file\nhost file\n" {
+		t.Fatalf("relative and tmpfs copies read back %q", got)
+	}
+	e.roostOK("volume", "create", "vol")
+	e.roostOK("create", "--name", "b", "-v", "vol:/data", busybox, "sleep", "300")
+	e.roostOK("cp", "a:x", "b:/data/")           // container to container, into a volume
+	e.roostOK("cp", "a:/srv/dlink", "b:/copied") // a symlinked dir, followed, under a new name
+	e.roostOK("cp", "a:/srv/d/.", "b:/contents") // a directory's contents into a new directory
+	e.roostOK("start", "b")
+	if got := e.roostOK("exec", "b", "cat", "/data/x", "/copied/y", "/contents/y"); got != "from-a\nin-d\nin-d\n" {
+		t.Fatalf("copies between containers read back %q", got)
+	}
+	mp := strings.TrimSpace(e.roostOK("volume", "inspect", "--format", "{{.Mountpoint}}", "vol"))
+	if _, err := os.Stat(filepath.Join(mp, "x")); err != nil {
+		t.Fatalf("a copy to a volume's path should land in the volume: %v", err)
+	}
+
+	// A file onto a directory: refused, then replaced with --overwrite.
+	e.roostOK("exec", "b", "mkdir", "/tmp/x")
+	if line := e.roostFails(125, "cp", "a:x", "b:/tmp"); !strings.Contains(line, `error creating "/tmp/x"`) || !strings.Contains(line, "file exists") {
+		t.Fatalf("file onto directory: %q", line)
+	}
+	e.roostOK("cp", "--overwrite", "a:x", "b:/tmp")
+	if got := e.roostOK("exec", "b", "cat", "/tmp/x"); got != "from-a\n" {
+		t.Fatalf("--overwrite left %q", got)
+	}
+
+	for _, c := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"not a tar", []string{"cp", "-", "a:/tmp"}, "Error: source must be a (compressed) tar archive when copying from stdin"},
+		{"", []string{"cp", "-", "a:/srv/x"}, "Error: destination must be a directory when copying from stdin"},
+		{"", []string{"cp", "f", "a:/nosuch/"}, `Error: "/nosuch/" could not be found on container a: no such file or directory`},
+		{"", []string{"cp", "a:/srv/*", "out"}, `Error: "/srv/*" could not be found on container a: no such file or directory`},
+		{"", []string{"cp", "a:/srv", filepath.Join(e.Home, "f")}, "Error: destination must be a directory when copying a directory"},
+	} {
+		r := e.runInput(strings.NewReader(c.stdin), filepath.Join(binDir, "roost"), c.args...)
+		if r.Code != 125 || strings.TrimSpace(r.Stderr) != c.want {
+			t.Fatalf("%v: want 125 and %q, got %s", c.args, c.want, r)
+		}
+	}
+	e.roostOK("rm", "-f", "-t", "0", "a", "b")
 }
