@@ -1,6 +1,7 @@
 package systemd
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,6 +36,9 @@ func InfraName(pod string) string { return pod + "-infra" }
 func PodUnits(p Pod, o *Options) ([]Unit, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
+	}
+	if o.Template {
+		return nil, errors.New("--template is not supported for pods")
 	}
 	if p.InfraID == "" {
 		return nil, fmt.Errorf("pod %s has no infra container: a pod unit needs one", p.Name)

@@ -3,6 +3,7 @@
 package systemd
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -34,6 +35,11 @@ type Options struct {
 	PodPrefix       string
 	Separator       string
 	NoHeader        bool
+	// Env are KEY=VALUE pairs the unit sets (Environment=), as -e gives them.
+	Env []string
+	// Template makes a container's unit an instance template (NAME@.service):
+	// each instance runs its own container, named NAME-INSTANCE (%i). It needs New.
+	Template bool
 	// Roost is the command that the unit runs: the absolute path of the
 	// roost binary and the global flags in force (--root...).
 	Roost   []string
@@ -57,6 +63,14 @@ func (o *Options) Validate() error {
 	}
 	if len(o.Roost) == 0 || !strings.HasPrefix(o.Roost[0], "/") {
 		return fmt.Errorf("the unit needs roost's absolute path, got %q", strings.Join(o.Roost, " "))
+	}
+	if o.Template && !o.New {
+		return errors.New("--template cannot be set with --new=false")
+	}
+	for _, kv := range o.Env {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" || strings.ContainsAny(kv, "\n\x00") {
+			return fmt.Errorf("invalid --env %q: give KEY=VALUE on one line", kv)
+		}
 	}
 	for _, l := range [][]string{o.After, o.Wants, o.Requires} {
 		for _, u := range l {
@@ -135,6 +149,9 @@ func installSection() *section {
 // serviceBasics are the [Service] keys every Roost unit shares.
 func serviceBasics(o *Options, stopTimeout uint) *section {
 	s := newSection("Service")
+	for _, kv := range o.Env {
+		s.add("Environment", envValue(kv))
+	}
 	s.add("Restart", o.RestartPolicy)
 	if o.RestartSec > 0 {
 		s.add("RestartSec", fmt.Sprint(o.RestartSec))
@@ -148,6 +165,12 @@ func serviceBasics(o *Options, stopTimeout uint) *section {
 	// The monitor, not the first process, says READY=1 and MAINPID.
 	s.add("NotifyAccess", "all")
 	return s
+}
+
+// envValue writes KEY=VALUE for Environment=: quoted when it has blanks or
+// quotes, and with % doubled, since systemd expands specifiers there.
+func envValue(kv string) string {
+	return quoteArg(strings.ReplaceAll(kv, "%", "%%"))
 }
 
 // ExecLine quotes a command for ExecStart= and friends: arguments with

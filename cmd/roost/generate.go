@@ -25,6 +25,21 @@ type generateFlags struct {
 	files       bool
 	format      string
 	stopTimeout uint
+	env         []string
+}
+
+// envFromCaller completes -e KEY with this process's value of KEY, as -e
+// does for create; a KEY not set here is left out.
+func envFromCaller(in []string) []string {
+	var out []string
+	for _, kv := range in {
+		if strings.Contains(kv, "=") {
+			out = append(out, kv)
+		} else if v, ok := os.LookupEnv(kv); ok {
+			out = append(out, kv+"="+v)
+		}
+	}
+	return out
 }
 
 func newGenerateSystemdCommand(a *app) *cobra.Command {
@@ -42,6 +57,11 @@ func newGenerateSystemdCommand(a *app) *cobra.Command {
 			if cmd.Flags().Changed("stop-timeout") {
 				f.opts.StopTimeout = &f.stopTimeout
 			}
+			// --template implies --new, unless --new=false was said (refused).
+			if f.opts.Template && !cmd.Flags().Changed("new") {
+				f.opts.New = true
+			}
+			f.opts.Env = envFromCaller(f.env)
 			if f.format != "" && f.format != "json" {
 				return fmt.Errorf("invalid --format %q: only json is supported", f.format)
 			}
@@ -65,6 +85,8 @@ func newGenerateSystemdCommand(a *app) *cobra.Command {
 	fl.StringVar(&o.Separator, "separator", "-", "between the prefix and the name")
 	fl.BoolVar(&o.NoHeader, "no-header", false, "leave out the comment header")
 	fl.StringVar(&f.format, "format", "", "json: print the units as a JSON object")
+	fl.StringArrayVarP(&f.env, "env", "e", nil, "set an environment variable in the unit (KEY=VALUE, or KEY for this shell's value)")
+	fl.BoolVar(&o.Template, "template", false, "make an instance template (NAME@.service) whose instances run NAME-%i (implies --new; containers only)")
 	return cmd
 }
 
