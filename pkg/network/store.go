@@ -34,7 +34,7 @@ type CreateOptions struct {
 func get(tx *state.Tx, ref string) (*Network, error) {
 	id, err := tx.Lookup(state.Networks, ref)
 	if err != nil {
-		if ref == DefaultName || ref == defaultNetwork().ID {
+		if IsDefault(ref) || ref == defaultNetwork().ID {
 			return defaultNetwork(), nil
 		}
 		return nil, fmt.Errorf("network %s not found: see `roost network ls`: %w", ref, ErrNotFound)
@@ -98,6 +98,9 @@ func (m *Manager) List() ([]*Network, error) {
 func (m *Manager) Create(o CreateOptions) (*Network, error) {
 	if err := ValidName(o.Name); err != nil {
 		return nil, err
+	}
+	if IsDefault(o.Name) {
+		return nil, fmt.Errorf("network name %s is taken: it names the default network (%s); choose another: %w", o.Name, DefaultName, ErrExists)
 	}
 	if o.Driver != "" && o.Driver != "bridge" {
 		return nil, fmt.Errorf("unsupported network driver %q: Roost supports bridge", o.Driver)
