@@ -29,7 +29,7 @@ func (a *app) networks() *network.Manager {
 
 func newNetworkCreateCommand(a *app) *cobra.Command {
 	var o network.CreateOptions
-	var labels []string
+	var labels, opts []string
 	var ignore bool
 	cmd := &cobra.Command{
 		Use:   "create [options] NAME",
@@ -38,6 +38,9 @@ func newNetworkCreateCommand(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if o.Labels, err = keyValues("label", labels); err != nil {
+				return err
+			}
+			if o.Options, err = keyValues("opt", opts); err != nil {
 				return err
 			}
 			o.Name = args[0]
@@ -61,6 +64,8 @@ func newNetworkCreateCommand(a *app) *cobra.Command {
 	fl.BoolVar(&o.Internal, "internal", false, "no way out: members reach only each other")
 	fl.BoolVar(&o.IPv6, "ipv6", false, "enable IPv6 (recorded; addresses are IPv4 in this version)")
 	fl.StringArrayVar(&labels, "label", nil, "set a label (KEY=VALUE)")
+	fl.StringArrayVarP(&opts, "opt", "o", nil, "driver option (KEY=VALUE); Roost's bridge takes none yet")
+	fl.BoolVar(&o.DisableDNS, "disable-dns", false, "no DNS for the network's members: they resolve through the host, as on the default network")
 	fl.BoolVar(&ignore, "ignore", false, "do nothing if the network exists")
 	return cmd
 }

@@ -137,3 +137,34 @@ func TestNetworkDefaultAliasesAndRm(t *testing.T) {
 	}
 	assertNoNetworkLeftovers(t, e)
 }
+
+// TestNetworkCreateDisableDNSAndOptions: --disable-dns makes a network
+// whose members get no DNS of the network (resolv.conf names no gateway,
+// inspect says dns_enabled false), where a plain network's do; -o with a
+// key the bridge does not take and -d macvlan are refused with one line,
+// leaving no network.
+func TestNetworkCreateDisableDNSAndOptions(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("network", "create", "--disable-dns", "--subnet", "10.89.70.0/24", "nodns")
+	e.roostOK("network", "create", "--subnet", "10.89.71.0/24", "withdns")
+	if got := e.roostOK("network", "inspect", "--format", "{{.DNSEnabled}}", "nodns", "withdns"); got != "false\ntrue\n" {
+		t.Fatalf("dns_enabled: %q", got)
+	}
+	if out := e.roostOK("run", "--rm", "--network", "nodns", busybox, "cat", "/etc/resolv.conf"); strings.Contains(out, "10.89.70.1") {
+		t.Fatalf("a --disable-dns network's gateway serves DNS:\n%s", out)
+	}
+	if out := e.roostOK("run", "--rm", "--network", "withdns", busybox, "cat", "/etc/resolv.conf"); !strings.Contains(out, "nameserver 10.89.71.1") {
+		t.Fatalf("a DNS network's gateway is not the nameserver:\n%s", out)
+	}
+	if msg := e.roostFails(125, "network", "create", "-o", "mtu=1400", "withopt"); !strings.Contains(msg, `unsupported bridge network option "mtu"`) {
+		t.Fatalf("-o mtu: %q", msg)
+	}
+	if msg := e.roostFails(125, "network", "create", "-d", "macvlan", "mac"); !strings.Contains(msg, "macvlan") {
+		t.Fatalf("-d macvlan: %q", msg)
+	}
+	if out := e.roostOK("network", "ls", "--format", "{{.Name}}"); out != "roost\nnodns\nwithdns\n" && out != "roost\nwithdns\nnodns\n" {
+		t.Fatalf("refused creates left networks: %q", out)
+	}
+	e.roostOK("network", "rm", "nodns", "withdns")
+	assertNoNetworkLeftovers(t, e)
+}
