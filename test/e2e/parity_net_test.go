@@ -70,7 +70,18 @@ func TestPodExitPolicyAndIDFile(t *testing.T) {
 	if got := e.roostOK("pod", "inspect", "--format", "{{.State}}", "pcont"); got != "Degraded\n" {
 		t.Fatalf("pod with exit policy continue is %q after its last member exited", got)
 	}
-	e.roostOK("pod", "rm", "-f", "pstop", "pcont")
+	// start, stop and rm take the pod by its --pod-id-file.
+	if out := e.roostOK("pod", "start", "--pod-id-file", idFile); out != id+"\n" {
+		t.Fatalf("pod start --pod-id-file printed %q", out)
+	}
+	e.roostOK("pod", "stop", "--pod-id-file", idFile)
+	if out := e.roostOK("pod", "rm", "--pod-id-file", idFile); out != id+"\n" {
+		t.Fatalf("pod rm --pod-id-file printed %q", out)
+	}
+	if msg := e.roostFails(1, "pod", "rm", "--pod-id-file", idFile); !strings.Contains(msg, id) {
+		t.Fatalf("pod rm --pod-id-file of a removed pod: %q", msg)
+	}
+	e.roostOK("pod", "rm", "-f", "pcont")
 	assertNoContainerLeftovers(t, e)
 }
 
