@@ -13,6 +13,36 @@ type Container struct {
 	// recorded at create; --new runs them again.
 	CreateArgs  []string
 	StopTimeout uint
+	// Restart and RestartRetries are the container's own --restart
+	// (no, always, on-failure[:N], unless-stopped).
+	Restart        string
+	RestartRetries int
+}
+
+// containerRestart is --restart-policy when given, else the container's
+// own --restart in systemd's words (unless-stopped is always; on-failure:N
+// is on-failure with StartLimitBurst=N), else on-failure.
+func containerRestart(c Container, o *Options) restart {
+	if o.RestartPolicy != "" {
+		return restart{policy: o.RestartPolicy}
+	}
+	switch c.Restart {
+	case "always", "unless-stopped":
+		return restart{policy: "always"}
+	case "on-failure":
+		return restart{policy: "on-failure", burst: c.RestartRetries}
+	}
+	return restart{policy: "on-failure"}
+}
+
+// RestartWarning is Podman's warning for a unit that starts an existing
+// container with a restart policy of its own (its monitor and systemd
+// would both restart it); "" when there is nothing to say.
+func RestartWarning(c Container, o *Options) string {
+	if o.New || c.Restart == "" || c.Restart == "no" {
+		return ""
+	}
+	return fmt.Sprintf("Container %s has restart policy %q which can lead to issues on shutdown: consider recreating the container without a restart policy and use systemd's restart mechanism instead", c.ID, c.Restart)
 }
 
 // unitFlags are the run flags a --new unit sets itself; the container's own
@@ -61,7 +91,7 @@ func containerUnit(c Container, o *Options, pod *inPod) (Unit, error) {
 	if o.StopTimeout != nil {
 		stop = *o.StopTimeout
 	}
-	s := serviceBasics(o, stop)
+	s := serviceBasics(o, stop, containerRestart(c, o))
 	roost := ExecLine(o.Roost)
 	stopLine := roost + " stop " + fmt.Sprintf("--time=%d", stop) + " " + ctr
 	if o.New {

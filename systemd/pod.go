@@ -65,7 +65,7 @@ func PodUnits(p Pod, o *Options) ([]Unit, error) {
 	if o.StopTimeout != nil {
 		stop = *o.StopTimeout
 	}
-	s := serviceBasics(o, stop)
+	s := serviceBasics(o, stop, unitRestart(o))
 	infra := p.InfraID
 	if o.New {
 		// The pod is made at each start and removed at each stop; its
@@ -119,7 +119,7 @@ func memberUnit(m Container, p Pod, podUnit string, o *Options) (Unit, error) {
 	unit := unitSection(o, "Roost container "+m.Name+" in pod unit "+podUnit)
 	unit.add("BindsTo", podUnit)
 	unit.add("After", podUnit)
-	s := serviceBasics(o, stop)
+	s := serviceBasics(o, stop, unitRestart(o))
 	s.add("ExecStart", ExecLine(roostArgs(o, "start", m.Name)))
 	s.add("ExecStop", "-"+ExecLine(roostArgs(o, "stop", fmt.Sprintf("--time=%d", stop), m.Name)))
 	return Unit{Name: name, Content: render(o, name, "container "+m.Name, unit, s, installSection())}, nil

@@ -234,3 +234,39 @@ func TestTemplateAndEnvRefusals(t *testing.T) {
 		}
 	}
 }
+
+func TestRestartPolicyFollowsTheContainer(t *testing.T) {
+	cases := []struct {
+		restart string
+		retries int
+		flag    string
+		want    []string
+	}{
+		{"always", 0, "", []string{"Restart=always"}},
+		{"unless-stopped", 0, "", []string{"Restart=always"}},
+		{"on-failure", 42, "", []string{"Restart=on-failure", "StartLimitBurst=42"}},
+		{"", 0, "", []string{"Restart=on-failure"}},
+		{"always", 0, "on-failure", []string{"Restart=on-failure"}},
+	}
+	for _, c := range cases {
+		o := testOptions()
+		o.New, o.RestartPolicy = true, c.flag
+		u, err := ContainerUnit(Container{ID: "abc", Name: "web", CreateArgs: []string{"img"}, Restart: c.restart, RestartRetries: c.retries}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range c.want {
+			if !strings.Contains(u.Content, line+"\n") {
+				t.Errorf("%s %q: unit lacks %q:\n%s", c.restart, c.flag, line, u.Content)
+			}
+		}
+	}
+	o := testOptions()
+	if w := RestartWarning(Container{ID: "abc", Restart: "always"}, o); !strings.Contains(w, `Container abc has restart policy "always" which can lead to issues on shutdown`) {
+		t.Errorf("warning %q", w)
+	}
+	o.New = true
+	if w := RestartWarning(Container{ID: "abc", Restart: "always"}, o); w != "" {
+		t.Errorf("--new unit warned: %q", w)
+	}
+}

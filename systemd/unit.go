@@ -24,7 +24,7 @@ const AutoUpdateLabel = "io.containers.autoupdate"
 type Options struct {
 	New             bool   // the unit creates and removes the container
 	UseName         bool   // name the unit after the container's name, not its id
-	RestartPolicy   string // systemd Restart=
+	RestartPolicy   string // systemd Restart=; "": the container's own --restart, else on-failure
 	RestartSec      uint   // 0: systemd's default
 	StartTimeout    uint   // 0: systemd's default
 	StopTimeout     *uint  // nil: the container's own
@@ -54,7 +54,7 @@ var restartPolicies = []string{"no", "on-success", "on-failure", "on-abnormal", 
 
 // Validate checks the options before any unit is made.
 func (o *Options) Validate() error {
-	ok := false
+	ok := o.RestartPolicy == ""
 	for _, p := range restartPolicies {
 		ok = ok || p == o.RestartPolicy
 	}
@@ -147,12 +147,29 @@ func installSection() *section {
 }
 
 // serviceBasics are the [Service] keys every Roost unit shares.
-func serviceBasics(o *Options, stopTimeout uint) *section {
+// restart is the unit's Restart= and, for on-failure:N, StartLimitBurst=.
+type restart struct {
+	policy string
+	burst  int
+}
+
+// unitRestart is --restart-policy when given, else on-failure.
+func unitRestart(o *Options) restart {
+	if o.RestartPolicy != "" {
+		return restart{policy: o.RestartPolicy}
+	}
+	return restart{policy: "on-failure"}
+}
+
+func serviceBasics(o *Options, stopTimeout uint, r restart) *section {
 	s := newSection("Service")
 	for _, kv := range o.Env {
 		s.add("Environment", envValue(kv))
 	}
-	s.add("Restart", o.RestartPolicy)
+	s.add("Restart", r.policy)
+	if r.burst > 0 {
+		s.add("StartLimitBurst", fmt.Sprint(r.burst))
+	}
 	if o.RestartSec > 0 {
 		s.add("RestartSec", fmt.Sprint(o.RestartSec))
 	}

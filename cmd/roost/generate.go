@@ -62,6 +62,9 @@ func newGenerateSystemdCommand(a *app) *cobra.Command {
 				f.opts.New = true
 			}
 			f.opts.Env = envFromCaller(f.env)
+			if !cmd.Flags().Changed("restart-policy") {
+				f.opts.RestartPolicy = "" // the container's own, else on-failure
+			}
 			if f.format != "" && f.format != "json" {
 				return fmt.Errorf("invalid --format %q: only json is supported", f.format)
 			}
@@ -115,11 +118,16 @@ func (a *app) generateSystemd(f *generateFlags, ref string) error {
 	if err != nil {
 		return err
 	}
-	unit, err := systemd.ContainerUnit(systemd.Container{
+	sc := systemd.Container{
 		ID: c.ID, Name: c.Name, CreateArgs: c.CreateArgs, StopTimeout: c.Run.StopTimeout,
-	}, &f.opts)
+		Restart: c.Run.Restart.Policy, RestartRetries: c.Run.Restart.MaxRetries,
+	}
+	unit, err := systemd.ContainerUnit(sc, &f.opts)
 	if err != nil {
 		return err
+	}
+	if w := systemd.RestartWarning(sc, &f.opts); w != "" {
+		fmt.Fprintln(a.errOut, "WARNING: "+w)
 	}
 	return a.printUnits(f, []systemd.Unit{unit})
 }

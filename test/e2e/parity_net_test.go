@@ -179,3 +179,27 @@ func TestNetworkCreateDisableDNSAndOptions(t *testing.T) {
 	e.roostOK("network", "rm", "nodns", "withdns")
 	assertNoNetworkLeftovers(t, e)
 }
+
+// TestGenerateSystemdRestartPolicyFromContainer: without --restart-policy
+// the unit takes the container's own --restart in systemd's terms, and a
+// unit that starts an existing container with a restart policy warns.
+func TestGenerateSystemdRestartPolicyFromContainer(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("create", "--name", "r42", "--restart=on-failure:42", busybox, "true")
+	e.roostOK("create", "--name", "rus", "--restart=unless-stopped", busybox, "true")
+	out := e.roostOK("generate", "systemd", "--new", "r42")
+	if !strings.Contains(out, "\nRestart=on-failure\n") || !strings.Contains(out, "\nStartLimitBurst=42\n") {
+		t.Fatalf("on-failure:42 unit:\n%s", out)
+	}
+	if out := e.roostOK("generate", "systemd", "--new", "rus"); !strings.Contains(out, "\nRestart=always\n") {
+		t.Fatalf("unless-stopped unit:\n%s", out)
+	}
+	if out := e.roostOK("generate", "systemd", "--new", "--restart-policy=no", "rus"); !strings.Contains(out, "\nRestart=no\n") {
+		t.Fatalf("--restart-policy=no unit:\n%s", out)
+	}
+	r := e.roost("generate", "systemd", "rus")
+	if r.Code != 0 || !strings.Contains(r.Stderr, `has restart policy "unless-stopped" which can lead to issues on shutdown`) {
+		t.Fatalf("no warning for a restart policy without --new: %s", r)
+	}
+	e.roostOK("rm", "r42", "rus")
+}
