@@ -146,7 +146,7 @@ func (c *Compose) removeNetworks(ctx context.Context) error {
 		if n.Labels[LabelProject] != c.Project.Name {
 			continue
 		}
-		_, err := c.Core.RemoveNetwork(ctx, n.ID, false)
+		_, err := c.Core.RemoveNetwork(ctx, n.ID, engine.NetworkRemoveOptions{})
 		var inUse *engine.NetworkInUseError
 		if errors.As(err, &inUse) {
 			c.warn(n.Name, fmt.Sprintf("network kept: %d other container(s) still use it", len(inUse.Users)))

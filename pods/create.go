@@ -38,9 +38,29 @@ type CreateOptions struct {
 	InfraName string
 	// Replace removes a pod of the same name first (with its containers).
 	Replace bool
+	// ExitPolicy is what happens when the last member exits: continue
+	// (the infra keeps running) or stop (the pod stops). See ParseExitPolicy.
+	ExitPolicy string
 	// CreateCommand is the command line, for inspect; CreateArgs the flags
 	// in the form generate systemd --new runs again.
 	CreateCommand, CreateArgs []string
+}
+
+// Exit policies of a pod (--exit-policy).
+const (
+	ExitContinue = "continue"
+	ExitStop     = "stop"
+)
+
+// ParseExitPolicy reads --exit-policy; "" is the default, continue.
+func ParseExitPolicy(s string) (string, error) {
+	switch s {
+	case "":
+		return ExitContinue, nil
+	case ExitContinue, ExitStop:
+		return s, nil
+	}
+	return "", fmt.Errorf("running pod create option: invalid pod exit policy: %q (use continue or stop)", s)
 }
 
 // DefaultShare is what a pod shares unless --share says otherwise.
@@ -66,7 +86,7 @@ func ParseShare(s string) ([]string, error) {
 			}
 		case "cgroup":
 		default:
-			return nil, fmt.Errorf("invalid --share %q: %q is not a namespace a pod can share: use net, ipc, uts, pid (or none)", s, ns)
+			return nil, fmt.Errorf("invalid kernel namespace to share: %s. Options are: cgroup, ipc, net, pid, uts or none", ns)
 		}
 	}
 	sort := slices.Clone(out)
@@ -91,7 +111,7 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Pod, error) {
 	}
 	p := &Pod{
 		ID: id, Name: o.Name, Created: time.Now().UTC(), Labels: o.Labels,
-		Hostname: o.Hostname, Share: o.Share, UserNS: o.UserNS,
+		Hostname: o.Hostname, Share: o.Share, UserNS: o.UserNS, ExitPolicy: o.ExitPolicy,
 		CreateCommand: o.CreateCommand, CreateArgs: o.CreateArgs,
 	}
 	if p.Hostname == "" {

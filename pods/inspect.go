@@ -22,6 +22,7 @@ type Inspect struct {
 	InfraContainerID string             `json:"InfraContainerID,omitempty"`
 	InfraConfig      *InfraConfig       `json:"InfraConfig,omitempty"`
 	SharedNamespaces []string           `json:"SharedNamespaces"`
+	ExitPolicy       string             `json:"ExitPolicy"`
 	NumContainers    int                `json:"NumContainers"`
 	Containers       []InspectContainer `json:"Containers"`
 }
@@ -62,6 +63,10 @@ func (m *Manager) Inspect(ctx context.Context, ref string) (*Inspect, error) {
 		State: Status(list), Hostname: p.Hostname, Labels: p.Labels,
 		CreateInfra: p.Infra != "", InfraContainerID: p.Infra,
 		SharedNamespaces: p.Share, NumContainers: len(list), Containers: []InspectContainer{},
+		ExitPolicy: p.ExitPolicy,
+	}
+	if in.ExitPolicy == "" {
+		in.ExitPolicy = ExitContinue
 	}
 	if in.Labels == nil {
 		in.Labels = map[string]string{}

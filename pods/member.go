@@ -53,7 +53,7 @@ func (m *Manager) CreateMember(ctx context.Context, ref string, g Given, o conta
 	if err := CheckMember(g, share); err != nil {
 		return nil, err
 	}
-	o.Pod = &container.PodLink{ID: p.ID}
+	o.Pod = &container.PodLink{ID: p.ID, StopPodOnExit: p.ExitPolicy == ExitStop}
 	if p.Infra != "" {
 		o.Pod.Infra, o.Pod.Share = p.Infra, p.Share
 		o.DependsOn = append(o.DependsOn, p.Infra)

@@ -31,7 +31,9 @@ type Pod struct {
 	// Infra is the infra container's id; empty with --infra=false.
 	Infra string `json:"infra,omitempty"`
 	// UserNS is the members' default --userns.
-	UserNS        string   `json:"userns,omitempty"`
+	UserNS string `json:"userns,omitempty"`
+	// ExitPolicy: continue (also when empty: pods recorded before it) or stop.
+	ExitPolicy    string   `json:"exitPolicy,omitempty"`
 	CreateCommand []string `json:"createCommand,omitempty"`
 	// CreateArgs are the pod create flags as --name=value, for
 	// `generate systemd --new`.

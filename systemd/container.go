@@ -13,6 +13,36 @@ type Container struct {
 	// recorded at create; --new runs them again.
 	CreateArgs  []string
 	StopTimeout uint
+	// Restart and RestartRetries are the container's own --restart
+	// (no, always, on-failure[:N], unless-stopped).
+	Restart        string
+	RestartRetries int
+}
+
+// containerRestart is --restart-policy when given, else the container's
+// own --restart in systemd's words (unless-stopped is always; on-failure:N
+// is on-failure with StartLimitBurst=N), else on-failure.
+func containerRestart(c Container, o *Options) restart {
+	if o.RestartPolicy != "" {
+		return restart{policy: o.RestartPolicy}
+	}
+	switch c.Restart {
+	case "always", "unless-stopped":
+		return restart{policy: "always"}
+	case "on-failure":
+		return restart{policy: "on-failure", burst: c.RestartRetries}
+	}
+	return restart{policy: "on-failure"}
+}
+
+// RestartWarning is Podman's warning for a unit that starts an existing
+// container with a restart policy of its own (its monitor and systemd
+// would both restart it); "" when there is nothing to say.
+func RestartWarning(c Container, o *Options) string {
+	if o.New || c.Restart == "" || c.Restart == "no" {
+		return ""
+	}
+	return fmt.Sprintf("Container %s has restart policy %q which can lead to issues on shutdown: consider recreating the container without a restart policy and use systemd's restart mechanism instead", c.ID, c.Restart)
 }
 
 // unitFlags are the run flags a --new unit sets itself; the container's own
@@ -49,27 +79,34 @@ func containerUnit(c Container, o *Options, pod *inPod) (Unit, error) {
 		id = c.Name
 	}
 	name := UnitName(o.ContainerPrefix, o.Separator, id)
+	// ctr is the container's name in the unit's commands: an instance of a
+	// template names its container NAME-INSTANCE (systemd's %i), added after
+	// quoting so that systemd expands it.
+	ctr := quoteArg(strings.ReplaceAll(c.Name, "%", "%%"))
+	if o.Template {
+		name = strings.TrimSuffix(name, ".service") + "@.service"
+		ctr += "-%i"
+	}
 	stop := c.StopTimeout
 	if o.StopTimeout != nil {
 		stop = *o.StopTimeout
 	}
-	s := serviceBasics(o, stop)
-	stopArgs := append(append([]string(nil), o.Roost...), "stop", fmt.Sprintf("--time=%d", stop), c.Name)
+	s := serviceBasics(o, stop, containerRestart(c, o))
+	roost := ExecLine(o.Roost)
+	stopLine := roost + " stop " + fmt.Sprintf("--time=%d", stop) + " " + ctr
 	if o.New {
 		flags, image, err := newRunArgs(c, pod)
 		if err != nil {
 			return Unit{}, err
 		}
-		s.add("ExecStart", ExecLine(append(append([]string(nil), o.Roost...), flags...))+
+		s.add("ExecStart", roost+" run --name="+ctr+" "+ExecLine(flags)+
 			" --label="+UnitLabel+"=%n "+ExecLine(image))
 		// A leading "-": a container already gone is not a failure.
-		s.add("ExecStop", "-"+ExecLine(stopArgs))
-		rm := append(append([]string(nil), o.Roost...), "rm", "--force", "--ignore", c.Name)
-		s.add("ExecStopPost", "-"+ExecLine(rm))
+		s.add("ExecStop", "-"+stopLine)
+		s.add("ExecStopPost", "-"+roost+" rm --force --ignore "+ctr)
 	} else {
-		start := append(append([]string(nil), o.Roost...), "start", c.Name)
-		s.add("ExecStart", ExecLine(start))
-		s.add("ExecStop", "-"+ExecLine(stopArgs))
+		s.add("ExecStart", roost+" start "+ctr)
+		s.add("ExecStop", "-"+stopLine)
 	}
 	desc := "Roost container " + c.Name
 	if pod != nil {
@@ -87,12 +124,13 @@ func containerUnit(c Container, o *Options, pod *inPod) (Unit, error) {
 // newRunArgs turns the recorded create command into the unit's `run`: the
 // container is made anew at each start, removed at each stop, named as it
 // is now, and labelled with the unit (%n) for auto-update.
-// It returns the flags and then the image with the container's command.
+// It returns the flags after `run --name=NAME` and then the image with the
+// container's command.
 func newRunArgs(c Container, pod *inPod) (flags, image []string, err error) {
 	if len(c.CreateArgs) == 0 {
 		return nil, nil, fmt.Errorf("container %s has no recorded create command (it was not made by `roost create` or `roost run`): generate a unit without --new", c.Name)
 	}
-	out := []string{"run", "--name=" + c.Name, "--replace", "--rm", "--detach", "--sdnotify=conmon"}
+	out := []string{"--replace", "--rm", "--detach", "--sdnotify=conmon"}
 	if pod != nil {
 		out = append(out, "--pod="+pod.Pod)
 	}

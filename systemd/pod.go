@@ -1,6 +1,7 @@
 package systemd
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -36,6 +37,9 @@ func PodUnits(p Pod, o *Options) ([]Unit, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
+	if o.Template {
+		return nil, errors.New("--template is not supported for pods")
+	}
 	if p.InfraID == "" {
 		return nil, fmt.Errorf("pod %s has no infra container: a pod unit needs one", p.Name)
 	}
@@ -61,7 +65,7 @@ func PodUnits(p Pod, o *Options) ([]Unit, error) {
 	if o.StopTimeout != nil {
 		stop = *o.StopTimeout
 	}
-	s := serviceBasics(o, stop)
+	s := serviceBasics(o, stop, unitRestart(o))
 	infra := p.InfraID
 	if o.New {
 		// The pod is made at each start and removed at each stop; its
@@ -115,7 +119,7 @@ func memberUnit(m Container, p Pod, podUnit string, o *Options) (Unit, error) {
 	unit := unitSection(o, "Roost container "+m.Name+" in pod unit "+podUnit)
 	unit.add("BindsTo", podUnit)
 	unit.add("After", podUnit)
-	s := serviceBasics(o, stop)
+	s := serviceBasics(o, stop, unitRestart(o))
 	s.add("ExecStart", ExecLine(roostArgs(o, "start", m.Name)))
 	s.add("ExecStop", "-"+ExecLine(roostArgs(o, "stop", fmt.Sprintf("--time=%d", stop), m.Name)))
 	return Unit{Name: name, Content: render(o, name, "container "+m.Name, unit, s, installSection())}, nil

@@ -192,3 +192,81 @@ func TestParseFileAsSystemd(t *testing.T) {
 		t.Fatalf("err = %v, want file:line", err)
 	}
 }
+
+func TestTemplateUnitNamesEachInstancesContainer(t *testing.T) {
+	o := testOptions()
+	o.New, o.Template = true, true
+	o.Env = []string{"A=1", "B=two words", "C=50%"}
+	u, err := ContainerUnit(Container{ID: "abc", Name: "web", StopTimeout: 5, CreateArgs: []string{"img:1", "top"}}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Name != "container-web@.service" {
+		t.Fatalf("name %s", u.Name)
+	}
+	for _, line := range []string{
+		"ExecStart=/usr/bin/roost run --name=web-%i --replace --rm --detach --sdnotify=conmon --label=io.roost.systemd.unit=%n img:1 top",
+		"ExecStop=-/usr/bin/roost stop --time=5 web-%i",
+		"ExecStopPost=-/usr/bin/roost rm --force --ignore web-%i",
+		"Environment=A=1", `Environment="B=two words"`, "Environment=C=50%%",
+	} {
+		if !strings.Contains(u.Content, line+"\n") {
+			t.Fatalf("unit lacks %q:\n%s", line, u.Content)
+		}
+	}
+}
+
+func TestTemplateAndEnvRefusals(t *testing.T) {
+	o := testOptions()
+	o.Template = true
+	if _, err := ContainerUnit(Container{ID: "abc", Name: "web", CreateArgs: []string{"img"}}, o); err == nil || !strings.Contains(err.Error(), "--template cannot be set with --new=false") {
+		t.Fatalf("template without new: err = %v", err)
+	}
+	o.New = true
+	if _, err := PodUnits(Pod{ID: "p", Name: "p", InfraID: "i"}, o); err == nil || !strings.Contains(err.Error(), "--template is not supported for pods") {
+		t.Fatalf("pod template: err = %v", err)
+	}
+	o.Template = false
+	for _, bad := range []string{"NOEQUALS", "=v", "A=line\nbreak"} {
+		o.Env = []string{bad}
+		if _, err := ContainerUnit(Container{ID: "abc", Name: "web", CreateArgs: []string{"img"}}, o); err == nil || !strings.Contains(err.Error(), "invalid --env") {
+			t.Fatalf("env %q: err = %v", bad, err)
+		}
+	}
+}
+
+func TestRestartPolicyFollowsTheContainer(t *testing.T) {
+	cases := []struct {
+		restart string
+		retries int
+		flag    string
+		want    []string
+	}{
+		{"always", 0, "", []string{"Restart=always"}},
+		{"unless-stopped", 0, "", []string{"Restart=always"}},
+		{"on-failure", 42, "", []string{"Restart=on-failure", "StartLimitBurst=42"}},
+		{"", 0, "", []string{"Restart=on-failure"}},
+		{"always", 0, "on-failure", []string{"Restart=on-failure"}},
+	}
+	for _, c := range cases {
+		o := testOptions()
+		o.New, o.RestartPolicy = true, c.flag
+		u, err := ContainerUnit(Container{ID: "abc", Name: "web", CreateArgs: []string{"img"}, Restart: c.restart, RestartRetries: c.retries}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range c.want {
+			if !strings.Contains(u.Content, line+"\n") {
+				t.Errorf("%s %q: unit lacks %q:\n%s", c.restart, c.flag, line, u.Content)
+			}
+		}
+	}
+	o := testOptions()
+	if w := RestartWarning(Container{ID: "abc", Restart: "always"}, o); !strings.Contains(w, `Container abc has restart policy "always" which can lead to issues on shutdown`) {
+		t.Errorf("warning %q", w)
+	}
+	o.New = true
+	if w := RestartWarning(Container{ID: "abc", Restart: "always"}, o); w != "" {
+		t.Errorf("--new unit warned: %q", w)
+	}
+}

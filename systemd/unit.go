@@ -3,6 +3,7 @@
 package systemd
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -23,7 +24,7 @@ const AutoUpdateLabel = "io.containers.autoupdate"
 type Options struct {
 	New             bool   // the unit creates and removes the container
 	UseName         bool   // name the unit after the container's name, not its id
-	RestartPolicy   string // systemd Restart=
+	RestartPolicy   string // systemd Restart=; "": the container's own --restart, else on-failure
 	RestartSec      uint   // 0: systemd's default
 	StartTimeout    uint   // 0: systemd's default
 	StopTimeout     *uint  // nil: the container's own
@@ -34,6 +35,11 @@ type Options struct {
 	PodPrefix       string
 	Separator       string
 	NoHeader        bool
+	// Env are KEY=VALUE pairs the unit sets (Environment=), as -e gives them.
+	Env []string
+	// Template makes a container's unit an instance template (NAME@.service):
+	// each instance runs its own container, named NAME-INSTANCE (%i). It needs New.
+	Template bool
 	// Roost is the command that the unit runs: the absolute path of the
 	// roost binary and the global flags in force (--root...).
 	Roost   []string
@@ -48,7 +54,7 @@ var restartPolicies = []string{"no", "on-success", "on-failure", "on-abnormal", 
 
 // Validate checks the options before any unit is made.
 func (o *Options) Validate() error {
-	ok := false
+	ok := o.RestartPolicy == ""
 	for _, p := range restartPolicies {
 		ok = ok || p == o.RestartPolicy
 	}
@@ -57,6 +63,14 @@ func (o *Options) Validate() error {
 	}
 	if len(o.Roost) == 0 || !strings.HasPrefix(o.Roost[0], "/") {
 		return fmt.Errorf("the unit needs roost's absolute path, got %q", strings.Join(o.Roost, " "))
+	}
+	if o.Template && !o.New {
+		return errors.New("--template cannot be set with --new=false")
+	}
+	for _, kv := range o.Env {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" || strings.ContainsAny(kv, "\n\x00") {
+			return fmt.Errorf("invalid --env %q: give KEY=VALUE on one line", kv)
+		}
 	}
 	for _, l := range [][]string{o.After, o.Wants, o.Requires} {
 		for _, u := range l {
@@ -133,9 +147,29 @@ func installSection() *section {
 }
 
 // serviceBasics are the [Service] keys every Roost unit shares.
-func serviceBasics(o *Options, stopTimeout uint) *section {
+// restart is the unit's Restart= and, for on-failure:N, StartLimitBurst=.
+type restart struct {
+	policy string
+	burst  int
+}
+
+// unitRestart is --restart-policy when given, else on-failure.
+func unitRestart(o *Options) restart {
+	if o.RestartPolicy != "" {
+		return restart{policy: o.RestartPolicy}
+	}
+	return restart{policy: "on-failure"}
+}
+
+func serviceBasics(o *Options, stopTimeout uint, r restart) *section {
 	s := newSection("Service")
-	s.add("Restart", o.RestartPolicy)
+	for _, kv := range o.Env {
+		s.add("Environment", envValue(kv))
+	}
+	s.add("Restart", r.policy)
+	if r.burst > 0 {
+		s.add("StartLimitBurst", fmt.Sprint(r.burst))
+	}
 	if o.RestartSec > 0 {
 		s.add("RestartSec", fmt.Sprint(o.RestartSec))
 	}
@@ -148,6 +182,12 @@ func serviceBasics(o *Options, stopTimeout uint) *section {
 	// The monitor, not the first process, says READY=1 and MAINPID.
 	s.add("NotifyAccess", "all")
 	return s
+}
+
+// envValue writes KEY=VALUE for Environment=: quoted when it has blanks or
+// quotes, and with % doubled, since systemd expands specifiers there.
+func envValue(kv string) string {
+	return quoteArg(strings.ReplaceAll(kv, "%", "%%"))
 }
 
 // ExecLine quotes a command for ExecStart= and friends: arguments with

@@ -25,6 +25,21 @@ type generateFlags struct {
 	files       bool
 	format      string
 	stopTimeout uint
+	env         []string
+}
+
+// envFromCaller completes -e KEY with this process's value of KEY, as -e
+// does for create; a KEY not set here is left out.
+func envFromCaller(in []string) []string {
+	var out []string
+	for _, kv := range in {
+		if strings.Contains(kv, "=") {
+			out = append(out, kv)
+		} else if v, ok := os.LookupEnv(kv); ok {
+			out = append(out, kv+"="+v)
+		}
+	}
+	return out
 }
 
 func newGenerateSystemdCommand(a *app) *cobra.Command {
@@ -41,6 +56,14 @@ func newGenerateSystemdCommand(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("stop-timeout") {
 				f.opts.StopTimeout = &f.stopTimeout
+			}
+			// --template implies --new, unless --new=false was said (refused).
+			if f.opts.Template && !cmd.Flags().Changed("new") {
+				f.opts.New = true
+			}
+			f.opts.Env = envFromCaller(f.env)
+			if !cmd.Flags().Changed("restart-policy") {
+				f.opts.RestartPolicy = "" // the container's own, else on-failure
 			}
 			if f.format != "" && f.format != "json" {
 				return fmt.Errorf("invalid --format %q: only json is supported", f.format)
@@ -65,6 +88,8 @@ func newGenerateSystemdCommand(a *app) *cobra.Command {
 	fl.StringVar(&o.Separator, "separator", "-", "between the prefix and the name")
 	fl.BoolVar(&o.NoHeader, "no-header", false, "leave out the comment header")
 	fl.StringVar(&f.format, "format", "", "json: print the units as a JSON object")
+	fl.StringArrayVarP(&f.env, "env", "e", nil, "set an environment variable in the unit (KEY=VALUE, or KEY for this shell's value)")
+	fl.BoolVar(&o.Template, "template", false, "make an instance template (NAME@.service) whose instances run NAME-%i (implies --new; containers only)")
 	return cmd
 }
 
@@ -93,11 +118,16 @@ func (a *app) generateSystemd(f *generateFlags, ref string) error {
 	if err != nil {
 		return err
 	}
-	unit, err := systemd.ContainerUnit(systemd.Container{
+	sc := systemd.Container{
 		ID: c.ID, Name: c.Name, CreateArgs: c.CreateArgs, StopTimeout: c.Run.StopTimeout,
-	}, &f.opts)
+		Restart: c.Run.Restart.Policy, RestartRetries: c.Run.Restart.MaxRetries,
+	}
+	unit, err := systemd.ContainerUnit(sc, &f.opts)
 	if err != nil {
 		return err
+	}
+	if w := systemd.RestartWarning(sc, &f.opts); w != "" {
+		fmt.Fprintln(a.errOut, "WARNING: "+w)
 	}
 	return a.printUnits(f, []systemd.Unit{unit})
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/format"
 	"github.com/roost-containers/roost/pkg/network"
 )
@@ -28,7 +29,7 @@ func (a *app) networks() *network.Manager {
 
 func newNetworkCreateCommand(a *app) *cobra.Command {
 	var o network.CreateOptions
-	var labels []string
+	var labels, opts []string
 	var ignore bool
 	cmd := &cobra.Command{
 		Use:   "create [options] NAME",
@@ -37,6 +38,9 @@ func newNetworkCreateCommand(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if o.Labels, err = keyValues("label", labels); err != nil {
+				return err
+			}
+			if o.Options, err = keyValues("opt", opts); err != nil {
 				return err
 			}
 			o.Name = args[0]
@@ -60,6 +64,8 @@ func newNetworkCreateCommand(a *app) *cobra.Command {
 	fl.BoolVar(&o.Internal, "internal", false, "no way out: members reach only each other")
 	fl.BoolVar(&o.IPv6, "ipv6", false, "enable IPv6 (recorded; addresses are IPv4 in this version)")
 	fl.StringArrayVar(&labels, "label", nil, "set a label (KEY=VALUE)")
+	fl.StringArrayVarP(&opts, "opt", "o", nil, "driver option (KEY=VALUE); Roost's bridge takes none yet")
+	fl.BoolVar(&o.DisableDNS, "disable-dns", false, "no DNS for the network's members: they resolve through the host, as on the default network")
 	fl.BoolVar(&ignore, "ignore", false, "do nothing if the network exists")
 	return cmd
 }
@@ -68,7 +74,7 @@ var networkHeaders = map[string]string{"ID": "NETWORK ID"}
 
 func newNetworkLsCommand(a *app) *cobra.Command {
 	var f string
-	var quiet, noTrunc bool
+	var quiet, noTrunc, noHeading bool
 	var filters []string
 	cmd := &cobra.Command{
 		Use:     "ls [options]",
@@ -105,12 +111,13 @@ func newNetworkLsCommand(a *app) *cobra.Command {
 			if noTrunc {
 				def = "table {{.FullID}}\t{{.Name}}\t{{.Driver}}"
 			}
-			return format.List(a.out, f, def, networkHeaders, rows, false)
+			return format.List(a.out, f, def, networkHeaders, rows, noHeading)
 		},
 	}
 	cmd.Flags().StringVar(&f, "format", "", "json or a Go template ({{.ID}} {{.Name}} {{.Driver}} {{.Labels}} ...)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the names")
 	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "print full network ids")
+	cmd.Flags().BoolVar(&noHeading, "noheading", false, "do not print the header row")
 	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "filter: name=REGEX, id=, label=KEY[=VALUE], label!=..., driver=, until= (repeatable)")
 	return cmd
 }
@@ -142,6 +149,7 @@ func newNetworkInspectCommand(a *app) *cobra.Command {
 
 func newNetworkRmCommand(a *app) *cobra.Command {
 	var force bool
+	var timeout uint
 	cmd := &cobra.Command{
 		Use:     "rm [options] NETWORK [NETWORK...]",
 		Aliases: []string{"remove"},
@@ -150,18 +158,37 @@ func newNetworkRmCommand(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var errs []error
 			for _, ref := range args {
-				name, err := a.Core().RemoveNetwork(cmd.Context(), ref, force)
+				o := engine.NetworkRemoveOptions{Force: force, Timeout: changedUint(cmd, "time", timeout)}
+				name, err := a.Core().RemoveNetwork(cmd.Context(), ref, o)
+				if force && errors.Is(err, network.ErrNotFound) {
+					continue // --force: a network already gone is no error, as in Podman
+				}
 				if err != nil {
 					errs = append(errs, err)
 					continue
 				}
 				fmt.Fprintln(a.out, name)
 			}
-			return errors.Join(errs...)
+			return networkRmExit(errors.Join(errs...))
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "also remove the containers using the network")
+	cmd.Flags().UintVarP(&timeout, "time", "t", 0, "with --force, seconds a running container has to stop before it is killed (default: killed at once)")
 	return cmd
+}
+
+// networkRmExit gives Podman's exit codes for `network rm`: 1 when a
+// network does not exist, 2 when one is in use, 125 otherwise.
+func networkRmExit(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, network.ErrNotFound):
+		return &exitError{code: 1, err: err}
+	case errors.Is(err, network.ErrInUse):
+		return &exitError{code: 2, err: err}
+	}
+	return err
 }
 
 func newNetworkPruneCommand(a *app) *cobra.Command {

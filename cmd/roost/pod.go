@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -32,6 +33,7 @@ func (a *app) Pods() (*pods.Manager, error) {
 // podCreateFlags are `pod create`'s flags, as Podman names them.
 type podCreateFlags struct {
 	name, hostname, share, infraImage, infraCommand, infraName, userns string
+	exitPolicy, podIDFile                                              string
 	labels                                                             []string
 	infra, replace                                                     bool
 	net                                                                engine.NetworkFlags
@@ -50,7 +52,20 @@ func newPodCreateCommand(a *app) *cobra.Command {
 				}
 				f.name = args[0]
 			}
+			idFile, err := openIDFile(f.podIDFile, "pod")
+			if err != nil {
+				return err
+			}
 			p, err := a.createPod(cmd, &f)
+			if err == nil && idFile != nil {
+				_, err = idFile.WriteString(p.ID)
+			}
+			if idFile != nil {
+				idFile.Close()
+				if err != nil {
+					os.Remove(idFile.Name())
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -68,6 +83,8 @@ func newPodCreateCommand(a *app) *cobra.Command {
 	fl.StringVar(&f.infraCommand, "infra-command", "", "command of the infra container (default: /catatonit -P)")
 	fl.StringVar(&f.infraName, "infra-name", "", "name of the infra container (default: the pod id's first 12 digits and -infra)")
 	fl.BoolVar(&f.replace, "replace", false, "remove a pod of the same name first, with its containers")
+	fl.StringVar(&f.exitPolicy, "exit-policy", pods.ExitContinue, "when the last container exits: continue (the pod keeps running) or stop (the pod stops)")
+	fl.StringVar(&f.podIDFile, "pod-id-file", "", "write the pod's id to this file")
 	fl.StringVar(&f.userns, "userns", "", "user namespace of the pod's containers: \"\" (Roost's) or keep-id")
 	addNetworkFlags(fl, &f.net)
 	// create's -h is --hostname in Podman; pod create's is help, so only --hostname here.
@@ -93,6 +110,9 @@ func (a *app) createPod(cmd *cobra.Command, f *podCreateFlags) (*pods.Pod, error
 		}
 	} else if !f.infra {
 		o.Share = nil
+	}
+	if o.ExitPolicy, err = pods.ParseExitPolicy(f.exitPolicy); err != nil {
+		return nil, err
 	}
 	if err := spec.CheckUserNS(f.userns); err != nil {
 		return nil, err
@@ -131,4 +151,20 @@ func commandWords(s string) ([]string, error) {
 		return words, nil
 	}
 	return strings.Fields(s), nil
+}
+
+// openIDFile makes a --pod-id-file before anything else is made, so that a
+// file in the way fails the command with nothing created. nil for "".
+func openIDFile(path, what string) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("%s id file %s exists: remove it, or choose another file", what, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s id file: %w", what, err)
+	}
+	return f, nil
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -42,7 +44,11 @@ func podVerb(a *app, use, short string, fn func(cmd *cobra.Command, mgr *pods.Ma
 		Use:   use,
 		Short: short,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			mgr, refs, err := a.podTargets(cmd, all, args)
+			fromFiles, err := podIDFiles(cmd)
+			if err != nil {
+				return err
+			}
+			mgr, refs, err := a.podTargets(cmd, all, append(args, fromFiles...))
 			if err != nil {
 				return err
 			}
@@ -62,6 +68,36 @@ func podVerb(a *app, use, short string, fn func(cmd *cobra.Command, mgr *pods.Ma
 	return cmd
 }
 
+// addPodIDFileFlag gives a command --pod-id-file (repeatable): pods named
+// by the ids that `pod create --pod-id-file` wrote.
+func addPodIDFileFlag(cmd *cobra.Command) {
+	cmd.Flags().StringArray("pod-id-file", nil, "act on the pod whose id this file holds (repeatable)")
+}
+
+// podIDFiles reads the ids of --pod-id-file, when the command has it.
+func podIDFiles(cmd *cobra.Command) ([]string, error) {
+	if cmd.Flags().Lookup("pod-id-file") == nil {
+		return nil, nil
+	}
+	files, err := cmd.Flags().GetStringArray("pod-id-file")
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read --pod-id-file: %w", err)
+		}
+		id := strings.TrimSpace(string(b))
+		if id == "" {
+			return nil, fmt.Errorf("--pod-id-file %s holds no pod id", f)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
 func newPodStartCommand(a *app) *cobra.Command {
 	return podVerb(a, "start [options] POD [POD...]", "Start a pod's containers, the infra first",
 		func(cmd *cobra.Command, mgr *pods.Manager, ref string) (*pods.Pod, error) {
@@ -70,7 +106,7 @@ func newPodStartCommand(a *app) *cobra.Command {
 				return nil, startExit(err)
 			}
 			return p, nil
-		}, nil)
+		}, addPodIDFileFlag)
 }
 
 func newPodStopCommand(a *app) *cobra.Command {
@@ -86,6 +122,7 @@ func newPodStopCommand(a *app) *cobra.Command {
 		}, func(cmd *cobra.Command) {
 			cmd.Flags().UintVarP(&timeout, "time", "t", 10, "seconds to wait for the stop signal before killing")
 			cmd.Flags().BoolVarP(&ignore, "ignore", "i", false, "ignore pods that do not exist")
+			addPodIDFileFlag(cmd)
 		})
 }
 
@@ -130,6 +167,9 @@ func newPodRmCommand(a *app) *cobra.Command {
 			if errors.Is(err, state.ErrNotFound) && (force || ignore) {
 				return &pods.Pod{}, nil
 			}
+			if errors.Is(err, state.ErrNotFound) {
+				return nil, &exitError{code: 1, err: err} // Podman's code for no such pod
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -138,6 +178,7 @@ func newPodRmCommand(a *app) *cobra.Command {
 			cmd.Flags().BoolVarP(&force, "force", "f", false, "stop running containers first")
 			cmd.Flags().BoolVarP(&ignore, "ignore", "i", false, "ignore pods that do not exist")
 			cmd.Flags().UintVarP(&timeout, "time", "t", 10, "with --force, seconds to wait for the stop signal before killing (default: kill at once)")
+			addPodIDFileFlag(cmd)
 		})
 }
 

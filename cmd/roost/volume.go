@@ -26,6 +26,7 @@ func addVolumeCommands(a *app, root *cobra.Command) {
 		newVolumeCreateCommand(a), newVolumeLsCommand(a), newVolumeInspectCommand(a),
 		newVolumeRmCommand(a), newVolumePruneCommand(a), newVolumeExistsCommand(a),
 		newVolumeExportCommand(a), newVolumeImportCommand(a),
+		newVolumeMountCommand(a), newVolumeUnmountCommand(a),
 	)
 	root.AddCommand(group)
 }

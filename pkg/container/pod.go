@@ -27,6 +27,9 @@ type PodLink struct {
 	// infra's own link and in the members of a pod made with --infra=false.
 	Infra   string `json:"infra,omitempty"`
 	IsInfra bool   `json:"isInfra,omitempty"`
+	// StopPodOnExit: the pod's exit policy is stop, so the member that
+	// exits last stops the infra (see stopPodIfIdle).
+	StopPodOnExit bool `json:"stopPodOnExit,omitempty"`
 	// Share lists the namespaces a member joins: net, ipc, uts, pid.
 	Share []string `json:"share,omitempty"`
 }

@@ -254,11 +254,13 @@ func (e *Engine) Cleanup(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	defer l.Unlock()
-	if _, err := e.finish(ctx, id, false); err != nil && !errors.Is(err, state.ErrNotFound) {
+	c, err := e.finish(ctx, id, false)
+	l.Unlock()
+	if err != nil && !errors.Is(err, state.ErrNotFound) {
 		return err
 	}
-	return nil // done, or already removed
+	// A member's last exit may end its pod (--exit-policy stop).
+	return e.stopPodIfIdle(ctx, c)
 }
 
 // finish records a container's exit from its monitor's files, unmounts it and,

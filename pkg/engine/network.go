@@ -103,7 +103,7 @@ func addNetwork(n *container.NetOptions, v string, count int) error {
 		n.Target = arg
 	case container.NetSlirp, container.NetPasta:
 		n.Target = arg
-	case "bridge":
+	case "bridge", "podman": // Docker's and Podman's names of the default network
 		mode, special = container.NetBridge, false
 		n.Networks = append(n.Networks, network.Request{Network: network.DefaultName})
 	default:

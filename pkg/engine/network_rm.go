@@ -23,9 +23,17 @@ func (e *NetworkInUseError) Error() string {
 
 func (e *NetworkInUseError) Unwrap() error { return network.ErrInUse }
 
+// NetworkRemoveOptions shape `network rm`.
+type NetworkRemoveOptions struct {
+	Force bool // remove the network's containers first
+	// Timeout, with Force, is how long a running container's stop signal
+	// has before SIGKILL; nil kills at once.
+	Timeout *uint
+}
+
 // RemoveNetwork removes one network (`network rm`, compose down, the API);
-// with force its containers go first. It returns the network's name.
-func (e *Engine) RemoveNetwork(ctx context.Context, ref string, force bool) (string, error) {
+// with Force its containers go first. It returns the network's name.
+func (e *Engine) RemoveNetwork(ctx context.Context, ref string, o NetworkRemoveOptions) (string, error) {
 	ce, err := e.Containers()
 	if err != nil {
 		return "", err
@@ -41,7 +49,7 @@ func (e *Engine) RemoveNetwork(ctx context.Context, ref string, force bool) (str
 	if err != nil {
 		return "", err
 	}
-	if len(users) > 0 && !force {
+	if len(users) > 0 && !o.Force {
 		err := &NetworkInUseError{Network: n.Name}
 		for _, c := range users {
 			err.Users = append(err.Users, c.Name)
@@ -49,7 +57,7 @@ func (e *Engine) RemoveNetwork(ctx context.Context, ref string, force bool) (str
 		return "", err
 	}
 	for _, c := range users {
-		if _, err := ce.Remove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil && !errors.Is(err, state.ErrNotFound) {
+		if _, err := ce.Remove(ctx, c.ID, container.RemoveOptions{Force: true, Timeout: o.Timeout}); err != nil && !errors.Is(err, state.ErrNotFound) {
 			return "", err
 		}
 	}
@@ -75,7 +83,7 @@ func (e *Engine) PruneNetworks(ctx context.Context, match func(*network.Network)
 		if n.Name == network.DefaultName || (match != nil && !match(n)) {
 			continue
 		}
-		name, err := e.RemoveNetwork(ctx, n.ID, false)
+		name, err := e.RemoveNetwork(ctx, n.ID, NetworkRemoveOptions{})
 		if err == nil {
 			removed = append(removed, name)
 		}

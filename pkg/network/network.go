@@ -13,6 +13,7 @@ import (
 	"net"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/roost-containers/roost/pkg/state"
@@ -25,6 +26,17 @@ const (
 	DefaultSubnet = "10.88.0.0/16"
 	MTU           = 65520
 )
+
+// DefaultAliases are other names of the default network: Podman's
+// ("podman") and Docker's ("bridge"), so that `--network podman` and
+// `network inspect bridge` work as users of either expect. No user network
+// may take them.
+var DefaultAliases = []string{"podman", "bridge"}
+
+// IsDefault says whether name names the default network.
+func IsDefault(name string) bool {
+	return name == DefaultName || slices.Contains(DefaultAliases, name)
+}
 
 // Network is one network's record in the state database.
 type Network struct {

@@ -3,7 +3,9 @@ package network
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"sort"
 	"time"
 
@@ -26,7 +28,13 @@ type CreateOptions struct {
 	IPRange  string
 	Internal bool
 	IPv6     bool
-	Labels   map[string]string
+	// DisableDNS: members get no names from the network's DNS responder and
+	// resolve through the egress helper, as on the default network.
+	DisableDNS bool
+	Labels     map[string]string
+	// Options are driver options (-o KEY=VALUE); Roost's bridge takes none
+	// yet, so any is refused rather than silently ignored.
+	Options map[string]string
 }
 
 // get reads a network by name or id inside tx; the default network exists
@@ -34,7 +42,7 @@ type CreateOptions struct {
 func get(tx *state.Tx, ref string) (*Network, error) {
 	id, err := tx.Lookup(state.Networks, ref)
 	if err != nil {
-		if ref == DefaultName || ref == defaultNetwork().ID {
+		if IsDefault(ref) || ref == defaultNetwork().ID {
 			return defaultNetwork(), nil
 		}
 		return nil, fmt.Errorf("network %s not found: see `roost network ls`: %w", ref, ErrNotFound)
@@ -99,8 +107,15 @@ func (m *Manager) Create(o CreateOptions) (*Network, error) {
 	if err := ValidName(o.Name); err != nil {
 		return nil, err
 	}
+	if IsDefault(o.Name) {
+		return nil, fmt.Errorf("network name %s is taken: it names the default network (%s); choose another: %w", o.Name, DefaultName, ErrExists)
+	}
 	if o.Driver != "" && o.Driver != "bridge" {
 		return nil, fmt.Errorf("unsupported network driver %q: Roost supports bridge", o.Driver)
+	}
+	if len(o.Options) > 0 {
+		keys := slices.Sorted(maps.Keys(o.Options))
+		return nil, fmt.Errorf("unsupported bridge network option %q: Roost's bridge driver takes no -o options", keys[0])
 	}
 	if o.Gateway != "" && o.Subnet == "" {
 		return nil, errors.New("--gateway needs --subnet")
@@ -113,7 +128,7 @@ func (m *Manager) Create(o CreateOptions) (*Network, error) {
 		return nil, err
 	}
 	n := &Network{Name: o.Name, ID: id, Driver: "bridge", Created: time.Now().UTC(),
-		Internal: o.Internal, IPv6: o.IPv6, DNSEnabled: true, Labels: o.Labels}
+		Internal: o.Internal, IPv6: o.IPv6, DNSEnabled: !o.DisableDNS, Labels: o.Labels}
 	err = m.DB.Update(func(tx *state.Tx) error {
 		nets, err := all(tx)
 		if err != nil {

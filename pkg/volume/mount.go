@@ -155,3 +155,27 @@ func unescapeMountPath(s string) string {
 	}
 	return b.String()
 }
+
+// Mount makes a volume's files reachable on the host side of Roost's mount
+// namespace (a tmpfs or bind volume mounted on _data) and returns where.
+// As for containers' use, the mount stays until the volume is removed.
+func (m *Manager) Mount(ref string) (string, error) {
+	var path string
+	err := m.whileMounted(ref, func(v *Volume) error {
+		path = m.Mountpoint(v.Name)
+		return nil
+	})
+	return path, err
+}
+
+// Unmount releases a `volume mount`: it returns the volume's name. Roost
+// keeps no per-user mount count for volumes: a tmpfs or bind volume stays
+// mounted until `volume rm` (containers may be using it), and a plain
+// volume is a directory that was never mounted.
+func (m *Manager) Unmount(ref string) (string, error) {
+	v, err := m.Get(ref)
+	if err != nil {
+		return "", err
+	}
+	return v.Name, nil
+}

@@ -71,7 +71,7 @@ func TestUserNetworksIsolateAndDisconnect(t *testing.T) {
 		t.Fatalf("an internal network reached the host: %s", r)
 	}
 	// In use: rm refuses, rm -f takes the container with it.
-	e.roostFails(125, "network", "rm", "blue")
+	e.roostFails(2, "network", "rm", "blue") // in use: 2, as in Podman
 	e.roostOK("network", "rm", "-f", "blue")
 	if r := e.roost("container", "exists", "web"); r.Code != 1 {
 		t.Fatalf("network rm -f should remove its containers: %s", r)

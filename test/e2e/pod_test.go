@@ -225,13 +225,13 @@ func TestPodBadInput(t *testing.T) {
 		{[]string{"run", "--pod", "p", "--hostname", "h", busybox, "true"}, "cannot set hostname when joining the pod UTS namespace"},
 		{[]string{"pod", "create", "--name", "p"}, `the pod name "p" is already in use`},
 		{[]string{"pod", "create", "--name", "q", "--network", "nosuchnet"}, "network nosuchnet not found"},
-		{[]string{"pod", "create", "--name", "q", "--share", "mnt"}, `invalid --share "mnt"`},
+		{[]string{"pod", "create", "--name", "q", "--share", "mnt"}, "invalid kernel namespace to share: mnt. Options are: cgroup, ipc, net, pid, uts or none"},
+		{[]string{"pod", "create", "--name", "q", "--exit-policy", "invalid"}, `invalid pod exit policy: "invalid"`},
 		{[]string{"pod", "create", "--name", "q", "--infra=false", "-p", "8080"}, "published ports need the pod's infra container"},
 		{[]string{"pod", "create", "--name", "q", "--infra-name", "bad/name"}, `--infra-name`},
 		{[]string{"pod", "create", "--name", "q", "--infra=false", "--infra-name", "qi"}, "need the infra container"},
 		{[]string{"pod", "stop", "nosuchpod"}, `no pod with name or id "nosuchpod" found`},
 		{[]string{"pod", "start", "nosuchpod"}, `no pod with name or id "nosuchpod" found`},
-		{[]string{"pod", "rm", "nosuchpod"}, `no pod with name or id "nosuchpod" found`},
 		{[]string{"pod", "inspect", "nosuchpod"}, `no pod with name or id "nosuchpod" found`},
 	}
 	for _, c := range cases {
@@ -239,6 +239,13 @@ func TestPodBadInput(t *testing.T) {
 		if !strings.Contains(msg, c.want) {
 			t.Errorf("%v: want %q in %q", c.args, c.want, msg)
 		}
+	}
+	// pod rm of a missing pod exits 1, as in Podman; with --force, silently 0.
+	if msg := e.roostFails(1, "pod", "rm", "nosuchpod"); !strings.Contains(msg, `no pod with name or id "nosuchpod" found`) {
+		t.Errorf("pod rm nosuchpod: %q", msg)
+	}
+	if out := e.roostOK("pod", "rm", "--force", "nosuchpod"); out != "" {
+		t.Errorf("pod rm --force nosuchpod printed %q", out)
 	}
 	if got := e.roostOK("pod", "ps", "--format", "{{.Name}} {{.NumberOfContainers}}"); got != "p 1\n" {
 		t.Fatalf("bad input made pods: %q", got)

@@ -226,3 +226,35 @@ func buildNotifyHelper(t *testing.T) string {
 	}
 	return out
 }
+
+// TestSystemdTemplateInstances: a --template unit (implied --new) runs one
+// container per instance, named NAME-INSTANCE, with the unit's -e variables
+// reaching a container made with --env KEY; stopping an instance removes
+// its container only.
+func TestSystemdTemplateInstances(t *testing.T) {
+	e := newEnv(t)
+	s := bootSystemd(t, e)
+	s.roostOK("create", "--name", "tpl", "--env", "GREETING", busybox, "sh", "-c", "echo \"$GREETING\" > /tmp/g; exec sleep 100000")
+	unit := strings.TrimSpace(s.roostOK("generate", "systemd", "--template", "-n", "-e", "GREETING=from the unit", "--files", "tpl"))
+	if unit != filepath.Join(s.homeDir, "container-tpl@.service") {
+		t.Fatalf("--files printed %q", unit)
+	}
+	s.userOK("mv", unit, filepath.Join(s.homeDir, ".config/systemd/user/"))
+	s.roostOK("rm", "tpl")
+	s.systemctlOK("daemon-reload")
+	s.systemctlOK("start", "container-tpl@one.service")
+	s.systemctlOK("start", "container-tpl@two.service")
+	s.runningContainer("tpl-one")
+	s.runningContainer("tpl-two")
+	if out := s.roostOK("exec", "tpl-one", "cat", "/tmp/g"); out != "from the unit\n" {
+		t.Fatalf("the unit's Environment= did not reach the container: %q", out)
+	}
+	s.systemctlOK("stop", "container-tpl@one.service")
+	if out := strings.TrimSpace(s.roostOK("ps", "-a", "--format", "{{.Names}}")); out != "tpl-two" {
+		t.Fatalf("after stopping instance one: %q", out)
+	}
+	s.systemctlOK("stop", "container-tpl@two.service")
+	if out := strings.TrimSpace(s.roostOK("ps", "-a", "--format", "{{.Names}}")); out != "" {
+		t.Fatalf("stop left containers: %q", out)
+	}
+}
