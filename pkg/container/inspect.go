@@ -163,7 +163,7 @@ func (e *Engine) Inspect(ref string) (*Inspect, error) {
 	if len(c.Command) > 0 {
 		in.Path, in.Args = c.Command[0], c.Command[1:]
 	}
-	if p, err := e.logPath(c.ID); err == nil && c.Run.LogDriver == "k8s-file" {
+	if p, err := e.logPath(c); err == nil && c.Run.LogDriver == "k8s-file" {
 		in.LogPath = p
 	}
 	in.Config = inspectConfig(c, sp)
