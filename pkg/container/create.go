@@ -111,6 +111,11 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err := e.checkNet(&o); err != nil {
 		return nil, err
 	}
+	deps, err := e.resolveRequired(o.DependsOn)
+	if err != nil {
+		return nil, err
+	}
+	o.DependsOn = deps
 	if o.Replace {
 		if err := e.replace(ctx, o.Name); err != nil {
 			return nil, err

@@ -46,6 +46,9 @@ func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) (*Contai
 	if err := e.startInfra(ctx, c); err != nil {
 		return nil, err
 	}
+	if err := e.startRequired(ctx, c); err != nil {
+		return nil, err
+	}
 	// A pod member's bundle names its infra's process: write it anew.
 	if c.State.Status != StatusCreated || c.Pod != nil {
 		if _, err := e.prepare(c); err != nil {

@@ -225,3 +225,66 @@ func TestRunHealthOnFailureKills(t *testing.T) {
 		t.Fatalf("action without a check: %q", line)
 	}
 }
+
+// --requires: starting the container starts what it requires first, and
+// a missing one fails the create.
+func TestRunRequiresStartsTheRequired(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("create", "--name", "base", busybox, "sleep", "600")
+	e.roostOK("run", "-d", "--name", "top", "--requires", "base", busybox, "sleep", "600")
+	if out := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.State.Status}}", "base")); out != "running" {
+		t.Fatalf("required container is %s", out)
+	}
+	if line := e.roostFails(125, "create", "--requires", "ghost", busybox, "true"); !strings.Contains(line, `no container with name or ID "ghost" found`) {
+		t.Fatalf("missing requirement: %q", line)
+	}
+	e.roostOK("rm", "-f", "-t", "0", "top", "base")
+}
+
+// --systemd=always mounts systemd's tmpfs; --log-opt path= moves the log.
+func TestRunSystemdModeAndLogPath(t *testing.T) {
+	e := pulled(t)
+	out := e.roostOK("run", "--rm", "--systemd", "always", busybox, "cat", "/proc/mounts")
+	for _, d := range []string{" /run/lock tmpfs ", " /var/log/journal tmpfs "} {
+		if !strings.Contains(out, d) {
+			t.Errorf("--systemd always: no%s in\n%s", d, out)
+		}
+	}
+	if out := e.roostOK("run", "--rm", "--systemd", "false", busybox, "cat", "/proc/mounts"); strings.Contains(out, " /run/lock ") {
+		t.Errorf("--systemd false mounted /run/lock")
+	}
+	dir := filepath.Join(e.Home, "logs")
+	mustDir(t, dir, e.UID, e.GID)
+	log := filepath.Join(dir, "ctr.log")
+	e.roostOK("run", "--name", "logged", "--log-opt", "path="+log, busybox, "echo", "to-the-file")
+	if b, _ := os.ReadFile(log); !strings.Contains(string(b), "to-the-file") {
+		t.Fatalf("--log-opt path: %s holds %q", log, b)
+	}
+	if out := e.roostOK("logs", "logged"); out != "to-the-file\n" {
+		t.Fatalf("logs reads %q", out)
+	}
+}
+
+// --userns=nomap: container root is the first subordinate id on the host,
+// never the user.
+func TestRunUsernsNomap(t *testing.T) {
+	e := pulled(t)
+	id := strings.TrimSpace(e.roostOK("run", "-d", "--userns", "nomap", busybox, "sleep", "600"))
+	pid := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.State.Pid}}", id))
+	b, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "Uid:") {
+			f := strings.Fields(line)
+			if f[1] == strconv.Itoa(e.UID) || f[1] == "0" {
+				t.Fatalf("nomap container runs as host uid %s", f[1])
+			}
+		}
+	}
+	if out := e.roostOK("exec", id, "id", "-u"); strings.TrimSpace(out) != "0" {
+		t.Fatalf("inside, id -u says %q", out)
+	}
+	e.roostOK("rm", "-f", "-t", "0", id)
+}
