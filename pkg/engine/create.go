@@ -46,9 +46,6 @@ func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateRe
 	if err := spec.CheckUserNS(o.Spec.Namespaces.UserNS); err != nil {
 		return CreateResult{}, err
 	}
-	if o.Spec.Namespaces.UserNS == spec.NoMap && !e.opts.Config.Rootless {
-		return CreateResult{}, errors.New("nomap is only supported in rootless mode")
-	}
 	if err := e.applyRunDefaults(&o.Run); err != nil {
 		return CreateResult{}, err
 	}

@@ -47,20 +47,15 @@ type IDs struct {
 // user's uid and gid.
 const KeepID = "keep-id"
 
-// NoMap is NamespaceOptions.UserNS for a nested namespace without the user:
-// container root is the first subordinate id, the user's own uid is not
-// mapped at all (Podman's --userns=nomap, rootless only).
-const NoMap = "nomap"
-
 // CheckUserNS accepts the --userns values Roost supports: "" (Roost's own
 // namespace), "host" (the same), or keep-id. The CLI, the engine (for
 // requests from any front end) and pods check with it.
 func CheckUserNS(v string) error {
 	switch v {
-	case "", "host", KeepID, NoMap:
+	case "", "host", KeepID:
 		return nil
 	}
-	return fmt.Errorf("invalid --userns %q: use keep-id or nomap, or leave it out", v)
+	return fmt.Errorf("invalid --userns %q: use keep-id, or leave it out", v)
 }
 
 type nsKind int
@@ -82,11 +77,8 @@ func (m nsMode) host() bool    { return m.kind == nsHost }
 // namespaces is NamespaceOptions checked and resolved.
 type namespaces struct {
 	net, ipc, uts, pid, cgroup nsMode
-	keepID, noMap              bool
+	keepID                     bool
 }
-
-// nested says the container gets a user namespace of its own.
-func (n namespaces) nested() bool { return n.keepID || n.noMap }
 
 func parseNS(flag, value string, extra ...string) (nsMode, error) {
 	switch {
@@ -137,8 +129,6 @@ func (o NamespaceOptions) resolve(cgroups bool) (namespaces, error) {
 	case "", "host":
 	case KeepID:
 		n.keepID = true
-	case NoMap:
-		n.noMap = true
 	default:
 		return n, fmt.Errorf("invalid --userns %q: use keep-id, or leave it out to run in Roost's user namespace", o.UserNS)
 	}
@@ -149,7 +139,7 @@ func (o NamespaceOptions) resolve(cgroups bool) (namespaces, error) {
 // with Roost is left out.
 func (n namespaces) specNamespaces() []specs.LinuxNamespace {
 	var out []specs.LinuxNamespace
-	if n.nested() {
+	if n.keepID {
 		out = append(out, specs.LinuxNamespace{Type: specs.UserNamespace})
 	}
 	add := func(t specs.LinuxNamespaceType, m nsMode) {
@@ -178,7 +168,7 @@ func (n namespaces) canMountSysfs() bool {
 	if n.net.host() {
 		return false
 	}
-	if n.nested() && n.net.kind == nsPath {
+	if n.keepID && n.net.kind == nsPath {
 		return false
 	}
 	return true
@@ -201,9 +191,6 @@ func keepIDMappings(id, size int) []specs.LinuxIDMapping {
 
 // gidMapped reports whether container gid g exists in the container.
 func (o Options) gidMapped(g int, n namespaces) bool {
-	if n.noMap {
-		return g < o.IDs.SubGIDSize
-	}
 	if n.keepID {
 		for _, m := range keepIDMappings(o.IDs.HostGID, o.IDs.SubGIDSize) {
 			if uint32(g) >= m.ContainerID && uint32(g) < m.ContainerID+m.Size {
@@ -213,10 +200,4 @@ func (o Options) gidMapped(g int, n namespaces) bool {
 		return false
 	}
 	return g == 0 || g <= o.IDs.SubGIDSize
-}
-
-// noMapMappings map container ids 0..size-1 to Roost's 1..size: every
-// subordinate id, never the user's own.
-func noMapMappings(size int) []specs.LinuxIDMapping {
-	return []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1, Size: uint32(size)}}
 }

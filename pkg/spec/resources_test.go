@@ -173,13 +173,3 @@ func TestSystemdModeFromCommand(t *testing.T) {
 		t.Error("--systemd=false ignored")
 	}
 }
-
-func TestNoMapMapsOnlySubordinateIDs(t *testing.T) {
-	if err := CheckUserNS(NoMap); err != nil {
-		t.Fatal(err)
-	}
-	m := noMapMappings(65536)
-	if len(m) != 1 || m[0].ContainerID != 0 || m[0].HostID != 1 || m[0].Size != 65536 {
-		t.Fatalf("%+v", m)
-	}
-}

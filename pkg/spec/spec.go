@@ -168,13 +168,6 @@ func Generate(o Options) (*Result, error) {
 		s.Linux.UIDMappings = keepIDMappings(o.IDs.HostUID, o.IDs.SubUIDSize)
 		s.Linux.GIDMappings = keepIDMappings(o.IDs.HostGID, o.IDs.SubGIDSize)
 	}
-	if ns.noMap {
-		if o.IDs.SubUIDSize == 0 || o.IDs.SubGIDSize == 0 {
-			return nil, errors.New("--userns=nomap needs subordinate ids: add a range for your user to /etc/subuid and /etc/subgid")
-		}
-		s.Linux.UIDMappings = noMapMappings(o.IDs.SubUIDSize)
-		s.Linux.GIDMappings = noMapMappings(o.IDs.SubGIDSize)
-	}
 	if o.Cgroups {
 		s.Linux.CgroupsPath = o.CgroupsPath
 		if s.Linux.Resources, err = o.Resources.Linux(); err != nil {

@@ -265,26 +265,3 @@ func TestRunSystemdModeAndLogPath(t *testing.T) {
 	}
 }
 
-// --userns=nomap: container root is the first subordinate id on the host,
-// never the user.
-func TestRunUsernsNomap(t *testing.T) {
-	e := pulled(t)
-	id := strings.TrimSpace(e.roostOK("run", "-d", "--userns", "nomap", busybox, "sleep", "600"))
-	pid := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.State.Pid}}", id))
-	b, err := os.ReadFile("/proc/" + pid + "/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "Uid:") {
-			f := strings.Fields(line)
-			if f[1] == strconv.Itoa(e.UID) || f[1] == "0" {
-				t.Fatalf("nomap container runs as host uid %s", f[1])
-			}
-		}
-	}
-	if out := e.roostOK("exec", id, "id", "-u"); strings.TrimSpace(out) != "0" {
-		t.Fatalf("inside, id -u says %q", out)
-	}
-	e.roostOK("rm", "-f", "-t", "0", id)
-}
