@@ -264,4 +264,3 @@ func TestRunSystemdModeAndLogPath(t *testing.T) {
 		t.Fatalf("logs reads %q", out)
 	}
 }
-
