@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/roost-containers/roost/pkg/monitor"
@@ -63,6 +64,29 @@ func (m *mon) checkOnce(ctx context.Context, cfg monitor.HealthConfig, startedAt
 	h.Record(cfg, startedAt, r)
 	if err := monitor.WriteHealth(".", h); err != nil {
 		logf("writing the health file: %v", err)
+	}
+	if h.Status == monitor.HealthUnhealthy {
+		m.onUnhealthy()
+	}
+}
+
+// onUnhealthy acts as --health-on-failure says: kill leaves the restart
+// policy to decide, stop is a user stop (no restart), restart starts it
+// again whatever the policy.
+func (m *mon) onUnhealthy() {
+	pid := m.running.Load()
+	if pid <= 0 {
+		return
+	}
+	switch m.cfg.HealthOnFailure {
+	case monitor.HealthActionKill:
+		_ = syscall.Kill(int(pid), syscall.SIGKILL)
+	case monitor.HealthActionStop:
+		m.hub.requestStop()
+		_ = syscall.Kill(int(pid), syscall.SIGKILL)
+	case monitor.HealthActionRestart:
+		m.forceRestart.Store(true)
+		_ = syscall.Kill(int(pid), syscall.SIGKILL)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -34,6 +35,10 @@ type mon struct {
 	pumps    sync.WaitGroup
 	// checkMu is held while a healthcheck's runtime exec runs (see health.go).
 	checkMu sync.Mutex
+	// running is the pid of the container's process while it runs, for
+	// --health-on-failure; forceRestart makes the next exit restart it.
+	running      atomic.Int64
+	forceRestart atomic.Bool
 }
 
 func run(runDir string, syncFd int) int {
@@ -183,9 +188,17 @@ func (m *mon) runOnce(first bool) runResult {
 	// short-lived container (run --rm ... true) would otherwise have its exit
 	// wait for a full collection that buys nothing.
 	settling := time.AfterFunc(settleDelay, settle)
+	m.running.Store(int64(c.pid))
+	var timedOut atomic.Bool
+	stopTimeout := m.startTimeout(c.pid, &timedOut)
 	stopHealth := m.startHealth(c.startedAt)
 	r := runResult{exit: m.wait(c), ranFor: time.Since(c.startedAt)}
+	m.running.Store(0)
+	stopTimeout()
 	stopHealth()
+	if timedOut.Load() {
+		r.exit.Code = -1 // Podman's record of a container its --timeout killed
+	}
 	settling.Stop()
 	m.drain()
 	m.hub.setIO(nil)
@@ -342,4 +355,17 @@ func oneLine(err error) string {
 
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s roost-monitor[%d]: %s\n", time.Now().Format(time.RFC3339), os.Getpid(), fmt.Sprintf(format, args...))
+}
+
+// startTimeout kills the container's process once --timeout has passed; the
+// returned function disarms it.
+func (m *mon) startTimeout(pid int, fired *atomic.Bool) func() {
+	if m.cfg.Timeout <= 0 {
+		return func() {}
+	}
+	t := time.AfterFunc(m.cfg.Timeout, func() {
+		fired.Store(true)
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	})
+	return func() { t.Stop() }
 }

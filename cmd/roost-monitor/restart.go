@@ -20,6 +20,9 @@ func (m *mon) shouldRestart(exit monitor.ExitStatus) bool {
 	if m.hub.stopRequested() {
 		return false
 	}
+	if m.forceRestart.Swap(false) {
+		return true // --health-on-failure=restart
+	}
 	p := m.cfg.Restart
 	switch p.Policy {
 	case monitor.RestartAlways, monitor.RestartUnlessStopped:

@@ -25,14 +25,28 @@ type createFlags struct {
 	env, envFiles, labels, annotations        []string
 	volumes, mounts, tmpfs, capAdd, capDrop   []string
 	securityOpts, ulimits, groupAdd, logOpts  []string
+	attach                                    []string
 	volumesFrom                               []string
 	envHost, readOnly, readOnlyTmpfs, priv    bool
 	interactive, tty, rm, init, replace       bool
 	stopSignal, restart, logDriver, cidFile   string
 	pull, platform, userns, shmSize           string
-	pod                                       string
+	pod, podIDFile                            string
 	sdNotify                                  string
 	stopTimeout                               uint
+	res                                       spec.ResourceFlags
+	kernelMemory                              string
+	sysctls, devices, labelFiles, unsetenv    []string
+	expose, requires, chrootdirs, hostUsers   []string
+	tz, umask, personality, initPath          string
+	ipc, pid, uts, cgroupns                   string
+	cgroups, cgroupParent, healthOnFailure    string
+	pidFile, conmonPidFile, seccompPolicy     string
+	imageVolume, arch, osName, variant        string
+	macAddress, ip6, systemd, passwdEntry     string
+	oomScoreAdj                               int
+	timeout                                   uint
+	unsetenvAll, httpProxy, quiet             bool
 	registry                                  registryFlags
 	net                                       engine.NetworkFlags
 	health                                    engine.HealthFlags
@@ -70,6 +84,7 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.cidFile, "cidfile", "", "write the container id to this file")
 	fl.BoolVar(&f.replace, "replace", false, "replace a container of the same name")
 	fl.BoolVarP(&f.interactive, "interactive", "i", false, "keep stdin open")
+	fl.StringArrayVarP(&f.attach, "attach", "a", nil, "attach to STDIN, STDOUT or STDERR")
 	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-terminal")
 	fl.BoolVar(&f.rm, "rm", false, "remove the container when it exits")
 	fl.StringVar(&f.pull, "pull", "missing", "pull the image: always, missing, never, newer")
@@ -79,7 +94,11 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 64m)")
 	fl.StringVar(&f.pod, "pod", "", "run in pod NAME, or in a new pod: new:NAME")
 	fl.StringVar(&f.sdNotify, "sdnotify", "", "under a systemd unit, who says READY=1: conmon (Roost's monitor, once the container runs), container (default when created by a unit), ignore")
+	addResourceFlags(fl, &f.res, &f.kernelMemory)
+	f.addMore(fl)
 	addNetworkFlags(fl, &f.net)
+	fl.StringArrayVar(&f.net.DNSOptions, "dns-opt", nil, "alias of --dns-option")
+	_ = fl.MarkHidden("dns-opt")
 	addHealthFlags(fl, &f.health)
 	f.registry.add(fl)
 	_ = fl.MarkHidden("cert-dir")
@@ -89,7 +108,19 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 // image and the container's command.
 func (f *createFlags) request(cmd *cobra.Command, args []string, rootless bool, progress io.Writer) (engine.CreateRequest, []string, error) {
 	r := engine.CreateRequest{Pod: f.pod, CIDFile: f.cidFile}
-	r.Image = engine.ImageRequest{Name: args[0], Pull: engine.PullPolicy(f.pull), Platform: f.platform, Registry: f.registry.options(cmd), Progress: progress}
+	if f.quiet {
+		progress = nil
+	}
+	platform, err := f.platformValue()
+	if err != nil {
+		return r, nil, err
+	}
+	if f.podIDFile != "" {
+		if r.Pod, err = readIDFile(f.podIDFile); err != nil {
+			return r, nil, err
+		}
+	}
+	r.Image = engine.ImageRequest{Name: args[0], Pull: engine.PullPolicy(f.pull), Platform: platform, Registry: f.registry.options(cmd), Progress: progress}
 	if _, err := engine.ParsePullPolicy(f.pull); err != nil {
 		return r, nil, fmt.Errorf("invalid --pull %q: use always, missing, never or newer", f.pull)
 	}
@@ -103,6 +134,9 @@ func (f *createFlags) request(cmd *cobra.Command, args []string, rootless bool, 
 	if err != nil {
 		return r, nil, err
 	}
+	if fl.Changed("kernel-memory") {
+		warnings = append(warnings, warnKernelMemory)
+	}
 	o.CreateArgs = createArgs(cmd, args)
 	r.Options = o
 	return r, warnings, nil
@@ -113,9 +147,18 @@ func (f *createFlags) options(cmd *cobra.Command, args []string, rootless bool) 
 	var o container.CreateOptions
 	o.Name, o.Replace, o.VolumesFrom = f.name, f.replace, f.volumesFrom
 	var err error
-	if o.Labels, err = keyValues("label", f.labels); err != nil {
+	labels := f.labels
+	for _, file := range f.labelFiles {
+		lines, err := readEnvFile(file)
+		if err != nil {
+			return o, nil, fmt.Errorf("--label-file: %w", err)
+		}
+		labels = append(lines, labels...)
+	}
+	if o.Labels, err = keyValues("label", labels); err != nil {
 		return o, nil, err
 	}
+	o.DependsOn = f.requires
 	s := &o.Spec
 	if s.Annotations, err = keyValues("annotation", f.annotations); err != nil {
 		return o, nil, err
@@ -153,6 +196,13 @@ func (f *createFlags) options(cmd *cobra.Command, args []string, rootless bool) 
 		return o, nil, err
 	}
 	s.Namespaces.UserNS = f.userns
+	if err := f.moreSpec(s); err != nil {
+		return o, nil, err
+	}
+	if o.Expose, err = container.ParseExpose(f.expose); err != nil {
+		return o, nil, err
+	}
+	o.ImageVolume = f.imageVolume
 	if o.Run, err = f.runOptions(); err != nil {
 		return o, nil, err
 	}
@@ -164,6 +214,27 @@ func (f *createFlags) process(cmd *cobra.Command, args []string) (spec.ProcessOp
 	p := spec.ProcessOptions{
 		Args: args, EnvHost: f.envHost, WorkDir: f.workdir, User: f.user,
 		GroupAdd: f.groupAdd, Terminal: f.tty, Ulimits: f.ulimits, Init: f.init,
+		InitPath: f.initPath, Unsetenv: f.unsetenv, UnsetenvAll: f.unsetenvAll,
+		Personality: f.personality,
+	}
+	if cmd.Flags().Changed("oom-score-adj") {
+		if f.oomScoreAdj < -1000 || f.oomScoreAdj > 1000 {
+			return p, fmt.Errorf("invalid --oom-score-adj %d: it must be between -1000 and 1000", f.oomScoreAdj)
+		}
+		adj := f.oomScoreAdj
+		p.OOMScoreAdj = &adj
+	}
+	if f.umask != "" {
+		u, err := spec.ParseUmask(f.umask)
+		if err != nil {
+			return p, err
+		}
+		p.Umask = u
+	}
+	switch f.personality {
+	case "", "LINUX", "LINUX32":
+	default:
+		return p, fmt.Errorf("invalid --personality %q: use LINUX or LINUX32", f.personality)
 	}
 	if f.workdir != "" && !strings.HasPrefix(f.workdir, "/") {
 		return p, fmt.Errorf("invalid --workdir %q: it must be an absolute path", f.workdir)
@@ -189,8 +260,14 @@ func (f *createFlags) process(cmd *cobra.Command, args []string) (spec.ProcessOp
 	}
 	// The container gets this command's environment for -e KEY and
 	// --env-host, resolved now: a later start runs elsewhere.
+	// --http-proxy: the host's proxy settings come first, so the image's
+	// nothing and the user's -e win over them.
+	env := p.Env
+	if f.httpProxy {
+		env = append(spec.ProxyEnv(os.Environ()), env...)
+	}
 	var err error
-	p.Env, err = spec.ResolveHostEnv(append(p.Env, f.env...), f.envHost, os.Environ())
+	p.Env, err = spec.ResolveHostEnv(append(env, f.env...), f.envHost, os.Environ())
 	return p, err
 }
 
@@ -223,7 +300,9 @@ func (f *createFlags) mountList() ([]spec.Mount, error) {
 // runOptions are how the monitor runs the container; the engine fills the
 // defaults (--sdnotify, runtime) and checks what spans flags.
 func (f *createFlags) runOptions() (container.RunOptions, error) {
-	r := container.RunOptions{StopTimeout: f.stopTimeout, Terminal: f.tty, Stdin: f.interactive, Remove: f.rm, SdNotify: f.sdNotify}
+	r := container.RunOptions{StopTimeout: f.stopTimeout, Terminal: f.tty, Stdin: f.interactive, Remove: f.rm, SdNotify: f.sdNotify,
+		HealthOnFailure: f.healthOnFailure, PidFile: f.pidFile, ConmonPidFile: f.conmonPidFile, Timeout: f.timeout,
+		CgroupParent: f.cgroupParent, CgroupsMode: f.cgroups}
 	var err error
 	if r.Restart, err = monitor.ParseRestartPolicy(f.restart); err != nil {
 		return r, err
@@ -233,6 +312,12 @@ func (f *createFlags) runOptions() (container.RunOptions, error) {
 		return r, err
 	}
 	r.LogDriver, r.LogMaxSize, r.LogMaxFiles = log.Driver, log.MaxSize, log.MaxFiles
+	r.LogPath, r.LogTag = log.Path, log.Tag
+	for _, p := range []*string{&r.PidFile, &r.ConmonPidFile} {
+		if *p, err = absPath(*p); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
 }
 

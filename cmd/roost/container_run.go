@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -36,20 +38,27 @@ func newCreateCommand(a *app) *cobra.Command {
 
 func newRunCommand(a *app) *cobra.Command {
 	var f createFlags
-	var detach, sigProxy bool
+	var detach, sigProxy, rmi bool
 	var detachKeys string
 	cmd := &cobra.Command{
 		Use:   "run [options] IMAGE [COMMAND [ARG...]]",
 		Short: "Run a command in a new container",
 		Args:  needImage,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.run(cmd, &f, args, runMode{detach: detach, sigProxy: sigProxy, detachKeys: detachKeys})
+			m := runMode{detach: detach, sigProxy: sigProxy, detachKeys: detachKeys, rmi: rmi}
+			if cmd.Flags().Changed("attach") {
+				if err := m.setAttach(f.attach); err != nil {
+					return err
+				}
+			}
+			return a.run(cmd, &f, args, m)
 		},
 	}
 	f.add(cmd.Flags())
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background and print the container id")
 	cmd.Flags().BoolVar(&sigProxy, "sig-proxy", true, "forward signals Roost receives to the container")
 	cmd.Flags().StringVar(&detachKeys, "detach-keys", monitor.DefaultDetachKeys, "keys that detach from the container")
+	cmd.Flags().BoolVar(&rmi, "rmi", false, "with --rm, remove the image too once the container is gone, unless another container uses it")
 	return cmd
 }
 
@@ -62,8 +71,26 @@ func needImage(cmd *cobra.Command, args []string) error {
 }
 
 type runMode struct {
-	detach, sigProxy bool
-	detachKeys       string
+	detach, sigProxy, rmi bool
+	detachKeys            string
+	// attach: -a/--attach was given; attached names the streams it listed.
+	attach   bool
+	attached map[string]bool
+}
+
+// setAttach checks -a's streams (stdin, stdout, stderr).
+func (m *runMode) setAttach(streams []string) error {
+	m.attach, m.attached = true, map[string]bool{}
+	for _, s := range streams {
+		s = strings.ToLower(s)
+		switch s {
+		case "stdin", "stdout", "stderr":
+			m.attached[s] = true
+		default:
+			return fmt.Errorf("invalid stream %q for --attach - must be one of stdin, stdout, or stderr: invalid argument", s)
+		}
+	}
+	return nil
 }
 
 // createContainer turns the flags into a request and has the engine make
@@ -74,8 +101,13 @@ func (a *app) createContainer(cmd *cobra.Command, f *createFlags, args []string)
 		return nil, err
 	}
 	res, err := a.Core().CreateContainer(cmd.Context(), r)
-	for _, w := range append(warnings, res.Warnings...) {
+	for _, w := range warnings {
 		fmt.Fprintln(a.errOut, "WARNING: "+w)
+	}
+	// The engine's warnings are whole sentences, printed bare as Podman
+	// prints a create's (bats compares them line by line).
+	for _, w := range res.Warnings {
+		fmt.Fprintln(a.errOut, w)
 	}
 	return res.Container, err
 }
@@ -94,6 +126,9 @@ func (a *app) run(cmd *cobra.Command, f *createFlags, args []string, m runMode) 
 		fmt.Fprintln(a.out, c.ID)
 		return nil
 	}
+	if m.attach && !m.attached["stdout"] && !m.attached["stderr"] {
+		fmt.Fprintln(a.out, c.ID) // nothing of the container's is shown: say which it is
+	}
 	return a.session(cmd.Context(), c.ID, false, f.interactive, f.tty, m)
 }
 
@@ -108,7 +143,7 @@ func (a *app) attach(ctx context.Context, id string, interactive, tty bool, m ru
 // window size for -t, signals forwarded with --sig-proxy; it turns the
 // container's exit code into Roost's.
 func (a *app) session(ctx context.Context, id string, detach, interactive, tty bool, m runMode) error {
-	req := engine.SessionRequest{ID: id, Detach: detach}
+	req := engine.SessionRequest{ID: id, Detach: detach, RemoveImage: m.rmi}
 	if !detach {
 		var restore func()
 		req.IO, restore = a.terminalIO(interactive, tty, m)
@@ -141,6 +176,14 @@ func (a *app) terminalIO(interactive, tty bool, m runMode) (engine.SessionIO, fu
 	sio := engine.SessionIO{Stdout: os.Stdout, Stderr: os.Stderr, DetachKeys: m.detachKeys}
 	if interactive {
 		sio.Stdin = os.Stdin
+	}
+	if m.attach {
+		if !m.attached["stdout"] {
+			sio.Stdout = io.Discard
+		}
+		if !m.attached["stderr"] {
+			sio.Stderr = io.Discard
+		}
 	}
 	if !tty {
 		sio.DetachKeys = ""

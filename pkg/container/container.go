@@ -70,6 +70,24 @@ type RunOptions struct {
 	SdNotify    string                `json:"sdNotify,omitempty"` // --sdnotify (monitor.SdNotify*)
 	// Health is the healthcheck the monitor runs; nil: none.
 	Health *monitor.HealthConfig `json:"health,omitempty"`
+	// HealthOnFailure is what the monitor does when the container turns
+	// unhealthy: none, kill, restart or stop (monitor.HealthAction*).
+	HealthOnFailure string `json:"healthOnFailure,omitempty"`
+	// LogPath replaces the k8s-file log's place (--log-opt path=); LogTag
+	// is --log-opt tag=, kept for inspect.
+	LogPath string `json:"logPath,omitempty"`
+	LogTag  string `json:"logTag,omitempty"`
+	// PidFile and ConmonPidFile receive the container's and its monitor's
+	// pid at every start (--pidfile, --conmon-pidfile).
+	PidFile       string `json:"pidFile,omitempty"`
+	ConmonPidFile string `json:"conmonPidFile,omitempty"`
+	// Timeout kills the container this many seconds after it starts
+	// (--timeout); 0: never.
+	Timeout uint `json:"timeout,omitempty"`
+	// CgroupParent is the parent of the container's cgroup (--cgroup-parent);
+	// CgroupsMode is --cgroups: enabled (""), disabled, no-conmon or split.
+	CgroupParent string `json:"cgroupParent,omitempty"`
+	CgroupsMode  string `json:"cgroupsMode,omitempty"`
 }
 
 // State is the container's lifecycle as last recorded; live facts (is the
@@ -146,7 +164,11 @@ func (e *Engine) runDir(id string) string { return filepath.Join(e.Cfg.RunDir, "
 func (e *Engine) lockDir() string { return filepath.Join(e.Cfg.RunDir, "locks") }
 
 // logPath lives with the container's storage, so logs survive a reboot.
-func (e *Engine) logPath(id string) (string, error) {
+func (e *Engine) logPath(c *Container) (string, error) {
+	if c.Run.LogPath != "" {
+		return c.Run.LogPath, nil
+	}
+	id := c.ID
 	dir, err := e.Store.ContainerDirectory(id)
 	if err != nil {
 		return "", fmt.Errorf("container %s directory: %w", id, err)

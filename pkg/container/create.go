@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/roost-containers/roost/pkg/spec"
@@ -33,6 +35,64 @@ type CreateOptions struct {
 	// CreateArgs are the create/run flags and arguments that made it, so
 	// `generate systemd --new` can make it again.
 	CreateArgs []string
+	// Expose are ports ("80/tcp") added to the image's exposed ones, which
+	// -P publishes (--expose).
+	Expose []string
+	// ImageVolume is what the image's VOLUMEs become: bind ("" too: an
+	// anonymous volume each), tmpfs, or ignore (--image-volume).
+	ImageVolume string
+}
+
+// ApplyImage merges --expose and --image-volume into the resolved image's
+// configuration, which the container then starts from.
+func (o *CreateOptions) ApplyImage() {
+	img := &o.Spec.Image
+	if len(o.Expose) > 0 {
+		ports := make(map[string]struct{}, len(img.ExposedPorts)+len(o.Expose))
+		for p := range img.ExposedPorts {
+			ports[p] = struct{}{}
+		}
+		for _, p := range o.Expose {
+			ports[p] = struct{}{}
+		}
+		img.ExposedPorts = ports
+	}
+	switch o.ImageVolume {
+	case "ignore":
+		img.Volumes = nil
+	case "tmpfs":
+		for p := range img.Volumes {
+			o.Spec.Mounts = append(o.Spec.Mounts, spec.Mount{Type: spec.TypeTmpfs, Source: "tmpfs", Destination: p})
+		}
+		img.Volumes = nil
+	}
+}
+
+// ParseExpose reads --expose PORT[-PORT][/PROTO] into "PORT/PROTO" entries.
+func ParseExpose(list []string) ([]string, error) {
+	var out []string
+	for _, v := range list {
+		ports, proto, _ := strings.Cut(v, "/")
+		if proto == "" {
+			proto = "tcp"
+		}
+		if proto != "tcp" && proto != "udp" && proto != "sctp" {
+			return nil, fmt.Errorf("invalid --expose %q: the protocol must be tcp, udp or sctp", v)
+		}
+		lo, hi, isRange := strings.Cut(ports, "-")
+		a, err := strconv.ParseUint(lo, 10, 16)
+		b := a
+		if err == nil && isRange {
+			b, err = strconv.ParseUint(hi, 10, 16)
+		}
+		if err != nil || a == 0 || b < a {
+			return nil, fmt.Errorf("invalid --expose %q: give a port or a range such as 8000-8010", v)
+		}
+		for p := a; p <= b; p++ {
+			out = append(out, fmt.Sprintf("%d/%s", p, proto))
+		}
+	}
+	return out, nil
 }
 
 // ErrNameInUse is returned when --name names an existing container.
@@ -51,6 +111,11 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err := e.checkNet(&o); err != nil {
 		return nil, err
 	}
+	deps, err := e.resolveRequired(o.DependsOn)
+	if err != nil {
+		return nil, err
+	}
+	o.DependsOn = deps
 	if o.Replace {
 		if err := e.replace(ctx, o.Name); err != nil {
 			return nil, err

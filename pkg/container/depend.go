@@ -96,3 +96,37 @@ func (e *Engine) dependencyOrder(id string, seen map[string]bool) ([]string, err
 	}
 	return append(order, id), nil
 }
+
+// resolveRequired turns the names --requires gave into ids, so that rm
+// can find the dependents; a missing one fails the create (Podman's words).
+func (e *Engine) resolveRequired(names []string) ([]string, error) {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		id, err := e.Resolve(n)
+		if err != nil {
+			return nil, fmt.Errorf("no container with name or ID %q found: %w", n, err)
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// startRequired starts the containers c needs that are not running
+// (--requires, a shared network's owner), as Podman does before c.
+func (e *Engine) startRequired(ctx context.Context, c *Container) error {
+	for _, id := range c.DependsOn {
+		if c.Pod != nil && id == c.Pod.Infra {
+			continue // startInfra's
+		}
+		dep, err := e.Start(ctx, id, StartOptions{})
+		if err != nil {
+			return fmt.Errorf("start %s, which %s requires: %w", id, c.Name, err)
+		}
+		if dep.State.Status != StatusRunning {
+			return fmt.Errorf("%s requires %s, which exited at once", c.Name, dep.Name)
+		}
+	}
+	return nil
+}

@@ -252,7 +252,7 @@ func (e *Engine) InspectWith(ref string, o InspectOptions) (*Inspect, error) {
 	if in.Args == nil {
 		in.Args = []string{}
 	}
-	if p, err := e.logPath(c.ID); err == nil && c.Run.LogDriver == monitor.LogK8sFile {
+	if p, err := e.logPath(c); err == nil && c.Run.LogDriver == monitor.LogK8sFile {
 		in.LogPath = p
 	}
 	if dir, err := e.Store.ContainerDirectory(c.ID); err == nil {

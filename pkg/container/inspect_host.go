@@ -132,7 +132,7 @@ func (e *Engine) inspectHost(c *Container, sp *specs.Spec) InspectHost {
 	if h.RestartPolicy.Name == "" {
 		h.RestartPolicy.Name = "no"
 	}
-	if p, err := e.logPath(c.ID); err == nil && c.Run.LogDriver == "k8s-file" {
+	if p, err := e.logPath(c); err == nil && c.Run.LogDriver == "k8s-file" {
 		h.LogConfig.Path = p
 	}
 	if c.Run.LogMaxSize > 0 {

@@ -62,7 +62,7 @@ func (e *Engine) Logs(ctx context.Context, ref string, o LogOptions, stdout, std
 	if c.Run.LogDriver != "" && c.Run.LogDriver != monitor.LogK8sFile {
 		return fmt.Errorf("container %s logs with the %s driver: read them with journalctl or not at all (--log-driver k8s-file keeps them for `roost logs`)", c.Name, c.Run.LogDriver)
 	}
-	path, err := e.logPath(c.ID)
+	path, err := e.logPath(c)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,9 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 		return nil, err
 	}
 	o.IDs = e.ids()
+	if o.Cgroups && o.CgroupsPath == "" {
+		o.CgroupsPath = e.cgroupsPath(c)
+	}
 	if o.Mounts, err = e.volumeMounts(c); err != nil {
 		return nil, err
 	}
@@ -239,4 +242,18 @@ func (e *Engine) precompileSeccomp(c *Container, s *specs.Spec) {
 		s.Annotations = map[string]string{}
 	}
 	s.Annotations[crunSeccompBPF] = base64.StdEncoding.EncodeToString(prog)
+}
+
+// cgroupsPath is the container's own cgroup: for a rootless user under the
+// delegated user@UID.service (the only subtree the user may write), for
+// root under roost/; --cgroup-parent replaces the parent.
+func (e *Engine) cgroupsPath(c *Container) string {
+	parent := c.Run.CgroupParent
+	if parent == "" {
+		parent = "/roost"
+		if e.Cfg.Rootless {
+			parent = fmt.Sprintf("/user.slice/user-%d.slice/user@%d.service/user.slice", e.Cfg.UID, e.Cfg.UID)
+		}
+	}
+	return filepath.Join(parent, "roost-"+c.ID)
 }

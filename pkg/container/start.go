@@ -83,6 +83,9 @@ func (e *Engine) start(ctx context.Context, ref string, o StartOptions) (*Contai
 	if err := e.startInfra(ctx, c); err != nil {
 		return nil, false, err
 	}
+	if err := e.startRequired(ctx, c); err != nil {
+		return nil, err
+	}
 	// A pod member's bundle names its infra's process: write it anew.
 	if c.State.Status != StatusCreated || c.Pod != nil {
 		if _, err := e.prepare(c); err != nil {
@@ -97,7 +100,7 @@ func (e *Engine) start(ctx context.Context, ref string, o StartOptions) (*Contai
 func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 	dir := e.runDir(c.ID)
 	clearRunFiles(dir)
-	logPath, err := e.logPath(c.ID)
+	logPath, err := e.logPath(c)
 	if err != nil {
 		return nil, err
 	}
@@ -116,8 +119,9 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		Terminal:      c.Run.Terminal, Stdin: c.Run.Stdin, WaitAttach: o.WaitAttach,
 		LogDriver: c.Run.LogDriver, LogPath: logPath,
 		LogMaxSize: c.Run.LogMaxSize, LogMaxFiles: c.Run.LogMaxFiles,
-		Restart: c.Run.Restart, Health: c.Run.Health,
-		NetNS: netns, Ports: forwardedByMonitor(c),
+		Restart: c.Run.Restart, Health: c.Run.Health, HealthOnFailure: c.Run.HealthOnFailure,
+		Timeout: time.Duration(c.Run.Timeout) * time.Second,
+		NetNS:   netns, Ports: forwardedByMonitor(c),
 		SdNotify: c.Run.SdNotify, NotifySocket: e.NotifySocket,
 		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
 		RuntimeArgs: e.runtimeFlags(),
@@ -128,10 +132,31 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		e.recordFailedStart(c, err)
 		return nil, nameCommand(c, err)
 	}
-	return e.update(c.ID, func(r *Container) error {
+	rec, err := e.update(c.ID, func(r *Container) error {
 		r.State = State{Status: StatusRunning, Pid: pid, MonitorPid: monPid, StartedAt: time.Now().UTC()}
 		return nil
 	})
+	if err != nil {
+		return rec, err
+	}
+	return rec, writePidFiles(c.Run, monPid, pid)
+}
+
+// writePidFiles writes --pidfile and --conmon-pidfile; the container runs
+// already, so a failure is told but leaves it running, as Podman does.
+func writePidFiles(r RunOptions, monPid, pid int) error {
+	for _, f := range []struct {
+		path string
+		pid  int
+	}{{r.PidFile, pid}, {r.ConmonPidFile, monPid}} {
+		if f.path == "" {
+			continue
+		}
+		if err := os.WriteFile(f.path, []byte(fmt.Sprintf("%d", f.pid)), 0o644); err != nil {
+			return fmt.Errorf("write pid file: %w", err)
+		}
+	}
+	return nil
 }
 
 // monitorLauncher starts monitors where MonitorScopes says: in a scope of

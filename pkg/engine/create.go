@@ -52,6 +52,13 @@ func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateRe
 	if err := checkPod(r); err != nil {
 		return CreateResult{}, err
 	}
+	if err := checkCIDFile(r.CIDFile); err != nil {
+		return CreateResult{}, err
+	}
+	warnings := e.applyCgroups(&o.Spec)
+	if o.Run.CgroupsMode == "disabled" {
+		o.Spec.Cgroups = false
+	}
 	// The image last among the checks: a pull is the slow part. A caller
 	// that made several containers of one image (compose's replicas)
 	// resolved it once and passes it in Options with no Image.Name.
@@ -62,17 +69,30 @@ func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateRe
 		}
 		o.ImageID, o.ImageName, o.Spec.Image = img.ID, img.Name, img.Config
 	}
+	o.ApplyImage()
 	c, err := e.create(ctx, r, o)
 	if err != nil {
-		return CreateResult{}, err
+		return CreateResult{Warnings: warnings}, err
 	}
 	if r.CIDFile != "" {
-		if err := os.WriteFile(r.CIDFile, []byte(c.ID), 0o644); err != nil {
+		if err := writeNew(r.CIDFile, c.ID); err != nil {
 			e.removeMadeFor(ctx, c, r)
 			return CreateResult{}, fmt.Errorf("--cidfile: %w", err)
 		}
 	}
-	return CreateResult{Container: c}, nil
+	return CreateResult{Container: c, Warnings: warnings}, nil
+}
+
+// checkCIDFile refuses a --cidfile that exists: another container may own
+// it (Podman's words).
+func checkCIDFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("container id file exists. Ensure another container is not using it or delete %s", path)
+	}
+	return nil
 }
 
 // applyRunDefaults fills and checks how the monitor will run the container:
@@ -90,6 +110,17 @@ func (e *Engine) applyRunDefaults(r *container.RunOptions) error {
 	}
 	if r.LogMaxSize > 0 && r.LogMaxFiles == 0 {
 		r.LogMaxFiles = 1
+	}
+	if r.HealthOnFailure, err = monitor.ParseHealthOnFailure(r.HealthOnFailure); err != nil {
+		return err
+	}
+	if r.HealthOnFailure != monitor.HealthActionNone && r.Health == nil {
+		return errors.New("cannot set on-failure action to " + r.HealthOnFailure + " without a health check")
+	}
+	switch r.CgroupsMode {
+	case "", "enabled", "disabled", "no-conmon", "split":
+	default:
+		return fmt.Errorf("invalid cgroup mode %q", r.CgroupsMode)
 	}
 	if r.Health != nil {
 		h := r.Health.WithDefaults()
@@ -182,4 +213,18 @@ func (e *Engine) removeMadeFor(ctx context.Context, c *container.Container, r Cr
 	if ce, err := e.Containers(); err == nil {
 		_, _ = ce.Remove(ctx, c.ID, container.RemoveOptions{Force: true})
 	}
+}
+
+// writeNew writes a file that must not exist yet (O_EXCL: two creates
+// racing for one --cidfile cannot both win).
+func writeNew(path, data string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

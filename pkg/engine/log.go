@@ -15,6 +15,8 @@ type LogConfig struct {
 	Driver   string // monitor.LogK8sFile, LogJournald or LogNone
 	MaxSize  int64  // bytes per file; 0: unbounded
 	MaxFiles int    // files kept when MaxSize is set
+	Tag      string // --log-opt tag=
+	Path     string // --log-opt path=: the k8s-file log's place
 }
 
 // ParseLogDriver reads --log-driver, compose's logging.driver and an API's
@@ -57,6 +59,13 @@ func (c *LogConfig) apply(opt string) error {
 			return fmt.Errorf("invalid --log-opt %q: give a size such as 10m", opt)
 		}
 		c.MaxSize = n
+	case "tag":
+		c.Tag = v
+	case "path":
+		if !strings.HasPrefix(v, "/") {
+			return fmt.Errorf("invalid --log-opt %q: the log path must be absolute", opt)
+		}
+		c.Path = v
 	case "max-file":
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -64,7 +73,7 @@ func (c *LogConfig) apply(opt string) error {
 		}
 		c.MaxFiles = n
 	default:
-		return fmt.Errorf("invalid --log-opt %q: use max-size=SIZE or max-file=N", opt)
+		return fmt.Errorf("invalid --log-opt %q: use max-size=SIZE, max-file=N, tag=TAG or path=FILE", opt)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/image"
 	"github.com/roost-containers/roost/pkg/monitor"
 )
 
@@ -35,6 +36,9 @@ type SessionRequest struct {
 	Detach     bool
 	AttachOnly bool
 	IO         SessionIO
+	// RemoveImage removes the container's image after the container was
+	// removed (run --rm --rmi), unless another container still uses it.
+	RemoveImage bool
 }
 
 // SessionResult is how a session ended.
@@ -100,7 +104,20 @@ func (e *Engine) RunSession(ctx context.Context, r SessionRequest) (SessionResul
 		}
 		return res, err
 	}
+	if waitErr == nil && r.RemoveImage {
+		e.removeUnusedImage(ctx, c.ImageID)
+	}
 	return res, waitErr
+}
+
+// removeUnusedImage is --rmi: the image goes unless a container still uses
+// it, which is no error (Podman keeps it silently).
+func (e *Engine) removeUnusedImage(ctx context.Context, id string) {
+	store, err := e.Store()
+	if err != nil || id == "" {
+		return
+	}
+	_, _ = image.Remove(ctx, store, []string{id}, image.RemoveOptions{})
 }
 
 // attachRunning joins a running container's session until it exits (its

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Files in the run directory (0700; files 0600, written atomically).
@@ -73,6 +74,12 @@ type Config struct {
 	// Health is the container's healthcheck, run by the monitor while the
 	// container runs; nil: none.
 	Health *HealthConfig `json:"health,omitempty"`
+	// HealthOnFailure is what to do when the check turns unhealthy
+	// (HealthAction*; "" is none).
+	HealthOnFailure string `json:"healthOnFailure,omitempty"`
+	// Timeout kills the container this long after each start; 0: never.
+	// Its exit is then recorded as -1, as Podman records it.
+	Timeout time.Duration `json:"timeout,omitempty"`
 	// SdNotify is --sdnotify: how the container's readiness reaches systemd
 	// (SdNotifyConmon, SdNotifyContainer, SdNotifyIgnore; "" is conmon).
 	SdNotify string `json:"sdNotify,omitempty"`

@@ -122,3 +122,22 @@ func (h HealthConfig) Validate() error {
 	}
 	return nil
 }
+
+// Actions on an unhealthy container (--health-on-failure).
+const (
+	HealthActionNone    = "none"
+	HealthActionKill    = "kill"
+	HealthActionRestart = "restart"
+	HealthActionStop    = "stop"
+)
+
+// ParseHealthOnFailure checks --health-on-failure; "" is none.
+func ParseHealthOnFailure(v string) (string, error) {
+	switch v {
+	case "":
+		return HealthActionNone, nil
+	case HealthActionNone, HealthActionKill, HealthActionRestart, HealthActionStop:
+		return v, nil
+	}
+	return "", fmt.Errorf("invalid on-failure action %q: use none, kill, restart or stop", v)
+}

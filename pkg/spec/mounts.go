@@ -526,6 +526,20 @@ func (o Options) mounts(ns namespaces, p process) ([]specs.Mount, error) {
 			base = append(base, specs.Mount{Destination: f.dst, Type: TypeBind, Source: f.src, Options: []string{"bind", "rprivate"}})
 		}
 	}
+	tz, err := TimezoneFile(o.Timezone)
+	if err != nil {
+		return nil, err
+	}
+	if tz != "" {
+		base = append(base, specs.Mount{Destination: "/etc/localtime", Type: TypeBind, Source: tz, Options: []string{"bind", "ro", "rprivate"}})
+	}
+	for _, d := range o.Devices {
+		m, err := bindSpec(d.mount())
+		if err != nil {
+			return nil, fmt.Errorf("--device %s: %w", d.Host, err)
+		}
+		base = append(base, m)
+	}
 	if p.initPath != "" {
 		base = append(base, specs.Mount{Destination: InitMountPath, Type: TypeBind, Source: p.initPath, Options: []string{"bind", "ro", "nosuid", "nodev"}})
 	}

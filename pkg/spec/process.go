@@ -47,6 +47,15 @@ type ProcessOptions struct {
 	Init        bool
 	InitPath    string
 	OOMScoreAdj *int
+	// Unsetenv names variables of the defaults and the image's env that the
+	// container does not get; UnsetenvAll drops them all (the user's -e
+	// entries stay).
+	Unsetenv    []string `json:",omitempty"`
+	UnsetenvAll bool     `json:",omitempty"`
+	// Umask is the process's umask; nil: 0022.
+	Umask *uint32 `json:",omitempty"`
+	// Personality is linux.personality's domain (LINUX or LINUX32); empty: none.
+	Personality string `json:",omitempty"`
 }
 
 // InitMountPath is where the init binary appears in the container.
@@ -107,6 +116,9 @@ func (o Options) process(ns namespaces) (process, error) {
 	}
 
 	umask := defaultUmask
+	if o.Process.Umask != nil {
+		umask = *o.Process.Umask
+	}
 	p.spec = &specs.Process{
 		Terminal: o.Process.Terminal,
 		User: specs.User{
@@ -189,9 +201,16 @@ func (e *envList) list() []string {
 // env builds the environment: PATH default, image, then the user's; then HOME, HOSTNAME, TERM and container= where unset.
 func (o Options) env(home string) ([]string, error) {
 	var e envList
-	e.set("PATH", strings.TrimPrefix(DefaultPath, "PATH="))
+	unset := map[string]bool{}
+	for _, k := range o.Process.Unsetenv {
+		unset[k] = true
+	}
+	keep := func(k string) bool { return !o.Process.UnsetenvAll && !unset[k] }
+	if keep("PATH") {
+		e.set("PATH", strings.TrimPrefix(DefaultPath, "PATH="))
+	}
 	for _, kv := range o.Image.Env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" && keep(k) {
 			e.set(k, v)
 		}
 	}
@@ -207,7 +226,7 @@ func (o Options) env(home string) ([]string, error) {
 		defaults = append(defaults, [2]string{"TERM", "xterm"})
 	}
 	for _, d := range defaults {
-		if d[1] != "" && !e.has(d[0]) {
+		if d[1] != "" && !e.has(d[0]) && keep(d[0]) {
 			e.set(d[0], d[1])
 		}
 	}
@@ -374,4 +393,14 @@ func ResolveHostEnv(entries []string, envHost bool, hostEnv []string) ([]string,
 		}
 	}
 	return out, nil
+}
+
+// ParseUmask reads --umask: an octal mode of at most 0777.
+func ParseUmask(v string) (*uint32, error) {
+	n, err := strconv.ParseUint(v, 8, 32)
+	if err != nil || n > 0o777 {
+		return nil, fmt.Errorf("invalid umask string %s: use an octal mode such as 0022", v)
+	}
+	u := uint32(n)
+	return &u, nil
 }

@@ -61,6 +61,23 @@ type Options struct {
 	Cgroups bool
 	// CgroupsPath is linux.cgroupsPath when Cgroups is true.
 	CgroupsPath string
+	// Resources are the cgroup limits; they reach linux.resources only
+	// when Cgroups is true. nil: none asked.
+	Resources *Resources `json:",omitempty"`
+	// Timezone is --tz: local, an IANA zone, or none (see TimezoneFile).
+	Timezone string `json:",omitempty"`
+	// Devices are the host's device nodes the container gets (--device).
+	Devices []Device `json:",omitempty"`
+	// Systemd is --systemd: true (systemd mode when the command is systemd
+	// or init), false, or always; "" is true.
+	Systemd string `json:",omitempty"`
+	// HostUsers are host users whose /etc/passwd lines the container gets
+	// (--hostuser); PasswdEntry is --passwd-entry's template for the line
+	// of a container user the image does not name.
+	HostUsers   []string `json:",omitempty"`
+	PasswdEntry string   `json:",omitempty"`
+	// Sysctls are linux.sysctl (--sysctl KEY=VALUE).
+	Sysctls map[string]string `json:",omitempty"`
 
 	Image      ImageConfig
 	Process    ProcessOptions
@@ -122,6 +139,13 @@ func Generate(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	sd, err := o.systemdMode()
+	if err != nil {
+		return nil, err
+	}
+	if sd && o.StopSignal == "" && o.Image.StopSignal == "" {
+		stop = sigRTMin3
+	}
 
 	s := &specs.Spec{
 		Version:     OCIVersion,
@@ -146,7 +170,13 @@ func Generate(o Options) (*Result, error) {
 	}
 	if o.Cgroups {
 		s.Linux.CgroupsPath = o.CgroupsPath
-		s.Linux.Resources = &specs.LinuxResources{}
+		if s.Linux.Resources, err = o.Resources.Linux(); err != nil {
+			return nil, err
+		}
+	}
+	s.Linux.Sysctl = copyMap(o.Sysctls)
+	if d := o.Process.Personality; d != "" {
+		s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.LinuxPersonalityDomain(d)}
 	}
 
 	// Capabilities come before seccomp: the default profile allows some
@@ -164,11 +194,19 @@ func Generate(o Options) (*Result, error) {
 		return nil, err
 	}
 
+	if sd {
+		o.Mounts = append(o.Mounts, systemdMounts(o.Mounts)...)
+	}
 	mounts, err := o.mounts(ns, proc)
 	if err != nil {
 		return nil, err
 	}
 	s.Mounts = mounts
+	hostLines, err := hostUserLines(o.HostUsers)
+	if err != nil {
+		return nil, err
+	}
+	proc.passwdEntry += hostLines
 
 	return &Result{Spec: s, PasswdEntry: proc.passwdEntry, GroupEntry: proc.groupEntry, StopSignal: stop}, nil
 }

@@ -228,6 +228,9 @@ func (o Options) resolveUser(ns namespaces, cwd string) (resolvedUser, error) {
 		} else {
 			r.passwdEntry = fmt.Sprintf("%d:*:%d:%d:container user:%s:/bin/sh\n", r.uid, r.uid, r.gid, r.home)
 		}
+		if o.PasswdEntry != "" {
+			r.passwdEntry = passwdFromTemplate(o.PasswdEntry, r, o.IDs.UserName)
+		}
 	}
 	if keepIDDefault && !db.hasGID(r.gid) {
 		name := o.IDs.UserName
@@ -253,4 +256,15 @@ func (o Options) keepIDHome(cwd string) string {
 		}
 	}
 	return cwd
+}
+
+// passwdFromTemplate expands --passwd-entry's $USERNAME, $UID, $GID, $NAME
+// and $HOME for the container's user.
+func passwdFromTemplate(tmpl string, r resolvedUser, userName string) string {
+	if userName == "" {
+		userName = strconv.Itoa(r.uid)
+	}
+	line := strings.NewReplacer("$USERNAME", userName, "$UID", strconv.Itoa(r.uid),
+		"$GID", strconv.Itoa(r.gid), "$NAME", userName, "$HOME", r.home).Replace(tmpl)
+	return strings.TrimRight(line, "\n") + "\n"
 }

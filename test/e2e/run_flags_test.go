@@ -1,0 +1,266 @@
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// warnNoLimits is Podman's one warning when limits cannot be applied.
+const warnNoLimits = "Resource limits are not supported and ignored on cgroups V1 rootless systems"
+
+// delegated says whether the test user has cgroup v2 controllers delegated.
+func delegated(e *env) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/sys/fs/cgroup/user.slice/user-%d.slice/user@%d.service/cgroup.controllers", e.UID, e.UID))
+	return err == nil && strings.Contains(string(b), "memory")
+}
+
+// bundleSpec reads the container's config.json from its run directory.
+func bundleSpec(t *testing.T, e *env, id string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(e.RuntimeDir, "roost", "containers", id, "config.json"))
+	if err != nil {
+		t.Fatalf("reading the bundle: %v", err)
+	}
+	var s map[string]any
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Resource flags are checked, then either written into linux.resources
+// (cgroup v2 delegated) or dropped with Podman's one warning.
+func TestRunResourceFlagsReachTheSpecOrWarnOnce(t *testing.T) {
+	e := pulled(t)
+	r := e.roost("run", "--rm", "-m", "64m", "--cpus", "1", "--pids-limit", "50", "--memory-swappiness", "10", busybox, "echo", "hello")
+	if r.Code != 0 || r.Stdout != "hello\n" {
+		t.Fatalf("run with limits: %s", r)
+	}
+	id := strings.TrimSpace(e.roostOK("create", "-m", "64m", "--cpu-shares", "512", busybox, "true"))
+	linux, _ := bundleSpec(t, e, id)["linux"].(map[string]any)
+	res, _ := linux["resources"].(map[string]any)
+	if delegated(e) {
+		mem, _ := res["memory"].(map[string]any)
+		if mem["limit"] != float64(64<<20) {
+			t.Fatalf("linux.resources.memory = %v, want limit 64m", res)
+		}
+		return
+	}
+	if r.Stderr != warnNoLimits+"\n" {
+		t.Fatalf("stderr %q, want the one warning %q", r.Stderr, warnNoLimits)
+	}
+	if len(res) != 0 {
+		t.Fatalf("limits reached the spec without a cgroup to apply them: %v", res)
+	}
+	if r := e.roost("run", "--rm", busybox, "true"); r.Stderr != "" {
+		t.Fatalf("a run without limits warned: %q", r.Stderr)
+	}
+	if r := e.roost("run", "--rm", "--kernel-memory", "100", busybox, "true"); !strings.Contains(r.Stderr, "The --kernel-memory flag is no longer supported. This flag is a noop.") {
+		t.Fatalf("--kernel-memory: no deprecation warning in %q", r.Stderr)
+	}
+}
+
+// Bad limits fail with Podman's messages, exit 125, and make nothing.
+func TestRunResourceFlagsRefuseBadValues(t *testing.T) {
+	e := pulled(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--memory", "lots"}, "invalid value for memory"},
+		{[]string{"--cpus", "1", "--cpu-period", "100000"}, "--cpu-period and --cpus cannot be set together"},
+		{[]string{"--memory-swap", "1g"}, "you should always set a memory limit when using a memoryswap limit"},
+		{[]string{"-m", "1g", "--memory-swap", "512m"}, "minimum memoryswap limit should be larger than memory limit"},
+		{[]string{"--blkio-weight", "5"}, "range of blkio weight is from 10 to 1000"},
+		{[]string{"--cpu-quota", "10"}, "CPU cfs quota cannot be less than 1ms"},
+		{[]string{"--memory-swappiness", "101"}, "valid memory swappiness range is 0-100"},
+		{[]string{"--device-read-bps", "/dev/zero"}, "bad format: /dev/zero"},
+		{[]string{"--cpus", "100000"}, "range of CPUs is from 0.01 to"},
+	} {
+		line := e.roostFails(125, append(append([]string{"create"}, c.args...), busybox, "true")...)
+		if !strings.Contains(line, c.want) {
+			t.Errorf("%v: got %q, want %q", c.args, line, c.want)
+		}
+	}
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("refused creates left containers: %q", out)
+	}
+}
+
+// --tz binds a zone at /etc/localtime; an unknown zone is refused.
+func TestRunTimezone(t *testing.T) {
+	e := pulled(t)
+	if out := e.roostOK("run", "--rm", "--tz", "Asia/Tokyo", busybox, "date", "+%Z"); out != "JST\n" {
+		t.Fatalf("--tz Asia/Tokyo: date says %q", out)
+	}
+	if line := e.roostFails(125, "run", "--rm", "--tz", "Nowhere/Special", busybox, "true"); !strings.Contains(line, "unknown time zone Nowhere/Special") {
+		t.Fatalf("bad zone: %q", line)
+	}
+}
+
+// --timeout kills the container; run exits 255 and the exit is recorded -1.
+func TestRunTimeoutKillsTheContainer(t *testing.T) {
+	e := pulled(t)
+	r := e.roost("run", "--name", "slow", "--timeout", "2", busybox, "sleep", "600")
+	if r.Code != 255 {
+		t.Fatalf("run --timeout: %s", r)
+	}
+	if out := e.roostOK("inspect", "--format", "{{.State.ExitCode}}", "slow"); strings.TrimSpace(out) != "-1" {
+		t.Fatalf("exit code recorded %q, want -1", out)
+	}
+}
+
+// --cidfile refuses an existing file; --pidfile and --conmon-pidfile hold
+// the container's and the monitor's pids.
+func TestRunIDAndPidFiles(t *testing.T) {
+	e := pulled(t)
+	dir := filepath.Join(e.Home, "files")
+	mustDir(t, dir, e.UID, e.GID)
+	cid, pid, mon := filepath.Join(dir, "cid"), filepath.Join(dir, "pid"), filepath.Join(dir, "mon")
+	id := strings.TrimSpace(e.roostOK("run", "-d", "--cidfile", cid, "--pidfile", pid, "--conmon-pidfile", mon, busybox, "sleep", "600"))
+	if b, _ := os.ReadFile(cid); string(b) != id {
+		t.Fatalf("cidfile holds %q, want %s", b, id)
+	}
+	want := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.State.Pid}} {{.State.ConmonPid}}", id))
+	p, _ := os.ReadFile(pid)
+	m, _ := os.ReadFile(mon)
+	if got := string(p) + " " + string(m); got != want {
+		t.Fatalf("pid files say %q, inspect says %q", got, want)
+	}
+	line := e.roostFails(125, "run", "--cidfile", cid, busybox, "true")
+	if line != "Error: container id file exists. Ensure another container is not using it or delete "+cid {
+		t.Fatalf("existing cidfile: %q", line)
+	}
+	e.roostOK("rm", "-f", "-t", "0", id)
+}
+
+// The process's environment flags: --unsetenv, --unsetenv-all, the host's
+// proxy variables (--http-proxy, on by default), --umask.
+func TestRunEnvironmentFlags(t *testing.T) {
+	e := pulled(t)
+	e.Extra = append(e.Extra, "http_proxy=http://proxy.example:3128", "NO_PROXY=localhost")
+	out := e.roostOK("run", "--rm", "--unsetenv", "HOSTNAME", busybox, "/bin/busybox", "env")
+	for _, want := range []string{"http_proxy=http://proxy.example:3128\n", "NO_PROXY=localhost\n", "PATH="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("env lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "HOSTNAME=") {
+		t.Errorf("--unsetenv HOSTNAME left it:\n%s", out)
+	}
+	out = e.roostOK("run", "--rm", "--http-proxy=false", "--unsetenv-all", "-e", "KEEP=1", busybox, "/bin/busybox", "env")
+	// HOME stays: Podman's libpod adds it whatever the defaults.
+	if !strings.Contains(out, "KEEP=1\n") || strings.Contains(out, "PATH=") || strings.Contains(out, "proxy") {
+		t.Errorf("--unsetenv-all --http-proxy=false: env is\n%s", out)
+	}
+	if out := e.roostOK("run", "--rm", "--umask", "0077", busybox, "sh", "-c", "umask"); strings.TrimSpace(out) != "0077" {
+		t.Errorf("--umask 0077: umask says %q", out)
+	}
+}
+
+// --sysctl sets a parameter of the container's own namespace; --device
+// brings a host device in; --hostuser adds a host user's passwd line.
+func TestRunKernelAndDeviceFlags(t *testing.T) {
+	e := pulled(t)
+	out := e.roostOK("run", "--rm", "--sysctl", "net.ipv4.tcp_keepalive_time=1234", busybox, "cat", "/proc/sys/net/ipv4/tcp_keepalive_time")
+	if strings.TrimSpace(out) != "1234" {
+		t.Errorf("--sysctl: %q", out)
+	}
+	if line := e.roostFails(125, "create", "--sysctl", "kernel.panic=1", busybox, "true"); !strings.Contains(line, `sysctl "kernel.panic" is not allowed`) {
+		t.Errorf("host sysctl: %q", line)
+	}
+	e.roostOK("run", "--rm", "--device", "/dev/null:/dev/mynull", busybox, "test", "-c", "/dev/mynull")
+	out = e.roostOK("run", "--rm", "--hostuser", e.User, busybox, "grep", "^"+e.User+":", "/etc/passwd")
+	if !strings.Contains(out, ":"+strconv.Itoa(e.UID)+":") {
+		t.Errorf("--hostuser: %q", out)
+	}
+}
+
+// -a stdin attaches no output: run prints the container's id instead.
+func TestRunAttachStdinPrintsTheID(t *testing.T) {
+	e := pulled(t)
+	out := e.roostOK("run", "--name", "quiet", "--attach", "stdin", busybox, "echo", "hello")
+	id := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.ID}}", "quiet"))
+	if strings.TrimSpace(out) != id {
+		t.Fatalf("run -a stdin printed %q, want the id %s", out, id)
+	}
+	if line := e.roostFails(125, "run", "-a", "stdfoo", busybox, "true"); !strings.Contains(line, `invalid stream "stdfoo" for --attach`) {
+		t.Fatalf("bad stream: %q", line)
+	}
+}
+
+// --rmi removes the image after --rm, but not while another container uses it.
+func TestRunRmiRemovesTheUnusedImage(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("create", "--name", "keep", busybox, "true")
+	e.roostOK("run", "--rm", "--rmi", busybox, "true")
+	if out := e.roostOK("images", "-q"); strings.TrimSpace(out) == "" {
+		t.Fatal("--rmi removed an image another container uses")
+	}
+	e.roostOK("rm", "keep")
+	e.roostOK("run", "--rm", "--rmi", busybox, "true")
+	if out := e.roostOK("images", "-q"); strings.TrimSpace(out) != "" {
+		t.Fatalf("--rmi left the image: %q", out)
+	}
+}
+
+// --health-on-failure=kill: the monitor kills the container once unhealthy.
+func TestRunHealthOnFailureKills(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("run", "-d", "--name", "sick", "--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1", "--health-on-failure", "kill", busybox, "sleep", "600")
+	eventually(t, secs(60), func() error {
+		out := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.State.Status}}", "sick"))
+		if out != "exited" {
+			return errors.New("still " + out)
+		}
+		return nil
+	})
+	if line := e.roostFails(125, "create", "--health-on-failure", "kill", busybox, "true"); !strings.Contains(line, "without a health check") {
+		t.Fatalf("action without a check: %q", line)
+	}
+}
+
+// --requires: starting the container starts what it requires first, and
+// a missing one fails the create.
+func TestRunRequiresStartsTheRequired(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("create", "--name", "base", busybox, "sleep", "600")
+	e.roostOK("run", "-d", "--name", "top", "--requires", "base", busybox, "sleep", "600")
+	if out := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.State.Status}}", "base")); out != "running" {
+		t.Fatalf("required container is %s", out)
+	}
+	if line := e.roostFails(125, "create", "--requires", "ghost", busybox, "true"); !strings.Contains(line, `no container with name or ID "ghost" found`) {
+		t.Fatalf("missing requirement: %q", line)
+	}
+	e.roostOK("rm", "-f", "-t", "0", "top", "base")
+}
+
+// --systemd=always mounts systemd's tmpfs; --log-opt path= moves the log.
+func TestRunSystemdModeAndLogPath(t *testing.T) {
+	e := pulled(t)
+	out := e.roostOK("run", "--rm", "--systemd", "always", busybox, "cat", "/proc/mounts")
+	for _, d := range []string{" /run/lock tmpfs ", " /var/log/journal tmpfs "} {
+		if !strings.Contains(out, d) {
+			t.Errorf("--systemd always: no%s in\n%s", d, out)
+		}
+	}
+	if out := e.roostOK("run", "--rm", "--systemd", "false", busybox, "cat", "/proc/mounts"); strings.Contains(out, " /run/lock ") {
+		t.Errorf("--systemd false mounted /run/lock")
+	}
+	dir := filepath.Join(e.Home, "logs")
+	mustDir(t, dir, e.UID, e.GID)
+	log := filepath.Join(dir, "ctr.log")
+	e.roostOK("run", "--name", "logged", "--log-opt", "path="+log, busybox, "echo", "to-the-file")
+	if b, _ := os.ReadFile(log); !strings.Contains(string(b), "to-the-file") {
+		t.Fatalf("--log-opt path: %s holds %q", log, b)
+	}
+	if out := e.roostOK("logs", "logged"); out != "to-the-file\n" {
+		t.Fatalf("logs reads %q", out)
+	}
+}
