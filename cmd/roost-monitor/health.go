@@ -64,6 +64,7 @@ func (m *mon) checkOnce(ctx context.Context, cfg monitor.HealthConfig, startedAt
 	if err := monitor.WriteHealth(".", h); err != nil {
 		logf("writing the health file: %v", err)
 	}
+	m.healthEvent(h.Status)
 }
 
 // runCheck execs the check's command in the container with the container's

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/slirp/portfwd"
@@ -185,6 +186,7 @@ func (m *mon) runOnce(first bool) runResult {
 	settling := time.AfterFunc(settleDelay, settle)
 	stopHealth := m.startHealth(c.startedAt)
 	r := runResult{exit: m.wait(c), ranFor: time.Since(c.startedAt)}
+	m.event(events.Died, r.exit.Code)
 	stopHealth()
 	settling.Stop()
 	m.drain()
@@ -230,6 +232,7 @@ func (m *mon) create(c *container) error {
 	if err := c.to(stateCreated); err != nil {
 		return err
 	}
+	m.event(events.Init, 0)
 	if err := c.io.afterCreate(); err != nil {
 		return err
 	}
@@ -251,6 +254,7 @@ func (m *mon) start(c *container) error {
 	if err := c.to(stateRunning); err != nil {
 		return err
 	}
+	m.event(events.Start, 0)
 	os.Remove(monitor.ExitFile)
 	return nil
 }

@@ -68,6 +68,7 @@ func newRootCommand() *cobra.Command {
 	for _, add := range []func(*app) *cobra.Command{
 		newVersionCommand, newInfoCommand, newUnshareCommand, newHealthcheckCommand,
 		newGenerateCommand, newQuadletCommand, newSystemdCommand, newAutoUpdateCommand,
+		newEventsCommand,
 	} {
 		root.AddCommand(add(a))
 	}
@@ -97,6 +98,7 @@ func (a *app) addGlobalFlags(root *cobra.Command) {
 	f.StringArrayVar(&g.StorageOpts, "storage-opt", envList("ROOST_STORAGE_OPT"), "storage driver option (repeatable)")
 	f.StringVar(&g.Runtime, "runtime", os.Getenv("ROOST_RUNTIME"), "OCI runtime name or path (crun, runc)")
 	f.StringVar(&g.LogLevel, "log-level", envOr("ROOST_LOG_LEVEL", "warn"), "log messages at and above: debug, info, warn, error")
+	f.StringVar(&g.EventsBackend, "events-backend", os.Getenv("ROOST_EVENTS_BACKEND"), "where events are recorded: file, journald or none")
 }
 
 func envOr(k, def string) string {
@@ -150,6 +152,7 @@ func (a *app) prepare(cmd *cobra.Command) error {
 		return err
 	}
 	a.cfg = cfg
+	cfg.Events.OnError = func(err error) { logrus.Debug(err) }
 	if cmd.Annotations[noNamespace] == "true" || !cfg.Rootless {
 		return nil
 	}

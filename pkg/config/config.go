@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/roost-containers/roost/pkg/events"
 )
 
 // Globals are the settings a user can give on the command line (Podman's global
@@ -21,6 +23,7 @@ type Globals struct {
 	StorageOpts   []string // --storage-opt, repeatable
 	Runtime       string   // --runtime NAME|PATH
 	LogLevel      string   // --log-level
+	EventsBackend string   // --events-backend: file, journald or none
 }
 
 // Config is everything the engine packages need to know about paths and settings.
@@ -51,6 +54,9 @@ type Config struct {
 	AuthFile       string // where login writes and pulls read credentials
 
 	Conf File // the parsed roost.conf
+
+	// Events says where the engine and the monitors record events.
+	Events events.Options
 }
 
 // Load builds the configuration for the current user from defaults, the
@@ -65,6 +71,9 @@ func Load(g Globals) (*Config, error) {
 		return nil, err
 	}
 	c.applyGlobals(g)
+	if err := c.setEvents(g); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

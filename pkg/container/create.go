@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
 )
@@ -93,6 +94,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		e.dropVolumes(madeVolumes)
 		return nil, err
 	}
+	e.event(c, events.Create)
 	return c, nil
 }
 

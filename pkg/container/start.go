@@ -81,6 +81,7 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		Restart: c.Run.Restart, Health: c.Run.Health,
 		NetNS: netns, Ports: forwardedByMonitor(c),
 		SdNotify: c.Run.SdNotify, NotifySocket: e.NotifySocket,
+		Events: e.Cfg.Events, Event: ContainerEvent(c, ""),
 		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
 	}
 	monPid, pid, err := e.monitorLauncher(c).Start(cfg, dir)

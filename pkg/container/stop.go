@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/pkg/spec"
@@ -34,6 +35,7 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *uint) (*Containe
 		l.Unlock()
 		return nil, err
 	}
+	e.event(c, events.Stop)
 	done, err := e.finish(ctx, c.ID, true)
 	if err != nil {
 		fin.Abandon() // the monitor's exit command tries again
@@ -149,6 +151,7 @@ func (e *Engine) Kill(ctx context.Context, ref string, sig syscall.Signal) (*Con
 		}
 		return nil, fmt.Errorf("kill %s: %w", c.Name, err)
 	}
+	e.event(c, events.Kill)
 	return c, nil
 }
 
@@ -191,6 +194,7 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 		return c, nil // still running or restarting
 	}
 	e.netDown(c)
+	e.event(c, events.Cleanup)
 	exited := func(r *Container) {
 		r.State.Status = StatusExited
 		r.State.StoppedByUser = r.State.StoppedByUser || byUser

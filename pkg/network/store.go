@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -135,6 +136,7 @@ func (m *Manager) Create(o CreateOptions) (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.event(events.Create, n)
 	return n, nil
 }
 
@@ -228,5 +230,6 @@ func (m *Manager) Remove(ref string) (*Network, error) {
 		return nil, err
 	}
 	_ = m.removeBridge(n)
+	m.event(events.Remove, n)
 	return n, nil
 }
