@@ -80,7 +80,7 @@ func writeFile(o Options, e Event) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { f.Close() }() // f is replaced after a rotation: close that one
 	if o.MaxSize > 0 {
 		st, err := f.Stat()
 		if err != nil {
