@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
 )
@@ -129,7 +130,7 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Pod, error) {
 		return nil, err
 	}
 	if !o.Infra {
-		return p, nil
+		return p, m.recorded(p, events.Create, nil)
 	}
 	co, err := infraOptions(p, o)
 	if err == nil {
@@ -146,7 +147,7 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Pod, error) {
 		_ = m.Eng.DB.Update(func(tx *state.Tx) error { return tx.Delete(state.Pods, p.ID) })
 		return nil, err
 	}
-	return p, nil
+	return p, m.recorded(p, events.Create, nil)
 }
 
 // replace removes the pod named name, if any, for create --replace.

@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -39,10 +40,10 @@ func (m *Manager) Start(ctx context.Context, ref string) (*Pod, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p, each(list, everyone, func(c *container.Container) error {
+	return p, m.recorded(p, events.Start, each(list, everyone, func(c *container.Container) error {
 		_, err := m.Eng.Start(ctx, c.ID, container.StartOptions{})
 		return err
-	})
+	}))
 }
 
 // Stop stops the members, then the infra that holds their namespaces.
@@ -51,7 +52,7 @@ func (m *Manager) Stop(ctx context.Context, ref string, timeout *uint) (*Pod, er
 	if err != nil {
 		return nil, err
 	}
-	return p, m.stopAll(ctx, list, timeout)
+	return p, m.recorded(p, events.Stop, m.stopAll(ctx, list, timeout))
 }
 
 func (m *Manager) stopAll(ctx context.Context, list []container.Container, timeout *uint) error {
@@ -91,7 +92,7 @@ func (m *Manager) Kill(ctx context.Context, ref string, sig syscall.Signal) (*Po
 	if err == nil && n == 0 {
 		return nil, fmt.Errorf("pod %s has no running container to kill: start it first", p.Name)
 	}
-	return p, err
+	return p, m.recorded(p, events.Kill, err)
 }
 
 // Pause freezes (or thaws) every running container; without cgroups it
@@ -156,7 +157,7 @@ func (m *Manager) Remove(ctx context.Context, ref string, o RemoveOptions) (stri
 		return "", err
 	}
 	l.Remove()
-	return p.ID, nil
+	return p.ID, m.recorded(p, events.Remove, nil)
 }
 
 // Prune removes every pod none of whose containers runs.

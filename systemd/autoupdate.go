@@ -120,7 +120,7 @@ func (u *AutoUpdater) one(ctx context.Context, cd candidate) UpdateReport {
 	}
 	// The image name goes back to the image the unit ran, and the unit
 	// runs it again.
-	if terr := image.Tag(u.Store, cd.c.ImageID, []string{cd.c.ImageName}); terr != nil {
+	if terr := image.Tag(u.Store, cd.c.ImageID, []string{cd.c.ImageName}, u.Cfg.Events); terr != nil {
 		return fail(fmt.Errorf("%v; rollback: %w", err, terr))
 	}
 	if rerr := u.restart(cd.unit); rerr != nil {

@@ -65,6 +65,7 @@ func (m *mon) checkOnce(ctx context.Context, cfg monitor.HealthConfig, startedAt
 	if err := monitor.WriteHealth(".", h); err != nil {
 		logf("writing the health file: %v", err)
 	}
+	m.healthEvent(h.Status)
 	if h.Status == monitor.HealthUnhealthy {
 		m.onUnhealthy()
 	}

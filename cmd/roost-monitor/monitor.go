@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/slirp/portfwd"
@@ -195,6 +196,7 @@ func (m *mon) runOnce(first bool) runResult {
 	r := runResult{exit: m.wait(c), ranFor: time.Since(c.startedAt)}
 	m.running.Store(0)
 	stopTimeout()
+	m.event(events.Died, r.exit.Code)
 	stopHealth()
 	if timedOut.Load() {
 		r.exit.Code = -1 // Podman's record of a container its --timeout killed
@@ -243,6 +245,7 @@ func (m *mon) create(c *container) error {
 	if err := c.to(stateCreated); err != nil {
 		return err
 	}
+	m.event(events.Init, 0)
 	if err := c.io.afterCreate(); err != nil {
 		return err
 	}
@@ -264,6 +267,7 @@ func (m *mon) start(c *container) error {
 	if err := c.to(stateRunning); err != nil {
 		return err
 	}
+	m.event(events.Start, 0)
 	os.Remove(monitor.ExitFile)
 	return nil
 }

@@ -32,6 +32,7 @@ func newImagePruneCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			opts.Events = a.cfg.Events
 			ids, err := image.Prune(c.Context(), store, opts)
 			for _, id := range ids {
 				fmt.Fprintln(a.out, id)

@@ -52,6 +52,7 @@ func (a *app) rmi(c *cobra.Command, args []string, opts image.RemoveOptions) err
 		}
 		opts.RemoveContainer = func(id string) error { return eng.RemoveUser(c.Context(), id) }
 	}
+	opts.Events = a.cfg.Events
 	done, err := image.Remove(c.Context(), store, args, opts)
 	for _, r := range done {
 		for _, n := range r.Untagged {

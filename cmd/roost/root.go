@@ -67,6 +67,7 @@ func newRootCommand() *cobra.Command {
 		newVersionCommand, newInfoCommand, newUnshareCommand, newHealthcheckCommand,
 		newGenerateCommand, newQuadletCommand, newSystemdCommand, newAutoUpdateCommand,
 		newSystemCommand,
+		newEventsCommand,
 	} {
 		root.AddCommand(add(a))
 	}
@@ -149,6 +150,7 @@ func (a *app) prepare(cmd *cobra.Command) error {
 	}
 	a.cfg = cfg
 	logrus.Tracef("graph root %s, run root %s, run directory %s", cfg.GraphRoot, cfg.StorageRunRoot, cfg.RunDir)
+	cfg.Events.OnError = func(err error) { logrus.Debug(err) }
 	if cmd.Annotations[noNamespace] == "true" || !cfg.Rootless {
 		return nil
 	}

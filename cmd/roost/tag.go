@@ -17,7 +17,7 @@ func newTagCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return image.Tag(store, args[0], args[1:])
+			return image.Tag(store, args[0], args[1:], a.cfg.Events)
 		},
 	}
 }
@@ -33,7 +33,7 @@ func newUntagCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = image.Untag(store, args[0], args[1:])
+			_, err = image.Untag(store, args[0], args[1:], a.cfg.Events)
 			return err
 		},
 	}

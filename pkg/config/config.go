@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/roost-containers/roost/pkg/events"
 )
 
 // Globals are the settings a user can give on the command line (Podman's global
@@ -72,6 +74,8 @@ type Config struct {
 	// VolumePath, when set (--volumepath), is where volumes live instead
 	// of beside the graph root.
 	VolumePath string
+	// Events says where the engine and the monitors record events.
+	Events events.Options
 }
 
 // Load builds the configuration for the current user from defaults, the
@@ -86,6 +90,9 @@ func Load(g Globals) (*Config, error) {
 		return nil, err
 	}
 	c.applyGlobals(g)
+	if err := c.setEvents(g); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

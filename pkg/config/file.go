@@ -16,6 +16,11 @@ import (
 type File struct {
 	Engine struct {
 		Runtime string `toml:"runtime"`
+		// Events: containers.conf's names. EventsLogfileMaxSize is bytes,
+		// a number or a size such as "1m"; 0 never cuts the log.
+		EventsLogger         string `toml:"events_logger"`
+		EventsLogfilePath    string `toml:"events_logfile_path"`
+		EventsLogfileMaxSize any    `toml:"events_logfile_max_size"`
 	} `toml:"engine"`
 	Storage struct {
 		Driver    string   `toml:"driver"`

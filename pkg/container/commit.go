@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/image"
 )
 
@@ -53,5 +54,6 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 	if err != nil {
 		return "", fmt.Errorf("commit %s: %w", c.Name, err)
 	}
+	e.event(c, events.Commit)
 	return id, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
 )
@@ -158,6 +159,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		e.dropVolumes(madeVolumes)
 		return nil, err
 	}
+	e.event(c, events.Create)
 	return c, nil
 }
 

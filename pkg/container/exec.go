@@ -15,6 +15,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/pkg/spec"
@@ -83,15 +84,20 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, io ExecIO)
 	if err := s.start(ctx, e.runtime(c), c.ID, o, io); err != nil {
 		return monitor.ExitCode(err), err
 	}
+	e.event(c, events.Exec)
 	switch {
 	case o.Detach && o.Terminal:
 		return 0, keepPty(s.master)
 	case o.Detach:
 		return 0, nil
 	case o.Terminal:
-		return s.relay(o, io)
+		code, err := s.relay(o, io)
+		e.execDied(c, code)
+		return code, err
 	}
-	return s.wait(io.Signals), nil
+	code := s.wait(io.Signals)
+	e.execDied(c, code)
+	return code, nil
 }
 
 // runningContainer finds ref and checks that it runs.

@@ -6,6 +6,8 @@ import (
 
 	"go.podman.io/storage/pkg/archive"
 	"go.podman.io/storage/pkg/chrootarchive"
+
+	"github.com/roost-containers/roost/pkg/events"
 )
 
 // Export writes the container's whole filesystem to w as an uncompressed tar,
@@ -20,6 +22,7 @@ func (e *Engine) Export(ref string, w io.Writer) error {
 		if _, err := io.Copy(w, tr); err != nil {
 			return fmt.Errorf("export container %s: %w", c.Name, err)
 		}
+		e.event(c, events.Export)
 		return nil
 	})
 }

@@ -136,5 +136,6 @@ func (e *Engine) RunHealthCheck(ctx context.Context, ref string) (string, error)
 	if err := monitor.WriteHealth(e.runDir(c.ID), h); err != nil {
 		return "", fmt.Errorf("healthcheck %s: record the result: %w", c.Name, err)
 	}
+	e.healthEvent(c, h.Status)
 	return h.Status, nil
 }

@@ -191,7 +191,7 @@ func withSpecLimits(h *InspectHost, sp *specs.Spec) {
 		return
 	}
 	if len(sp.Linux.UIDMappings) > 0 {
-		h.IDMappings = &IDMappings{UIDMap: idMaps(sp.Linux.UIDMappings), GIDMap: idMaps(sp.Linux.GIDMappings)}
+		h.IDMappings = &IDMappings{UIDMap: idMapStrings(sp.Linux.UIDMappings), GIDMap: idMapStrings(sp.Linux.GIDMappings)}
 	}
 	for _, d := range sp.Linux.Devices {
 		h.Devices = append(h.Devices, InspectDevice{PathOnHost: d.Path, PathInContainer: d.Path, CgroupPermissions: "rwm"})
@@ -239,7 +239,7 @@ func throttles(ds []specs.LinuxThrottleDevice) []BlkioThrottle {
 	return out
 }
 
-func idMaps(ms []specs.LinuxIDMapping) []string {
+func idMapStrings(ms []specs.LinuxIDMapping) []string {
 	out := make([]string, 0, len(ms))
 	for _, m := range ms {
 		out = append(out, strconv.FormatUint(uint64(m.ContainerID), 10)+":"+strconv.FormatUint(uint64(m.HostID), 10)+":"+strconv.FormatUint(uint64(m.Size), 10))

@@ -6,6 +6,7 @@ import (
 
 	"go.podman.io/storage/pkg/mount"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -28,6 +29,7 @@ func (e *Engine) Mount(ref string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("mount container %s: %w", c.Name, err)
 	}
+	e.event(c, events.Mount)
 	return path, nil
 }
 
@@ -65,6 +67,7 @@ func (e *Engine) Unmount(ref string, force bool) (string, error) {
 			return "", fmt.Errorf("unmount container %s: %w", c.Name, err)
 		}
 	}
+	e.event(c, events.Unmount)
 	return c.ID, nil
 }
 

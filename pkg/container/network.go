@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/network"
 	"github.com/roost-containers/roost/slirp"
@@ -289,6 +290,7 @@ func (e *Engine) Connect(ctx context.Context, ref string, r network.Request) err
 	}); err != nil {
 		return err
 	}
+	e.netEvent(c, events.Connect, r.Network)
 	if c.State.Status == StatusRunning {
 		_, err = writeHostFiles(e.runDir(c.ID), c, e.hostname(c), e.resolvers(c))
 	}
@@ -333,6 +335,9 @@ func (e *Engine) Disconnect(ctx context.Context, ref, netName string) error {
 		x.Net.Networks, x.Net.Attached = keep, stay
 		return nil
 	})
+	if err == nil {
+		e.netEvent(c, events.Disconnect, nw.Name)
+	}
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/info"
 )
 
@@ -78,6 +79,7 @@ func (e *Engine) setPaused(ctx context.Context, ref string, pause bool) (*Contai
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", verb, c.Name, err)
 	}
+	e.event(c, map[bool]events.Status{true: events.Pause, false: events.Unpause}[pause])
 	return e.update(c.ID, func(r *Container) error {
 		r.State.Paused = pause
 		return nil

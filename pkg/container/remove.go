@@ -9,6 +9,7 @@ import (
 
 	cstorage "go.podman.io/storage"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/state"
 )
@@ -97,7 +98,11 @@ func (e *Engine) removeLocked(ctx context.Context, c *Container) error {
 	if err := e.teardown(ctx, c); err != nil {
 		return err
 	}
-	return e.DB.Update(func(tx *state.Tx) error { return tx.Delete(state.Containers, c.ID) })
+	if err := e.DB.Update(func(tx *state.Tx) error { return tx.Delete(state.Containers, c.ID) }); err != nil {
+		return err
+	}
+	e.event(c, events.Remove)
+	return nil
 }
 
 // teardown removes the runtime's state, the mount, the network, the storage

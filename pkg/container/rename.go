@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -37,5 +38,6 @@ func (e *Engine) Rename(ctx context.Context, ref, name string) (*Container, erro
 	if err != nil {
 		return nil, fmt.Errorf("rename container: %w", err)
 	}
+	e.event(c, events.Rename)
 	return c, nil
 }

@@ -118,8 +118,8 @@ func named(c *Container, refs []string) bool {
 	return false
 }
 
-// restartPolicies is a restart-policy= filter: any of its policies.
-type restartPolicies []string
+// restartPolicySet is a restart-policy= filter: any of its policies.
+type restartPolicySet []string
 
 // Podman's policy names for the filter: none is a container created
 // without --restart.
@@ -128,9 +128,9 @@ var filterPolicies = []string{"none", monitor.RestartNo, monitor.RestartAlways, 
 // splitRestartPolicy takes the restart-policy= terms out of a filter list:
 // only start, stop, restart and rm know them, not ps. An unknown policy is
 // Podman's error, naming every bad one.
-func splitRestartPolicy(specs []string) ([]string, restartPolicies, error) {
+func splitRestartPolicy(specs []string) ([]string, restartPolicySet, error) {
 	var rest []string
-	var policies restartPolicies
+	var policies restartPolicySet
 	var bad []string
 	for _, s := range specs {
 		v, ok := strings.CutPrefix(s, "restart-policy=")
@@ -154,7 +154,7 @@ func splitRestartPolicy(specs []string) ([]string, restartPolicies, error) {
 
 // match: no policy given matches everything; "none" and "no" both match a
 // container with no policy (Roost records --restart=no and no flag alike).
-func (p restartPolicies) match(r monitor.RestartPolicy) bool {
+func (p restartPolicySet) match(r monitor.RestartPolicy) bool {
 	if len(p) == 0 {
 		return true
 	}

@@ -84,7 +84,7 @@ func (e *Engine) start(ctx context.Context, ref string, o StartOptions) (*Contai
 		return nil, false, err
 	}
 	if err := e.startRequired(ctx, c); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	// A pod member's bundle names its infra's process: write it anew.
 	if c.State.Status != StatusCreated || c.Pod != nil {
@@ -123,6 +123,7 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		Timeout: time.Duration(c.Run.Timeout) * time.Second,
 		NetNS:   netns, Ports: forwardedByMonitor(c),
 		SdNotify: c.Run.SdNotify, NotifySocket: e.NotifySocket,
+		Events: e.Cfg.Events, Event: ContainerEvent(c, ""),
 		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
 		RuntimeArgs: e.runtimeFlags(),
 	}

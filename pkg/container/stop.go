@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/pkg/spec"
@@ -70,6 +71,7 @@ func (e *Engine) StopWith(ctx context.Context, ref string, o StopOptions) (*Stop
 		fin.Abandon()
 		return nil, err
 	}
+	e.event(c, events.Stop)
 	done, err := e.finish(ctx, c.ID, true)
 	if err != nil {
 		fin.Abandon() // the monitor's exit command tries again
@@ -243,6 +245,7 @@ func (e *Engine) Kill(ctx context.Context, ref string, sig syscall.Signal) (*Con
 		}
 		return nil, fmt.Errorf("kill %s: %w", c.Name, err)
 	}
+	e.event(c, events.Kill)
 	return c, nil
 }
 
@@ -287,6 +290,7 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 		return c, nil // still running or restarting
 	}
 	e.netDown(c)
+	e.event(c, events.Cleanup)
 	exited := func(r *Container) {
 		r.State.Status, r.State.Lease = StatusExited, ""
 		r.State.StoppedByUser = r.State.StoppedByUser || byUser

@@ -99,7 +99,7 @@ func (e *Engine) removeEveryNetwork(ctx context.Context) error {
 		if n.Name == network.DefaultName {
 			continue
 		}
-		if _, err := e.RemoveNetwork(ctx, n.Name, true); err != nil {
+		if _, err := e.RemoveNetwork(ctx, n.Name, NetworkRemoveOptions{Force: true}); err != nil {
 			errs = append(errs, err)
 		}
 	}

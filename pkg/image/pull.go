@@ -21,6 +21,7 @@ import (
 	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/config"
+	"github.com/roost-containers/roost/pkg/events"
 )
 
 // PullOptions say where and how to pull from.
@@ -73,6 +74,7 @@ func Pull(ctx context.Context, store cstorage.Store, cfg *config.Config, name st
 	if err != nil {
 		return nil, err
 	}
+	record(cfg.Events, events.Pull, id, name)
 	return []string{id}, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	cstorage "go.podman.io/storage"
+
+	"github.com/roost-containers/roost/pkg/events"
 )
 
 // ErrInUse is what removing an image that a container uses fails with.
@@ -37,6 +39,8 @@ type RemoveOptions struct {
 	// RemoveContainer removes one container for Force. nil: only storage's
 	// record of it is deleted (the container engine passes its own).
 	RemoveContainer func(id string) error
+	// Events is where untag and remove events go.
+	Events events.Options
 }
 
 // Removal is what happened to one image: names taken off it, and its ID when
@@ -69,6 +73,7 @@ func Remove(ctx context.Context, store cstorage.Store, names []string, opts Remo
 			errs = append(errs, err)
 			continue
 		}
+		r.record(opts.Events)
 		done = append(done, r)
 	}
 	return done, errors.Join(errs...)
@@ -95,6 +100,7 @@ func removeOne(store cstorage.Store, name string, opts RemoveOptions) (Removal, 
 		if err := store.RemoveNames(img.ID, []string{matched}); err != nil {
 			return Removal{}, fmt.Errorf("untag %s: %w", matched, err)
 		}
+		record(opts.Events, events.Untag, img.ID, matched)
 		return Removal{Untagged: []string{matched}}, nil
 	}
 	if err := freeImage(store, name, img.ID, opts); err != nil {
@@ -150,6 +156,7 @@ func containersUsing(store cstorage.Store, imageID string) ([]string, error) {
 type PruneOptions struct {
 	All     bool     // every image no container uses, not only dangling ones
 	Filters []string // as for List (label=, until=, ...)
+	Events  events.Options
 }
 
 // Prune removes dangling images (or with All, every image no container uses)
@@ -167,6 +174,7 @@ func Prune(ctx context.Context, store cstorage.Store, opts PruneOptions) ([]stri
 				return removed, fmt.Errorf("delete image %s: %w", short(id), err)
 			}
 			removed = append(removed, id)
+			record(opts.Events, events.Remove, id, id)
 		}
 	}
 }

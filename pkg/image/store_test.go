@@ -9,6 +9,8 @@ import (
 
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/types"
+
+	"github.com/roost-containers/roost/pkg/events"
 )
 
 // testStore is a real containers/storage store on vfs in a temporary
@@ -143,7 +145,7 @@ func TestTagAndUntag(t *testing.T) {
 	s := testStore(t)
 	a := addImage(t, s, nil, "127.0.0.1:5000/busybox:latest")
 	b := addImage(t, s, nil, "localhost/other:latest")
-	if err := Tag(s, "busybox", []string{"other", "x/y:2"}); err != nil {
+	if err := Tag(s, "busybox", []string{"other", "x/y:2"}, events.Options{Backend: events.BackendNone}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Image(a.ID)
@@ -155,10 +157,10 @@ func TestTagAndUntag(t *testing.T) {
 	if gotB, _ := s.Image(b.ID); len(gotB.Names) != 0 {
 		t.Errorf("the name moved, so the other image should have none: %v", gotB.Names)
 	}
-	if _, err := Untag(s, a.ID, []string{"nothere"}); err == nil {
+	if _, err := Untag(s, a.ID, []string{"nothere"}, events.Options{Backend: events.BackendNone}); err == nil {
 		t.Error("untag of a name the image lacks: want an error")
 	}
-	removed, err := Untag(s, a.ID, nil)
+	removed, err := Untag(s, a.ID, nil, events.Options{Backend: events.BackendNone})
 	if err != nil || len(removed) != 3 {
 		t.Fatalf("untag all: %v %v", removed, err)
 	}

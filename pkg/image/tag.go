@@ -5,11 +5,13 @@ import (
 	"slices"
 
 	cstorage "go.podman.io/storage"
+
+	"github.com/roost-containers/roost/pkg/events"
 )
 
 // Tag gives the image src more names. A name another image had moves to src,
 // as with Podman and Docker.
-func Tag(store cstorage.Store, src string, targets []string) error {
+func Tag(store cstorage.Store, src string, targets []string, rec events.Options) error {
 	img, _, err := Find(store, src)
 	if err != nil {
 		return err
@@ -25,12 +27,13 @@ func Tag(store cstorage.Store, src string, targets []string) error {
 	if err := store.AddNames(img.ID, names); err != nil {
 		return fmt.Errorf("tag image %s: %w", img.ID[:12], err)
 	}
+	record(rec, events.Tag, img.ID, targets...)
 	return nil
 }
 
 // Untag removes names from the image; with no names, it removes all of them
 // and the image becomes dangling. It returns the names removed.
-func Untag(store cstorage.Store, src string, names []string) ([]string, error) {
+func Untag(store cstorage.Store, src string, names []string, rec events.Options) ([]string, error) {
 	img, _, err := Find(store, src)
 	if err != nil {
 		return nil, err
@@ -47,6 +50,7 @@ func Untag(store cstorage.Store, src string, names []string) ([]string, error) {
 	if err := store.RemoveNames(img.ID, remove); err != nil {
 		return nil, fmt.Errorf("untag image %s: %w", img.ID[:12], err)
 	}
+	record(rec, events.Untag, img.ID, remove...)
 	return slices.Clone(remove), nil
 }
 

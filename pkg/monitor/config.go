@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roost-containers/roost/pkg/events"
 )
 
 // Files in the run directory (0700; files 0600, written atomically).
@@ -86,6 +88,11 @@ type Config struct {
 	// NotifySocket is systemd's $NOTIFY_SOCKET as the starting command saw
 	// it; empty when the container was not started by a systemd unit.
 	NotifySocket string `json:"notifySocket,omitempty"`
+
+	// Events is where the monitor records what it sees (init, start, died,
+	// health_status), as Event: the container's id, name, image, labels.
+	Events events.Options `json:"events"`
+	Event  events.Event   `json:"event"`
 
 	// ExitCommand runs once after the final exit (e.g. `roost container
 	// cleanup ID`), with the monitor's environment.

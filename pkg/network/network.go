@@ -16,6 +16,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -83,6 +84,7 @@ type Manager struct {
 	// rootless user; root's containers use the same bridges in a namespace
 	// of their own too, which keeps one code path.
 	Rootless bool
+	Events   events.Options // where create and remove are recorded
 }
 
 // SharedNetNS is the user's network namespace holding the bridges.

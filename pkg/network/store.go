@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -150,6 +151,7 @@ func (m *Manager) Create(o CreateOptions) (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.event(events.Create, n)
 	return n, nil
 }
 
@@ -243,5 +245,6 @@ func (m *Manager) Remove(ref string) (*Network, error) {
 		return nil, err
 	}
 	_ = m.removeBridge(n)
+	m.event(events.Remove, n)
 	return n, nil
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/roost-containers/roost/pkg/config"
+	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -56,6 +57,7 @@ type Manager struct {
 	DB      *state.DB
 	Dir     string // where volumes live: DIR/NAME/_data
 	LockDir string
+	Events  events.Options // where create and remove are recorded
 }
 
 // New returns the manager for cfg: volumes live beside the graph root they
@@ -66,6 +68,7 @@ func New(cfg *config.Config) *Manager {
 		DB:      state.Open(cfg.StateDB()),
 		Dir:     Dir(cfg),
 		LockDir: filepath.Join(cfg.RunDir, "locks", "volumes"),
+		Events:  cfg.Events,
 	}
 }
 
@@ -171,6 +174,7 @@ func (m *Manager) Create(o CreateOptions) (*Volume, error) {
 		_ = m.Delete(v.Name)
 		return nil, err
 	}
+	m.event(events.Create, v.Name)
 	return v, nil
 }
 
@@ -260,6 +264,7 @@ func (m *Manager) Delete(name string) error {
 	if err != nil {
 		return fmt.Errorf("remove volume %s: %w", name, err)
 	}
+	m.event(events.Remove, name)
 	return nil
 }
 
