@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/roost-containers/roost/pkg/secrets"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
 )
@@ -33,6 +34,8 @@ type CreateOptions struct {
 	// CreateArgs are the create/run flags and arguments that made it, so
 	// `generate systemd --new` can make it again.
 	CreateArgs []string
+	// Secrets are the --secret options (secrets.ParseRef).
+	Secrets []secrets.Ref
 }
 
 // ErrNameInUse is returned when --name names an existing container.
@@ -49,6 +52,10 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		return nil, err
 	}
 	if err := e.checkNet(&o); err != nil {
+		return nil, err
+	}
+	uses, err := e.resolveSecrets(o.Secrets)
+	if err != nil {
 		return nil, err
 	}
 	if o.Replace {
@@ -76,8 +83,8 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		ImageID: o.ImageID, ImageName: o.ImageName, Labels: o.Labels,
 		Spec: o.Spec, Run: o.Run, Net: o.Net, Ports: o.Ports,
 		Pod: o.Pod, DependsOn: o.DependsOn,
-		CreateArgs: o.CreateArgs,
-		State:      State{Status: StatusCreating, Lease: lease.ID},
+		CreateArgs: o.CreateArgs, Secrets: uses,
+		State: State{Status: StatusCreating, Lease: lease.ID},
 	}
 	err = e.save(c)
 	release() // recorded: the volumes are in use now
@@ -100,6 +107,9 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 func (e *Engine) build(c *Container) error {
 	if _, err := e.Store.CreateContainer(c.ID, nil, c.ImageID, "", "", nil); err != nil {
 		return fmt.Errorf("create storage for container: %w", err)
+	}
+	if err := e.copySecrets(c); err != nil {
+		return err
 	}
 	res, err := e.prepare(c)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/secrets"
 )
 
 // Inspect is a container in the shape of Podman's `container inspect`, for
@@ -77,6 +78,17 @@ type InspectConfig struct {
 	StopTimeout uint              `json:"StopTimeout"`
 	Tty         bool              `json:"Tty"`
 	OpenStdin   bool              `json:"OpenStdin"`
+	// Secrets are the mounted secrets, by name and id (never their data).
+	Secrets []InspectSecret `json:"Secrets,omitempty"`
+}
+
+// InspectSecret is one mounted secret, as Podman shows it.
+type InspectSecret struct {
+	Name string `json:"Name"`
+	ID   string `json:"ID"`
+	UID  uint32 `json:"UID"`
+	GID  uint32 `json:"GID"`
+	Mode uint32 `json:"Mode"`
 }
 
 type InspectHost struct {
@@ -212,8 +224,9 @@ func inspectConfig(c *Container, sp *specs.Spec) InspectConfig {
 		ic.Hostname = c.ID[:12]
 	}
 	if sp != nil && sp.Process != nil {
-		ic.Env, ic.WorkingDir = sp.Process.Env, sp.Process.Cwd
+		ic.Env, ic.WorkingDir = withoutSecretEnv(c, sp.Process.Env), sp.Process.Cwd
 	}
+	ic.Secrets = inspectSecrets(c)
 	if ic.StopSignal == "" {
 		ic.StopSignal = "SIGTERM"
 	}
@@ -333,4 +346,16 @@ func (e *Engine) inspectNetwork(c *Container) InspectNetwork {
 		n.Egress = &InspectEgress{Backend: c.Net.Mode, Up: e.Networks.PrivateUp(c.ID)}
 	}
 	return n
+}
+
+// inspectSecrets lists the mount secrets as Podman does; env secrets show
+// nowhere (their variables are dropped from Env too).
+func inspectSecrets(c *Container) []InspectSecret {
+	var out []InspectSecret
+	for _, u := range c.Secrets {
+		if u.Type == secrets.TypeMount {
+			out = append(out, InspectSecret{Name: u.Name, ID: u.ID, UID: u.UID, GID: u.GID, Mode: u.Mode})
+		}
+	}
+	return out
 }

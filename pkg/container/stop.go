@@ -191,6 +191,7 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 		return c, nil // still running or restarting
 	}
 	e.netDown(c)
+	e.dropSecrets(c)
 	exited := func(r *Container) {
 		r.State.Status = StatusExited
 		r.State.StoppedByUser = r.State.StoppedByUser || byUser
