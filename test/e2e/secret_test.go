@@ -196,7 +196,7 @@ func TestSecretInContainer(t *testing.T) {
 		return nil
 	})
 	e.roostOK("commit", "-q", "keeper", "committed")
-	if out := e.roostOK("run", "--rm", "committed", "sh", "-c", "cat /run/secrets/pw 2>&1; echo; env | grep -c hunter2"); strings.Contains(out, "hunter2-mount") || !strings.HasSuffix(out, "0\n") {
+	if out := e.roostOK("run", "--rm", "committed", "sh", "-c", "cat /run/secrets/pw 2>&1; echo; env | grep -c hunter2 || true"); strings.Contains(out, "hunter2-mount") || !strings.HasSuffix(out, "0\n") {
 		t.Fatalf("the committed image holds the secret: %q", out)
 	}
 	tarPath := filepath.Join(e.Home, "keeper.tar")
