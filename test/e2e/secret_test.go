@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 var secretID = regexp.MustCompile(`^[0-9a-f]{25}$`)
@@ -248,5 +250,57 @@ func TestSecretQuadlet(t *testing.T) {
 	e.writeFile(".config/roost/systemd/bad.container", "[Container]\nImage="+busybox+"\nSecret=pw,mode=abc\n")
 	if r := e.roost("quadlet", "print", "bad"); r.Code != 125 || !strings.Contains(r.Stderr, "bad.container:3: Secret=pw,mode=abc: mode abc invalid") {
 		t.Fatalf("quadlet print bad: %s", r)
+	}
+}
+
+// TestSecretCompose: top-level file: and environment: secrets, short and
+// long service syntax (target, uid, gid, mode), an external secret, and
+// down removing what up made.
+func TestSecretCompose(t *testing.T) {
+	e := pulled(t)
+	secretCreate(t, e, "shared", "from-roost")
+	e.writeFile("proj/pw.txt", "from-file")
+	e.Extra = append(e.Extra, "API_TOKEN=from-env")
+	file := e.writeFile("proj/compose.yaml", `name: sec
+services:
+  app:
+    image: `+busybox+`
+    command: ["sh", "-c", "cat /run/secrets/pw /run/secrets/api/token /run/secrets/shared; stat -c '%a %u %g' /run/secrets/api/token; sleep 1000"]
+    secrets:
+      - pw
+      - source: token
+        target: api/token
+        uid: "1000"
+        gid: "1000"
+        mode: 0400
+      - shared
+secrets:
+  pw:
+    file: ./pw.txt
+  token:
+    environment: API_TOKEN
+  shared:
+    external: true
+`)
+	e.composeOK(file, "up", "-d")
+	eventually(t, 30*time.Second, func() error {
+		if out := e.roostOK("logs", "sec-app-1"); out != "from-filefrom-envfrom-roost400 1000 1000\n" {
+			return fmt.Errorf("service's secrets: %q", out)
+		}
+		return nil
+	})
+	if raw := e.roostOK("inspect", "sec-app-1"); strings.Contains(raw, "from-env") || strings.Contains(raw, "from-file") {
+		t.Fatalf("inspect shows secret data:\n%s", raw)
+	}
+	if out := e.roostOK("secret", "ls", "--format", "{{.Name}}", "--filter", "name=^sec_"); out != "sec_pw\nsec_token\n" && out != "sec_token\nsec_pw\n" {
+		t.Fatalf("secrets up made: %q", out)
+	}
+	e.composeOK(file, "down", "-t", "0")
+	if out := e.roostOK("secret", "ls", "--format", "{{.Name}}"); out != "shared\n" {
+		t.Fatalf("after down: %q, want only the external secret", out)
+	}
+	e.roostOK("secret", "rm", "shared")
+	if r := e.compose(file, "up", "-d"); r.Code != 125 || !strings.Contains(r.Stderr, "secret shared declared as external, but could not be found") {
+		t.Fatalf("up without the external secret: %s", r)
 	}
 }
