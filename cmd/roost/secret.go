@@ -11,6 +11,7 @@ import (
 	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
+	"github.com/roost-containers/roost/pkg/config"
 	"github.com/roost-containers/roost/pkg/format"
 	"github.com/roost-containers/roost/pkg/secrets"
 )
@@ -28,7 +29,35 @@ func addSecretCommands(a *app, root *cobra.Command) {
 	}
 	group.AddCommand(newSecretCreateCommand(a), newSecretLsCommand(a), newSecretInspectCommand(a),
 		newSecretRmCommand(a), newSecretExistsCommand(a))
+	for _, c := range group.Commands() {
+		if c.Name() != "create" && c.Name() != "ls" {
+			c.ValidArgsFunction = a.completeSecrets
+		}
+	}
 	root.AddCommand(group)
+}
+
+// completeSecrets offers the secrets' names to the shell (never files).
+func (a *app) completeSecrets(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if cmd.Name() == "exists" && len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	if a.cfg == nil { // cobra's __complete runs no hooks: load what prepare would
+		cfg, err := config.Load(a.globals)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		a.cfg = cfg
+	}
+	list, err := a.Core().Secrets().List(nil)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	names := make([]string, 0, len(list))
+	for _, s := range list {
+		names = append(names, s.Name)
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
 }
 
 func newSecretCreateCommand(a *app) *cobra.Command {
