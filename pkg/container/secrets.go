@@ -34,6 +34,9 @@ func (e *Engine) resolveSecrets(refs []secrets.Ref) ([]SecretUse, error) {
 		}
 		where := "env:" + r.Target
 		if r.Type == secrets.TypeMount {
+			if r.Target == "" {
+				r.Target = s.Name // as Podman: the file is named after the secret, not what named it
+			}
 			p, err := r.Path()
 			if err != nil {
 				return nil, err

@@ -117,22 +117,22 @@ func ParseRef(s string) (Ref, error) {
 // Path is where a mount secret appears in the container: target, under
 // /run/secrets when relative, or /run/secrets/SOURCE.
 func (r Ref) Path() (string, error) {
-	t := r.Target
+	t, rel := r.Target, !path.IsAbs(r.Target)
 	if t == "" {
-		t = r.Source
+		t, rel = r.Source, true // a name is always a file under /run/secrets
 	}
 	if strings.ContainsRune(t, 0) {
 		return "", fmt.Errorf("target %q invalid: %w", t, errParse)
 	}
 	p := t
-	if !path.IsAbs(t) {
+	if rel {
 		p = path.Join(MountDir, t)
 	}
 	p = path.Clean(p)
 	if p == "/" || p == MountDir {
 		return "", fmt.Errorf("target %q invalid: name a file, not %s: %w", t, p, errParse)
 	}
-	if !path.IsAbs(t) && !strings.HasPrefix(p, MountDir+"/") {
+	if rel && !strings.HasPrefix(p, MountDir+"/") {
 		return "", fmt.Errorf("target %q invalid: a relative target must stay under %s: %w", t, MountDir, errParse)
 	}
 	return p, nil

@@ -95,7 +95,8 @@ func (m *Manager) Create(o CreateOptions) (*Secret, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := m.Lookup(o.Name); err == nil {
+	// By name only: a new name may well be the prefix of another's id.
+	if _, err := m.DB.NameID(state.Secrets, o.Name); err == nil {
 		return nil, fmt.Errorf("%s: %w", o.Name, ErrNameInUse)
 	}
 	id, err := newID()

@@ -42,6 +42,13 @@ func TestCreateLookupRemove(t *testing.T) {
 	if ents, _ := os.ReadDir(filepath.Dir(file)); len(ents) != 1 {
 		t.Fatalf("a refused create left files: %v", ents)
 	}
+	// A name that is a prefix of another secret's id is a new name.
+	if _, err := m.Create(CreateOptions{Name: s.ID[:3], Data: []byte("y")}); err != nil {
+		t.Fatalf("create a name that prefixes an id: %v", err)
+	}
+	if _, err := m.Remove(s.ID[:3]); err != nil {
+		t.Fatal(err)
+	}
 	if list, err := m.List([]string{"name=^p"}); err != nil || len(list) != 1 {
 		t.Fatalf("List name=^p: %v, %v", list, err)
 	}
