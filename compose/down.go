@@ -49,6 +49,9 @@ func (c *Compose) Down(ctx context.Context, o DownOptions) error {
 	if err := c.removeNetworks(ctx); err != nil {
 		return err
 	}
+	if err := c.removeSecrets(); err != nil {
+		return err
+	}
 	if o.Volumes {
 		if err := c.removeVolumes(ctx); err != nil {
 			return err

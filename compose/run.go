@@ -51,6 +51,9 @@ func (c *Compose) CreateOneOff(ctx context.Context, o RunOptions) (*container.Co
 			return nil, err
 		}
 	}
+	if err := c.ensureSecrets([]string{o.Service}); err != nil {
+		return nil, err
+	}
 	img := serviceImage{}
 	var err error
 	if img.id, img.name, img.config, err = c.imageFor(ctx, s, ""); err != nil {

@@ -115,6 +115,9 @@ func serviceOptions(p *types.Project, s types.ServiceConfig, n int) (container.C
 	if o.Run, err = runOptions(s); err != nil {
 		return o, err
 	}
+	if o.Secrets, err = secretRefs(p, s); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 
@@ -251,8 +254,8 @@ func volumeMount(p *types.Project, s types.ServiceConfig, v types.ServiceVolumeC
 	return spec.Mount{}, fmt.Errorf("service %s: volume type %q at %s is not supported: use volume, bind or tmpfs", s.Name, v.Type, v.Target)
 }
 
-// fileMounts: file-based secrets under /run/secrets/NAME and configs at
-// their target (default /NAME), read-only.
+// fileMounts: file-based configs at their target (default /NAME),
+// read-only. Secrets are Roost secrets (secretRefs), never bind mounts.
 func fileMounts(p *types.Project, s types.ServiceConfig) ([]spec.Mount, error) {
 	var out []spec.Mount
 	add := func(kind, source, target, file, def string) error {
@@ -266,15 +269,6 @@ func fileMounts(p *types.Project, s types.ServiceConfig) ([]spec.Mount, error) {
 		}
 		out = append(out, spec.Mount{Type: spec.TypeBind, Source: file, Destination: target, Options: []string{"ro"}})
 		return nil
-	}
-	for _, sec := range s.Secrets {
-		def, ok := p.Secrets[sec.Source]
-		if !ok {
-			return nil, fmt.Errorf("service %s: secret %q is not declared in the top-level secrets", s.Name, sec.Source)
-		}
-		if err := add("secret", sec.Source, sec.Target, def.File, "/run/secrets/"+sec.Source); err != nil {
-			return nil, err
-		}
 	}
 	for _, cfg := range s.Configs {
 		def, ok := p.Configs[cfg.Source]

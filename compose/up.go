@@ -78,6 +78,9 @@ func (c *Compose) Up(ctx context.Context, o UpOptions) error {
 	if err := c.ensureVolumes(names); err != nil {
 		return err
 	}
+	if err := c.ensureSecrets(names); err != nil {
+		return err
+	}
 	if err := c.orphans(ctx, o.RemoveOrphans); err != nil {
 		return err
 	}

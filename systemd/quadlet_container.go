@@ -2,6 +2,8 @@ package systemd
 
 import (
 	"strings"
+
+	"github.com/roost-containers/roost/pkg/secrets"
 )
 
 var containerKeys = map[string]keyFlag{
@@ -48,6 +50,14 @@ func (q *quadlet) container() *section {
 			// Extra run flags, as Podman's PodmanArgs= (accepted too, so
 			// Podman's files work when the flags are ones Roost has).
 			flags = append(flags, q.words(e)...)
+		case "Secret":
+			// Checked now, so a bad option is the file's error (file:line)
+			// rather than a unit that fails at every start.
+			if _, err := secrets.ParseRef(e.Value); err != nil {
+				q.fail(e.Line, "Secret=%s: %v", e.Value, err)
+				continue
+			}
+			flags = append(flags, "--secret="+e.Value)
 		case "Pod":
 			q.fail(e.Line, "Pod=%s: pods are not available in this build of Roost", e.Value)
 		default:

@@ -95,13 +95,28 @@ func TestQuadletInvalidValues(t *testing.T) {
 		"[Container]\nImage=i\nNotify=maybe\n":       ":3: Notify=maybe: not a boolean",
 		"[Container]\nImage=i\nAutoUpdate=often\n":   ":3: AutoUpdate=often",
 		"[Container]\nImage=i\nNetwork=gone.network": "gone.network, which cannot be read",
-		"Image=i\n":                           ":1: \"Image=i\" comes before any [Section]",
-		"[Container]\nImage=i\nExec=\"open\n": "unterminated quote",
+		"Image=i\n":                                   ":1: \"Image=i\" comes before any [Section]",
+		"[Container]\nImage=i\nExec=\"open\n":         "unterminated quote",
+		"[Container]\nImage=i\nSecret=pw,type=file\n": ":3: Secret=pw,type=file: type file is invalid",
 	} {
 		_, err := ConvertQuadlet("/nonexistent/x.container", []byte(src), []string{"/r"})
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err = %v, want %q", src, err, want)
 		}
+	}
+}
+
+// TestQuadletSecret: each Secret= becomes one --secret with its options,
+// as Podman's Quadlet passes them.
+func TestQuadletSecret(t *testing.T) {
+	src := "[Container]\nImage=img\nSecret=pw\nSecret=tok,type=env,target=TOKEN\n"
+	g, err := ConvertQuadlet("/q/app.container", []byte(src), []string{"/usr/bin/roost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `--secret=pw --secret=tok,type=env,target=TOKEN img`
+	if !strings.Contains(g.Unit.Content, want+"\n") || len(g.Warnings) != 0 {
+		t.Fatalf("unit lacks %q (warnings %q):\n%s", want, g.Warnings, g.Unit.Content)
 	}
 }
 

@@ -26,7 +26,7 @@ type createFlags struct {
 	volumes, mounts, tmpfs, capAdd, capDrop   []string
 	securityOpts, ulimits, groupAdd, logOpts  []string
 	attach                                    []string
-	volumesFrom                               []string
+	volumesFrom, secrets                      []string
 	envHost, readOnly, readOnlyTmpfs, priv    bool
 	interactive, tty, rm, init, replace       bool
 	stopSignal, restart, logDriver, cidFile   string
@@ -68,6 +68,7 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 	fl.StringArrayVar(&f.mounts, "mount", nil, "mount: type=bind,src=...,dst=...[,ro], type=volume,src=NAME,dst=... or type=tmpfs,dst=...")
 	fl.StringArrayVar(&f.volumesFrom, "volumes-from", nil, "mount the volumes of another container: CONTAINER[:ro|rw]")
 	fl.StringArrayVar(&f.tmpfs, "tmpfs", nil, "mount a tmpfs: DIR[:OPTIONS]")
+	fl.StringArrayVar(&f.secrets, "secret", nil, "give the container a secret: NAME[,type=mount|env][,target=PATH|VAR][,uid=,gid=,mode=]")
 	fl.BoolVar(&f.readOnly, "read-only", false, "mount the root filesystem read-only")
 	fl.BoolVar(&f.readOnlyTmpfs, "read-only-tmpfs", true, "with --read-only, tmpfs on /run, /tmp and /var/tmp")
 	fl.StringArrayVar(&f.capAdd, "cap-add", nil, "add a capability")
@@ -180,6 +181,9 @@ func (f *createFlags) options(cmd *cobra.Command, args []string, rootless bool) 
 		return o, nil, err
 	}
 	if s.Mounts, err = f.mountList(); err != nil {
+		return o, nil, err
+	}
+	if o.Secrets, err = parseSecretRefs(f.secrets); err != nil {
 		return o, nil, err
 	}
 	if f.shmSize != "" {

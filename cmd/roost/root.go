@@ -75,6 +75,7 @@ func newRootCommand() *cobra.Command {
 	addContainerCommands(a, root)
 	addNetworkCommands(a, root)
 	addVolumeCommands(a, root)
+	addSecretCommands(a, root)
 	addNetworkDNSCommand(a, root) // after any network group, which it joins
 	addPodCommands(a, root)
 	addComposeCommands(a, root)

@@ -15,6 +15,7 @@ import (
 	"github.com/roost-containers/roost/pkg/config"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/network"
+	"github.com/roost-containers/roost/pkg/secrets"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
 	"github.com/roost-containers/roost/pkg/volume"
@@ -54,6 +55,8 @@ type Container struct {
 	Pod *PodLink `json:"pod,omitempty"`
 	// CreateArgs are the create/run flags (as --name=value) and arguments.
 	CreateArgs []string `json:"createArgs,omitempty"`
+	// Secrets are the secrets it gets (--secret): names and ids, never data.
+	Secrets []SecretUse `json:"secrets,omitempty"`
 }
 
 // RunOptions are the settings that shape how the monitor runs the container.
@@ -134,6 +137,8 @@ type Engine struct {
 	DB    *state.DB
 	// Volumes are the user's volumes, which containers mount.
 	Volumes *volume.Manager
+	// Secrets are the user's secrets, which containers get at start.
+	Secrets *secrets.Manager
 	// ExitCommand is how the monitor calls Roost back after the container's
 	// final exit: the roost binary with the global flags in force.
 	ExitCommand []string
@@ -155,7 +160,7 @@ type Engine struct {
 // New returns an engine over an open store.
 func New(cfg *config.Config, store cstorage.Store, exitCommand []string) *Engine {
 	db := state.Open(cfg.StateDB())
-	return &Engine{Cfg: cfg, Store: store, DB: db, ExitCommand: exitCommand, Networks: NetworkManager(cfg, db), Volumes: volume.New(cfg)}
+	return &Engine{Cfg: cfg, Store: store, DB: db, ExitCommand: exitCommand, Networks: NetworkManager(cfg, db), Volumes: volume.New(cfg), Secrets: secrets.New(cfg)}
 }
 
 // runDir holds the bundle and the monitor's files: lost at reboot, as they should be.

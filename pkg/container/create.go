@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/roost-containers/roost/pkg/events"
+	"github.com/roost-containers/roost/pkg/secrets"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
 )
@@ -42,6 +43,8 @@ type CreateOptions struct {
 	// ImageVolume is what the image's VOLUMEs become: bind ("" too: an
 	// anonymous volume each), tmpfs, or ignore (--image-volume).
 	ImageVolume string
+	// Secrets are the --secret options (secrets.ParseRef).
+	Secrets []secrets.Ref
 }
 
 // ApplyImage merges --expose and --image-volume into the resolved image's
@@ -117,6 +120,10 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		return nil, err
 	}
 	o.DependsOn = deps
+	uses, err := e.resolveSecrets(o.Secrets)
+	if err != nil {
+		return nil, err
+	}
 	if o.Replace {
 		if err := e.replace(ctx, o.Name); err != nil {
 			return nil, err
@@ -142,8 +149,8 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 		ImageID: o.ImageID, ImageName: o.ImageName, Labels: o.Labels,
 		Spec: o.Spec, Run: o.Run, Net: o.Net, Ports: o.Ports,
 		Pod: o.Pod, DependsOn: o.DependsOn,
-		CreateArgs: o.CreateArgs,
-		State:      State{Status: StatusCreating, Lease: lease.ID},
+		CreateArgs: o.CreateArgs, Secrets: uses,
+		State: State{Status: StatusCreating, Lease: lease.ID},
 	}
 	err = e.save(c)
 	release() // recorded: the volumes are in use now
@@ -167,6 +174,9 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 func (e *Engine) build(c *Container) error {
 	if _, err := e.Store.CreateContainer(c.ID, nil, c.ImageID, "", "", nil); err != nil {
 		return fmt.Errorf("create storage for container: %w", err)
+	}
+	if err := e.copySecrets(c); err != nil {
+		return err
 	}
 	res, err := e.prepare(c)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/secrets"
 	"github.com/roost-containers/roost/pkg/spec"
 )
 
@@ -134,6 +135,17 @@ type InspectConfig struct {
 	Timeout                    uint                `json:"Timeout"`
 	StopTimeout                uint                `json:"StopTimeout"`
 	SdNotifyMode               string              `json:"sdNotifyMode,omitempty"`
+	// Secrets are the mounted secrets, by name and id (never their data).
+	Secrets []InspectSecret `json:"Secrets,omitempty"`
+}
+
+// InspectSecret is one mounted secret, as Podman shows it.
+type InspectSecret struct {
+	Name string `json:"Name"`
+	ID   string `json:"ID"`
+	UID  uint32 `json:"UID"`
+	GID  uint32 `json:"GID"`
+	Mode uint32 `json:"Mode"`
 }
 
 // InspectHealthcheck is the healthcheck as images and Podman show it.
@@ -395,7 +407,7 @@ func (e *Engine) inspectConfig(c *Container, sp *specs.Spec) InspectConfig {
 		ic.Hostname = c.ID[:12]
 	}
 	if sp != nil && sp.Process != nil {
-		ic.Env, ic.WorkingDir = sp.Process.Env, sp.Process.Cwd
+		ic.Env, ic.WorkingDir = withoutSecretEnv(c, sp.Process.Env), sp.Process.Cwd
 	}
 	if ic.Labels == nil {
 		ic.Labels = map[string]string{}
@@ -418,6 +430,7 @@ func (e *Engine) inspectConfig(c *Container, sp *specs.Spec) InspectConfig {
 	if len(c.CreateArgs) > 0 {
 		ic.CreateCommand = append([]string{"roost", "create"}, c.CreateArgs...)
 	}
+	ic.Secrets = inspectSecrets(c)
 	return ic
 }
 
@@ -517,4 +530,16 @@ func (e *Engine) inspectNetwork(c *Container) InspectNetwork {
 		n.Egress = &InspectEgress{Backend: c.Net.Mode, Up: e.Networks.PrivateUp(c.ID)}
 	}
 	return n
+}
+
+// inspectSecrets lists the mount secrets as Podman does; env secrets show
+// nowhere (their variables are dropped from Env too).
+func inspectSecrets(c *Container) []InspectSecret {
+	var out []InspectSecret
+	for _, u := range c.Secrets {
+		if u.Type == secrets.TypeMount {
+			out = append(out, InspectSecret{Name: u.Name, ID: u.ID, UID: u.UID, GID: u.GID, Mode: u.Mode})
+		}
+	}
+	return out
 }

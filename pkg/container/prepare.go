@@ -50,8 +50,19 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 	if o.Mounts, err = e.volumeMounts(c); err != nil {
 		return nil, err
 	}
+	secretMounts, placed, err := e.placeSecrets(c, dir)
+	if err != nil {
+		return nil, err
+	}
+	o.Mounts = append(o.Mounts, secretMounts...)
 	res, err := spec.Generate(o)
 	if err != nil {
+		return nil, err
+	}
+	if err := fixSecrets(dir, placed, res.Spec); err != nil {
+		return nil, fmt.Errorf("secrets of %s: %w", c.Name, err)
+	}
+	if err := e.secretEnv(c, res.Spec); err != nil {
 		return nil, err
 	}
 	if err := completeRootfs(rootfs, res); err != nil {

@@ -291,6 +291,7 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 	}
 	e.netDown(c)
 	e.event(c, events.Cleanup)
+	e.dropSecrets(c)
 	exited := func(r *Container) {
 		r.State.Status, r.State.Lease = StatusExited, ""
 		r.State.StoppedByUser = r.State.StoppedByUser || byUser

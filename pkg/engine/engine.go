@@ -22,6 +22,7 @@ import (
 	"github.com/roost-containers/roost/pkg/config"
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/network"
+	"github.com/roost-containers/roost/pkg/secrets"
 	"github.com/roost-containers/roost/pkg/state"
 	"github.com/roost-containers/roost/pkg/storage"
 	"github.com/roost-containers/roost/pkg/volume"
@@ -164,4 +165,14 @@ func (e *Engine) Close() error {
 		return fmt.Errorf("close storage: %w", err)
 	}
 	return nil
+}
+
+// Secrets manages the user's secrets without opening the store.
+func (e *Engine) Secrets() *secrets.Manager {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.containers != nil {
+		return e.containers.Secrets
+	}
+	return secrets.New(e.opts.Config)
 }

@@ -23,6 +23,7 @@ const (
 	Pods       Kind = "pods"
 	Networks   Kind = "networks"
 	Volumes    Kind = "volumes"
+	Secrets    Kind = "secrets"
 )
 
 var (
