@@ -69,6 +69,8 @@ type Store struct {
 	ImageCount     int               `json:"imageCount"`
 	ContainerCount int               `json:"containerCount"`
 	ConfigFile     string            `json:"configFile"`
+	// ContainersConfFiles are the containers.conf files read, in order.
+	ContainersConfFiles []string `json:"containersConfFiles"`
 }
 
 type Version struct {
@@ -91,6 +93,8 @@ func Gather(cfg *config.Config, store cstorage.Store, choice storage.Choice) Inf
 		DriverReason: choice.Reason,
 		GraphStatus:  map[string]string{},
 		ConfigFile:   cfg.ConfPath(),
+
+		ContainersConfFiles: cfg.ContainersConfFiles,
 	}
 	if store != nil {
 		if st, err := store.Status(); err == nil {
