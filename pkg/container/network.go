@@ -155,7 +155,7 @@ func (e *Engine) netUp(c *Container) (err error) {
 	}); err != nil {
 		return err
 	}
-	_, err = writeHostFiles(e.runDir(c.ID), c, e.hostname(c), e.resolvers(c))
+	_, err = writeHostFiles(e.runDir(c.ID), c, e.hostname(c), e.resolvers(c), e.hostsBase())
 	return err
 }
 
@@ -284,7 +284,7 @@ func (e *Engine) Connect(ctx context.Context, ref string, r network.Request) err
 		return err
 	}
 	if c.State.Status == StatusRunning {
-		_, err = writeHostFiles(e.runDir(c.ID), c, e.hostname(c), e.resolvers(c))
+		_, err = writeHostFiles(e.runDir(c.ID), c, e.hostname(c), e.resolvers(c), e.hostsBase())
 	}
 	return err
 }

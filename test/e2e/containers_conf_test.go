@@ -161,3 +161,25 @@ func TestContainersConfBrokenFile(t *testing.T) {
 		t.Errorf("missing CONTAINERS_CONF: %q", msg)
 	}
 }
+
+// base_hosts_file's entries and host_containers_internal_ip reach
+// /etc/hosts (Podman's 500-networking test); a container the base file
+// names already gets no line of its own.
+func TestContainersConfHostsFile(t *testing.T) {
+	e := pulled(t)
+	base := e.writeFile("hosts", "192.0.2.10 host1\n192.0.2.11 host2 #some comment\n")
+	e.writeFile(userContainersConf, fmt.Sprintf("[containers]\nbase_hosts_file = %q\nhost_containers_internal_ip = \"192.0.2.99\"\n", base))
+	out := e.roostOK("run", "--rm", "--add-host", "host3:192.0.2.12", busybox, "cat", "/etc/hosts")
+	for _, want := range []string{"192.0.2.10\thost1\n", "192.0.2.11\thost2\n", "192.0.2.12\thost3\n", "127.0.0.1\tlocalhost", "::1\tlocalhost", "192.0.2.99\thost.containers.internal"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("/etc/hosts lacks %q:\n%s", want, out)
+		}
+	}
+	if n := len(strings.Split(strings.TrimSpace(out), "\n")); n != 7 {
+		t.Errorf("/etc/hosts has %d lines, want 7:\n%s", n, out)
+	}
+	out = e.roostOK("run", "--rm", "--name", "host1", "--hostname", "host1", busybox, "cat", "/etc/hosts")
+	if n := len(strings.Split(strings.TrimSpace(out), "\n")); n != 5 || strings.Count(out, "host1") != 1 {
+		t.Errorf("a container named in the base file must not get its own line (want 5 lines):\n%s", out)
+	}
+}
