@@ -166,6 +166,10 @@ func (e *Engine) createInNewPod(ctx context.Context, mgr *pods.Manager, name str
 	}
 	g.Ports = false
 	o.Ports, o.PublishAll = nil, false
+	infra := ImageRequest{Name: e.opts.Config.ContainersConf.Engine.InfraImage}
+	if err := e.resolveInfraImage(ctx, infra, &po); err != nil {
+		return nil, err
+	}
 	p, err := mgr.Create(ctx, po)
 	if err != nil {
 		return nil, err

@@ -183,3 +183,22 @@ func TestContainersConfHostsFile(t *testing.T) {
 		t.Errorf("a container named in the base file must not get its own line (want 5 lines):\n%s", out)
 	}
 }
+
+// [engine] infra_image is the image of a new pod's infra (pod create and
+// create --pod new:), as in Podman's 200-pod test; one that cannot be
+// pulled fails with one line and leaves no pod.
+func TestContainersConfInfraImage(t *testing.T) {
+	e := pulled(t)
+	e.writeFile(userContainersConf, fmt.Sprintf("[engine]\ninfra_image = %q\n", busybox))
+	e.roostOK("pod", "create", "--name", "withconf")
+	if out := e.roostOK("ps", "-a", "--format", "{{.Image}}"); !strings.Contains(out, "busybox") {
+		t.Errorf("the infra does not run infra_image: %q", out)
+	}
+	e.roostOK("pod", "rm", "-f", "withconf")
+	e.writeFile(userContainersConf, "[engine]\ninfra_image = \"127.0.0.1:5000/i/do/not/exist:image\"\n")
+	e.roostFails(125, "pod", "create", "--name", "nopod")
+	e.roostFails(125, "create", "--pod", "new:nopod2", busybox, "true")
+	if out := e.roostOK("pod", "ps", "-q"); strings.TrimSpace(out) != "" {
+		t.Errorf("a failed pod create left pods: %q", out)
+	}
+}
