@@ -140,6 +140,7 @@ func (f *createFlags) request(cmd *cobra.Command, args []string, rootless bool, 
 	}
 	o.CreateArgs = createArgs(cmd, args)
 	r.Options = o
+	leaveToContainersConf(fl, &r)
 	return r, warnings, nil
 }
 

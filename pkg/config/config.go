@@ -1,6 +1,6 @@
 // Package config works out where Roost keeps its files and which settings apply:
-// built-in defaults, then the ecosystem's files (storage.conf), then roost.conf,
-// then the command line.
+// built-in defaults, then the ecosystem's files (storage.conf, containers.conf),
+// then roost.conf, then the command line.
 package config
 
 import (
@@ -76,6 +76,11 @@ type Config struct {
 	VolumePath string
 	// Events says where the engine and the monitors record events.
 	Events events.Options
+	// ContainersConf is containers.conf as read from ContainersConfFiles (in
+	// that order, over Podman's defaults): the defaults of new containers
+	// and some of the engine's settings. roost.conf and flags win over it.
+	ContainersConf      ContainersConf
+	ContainersConfFiles []string
 }
 
 // Load builds the configuration for the current user from defaults, the

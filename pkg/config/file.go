@@ -53,6 +53,9 @@ func (c *Config) loadFiles() error {
 	if err := c.loadStorageConf(); err != nil {
 		return err
 	}
+	if err := c.loadContainersConf(); err != nil {
+		return err
+	}
 	path := c.ConfPath()
 	md, err := toml.DecodeFile(path, &c.Conf)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -77,7 +80,9 @@ func (c *Config) loadFiles() error {
 	if s.RunRoot != "" {
 		c.StorageRunRoot = s.RunRoot
 	}
-	c.Runtime = c.Conf.Engine.Runtime
+	if c.Conf.Engine.Runtime != "" {
+		c.Runtime = c.Conf.Engine.Runtime
+	}
 	return nil
 }
 

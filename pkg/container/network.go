@@ -162,7 +162,7 @@ func (e *Engine) netUp(c *Container) (err error) {
 	}); err != nil {
 		return err
 	}
-	_, err = writeHostFiles(e.runDir(c.ID), c, e.hostname(c), e.resolvers(c))
+	_, err = writeHostFiles(e.runDir(c.ID), c, e.hostname(c), e.resolvers(c), e.hostsBase())
 	return err
 }
 
@@ -292,7 +292,7 @@ func (e *Engine) Connect(ctx context.Context, ref string, r network.Request) err
 	}
 	e.netEvent(c, events.Connect, r.Network)
 	if c.State.Status == StatusRunning {
-		_, err = writeHostFiles(e.runDir(c.ID), c, e.hostname(c), e.resolvers(c))
+		_, err = writeHostFiles(e.runDir(c.ID), c, e.hostname(c), e.resolvers(c), e.hostsBase())
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -37,7 +38,7 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 	if o.Namespaces.Network, err = e.specNetwork(c); err != nil {
 		return nil, err
 	}
-	if o.HostFiles, err = writeHostFiles(dir, c, o.Hostname, e.resolvers(c)); err != nil {
+	if o.HostFiles, err = writeHostFiles(dir, c, o.Hostname, e.resolvers(c), e.hostsBase()); err != nil {
 		return nil, err
 	}
 	if err := e.joinPod(c, &o); err != nil {
@@ -112,7 +113,7 @@ func mappedAbove(maps []userns.IDMap) int {
 // writeHostFiles writes the container's hostname, hosts and resolv.conf in
 // its run directory; the spec bind-mounts them. With --network host the
 // host's own files say the truth; with --no-hosts the image's /etc/hosts stays.
-func writeHostFiles(dir string, c *Container, hostname string, resolvers []string) (spec.HostFiles, error) {
+func writeHostFiles(dir string, c *Container, hostname string, resolvers []string, base hostsBase) (spec.HostFiles, error) {
 	f := spec.HostFiles{
 		Hostname:   filepath.Join(dir, "hostname"),
 		Hosts:      filepath.Join(dir, "hosts"),
@@ -128,7 +129,7 @@ func writeHostFiles(dir string, c *Container, hostname string, resolvers []strin
 	if c.Net.NoHosts {
 		f.Hosts = ""
 	}
-	files := map[string]string{f.Hostname: hostname + "\n", f.Hosts: hostsFile(c, hostname), f.ResolvConf: resolvConf(c, resolvers)}
+	files := map[string]string{f.Hostname: hostname + "\n", f.Hosts: hostsFile(c, hostname, base), f.ResolvConf: resolvConf(c, resolvers)}
 	for path, data := range files {
 		if strings.HasPrefix(path, dir) {
 			if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
@@ -139,17 +140,29 @@ func writeHostFiles(dir string, c *Container, hostname string, resolvers []strin
 	return f, nil
 }
 
-// hostsFile: localhost, the container's own addresses under its hostname
-// and name, the host's loopback as host.containers.internal, and --add-host.
-func hostsFile(c *Container, hostname string) string {
+// hostsFile: the base file's entries (containers.conf's base_hosts_file),
+// localhost, --add-host, the host as host.containers.internal, and the
+// container's own addresses under its hostname and name unless the base
+// file names it already.
+func hostsFile(c *Container, hostname string, base hostsBase) string {
 	var b strings.Builder
+	named := map[string]bool{}
+	for _, e := range base.Entries {
+		b.WriteString(e[0] + "\t" + e[1] + "\n")
+		for _, n := range strings.Fields(e[1]) {
+			named[n] = true
+		}
+	}
 	b.WriteString("127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n")
 	for _, h := range c.Net.AddHosts {
 		name, ip, _ := strings.Cut(h, ":")
 		fmt.Fprintf(&b, "%s\t%s\n", ip, name)
 	}
-	if c.Net.HostAddr != "" {
-		fmt.Fprintf(&b, "%s\thost.containers.internal host.docker.internal\n", c.Net.HostAddr)
+	if hostAddr := cmp.Or(base.HostIP, c.Net.HostAddr); hostAddr != "" {
+		fmt.Fprintf(&b, "%s\thost.containers.internal host.docker.internal\n", hostAddr)
+	}
+	if named[hostname] || (c.Name != "" && named[c.Name]) {
+		return b.String()
 	}
 	names := hostname
 	if c.Name != "" && c.Name != hostname {

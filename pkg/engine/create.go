@@ -31,6 +31,9 @@ type CreateRequest struct {
 	// CIDFile receives the new container's id; the container is removed
 	// again if it cannot be written.
 	CIDFile string `json:"cidfile,omitempty"`
+	// Unset marks the settings the user left to containers.conf although
+	// Options carries a value for them (a flag's own default).
+	Unset Unset `json:"unset,omitempty"`
 }
 
 // CreateResult is the container made, and what the caller should tell.
@@ -42,6 +45,9 @@ type CreateResult struct {
 // CreateContainer makes a container. On any failure nothing is left: no
 // record, no storage, no pod made for it, no cidfile.
 func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateResult, error) {
+	if err := applyConfDefaults(e.opts.Config.ContainersConf, &r); err != nil {
+		return CreateResult{}, err
+	}
 	o := r.Options
 	if err := spec.CheckUserNS(o.Spec.Namespaces.UserNS); err != nil {
 		return CreateResult{}, err
@@ -70,6 +76,7 @@ func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateRe
 		o.ImageID, o.ImageName, o.Spec.Image = img.ID, img.Name, img.Config
 	}
 	o.ApplyImage()
+	withConfEnv(e.opts.Config.ContainersConf.Containers.Env, &o.Spec.Image)
 	c, err := e.create(ctx, r, o)
 	if err != nil {
 		return CreateResult{Warnings: warnings}, err
@@ -190,6 +197,10 @@ func (e *Engine) createInNewPod(ctx context.Context, mgr *pods.Manager, name str
 	}
 	g.Ports = false
 	o.Ports, o.PublishAll = nil, false
+	infra := ImageRequest{Name: e.opts.Config.ContainersConf.Engine.InfraImage}
+	if err := e.resolveInfraImage(ctx, infra, &po); err != nil {
+		return nil, err
+	}
 	p, err := mgr.Create(ctx, po)
 	if err != nil {
 		return nil, err

@@ -42,12 +42,25 @@ func (e *Engine) CreatePod(ctx context.Context, r PodRequest) (*pods.Pod, error)
 			return nil, err
 		}
 	}
-	if r.InfraImage.Name != "" {
-		img, err := e.ResolveImage(ctx, r.InfraImage)
-		if err != nil {
-			return nil, err
-		}
-		o.InfraImageID, o.InfraImageName, o.InfraImage = img.ID, img.Name, img.Config
+	if r.InfraImage.Name == "" && o.Infra {
+		r.InfraImage.Name = e.opts.Config.ContainersConf.Engine.InfraImage
+	}
+	if err := e.resolveInfraImage(ctx, r.InfraImage, &o); err != nil {
+		return nil, err
 	}
 	return mgr.Create(ctx, o)
+}
+
+// resolveInfraImage pulls or finds the infra's image (--infra-image, else
+// containers.conf's infra_image); none named: catatonit alone.
+func (e *Engine) resolveInfraImage(ctx context.Context, r ImageRequest, o *pods.CreateOptions) error {
+	if r.Name == "" {
+		return nil
+	}
+	img, err := e.ResolveImage(ctx, r)
+	if err != nil {
+		return err
+	}
+	o.InfraImageID, o.InfraImageName, o.InfraImage = img.ID, img.Name, img.Config
+	return nil
 }

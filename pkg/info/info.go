@@ -145,6 +145,7 @@ func Gather(in Inputs) Info {
 	cfg := in.Config
 	store := in.Store
 	store.ContainerStore = in.Containers
+	store.ContainersConfFiles = cfg.ContainersConfFiles
 	// Where big temporary files of pulls and commits go, as pkg/image
 	// chooses it.
 	store.ImageCopyTmpDir = orDefault(os.Getenv("TMPDIR"), "/var/tmp")

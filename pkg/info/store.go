@@ -25,6 +25,8 @@ type Store struct {
 
 	GraphDriver  string `json:"-"`
 	DriverReason string `json:"graphDriverReason"`
+	// ContainersConfFiles are the containers.conf files read, in order.
+	ContainersConfFiles []string `json:"containersConfFiles"`
 }
 
 // ContainerStore counts the user's containers by state.

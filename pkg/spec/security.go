@@ -38,6 +38,10 @@ type SecurityOptions struct {
 	// show (globs, colon-separated lists, or "ALL").
 	MaskPaths   []string
 	UnmaskPaths []string
+	// DefaultCaps replace DefaultCapabilities as the set --cap-add and
+	// --cap-drop start from (containers.conf's default_capabilities, with
+	// or without CAP_); nil: DefaultCapabilities.
+	DefaultCaps []string
 }
 
 // DefaultCapabilities are the capabilities of a container's root user:
@@ -156,7 +160,7 @@ func normalizeCaps(flag string, names []string) (map[string]bool, error) {
 // mergeCaps applies --cap-add and --cap-drop to the defaults with Podman's
 // rules: drop ALL keeps only what is added; add ALL gives every capability
 // but the dropped; naming one capability on both sides is an error.
-func mergeCaps(all []string, add, drop map[string]bool) ([]string, error) {
+func mergeCaps(all, defaults []string, add, drop map[string]bool) ([]string, error) {
 	if drop["ALL"] && add["ALL"] {
 		return nil, errors.New("--cap-add ALL and --cap-drop ALL cannot be used together")
 	}
@@ -173,7 +177,7 @@ func mergeCaps(all []string, add, drop map[string]bool) ([]string, error) {
 			set[c] = true
 		}
 	default:
-		for _, c := range DefaultCapabilities {
+		for _, c := range defaults {
 			set[c] = true
 		}
 	}
@@ -214,11 +218,20 @@ func (sec SecurityOptions) capabilities(root bool) (*specs.LinuxCapabilities, er
 	if err != nil {
 		return nil, err
 	}
+	defaults := DefaultCapabilities
+	if sec.DefaultCaps != nil {
+		set, err := normalizeCaps("default_capabilities", sec.DefaultCaps)
+		if err != nil {
+			return nil, err
+		}
+		delete(set, "ALL")
+		defaults = sortedKeys(set)
+	}
 	var caps []string
 	if sec.Privileged {
 		caps = slices.Clone(bounding)
 	} else {
-		merged, err := mergeCaps(bounding, add, drop)
+		merged, err := mergeCaps(bounding, defaults, add, drop)
 		if err != nil {
 			return nil, err
 		}

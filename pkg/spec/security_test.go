@@ -230,3 +230,21 @@ func TestMaskedPaths(t *testing.T) {
 		})
 	}
 }
+
+// containers.conf's default_capabilities replace the set the flags start
+// from; names come with or without CAP_, and an unknown one is named.
+func TestDefaultCapsReplaceTheDefaults(t *testing.T) {
+	fakeBounding(t, allKnownCaps())
+	sec := SecurityOptions{DefaultCaps: []string{"chown", "CAP_KILL"}, CapAdd: []string{"NET_RAW"}, CapDrop: []string{"KILL"}}
+	caps, err := sec.capabilities(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"CAP_CHOWN", "CAP_NET_RAW"}; !reflect.DeepEqual(caps.Effective, want) {
+		t.Errorf("effective %v, want %v", caps.Effective, want)
+	}
+	sec = SecurityOptions{DefaultCaps: []string{"FLY"}}
+	if _, err := sec.capabilities(true); err == nil || err.Error() != `invalid default_capabilities "FLY": unknown capability` {
+		t.Errorf("unknown default capability: %v", err)
+	}
+}

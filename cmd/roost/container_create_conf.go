@@ -1,0 +1,25 @@
+package main
+
+import (
+	"github.com/spf13/pflag"
+
+	"github.com/roost-containers/roost/pkg/engine"
+)
+
+// leaveToContainersConf hands the engine the flags the user did not give
+// whose own defaults would otherwise hide containers.conf's: the engine
+// fills them from the file (Podman takes these flags' defaults from it).
+func leaveToContainersConf(fl *pflag.FlagSet, r *engine.CreateRequest) {
+	if !fl.Changed("pull") {
+		r.Image.Pull = ""
+	}
+	if !fl.Changed("log-driver") {
+		r.Options.Run.LogDriver = ""
+	}
+	r.Unset = engine.Unset{
+		StopTimeout: !fl.Changed("stop-timeout"),
+		Init:        !fl.Changed("init"),
+		ReadOnly:    !fl.Changed("read-only"),
+		NoHosts:     !fl.Changed("no-hosts"),
+	}
+}

@@ -1,0 +1,222 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+
+	units "github.com/docker/go-units"
+
+	"github.com/roost-containers/roost/pkg/config"
+	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/spec"
+)
+
+// Unset marks the settings a request carries a value for that the user did
+// not give (a flag left at its own default: --stop-timeout's 10, --init's
+// false), so containers.conf's default replaces it. Settings whose empty
+// value means "not given" (a string or a list) need no mark; a front end
+// that marks nothing keeps every value it sends.
+type Unset struct {
+	StopTimeout bool `json:"stopTimeout,omitempty"`
+	Init        bool `json:"init,omitempty"`
+	ReadOnly    bool `json:"readOnly,omitempty"`
+	NoHosts     bool `json:"noHosts,omitempty"`
+}
+
+// applyConfDefaults fills what the request leaves unset from containers.conf
+// ([containers] and [engine] of config.ContainersConf): flags win, then the
+// files. Lists that add up (annotations, ulimits, volumes) put the file's
+// entries first, so the request's win where both name one key.
+func applyConfDefaults(d config.ContainersConf, r *CreateRequest) error {
+	o := &r.Options
+	c := d.Containers
+	if r.Image.Pull == "" {
+		r.Image.Pull = PullPolicy(d.Engine.PullPolicy)
+	}
+	if r.Unset.StopTimeout {
+		o.Run.StopTimeout = d.Engine.StopTimeout
+	}
+	applyProcessDefaults(c, &o.Spec.Process, r.Unset)
+	if o.Spec.Security.DefaultCaps == nil {
+		o.Spec.Security.DefaultCaps = c.DefaultCapabilities
+	}
+	if r.Unset.ReadOnly && c.ReadOnly {
+		o.Spec.Security.ReadOnlyRootfs = true
+	}
+	if len(c.Annotations) > 0 {
+		a, err := confKeyValues("annotations", c.Annotations)
+		if err != nil {
+			return err
+		}
+		maps.Copy(a, o.Spec.Annotations)
+		o.Spec.Annotations = a
+	}
+	if err := applyShmSize(c.ShmSize, &o.Spec); err != nil {
+		return err
+	}
+	if err := applyNamespaceDefaults(c, &o.Spec.Namespaces); err != nil {
+		return err
+	}
+	if err := applyVolumeDefaults(c.Volumes, &o.Spec); err != nil {
+		return err
+	}
+	if err := applyLogDefaults(c, &o.Run); err != nil {
+		return err
+	}
+	applyNetDefaults(d, &o.Net, r.Unset)
+	return nil
+}
+
+func applyProcessDefaults(c config.ContainersDefaults, p *spec.ProcessOptions, unset Unset) {
+	if len(c.DefaultUlimits) > 0 {
+		p.Ulimits = append(append([]string(nil), c.DefaultUlimits...), p.Ulimits...)
+	}
+	if unset.Init && c.Init {
+		p.Init = true
+	}
+	if p.InitPath == "" {
+		p.InitPath = c.InitPath
+	}
+}
+
+// withConfEnv puts containers.conf's env (PATH and TERM by default) under
+// the image's, as Podman layers them: the image's variables and then the
+// request's win. It is merged into the container's copy of the image
+// config, so every later start and --unsetenv see one list.
+func withConfEnv(env []string, img *spec.ImageConfig) {
+	if len(env) == 0 {
+		return
+	}
+	set := map[string]bool{}
+	for _, kv := range img.Env {
+		k, _, _ := strings.Cut(kv, "=")
+		set[k] = true
+	}
+	var out []string
+	for _, kv := range env {
+		if k, _, ok := strings.Cut(kv, "="); ok && k != "" && !set[k] {
+			out = append(out, kv)
+		}
+	}
+	img.Env = append(out, img.Env...)
+}
+
+func applyShmSize(v string, s *spec.Options) error {
+	if s.ShmSize != 0 || v == "" {
+		return nil
+	}
+	n, err := units.RAMInBytes(v)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("containers.conf: invalid shm_size %q: give a size such as 64m", v)
+	}
+	s.ShmSize = n
+	return nil
+}
+
+// applyNamespaceDefaults takes userns and the namespaces containers.conf
+// shares with the host. Its private values (private, shareable) are what
+// Roost does anyway, so a pod's member is not handed a mode to refuse.
+func applyNamespaceDefaults(c config.ContainersDefaults, ns *spec.NamespaceOptions) error {
+	if ns.UserNS == "" && c.UserNS != "host" {
+		if err := spec.CheckUserNS(c.UserNS); err != nil {
+			return fmt.Errorf("containers.conf: invalid userns %q: use host or keep-id", c.UserNS)
+		}
+		ns.UserNS = c.UserNS
+	}
+	for _, d := range []struct {
+		key, conf string
+		field     *string
+	}{
+		{"ipcns", c.IPCNS, &ns.IPC}, {"pidns", c.PidNS, &ns.PID},
+		{"utsns", c.UTSNS, &ns.UTS}, {"cgroupns", c.CgroupNS, &ns.Cgroup},
+	} {
+		switch d.conf {
+		case "", "private", "shareable":
+		case "host":
+			if *d.field == "" {
+				*d.field = "host"
+			}
+		default:
+			return fmt.Errorf("containers.conf: invalid %s %q: use private or host", d.key, d.conf)
+		}
+	}
+	return nil
+}
+
+// applyVolumeDefaults mounts containers.conf's volumes (SRC:DST[:OPTS]) in
+// every container, before the request's own, which may replace one by
+// naming the same destination.
+func applyVolumeDefaults(vols []string, s *spec.Options) error {
+	var out []spec.Mount
+	for _, v := range vols {
+		m, err := spec.ParseVolume(v)
+		if err != nil && !errors.Is(err, spec.ErrNamedVolume) {
+			return fmt.Errorf("containers.conf volumes: %w", err)
+		}
+		if hasDestination(s.Mounts, m.Destination) {
+			continue
+		}
+		out = append(out, m)
+	}
+	s.Mounts = append(out, s.Mounts...)
+	return nil
+}
+
+func hasDestination(ms []spec.Mount, dst string) bool {
+	for _, m := range ms {
+		if m.Destination == dst {
+			return true
+		}
+	}
+	return false
+}
+
+func applyLogDefaults(c config.ContainersDefaults, r *container.RunOptions) error {
+	if r.LogDriver == "" {
+		d, err := ParseLogDriver(c.LogDriver)
+		if err != nil {
+			return fmt.Errorf("containers.conf: invalid log_driver %q: use k8s-file, journald or none", c.LogDriver)
+		}
+		r.LogDriver = d
+	}
+	if r.LogMaxSize == 0 && c.LogSizeMax > 0 {
+		r.LogMaxSize = c.LogSizeMax
+	}
+	return nil
+}
+
+// applyNetDefaults gives a container without DNS flags containers.conf's
+// DNS (on Roost's networks too: it replaces the network's responder, as in
+// Podman), and slirp4netns its options.
+func applyNetDefaults(d config.ContainersConf, n *container.NetOptions, unset Unset) {
+	c := d.Containers
+	if len(n.DNS) == 0 {
+		n.DNS = c.DNSServers
+	}
+	if len(n.DNSSearch) == 0 {
+		n.DNSSearch = c.DNSSearches
+	}
+	if len(n.DNSOptions) == 0 {
+		n.DNSOptions = c.DNSOptions
+	}
+	if unset.NoHosts && c.NoHosts {
+		n.NoHosts = true
+	}
+	if n.Mode == container.NetSlirp && n.Target == "" && len(d.Engine.NetworkCmdOptions) > 0 {
+		n.Target = strings.Join(d.Engine.NetworkCmdOptions, ",")
+	}
+}
+
+func confKeyValues(key string, list []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, kv := range list {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "" {
+			return nil, fmt.Errorf("containers.conf: invalid %s entry %q: use KEY=VALUE", key, kv)
+		}
+		m[k] = v
+	}
+	return m, nil
+}

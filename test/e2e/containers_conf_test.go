@@ -1,0 +1,204 @@
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// userContainersConf is the test user's own containers.conf.
+const userContainersConf = ".config/containers/containers.conf"
+
+// containers.conf's [containers] and [engine] keys reach a new container:
+// its environment, resolv.conf, capabilities, annotations, log driver and
+// stop timeout; and flags win over each of them.
+func TestContainersConfKeysReachContainers(t *testing.T) {
+	e := pulled(t)
+	e.writeFile(userContainersConf, `
+[containers]
+env = ["CONF_VAR=fromconf", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"]
+dns_servers = ["192.0.2.53"]
+dns_searches = ["conf.example"]
+dns_options = ["ndots:3"]
+default_capabilities = ["CHOWN", "KILL"]
+annotations = ["conf.key=confval", "conf.other=x"]
+log_driver = "none"
+default_ulimits = ["nofile=123:456"]
+
+[engine]
+stop_timeout = 7
+`)
+	out := e.roostOK("run", "--rm", busybox, "sh", "-c",
+		`echo "env=$CONF_VAR term=$TERM"; cat /etc/resolv.conf; grep CapEff /proc/self/status; ulimit -n`)
+	for _, want := range []string{"env=fromconf term=xterm", "nameserver 192.0.2.53", "search conf.example", "options ndots:3", "123"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("container output lacks %q:\n%s", want, out)
+		}
+	}
+	// CHOWN (0) and KILL (5) alone: the file's set replaces Podman's eleven.
+	if !strings.Contains(out, "CapEff:\t0000000000000021") {
+		t.Errorf("capabilities are not default_capabilities' CHOWN and KILL:\n%s", out)
+	}
+
+	e.roostOK("create", "--name", "fromconf", busybox, "true")
+	got := e.roostOK("inspect", "--format", "{{.Config.Annotations}} {{.HostConfig.LogConfig.Type}} {{.Config.StopTimeout}}", "fromconf")
+	if want := "map[conf.key:confval conf.other:x] none 7"; strings.TrimSpace(got) != want {
+		t.Errorf("inspect: got %q, want %q", got, want)
+	}
+
+	// Flags win over the file, key by key.
+	out = e.roostOK("run", "--rm", "-e", "CONF_VAR=flag", "--dns", "192.0.2.99", "--cap-add", "NET_RAW", busybox, "sh", "-c",
+		`echo "env=$CONF_VAR"; cat /etc/resolv.conf; grep CapEff /proc/self/status`)
+	if !strings.Contains(out, "env=flag") || !strings.Contains(out, "nameserver 192.0.2.99") || strings.Contains(out, "192.0.2.53") {
+		t.Errorf("flags did not win over containers.conf:\n%s", out)
+	}
+	if !strings.Contains(out, "CapEff:\t0000000000002021") { // + NET_RAW (13)
+		t.Errorf("--cap-add did not add to default_capabilities:\n%s", out)
+	}
+	e.roostOK("create", "--name", "fromflags", "--annotation", "conf.key=flag", "--log-driver", "k8s-file", "--stop-timeout", "0", busybox, "true")
+	got = e.roostOK("inspect", "--format", "{{.Config.Annotations}} {{.HostConfig.LogConfig.Type}} {{.Config.StopTimeout}}", "fromflags")
+	if want := "map[conf.key:flag conf.other:x] k8s-file 0"; strings.TrimSpace(got) != want {
+		t.Errorf("inspect with flags: got %q, want %q", got, want)
+	}
+}
+
+// userns = "keep-id" in containers.conf runs the container as the user's
+// own uid; init = true puts an init at PID 1.
+func TestContainersConfUsernsAndInit(t *testing.T) {
+	e := pulled(t)
+	e.writeFile(userContainersConf, "[containers]\nuserns = \"keep-id\"\ninit = true\n")
+	out := e.roostOK("run", "--rm", busybox, "sh", "-c", "id -u; cat /proc/1/cmdline | tr '\\0' ' '")
+	if !strings.HasPrefix(out, fmt.Sprintf("%d\n", e.UID)) {
+		t.Errorf("userns=keep-id: want uid %d first, got %q", e.UID, out)
+	}
+	if !strings.Contains(out, "roost-init") {
+		t.Errorf("init = true: PID 1 is not the init: %q", out)
+	}
+	// --init=false given on the command line wins.
+	if out := e.roostOK("run", "--rm", "--init=false", busybox, "cat", "/proc/1/cmdline"); strings.Contains(out, "roost-init") {
+		t.Errorf("--init=false did not win over init = true: %q", out)
+	}
+}
+
+// Which file wins: the user's over the system's (Debian's
+// /usr/share/containers/containers.conf sets default_capabilities),
+// CONTAINERS_CONF_OVERRIDE over the user's, CONTAINERS_CONF alone instead of
+// every other file, roost.conf's runtime over containers.conf's, --runtime
+// over both; `roost info` lists the files read.
+func TestContainersConfPrecedence(t *testing.T) {
+	e := pulled(t)
+	user := e.writeFile(userContainersConf, "[containers]\nenv = [\"A=user\", \"B=user\"]\n[engine]\nstop_timeout = 5\nruntime = \"runc\"\n")
+	over := e.writeFile("override.conf", "[engine]\nstop_timeout = 6\n")
+	only := e.writeFile("only.conf", "[containers]\nenv = [\"B=only\"]\n")
+
+	timeout := func(name string) string {
+		e.roostOK("create", "--name", name, busybox, "true")
+		return strings.TrimSpace(e.roostOK("inspect", "--format", "{{.Config.StopTimeout}} {{.OCIRuntime}}", name))
+	}
+	if got := timeout("user"); got != "5 runc" {
+		t.Errorf("user file: got %q, want \"5 runc\"", got)
+	}
+	e.Extra = []string{"CONTAINERS_CONF_OVERRIDE=" + over}
+	if got := timeout("over"); got != "6 runc" {
+		t.Errorf("with CONTAINERS_CONF_OVERRIDE: got %q, want \"6 runc\"", got)
+	}
+	info := e.roostOK("info", "--format", "json")
+	if !strings.Contains(info, user) || !strings.Contains(info, over) {
+		t.Errorf("info does not list the files read (%s, %s):\n%s", user, over, info)
+	}
+	e.Extra = []string{"CONTAINERS_CONF=" + only}
+	out := e.roostOK("run", "--rm", busybox, "sh", "-c", `echo "A=$A B=$B"`)
+	if strings.TrimSpace(out) != "A= B=only" {
+		t.Errorf("CONTAINERS_CONF must be the only file read: got %q", out)
+	}
+	e.Extra = nil
+
+	e.writeFile(".config/roost/roost.conf", "[engine]\nruntime = \"crun\"\n")
+	if got := timeout("roostconf"); got != "5 crun" {
+		t.Errorf("roost.conf's runtime must win over containers.conf's: got %q", got)
+	}
+	e.roostOK("--runtime", "runc", "create", "--name", "flag", busybox, "true")
+	if got := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.OCIRuntime}}", "flag")); got != "runc" {
+		t.Errorf("--runtime must win over both files: got %q", got)
+	}
+}
+
+// [engine] runtime names a runtime through [engine.runtimes], as Podman's
+// 800-config test does; a name that is nowhere fails with one line.
+func TestContainersConfRuntimeName(t *testing.T) {
+	e := pulled(t)
+	conf := e.writeFile("odd.conf", "[engine]\nruntime = \"nonstandard_runtime_name\"\n[engine.runtimes]\nnonstandard_runtime_name = [\"/usr/bin/runc\"]\n")
+	e.Extra = []string{"CONTAINERS_CONF=" + conf}
+	if out := e.roostOK("run", "--rm", busybox, "echo", "ran"); out != "ran\n" {
+		t.Fatalf("run with a named runtime: %q", out)
+	}
+	bad := e.writeFile("bad-runtime.conf", "[engine]\nruntime = \"idonotexist\"\n")
+	e.Extra = []string{"CONTAINERS_CONF=" + bad}
+	if msg := e.roostFails(125, "run", "--rm", busybox, "true"); !strings.Contains(msg, `"idonotexist" not found`) {
+		t.Errorf("unknown runtime: %q", msg)
+	}
+}
+
+// A file that is not valid TOML stops every command with one line naming
+// the file and the line, exit 125, before anything is made; so does a
+// CONTAINERS_CONF naming no file.
+func TestContainersConfBrokenFile(t *testing.T) {
+	e := newEnv(t)
+	path := e.writeFile(userContainersConf, "[containers]\nenv = [\"A=1\"]\ndns_servers = \"1.1.1.1\"\n")
+	msg := e.roostFails(125, "ps", "-a")
+	if !strings.Contains(msg, path+":3:") || !strings.Contains(msg, "dns_servers") {
+		t.Errorf("want the file, line 3 and the key named: %q", msg)
+	}
+	e.writeFile(userContainersConf, "[containers\n")
+	if msg := e.roostFails(125, "create", busybox, "true"); !strings.Contains(msg, path+":") {
+		t.Errorf("syntax error: %q", msg)
+	}
+	e.writeFile(userContainersConf, "")
+	missing := filepath.Join(e.Home, "no-such.conf")
+	e.Extra = []string{"CONTAINERS_CONF=" + missing}
+	if msg := e.roostFails(125, "ps"); !strings.Contains(msg, missing) {
+		t.Errorf("missing CONTAINERS_CONF: %q", msg)
+	}
+}
+
+// base_hosts_file's entries and host_containers_internal_ip reach
+// /etc/hosts (Podman's 500-networking test); a container the base file
+// names already gets no line of its own.
+func TestContainersConfHostsFile(t *testing.T) {
+	e := pulled(t)
+	base := e.writeFile("hosts", "192.0.2.10 host1\n192.0.2.11 host2 #some comment\n")
+	e.writeFile(userContainersConf, fmt.Sprintf("[containers]\nbase_hosts_file = %q\nhost_containers_internal_ip = \"192.0.2.99\"\n", base))
+	out := e.roostOK("run", "--rm", "--add-host", "host3:192.0.2.12", busybox, "cat", "/etc/hosts")
+	for _, want := range []string{"192.0.2.10\thost1\n", "192.0.2.11\thost2\n", "192.0.2.12\thost3\n", "127.0.0.1\tlocalhost", "::1\tlocalhost", "192.0.2.99\thost.containers.internal"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("/etc/hosts lacks %q:\n%s", want, out)
+		}
+	}
+	if n := len(strings.Split(strings.TrimSpace(out), "\n")); n != 7 {
+		t.Errorf("/etc/hosts has %d lines, want 7:\n%s", n, out)
+	}
+	out = e.roostOK("run", "--rm", "--name", "host1", "--hostname", "host1", busybox, "cat", "/etc/hosts")
+	if n := len(strings.Split(strings.TrimSpace(out), "\n")); n != 5 || strings.Count(out, "host1") != 1 {
+		t.Errorf("a container named in the base file must not get its own line (want 5 lines):\n%s", out)
+	}
+}
+
+// [engine] infra_image is the image of a new pod's infra (pod create and
+// create --pod new:), as in Podman's 200-pod test; one that cannot be
+// pulled fails with one line and leaves no pod.
+func TestContainersConfInfraImage(t *testing.T) {
+	e := pulled(t)
+	e.writeFile(userContainersConf, fmt.Sprintf("[engine]\ninfra_image = %q\n", busybox))
+	e.roostOK("pod", "create", "--name", "withconf")
+	if out := e.roostOK("ps", "-a", "--format", "{{.Image}}"); !strings.Contains(out, "busybox") {
+		t.Errorf("the infra does not run infra_image: %q", out)
+	}
+	e.roostOK("pod", "rm", "-f", "withconf")
+	e.writeFile(userContainersConf, "[engine]\ninfra_image = \"127.0.0.1:5000/i/do/not/exist:image\"\n")
+	e.roostFails(125, "pod", "create", "--name", "nopod")
+	e.roostFails(125, "create", "--pod", "new:nopod2", busybox, "true")
+	if out := e.roostOK("pod", "ps", "-q"); strings.TrimSpace(out) != "" {
+		t.Errorf("a failed pod create left pods: %q", out)
+	}
+}
