@@ -52,7 +52,7 @@ func (a *app) inspect(cmd *cobra.Command, r engine.InspectRequest, tmpl string) 
 	if tmpl == "" || format.IsJSON(tmpl) {
 		err = format.JSON(a.out, objs)
 	} else {
-		err = format.Each(a.out, format.InspectTemplate(tmpl, r.Kind == engine.KindImage), objs)
+		err = format.Each(a.out, format.InspectTemplate(tmpl), objs)
 	}
 	if err != nil {
 		return err

@@ -216,13 +216,8 @@ func One(w io.Writer, f string, v any) error {
 var inspectIDRe = regexp.MustCompile(`{{\s*\.Id\s*}}`)
 
 // InspectTemplate reads the older or Docker names Podman's inspect accepts
-// as its own: {{.Id}}, .Src and .Dst of mounts, .ImageID of a container,
-// and an image's .Config.Healthcheck.
-func InspectTemplate(f string, image bool) string {
+// as its own: {{.Id}}, .Src and .Dst of mounts, and .ImageID of a container.
+func InspectTemplate(f string) string {
 	f = inspectIDRe.ReplaceAllString(f, "{{.ID}}")
-	pairs := []string{".Src", ".Source", ".Dst", ".Destination", ".ImageID", ".Image"}
-	if image {
-		pairs = append(pairs, ".Config.Healthcheck", ".HealthCheck")
-	}
-	return strings.NewReplacer(pairs...).Replace(f)
+	return strings.NewReplacer(".Src", ".Source", ".Dst", ".Destination", ".ImageID", ".Image").Replace(f)
 }

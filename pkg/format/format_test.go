@@ -65,3 +65,15 @@ func FuzzTable(f *testing.F) {
 		_ = headerLine(s, nil)
 	})
 }
+
+func TestInspectTemplate(t *testing.T) {
+	for in, want := range map[string]string{
+		"{{.Id}}":                             "{{.ID}}",
+		"{{ .Id }} {{(index .Mounts 0).Src}}": "{{.ID}} {{(index .Mounts 0).Source}}",
+		"{{.ImageID}}":                        "{{.Image}}",
+	} {
+		if got := InspectTemplate(in); got != want {
+			t.Errorf("InspectTemplate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
