@@ -58,7 +58,7 @@ func newRunCommand(a *app) *cobra.Command {
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background and print the container id")
 	cmd.Flags().BoolVar(&sigProxy, "sig-proxy", true, "forward signals Roost receives to the container")
 	cmd.Flags().StringVar(&detachKeys, "detach-keys", monitor.DefaultDetachKeys, "keys that detach from the container")
-	cmd.Flags().BoolVar(&rmi, "rmi", false, "with --rm, remove the image too once the container is gone, unless another container uses it")
+	cmd.Flags().BoolVar(&rmi, "rmi", false, "remove the image once the run ends, unless a container still uses it")
 	return cmd
 }
 
