@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"syscall"
 	"time"
 
@@ -80,6 +81,9 @@ func (e *Engine) StopWith(ctx context.Context, ref string, o StopOptions) (*Stop
 	}
 	l.Unlock()
 	e.awaitMonitor(ctx, c)
+	if errors.Is(err, state.ErrNotFound) {
+		err = &removedError{ref} // rm -f took it while we waited
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -212,6 +216,9 @@ func (e *Engine) waitExit(ctx context.Context, c *Container, d time.Duration) bo
 		st, err := monitor.ReadState(e.runDir(c.ID))
 		if err == nil && (st.Status == monitor.StatusExited || (!st.MonitorAlive && !st.PidAlive)) {
 			return true
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return true // removed meanwhile (rm -f), run directory and all
 		}
 		select {
 		case <-ctx.Done():
