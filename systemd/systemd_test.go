@@ -285,3 +285,25 @@ func TestRestartPolicyFollowsTheContainer(t *testing.T) {
 		t.Errorf("--new unit warned: %q", w)
 	}
 }
+
+// FuzzEnvLine: any -e value Validate accepts becomes exactly one
+// Environment= line, and the unit keeps its other lines.
+func FuzzEnvLine(f *testing.F) {
+	for _, s := range []string{"A=1", "B=two words", `C="q"`, "D=50%", "E=a\\b", "=x", "F", "G=\x00", "H=line\nbreak"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, kv string) {
+		o := testOptions()
+		o.New, o.Env = true, []string{kv}
+		u, err := ContainerUnit(Container{ID: "abc", Name: "web", CreateArgs: []string{"img"}}, o)
+		if err != nil {
+			return
+		}
+		if n := strings.Count(u.Content, "\nEnvironment="); n != 1 {
+			t.Fatalf("-e %q gave %d Environment= lines:\n%s", kv, n, u.Content)
+		}
+		if !strings.Contains(u.Content, "\nExecStart=") || !strings.Contains(u.Content, "\nType=notify\n") {
+			t.Fatalf("-e %q broke the unit:\n%s", kv, u.Content)
+		}
+	})
+}
