@@ -62,10 +62,11 @@ chmod 0755 "$composedir"
 trap 'rm -rf "$composedir"' EXIT
 
 # What an interrupted earlier demo left behind goes first, quietly.
-(cd /tmp && as_user sh -c 'roost pod rm -af; roost rm -af; for n in demo-net demo-app_default; do roost network rm -f $n; done; roost volume rm -f demo-data' >/dev/null 2>&1) || true
+(cd /tmp && as_user sh -c 'roost pod rm -af; roost rm -af; for n in demo-net demo-app_default; do roost network rm -f $n; done; roost volume rm -f demo-data; roost secret rm demo-token' >/dev/null 2>&1) || true
 
 echo "Roost demo, as the unprivileged user '$user' (uid $uid): no root, no daemon."
 step "Which version" roost version
+step "Scripts read info with Podman's field names" roost info --format '{{.Host.OCIRuntime.Name}} {{.Host.CgroupsVersion}} rootless={{.Host.Security.Rootless}} {{.Store.GraphDriverName}}'
 step "Roost's view of this machine: rootless, its user namespace, storage driver, runtime, cgroups" \
 	roost info
 step "Inside Roost's user namespace, uid 0 is $user; 1.. are the /etc/subuid range" \
@@ -146,4 +147,14 @@ step "Log in to the registry that needs a password" \
 step "Pull a private image" roost pull -q "$ROOST_TEST_AUTH_REGISTRY/private/busybox:latest"
 step "Log out" roost logout "$ROOST_TEST_AUTH_REGISTRY"
 step "Remove what the demo pulled" roost rmi -f "$ROOST_TEST_REGISTRY/multiarch:latest" "$ROOST_TEST_AUTH_REGISTRY/private/busybox:latest"
+step "Resource limits: enforced where cgroup v2 is delegated to the user; on this cgroup v1 host, Podman's one warning and the container runs" \
+	roost run --rm -m 64m --cpus 0.5 --pids-limit 100 busybox echo ran
+step "A secret: a file in the container, never in inspect, logs or a commit" sh -c \
+	'printf s3cret | roost secret create demo-token - >/dev/null &&
+	 roost run --name demo-sec --secret demo-token busybox cat /run/secrets/demo-token; echo &&
+	 roost inspect --format "{{json .Config.Secrets}}" demo-sec && roost rm demo-sec >/dev/null && roost secret rm demo-token'
+step "Events: one record per lifecycle step, filtered" sh -c \
+	'roost run --rm --name demo-ev busybox true && roost events --stream=false --filter container=demo-ev --format "{{.Status}}"'
+step "Containers made by other tools (Buildah, a crashed build) are listed too" roost ps -a --external
+step "Disk use by kind" roost system df
 printf '\nDone.\n'
