@@ -372,6 +372,12 @@ func (e *Engine) sweepNetwork(ctx context.Context) {
 		defer l.Unlock()
 		c, err := e.get(id)
 		if err != nil {
+			// The run directory, its namespaces and its locks are shared by
+			// every store (--root) of the user: a container this store does
+			// not know may belong to another one, whose monitor still runs.
+			if e.monitorRuns(id) {
+				return true
+			}
 			l.Remove()
 			return false
 		}
@@ -389,4 +395,11 @@ func (e *Engine) sweepNetwork(ctx context.Context) {
 		e.Networks.StopPrivate(id)
 		_ = network.RemoveNetNS(filepath.Join(dir, id))
 	}
+}
+
+// monitorRuns tells whether a monitor still serves the container's run
+// directory, whichever store the container was made in.
+func (e *Engine) monitorRuns(id string) bool {
+	st, err := monitor.ReadState(e.runDir(id))
+	return err == nil && st.MonitorAlive
 }
