@@ -68,6 +68,9 @@ func applyConfDefaults(d config.ContainersConf, r *CreateRequest) error {
 	if err := applySysctlDefaults(c.DefaultSysctls, ownNetNS(r), &o.Spec); err != nil {
 		return err
 	}
+	if err := applyDeviceDefaults(c.Devices, &o.Spec); err != nil {
+		return err
+	}
 	if err := applyVolumeDefaults(c.Volumes, &o.Spec); err != nil {
 		return err
 	}
@@ -246,6 +249,39 @@ func applyVolumeDefaults(vols []string, s *spec.Options) error {
 	return nil
 }
 
+// applyDeviceDefaults gives every container containers.conf's devices
+// (as --device), before the request's; a --device for the same path in the
+// container replaces the file's.
+func applyDeviceDefaults(list []string, s *spec.Options) error {
+	var out []spec.Device
+	for _, v := range list {
+		d, err := spec.ParseDevice(v)
+		if err != nil {
+			return fmt.Errorf("containers.conf devices: %w", err)
+		}
+		if !hasDevice(s.Devices, d) {
+			out = append(out, d)
+		}
+	}
+	s.Devices = append(out, s.Devices...)
+	return nil
+}
+
+func hasDevice(ds []spec.Device, d spec.Device) bool {
+	in := func(d spec.Device) string {
+		if d.Container != "" {
+			return d.Container
+		}
+		return d.Host
+	}
+	for _, x := range ds {
+		if in(x) == in(d) {
+			return true
+		}
+	}
+	return false
+}
+
 func hasDestination(ms []spec.Mount, dst string) bool {
 	for _, m := range ms {
 		if m.Destination == dst {
@@ -262,6 +298,9 @@ func applyLogDefaults(c config.ContainersDefaults, r *container.RunOptions) erro
 			return fmt.Errorf("containers.conf: invalid log_driver %q: use k8s-file, journald or none", c.LogDriver)
 		}
 		r.LogDriver = d
+	}
+	if r.LogTag == "" {
+		r.LogTag = c.LogTag
 	}
 	if r.LogMaxSize == 0 && c.LogSizeMax > 0 {
 		r.LogMaxSize = c.LogSizeMax

@@ -215,10 +215,12 @@ default_sysctls = ["net.ipv4.ping_group_range=0 0"]
 tz = "Asia/Tokyo"
 umask = "0077"
 pids_limit = 123
+devices = ["/dev/null:/dev/confnull"]
+log_tag = "conftag"
 `)
-	out := e.roostOK("run", "--rm", busybox, "sh", "-c", "cat /proc/sys/net/ipv4/ping_group_range; date +%Z; umask")
-	if f := strings.Fields(out); len(f) != 4 || f[0] != "0" || f[1] != "0" || f[2] != "JST" || f[3] != "0077" {
-		t.Errorf("want sysctl \"0 0\", zone JST, umask 0077; got %q", out)
+	out := e.roostOK("run", "--rm", busybox, "sh", "-c", "cat /proc/sys/net/ipv4/ping_group_range; date +%Z; umask; test -c /dev/confnull && echo dev")
+	if f := strings.Fields(out); len(f) != 5 || f[0] != "0" || f[1] != "0" || f[2] != "JST" || f[3] != "0077" || f[4] != "dev" {
+		t.Errorf("want sysctl \"0 0\", zone JST, umask 0077, device; got %q", out)
 	}
 	out = e.roostOK("run", "--rm", "--sysctl", "net.ipv4.ping_group_range=0 1", "--tz", "UTC", "--umask", "0022",
 		busybox, "sh", "-c", "cat /proc/sys/net/ipv4/ping_group_range; date +%Z; umask")
@@ -233,6 +235,9 @@ pids_limit = 123
 	// where --pids-limit reaches inspect, so does the file's value.
 	e.roostOK("create", "--name", "flagpids", "--pids-limit", "55", busybox, "true")
 	e.roostOK("create", "--name", "confpids", busybox, "true")
+	if got := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.HostConfig.LogConfig.Tag}}", "confpids")); got != "conftag" {
+		t.Errorf("log_tag: inspect says %q", got)
+	}
 	flag := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.HostConfig.PidsLimit}}", "flagpids"))
 	conf := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.HostConfig.PidsLimit}}", "confpids"))
 	if flag == "55" && conf != "123" || flag != "55" && conf != "0" {
