@@ -198,12 +198,25 @@ func (c *Config) applyGlobals(g Globals) {
 	if g.Runtime != "" {
 		c.Runtime = g.Runtime
 	}
+	confEngineGlobals(c.ContainersConf.Engine, &g)
 	c.Flags = g
 	if g.RegistriesConf != "" {
 		c.RegistriesConf = absPath(g.RegistriesConf)
 	}
 	if g.VolumePath != "" {
 		c.VolumePath = absPath(g.VolumePath)
+	}
+}
+
+// confEngineGlobals gives the global flags containers.conf's [engine] has
+// a key for their value from there when the flag was not given, so the
+// file's setting and the flag are one switch.
+func confEngineGlobals(e EngineDefaults, g *Globals) {
+	if g.CgroupManager == "" {
+		g.CgroupManager = e.CgroupManager
+	}
+	if g.VolumePath == "" {
+		g.VolumePath = e.VolumePath
 	}
 }
 

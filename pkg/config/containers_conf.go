@@ -69,8 +69,9 @@ type EngineDefaults struct {
 	Env               []string `toml:"env"` // set in Roost's own environment
 	EventsLogger      string   `toml:"events_logger"`
 	EventsLogFilePath string   `toml:"events_logfile_path"`
-	// EventsLogFileMaxSize is in bytes; 0: no limit.
-	EventsLogFileMaxSize int64  `toml:"events_logfile_max_size"`
+	// EventsLogFileMaxSize is bytes, a number or a size such as "1m";
+	// 0: no limit (read by setEvents, as roost.conf's is).
+	EventsLogFileMaxSize any    `toml:"events_logfile_max_size"`
 	ImageParallelCopies  uint   `toml:"image_parallel_copies"`
 	ImageVolumeMode      string `toml:"image_volume_mode"`
 	InfraImage           string `toml:"infra_image"`

@@ -10,11 +10,22 @@ import (
 )
 
 // setEvents decides where events go: --events-backend, else roost.conf's
-// events_logger, else the file; the file is events_logfile_path, else
+// events_logger, else containers.conf's, else the file (each of the three
+// keys is taken from roost.conf first, then containers.conf); the file is events_logfile_path, else
 // RUNDIR/events/events.log (tmpfs, as Podman's is), cut at
 // events_logfile_max_size (Podman's 1 MB unless set).
 func (c *Config) setEvents(g Globals) error {
 	e := c.Conf.Engine
+	cc := c.ContainersConf.Engine
+	if e.EventsLogger == "" {
+		e.EventsLogger = cc.EventsLogger
+	}
+	if e.EventsLogfilePath == "" {
+		e.EventsLogfilePath = cc.EventsLogFilePath
+	}
+	if e.EventsLogfileMaxSize == nil {
+		e.EventsLogfileMaxSize = cc.EventsLogFileMaxSize
+	}
 	o := events.Options{Backend: events.BackendFile, MaxSize: events.DefaultMaxSize,
 		Path: filepath.Join(c.RunDir, "events", "events.log")}
 	if e.EventsLogger != "" {

@@ -143,6 +143,25 @@ func statusKey() filter.Key[*Container] {
 	}, Negatable: true}
 }
 
+// checkRestartPolicies refuses restart-policy= values that name no policy
+// with Podman's words, naming every bad one at once (ps, start, stop and rm
+// alike), before the filter kind would stop at the first.
+func checkRestartPolicies(specs []string) error {
+	var bad []string
+	for _, s := range specs {
+		if v, ok := strings.CutPrefix(s, "restart-policy="); ok && !slices.Contains(restartPolicies, v) {
+			bad = append(bad, v)
+		}
+	}
+	switch {
+	case len(bad) == 1:
+		return fmt.Errorf("%s invalid restart policy", bad[0])
+	case len(bad) > 1:
+		return fmt.Errorf("%s invalid restart policies", strings.Join(bad, ", "))
+	}
+	return nil
+}
+
 // compileRestartPolicy is restart-policy=: the policy given at create.
 func compileRestartPolicy(v string) (filter.Predicate[*Container], error) {
 	if !slices.Contains(restartPolicies, v) {

@@ -2,6 +2,7 @@ package container
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,6 +109,22 @@ func TestListFilterErrors(t *testing.T) {
 		_, err := e.List(context.Background(), ListOptions{Filters: []string{spec}})
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: got %v, want one line with %q", spec, err, want)
+		}
+	}
+}
+
+func TestCheckRestartPolicies(t *testing.T) {
+	for _, c := range []struct {
+		specs []string
+		want  string
+	}{
+		{[]string{"restart-policy=always", "restart-policy=none", "status=exited"}, ""},
+		{[]string{"restart-policy=fake"}, "fake invalid restart policy"},
+		{[]string{"restart-policy=fake", "name=x", "restart-policy=odd"}, "fake, odd invalid restart policies"},
+	} {
+		err := checkRestartPolicies(c.specs)
+		if got := fmt.Sprint(err); c.want == "" && err != nil || c.want != "" && got != c.want {
+			t.Errorf("checkRestartPolicies(%q) = %v, want %q", c.specs, err, c.want)
 		}
 	}
 }

@@ -115,7 +115,7 @@ func (e *Engine) inspectHost(c *Container, sp *specs.Spec) InspectHost {
 	h := InspectHost{
 		RestartPolicy: RestartPolicy{Name: c.Run.Restart.Policy, MaximumRetryCount: c.Run.Restart.MaxRetries},
 		AutoRemove:    c.Run.Remove, NetworkMode: networkMode(c), PortBindings: portBindings(c.Ports),
-		LogConfig: LogConfig{Type: c.Run.LogDriver, Config: nil},
+		LogConfig: LogConfig{Type: c.Run.LogDriver, Config: nil, Tag: c.Run.LogTag},
 		CapAdd:    nonNil(c.Spec.Security.CapAdd), CapDrop: nonNil(c.Spec.Security.CapDrop),
 		Privileged: c.Spec.Security.Privileged, ReadonlyRootfs: c.Spec.Security.ReadOnlyRootfs,
 		UsernsMode: c.Spec.Namespaces.UserNS, ShmSize: c.Spec.ShmSize, Init: c.Spec.Process.Init,

@@ -62,6 +62,9 @@ type ListOptions struct {
 // on status= or exited= looks at stopped containers without All, as in
 // Podman.
 func (e *Engine) List(ctx context.Context, o ListOptions) ([]Container, error) {
+	if err := checkRestartPolicies(o.Filters); err != nil {
+		return nil, err
+	}
 	keep, err := e.listKind().Compile(o.Filters)
 	if err != nil {
 		return nil, err

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
-	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -19,7 +17,7 @@ type Selection struct {
 	Refs    []string
 	All     bool
 	Latest  bool
-	Filters []string // ps's KEY=VALUE keys, and restart-policy=
+	Filters []string // ps's KEY=VALUE keys (restart-policy= among them)
 	// CIDFiles name files whose first line is a container id (--cidfile);
 	// their ids join Refs.
 	CIDFiles []string
@@ -89,19 +87,12 @@ func (e *Engine) selectAll(ctx context.Context, latest bool) ([]Target, error) {
 // selectFiltered lists the containers the filters match, in any state;
 // with names, only those whose id or name is one of them.
 func (e *Engine) selectFiltered(ctx context.Context, s Selection) ([]Target, error) {
-	filters, policies, err := splitRestartPolicy(s.Filters)
-	if err != nil {
-		return nil, err
-	}
-	list, err := e.List(ctx, ListOptions{All: true, Filters: filters})
+	list, err := e.List(ctx, ListOptions{All: true, Filters: s.Filters})
 	if err != nil {
 		return nil, err
 	}
 	var out []Target
 	for _, c := range list {
-		if !policies.match(c.Run.Restart) {
-			continue
-		}
 		if len(s.Refs) == 0 || named(&c, s.Refs) {
 			out = append(out, Target{ID: c.ID, Input: c.ID})
 		}
@@ -112,61 +103,6 @@ func (e *Engine) selectFiltered(ctx context.Context, s Selection) ([]Target, err
 func named(c *Container, refs []string) bool {
 	for _, r := range refs {
 		if r == c.ID || r == c.Name {
-			return true
-		}
-	}
-	return false
-}
-
-// restartPolicySet is a restart-policy= filter: any of its policies.
-type restartPolicySet []string
-
-// Podman's policy names for the filter: none is a container created
-// without --restart.
-var filterPolicies = []string{"none", monitor.RestartNo, monitor.RestartAlways, monitor.RestartOnFailure, monitor.RestartUnlessStopped}
-
-// splitRestartPolicy takes the restart-policy= terms out of a filter list:
-// only start, stop, restart and rm know them, not ps. An unknown policy is
-// Podman's error, naming every bad one.
-func splitRestartPolicy(specs []string) ([]string, restartPolicySet, error) {
-	var rest []string
-	var policies restartPolicySet
-	var bad []string
-	for _, s := range specs {
-		v, ok := strings.CutPrefix(s, "restart-policy=")
-		if !ok {
-			rest = append(rest, s)
-			continue
-		}
-		if !slices.Contains(filterPolicies, v) {
-			bad = append(bad, v)
-		}
-		policies = append(policies, v)
-	}
-	switch {
-	case len(bad) == 1:
-		return nil, nil, fmt.Errorf("%s invalid restart policy", bad[0])
-	case len(bad) > 1:
-		return nil, nil, fmt.Errorf("%s invalid restart policies", strings.Join(bad, ", "))
-	}
-	return rest, policies, nil
-}
-
-// match: no policy given matches everything; "none" and "no" both match a
-// container with no policy (Roost records --restart=no and no flag alike).
-func (p restartPolicySet) match(r monitor.RestartPolicy) bool {
-	if len(p) == 0 {
-		return true
-	}
-	have := r.Policy
-	if have == "" || have == monitor.RestartNo {
-		have = "none"
-	}
-	for _, want := range p {
-		if want == monitor.RestartNo {
-			want = "none"
-		}
-		if want == have {
 			return true
 		}
 	}

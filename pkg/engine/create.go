@@ -65,6 +65,7 @@ func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateRe
 	if o.Run.CgroupsMode == "disabled" {
 		o.Spec.Cgroups = false
 	}
+	applyPidsLimit(e.opts.Config.ContainersConf.Containers.PidsLimit, &o.Spec)
 	// The image last among the checks: a pull is the slow part. A caller
 	// that made several containers of one image (compose's replicas)
 	// resolved it once and passes it in Options with no Image.Name.

@@ -38,7 +38,12 @@ func applyConfDefaults(d config.ContainersConf, r *CreateRequest) error {
 	if r.Unset.StopTimeout {
 		o.Run.StopTimeout = d.Engine.StopTimeout
 	}
-	applyProcessDefaults(c, &o.Spec.Process, r.Unset)
+	if err := applyProcessDefaults(c, &o.Spec.Process, r.Unset); err != nil {
+		return err
+	}
+	if o.Spec.Timezone == "" {
+		o.Spec.Timezone = c.TZ
+	}
 	if o.Spec.Security.DefaultCaps == nil {
 		o.Spec.Security.DefaultCaps = c.DefaultCapabilities
 	}
@@ -59,6 +64,13 @@ func applyConfDefaults(d config.ContainersConf, r *CreateRequest) error {
 	if err := applyNamespaceDefaults(c, &o.Spec.Namespaces); err != nil {
 		return err
 	}
+	// After the namespaces: containers.conf's userns decides too.
+	if err := applySysctlDefaults(c.DefaultSysctls, ownNetNS(r), &o.Spec); err != nil {
+		return err
+	}
+	if err := applyDeviceDefaults(c.Devices, &o.Spec); err != nil {
+		return err
+	}
 	if err := applyVolumeDefaults(c.Volumes, &o.Spec); err != nil {
 		return err
 	}
@@ -69,7 +81,14 @@ func applyConfDefaults(d config.ContainersConf, r *CreateRequest) error {
 	return nil
 }
 
-func applyProcessDefaults(c config.ContainersDefaults, p *spec.ProcessOptions, unset Unset) {
+func applyProcessDefaults(c config.ContainersDefaults, p *spec.ProcessOptions, unset Unset) error {
+	if p.Umask == nil && c.Umask != "" {
+		u, err := spec.ParseUmask(c.Umask)
+		if err != nil {
+			return fmt.Errorf("containers.conf: %w", err)
+		}
+		p.Umask = u
+	}
 	if len(c.DefaultUlimits) > 0 {
 		p.Ulimits = append(append([]string(nil), c.DefaultUlimits...), p.Ulimits...)
 	}
@@ -78,6 +97,72 @@ func applyProcessDefaults(c config.ContainersDefaults, p *spec.ProcessOptions, u
 	}
 	if p.InitPath == "" {
 		p.InitPath = c.InitPath
+	}
+	return nil
+}
+
+// applySysctlDefaults puts containers.conf's default_sysctls under the
+// request's --sysctl (flags win on one key). net.* keys need a network
+// namespace of the container's own: Debian's file sets one for every
+// container, and the host's or another container's namespace is not this
+// container's to change, so there they are left out, as Podman does.
+func applySysctlDefaults(list []string, ownNet bool, s *spec.Options) error {
+	if len(list) == 0 {
+		return nil
+	}
+	var keep []string
+	for _, kv := range list {
+		if !ownNet && strings.HasPrefix(kv, "net.") {
+			continue
+		}
+		keep = append(keep, kv)
+	}
+	d, err := spec.ParseSysctls(keep)
+	if err != nil {
+		return fmt.Errorf("containers.conf default_sysctls: %w", err)
+	}
+	if len(d) == 0 {
+		return nil
+	}
+	maps.Copy(d, s.Sysctls)
+	s.Sysctls = d
+	return nil
+}
+
+// ownNetNS says whether the container gets a network namespace it may
+// tune: not with the host's, another container's or a namespace file, nor
+// in a pod (its members share the infra container's), nor with a user
+// namespace of its own (--userns keep-id, auto...): its network namespace
+// is made by Roost's outer user namespace, whose files the container's
+// root may not write.
+func ownNetNS(r *CreateRequest) bool {
+	if r.Pod != "" {
+		return false
+	}
+	if u := r.Options.Spec.Namespaces.UserNS; u != "" && u != "host" {
+		return false
+	}
+	switch r.Options.Net.Mode {
+	case container.NetHost, container.NetContainer, container.NetPath:
+		return false
+	}
+	return true
+}
+
+// applyPidsLimit gives containers.conf's pids_limit (Podman's 2048) to a
+// container without --pids-limit, only where it gets a cgroup of its own
+// (cgroup v2 delegated, as Podman's rule): elsewhere nothing, and no
+// warning, since the user asked for no limit.
+func applyPidsLimit(limit int64, s *spec.Options) {
+	if !s.Cgroups || limit <= 0 {
+		return
+	}
+	if s.Resources == nil {
+		s.Resources = &spec.Resources{}
+	}
+	if s.Resources.PidsLimit == nil {
+		n := limit
+		s.Resources.PidsLimit = &n
 	}
 }
 
@@ -164,6 +249,39 @@ func applyVolumeDefaults(vols []string, s *spec.Options) error {
 	return nil
 }
 
+// applyDeviceDefaults gives every container containers.conf's devices
+// (as --device), before the request's; a --device for the same path in the
+// container replaces the file's.
+func applyDeviceDefaults(list []string, s *spec.Options) error {
+	var out []spec.Device
+	for _, v := range list {
+		d, err := spec.ParseDevice(v)
+		if err != nil {
+			return fmt.Errorf("containers.conf devices: %w", err)
+		}
+		if !hasDevice(s.Devices, d) {
+			out = append(out, d)
+		}
+	}
+	s.Devices = append(out, s.Devices...)
+	return nil
+}
+
+func hasDevice(ds []spec.Device, d spec.Device) bool {
+	in := func(d spec.Device) string {
+		if d.Container != "" {
+			return d.Container
+		}
+		return d.Host
+	}
+	for _, x := range ds {
+		if in(x) == in(d) {
+			return true
+		}
+	}
+	return false
+}
+
 func hasDestination(ms []spec.Mount, dst string) bool {
 	for _, m := range ms {
 		if m.Destination == dst {
@@ -180,6 +298,9 @@ func applyLogDefaults(c config.ContainersDefaults, r *container.RunOptions) erro
 			return fmt.Errorf("containers.conf: invalid log_driver %q: use k8s-file, journald or none", c.LogDriver)
 		}
 		r.LogDriver = d
+	}
+	if r.LogTag == "" {
+		r.LogTag = c.LogTag
 	}
 	if r.LogMaxSize == 0 && c.LogSizeMax > 0 {
 		r.LogMaxSize = c.LogSizeMax

@@ -30,6 +30,12 @@ func TestLifecycleSelectionAsPodman(t *testing.T) {
 	if line := e.roostFails(125, "start", "--filter", "restart-policy=fake", ok); line != "Error: fake invalid restart policy" {
 		t.Fatalf("bad restart policy: %q", line)
 	}
+	// One check for ps, start, stop and rm: every bad policy is named.
+	for _, cmd := range []string{"stop", "rm", "ps"} {
+		if line := e.roostFails(125, cmd, "--filter", "restart-policy=fake", "--filter", "restart-policy=odd"); line != "Error: fake, odd invalid restart policies" {
+			t.Fatalf("%s with two bad restart policies: %q", cmd, line)
+		}
+	}
 	if line := e.roostFails(125, "start", "--all", "x"); line != "Error: either start all containers or the container(s) provided in the arguments" {
 		t.Fatalf("start --all with a name: %q", line)
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -200,5 +201,81 @@ func TestContainersConfInfraImage(t *testing.T) {
 	e.roostFails(125, "create", "--pod", "new:nopod2", busybox, "true")
 	if out := e.roostOK("pod", "ps", "-q"); strings.TrimSpace(out) != "" {
 		t.Errorf("a failed pod create left pods: %q", out)
+	}
+}
+
+// [containers] default_sysctls, tz, umask and pids_limit reach a new
+// container; flags win; net.* sysctls are left out where the container
+// has no network namespace of its own.
+func TestContainersConfSysctlTzUmaskPids(t *testing.T) {
+	e := pulled(t)
+	e.writeFile(userContainersConf, `
+[containers]
+default_sysctls = ["net.ipv4.ping_group_range=0 0"]
+tz = "Asia/Tokyo"
+umask = "0077"
+pids_limit = 123
+devices = ["/dev/null:/dev/confnull"]
+log_tag = "conftag"
+`)
+	out := e.roostOK("run", "--rm", busybox, "sh", "-c", "cat /proc/sys/net/ipv4/ping_group_range; date +%Z; umask; test -c /dev/confnull && echo dev")
+	if f := strings.Fields(out); len(f) != 5 || f[0] != "0" || f[1] != "0" || f[2] != "JST" || f[3] != "0077" || f[4] != "dev" {
+		t.Errorf("want sysctl \"0 0\", zone JST, umask 0077, device; got %q", out)
+	}
+	out = e.roostOK("run", "--rm", "--sysctl", "net.ipv4.ping_group_range=0 1", "--tz", "UTC", "--umask", "0022",
+		busybox, "sh", "-c", "cat /proc/sys/net/ipv4/ping_group_range; date +%Z; umask")
+	if f := strings.Fields(out); len(f) != 4 || f[1] != "1" || f[2] != "UTC" || f[3] != "0022" {
+		t.Errorf("flags did not win over containers.conf: %q", out)
+	}
+	// The host's namespace is not the container's to change: the net.*
+	// default is skipped there rather than refused.
+	e.roostOK("run", "--rm", "--network", "host", busybox, "true")
+
+	// pids_limit applies only where the container gets a cgroup of its own:
+	// where --pids-limit reaches inspect, so does the file's value.
+	e.roostOK("create", "--name", "flagpids", "--pids-limit", "55", busybox, "true")
+	e.roostOK("create", "--name", "confpids", busybox, "true")
+	if got := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.HostConfig.LogConfig.Tag}}", "confpids")); got != "conftag" {
+		t.Errorf("log_tag: inspect says %q", got)
+	}
+	flag := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.HostConfig.PidsLimit}}", "flagpids"))
+	conf := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.HostConfig.PidsLimit}}", "confpids"))
+	if flag == "55" && conf != "123" || flag != "55" && conf != "0" {
+		t.Errorf("pids_limit: --pids-limit 55 gave %s, pids_limit 123 gave %s", flag, conf)
+	}
+}
+
+// [engine] events_logfile_path sends events to that file, cgroup_manager
+// is --cgroup-manager's default and volume_path --volumepath's.
+func TestContainersConfEngineKeys(t *testing.T) {
+	e := pulled(t)
+	events := filepath.Join(e.Home, "conf-events.log")
+	vols := filepath.Join(e.Home, "conf-volumes")
+	e.writeFile(userContainersConf, fmt.Sprintf(`
+[engine]
+events_logger = "file"
+events_logfile_path = %q
+events_logfile_max_size = "1m"
+cgroup_manager = "cgroupfs"
+volume_path = %q
+`, events, vols))
+	e.roostOK("run", "--rm", "--name", "evconf", busybox, "true")
+	if out := e.roostOK("events", "--stream=false", "--filter", "container=evconf"); !strings.Contains(out, "evconf") {
+		t.Errorf("events from events_logfile_path lack the container: %q", out)
+	}
+	if st, err := os.Stat(events); err != nil || st.Size() == 0 {
+		t.Errorf("events_logfile_path %s holds nothing: %v", events, err)
+	}
+
+	if got := strings.TrimSpace(e.roostOK("info", "--format", "{{.Host.CgroupManager}}")); got != "cgroupfs" {
+		t.Errorf("cgroup_manager = cgroupfs: info says %q", got)
+	}
+	if got := strings.TrimSpace(e.roostOK("--cgroup-manager", "systemd", "info", "--format", "{{.Host.CgroupManager}}")); got != "systemd" {
+		t.Errorf("--cgroup-manager did not win over cgroup_manager: %q", got)
+	}
+
+	e.roostOK("volume", "create", "confvol")
+	if mp := strings.TrimSpace(e.roostOK("volume", "inspect", "--format", "{{.Mountpoint}}", "confvol")); !strings.HasPrefix(mp, vols+"/") {
+		t.Errorf("volume_path: volume is at %q, want under %s", mp, vols)
 	}
 }
