@@ -66,7 +66,8 @@ func Remove(ctx context.Context, store cstorage.Store, names []string, opts Remo
 	var errs []error
 	for _, n := range names {
 		r, err := removeOne(store, n, opts)
-		if opts.Ignore && errors.Is(err, cstorage.ErrImageUnknown) {
+		// Podman's --force also means a missing image is no error.
+		if (opts.Ignore || opts.Force) && errors.Is(err, cstorage.ErrImageUnknown) {
 			continue
 		}
 		if err != nil {

@@ -81,5 +81,6 @@ func storedName(img *cstorage.Image, name string) (string, error) {
 			return s, nil
 		}
 	}
-	return "", fmt.Errorf("%s: tag not known for image %s", name, img.ID[:12])
+	return "", fmt.Errorf("%s: tag not known", name)
 }
+
