@@ -83,4 +83,3 @@ func storedName(img *cstorage.Image, name string) (string, error) {
 	}
 	return "", fmt.Errorf("%s: tag not known", name)
 }
-
