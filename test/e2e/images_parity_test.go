@@ -45,6 +45,13 @@ func TestRmiForceAndUntagErrorsAsPodman(t *testing.T) {
 	if r := e.roost("image", "rm", "--force", "bogus"); r.Code != 0 || r.Stdout != "" || r.Stderr != "" {
 		t.Errorf("image rm --force bogus: %s; want exit 0 and no output", r)
 	}
+	bb := imgPull(t, e, busyboxRef)
+	deb := imgPull(t, e, debianRef)
+	// Several images: every Untagged line first, then every Deleted line.
+	want := "Untagged: " + busyboxRef + "\nUntagged: " + debianRef + "\nDeleted: " + bb + "\nDeleted: " + deb + "\n"
+	if r := e.roost("rmi", busyboxRef, debianRef); r.Code != 0 || r.Stdout != want {
+		t.Errorf("rmi of two images: %s\nwant stdout %q", r, want)
+	}
 	imgPull(t, e, busyboxRef)
 	if line := e.roostFails(125, "untag", busyboxRef, "registry.com/foo:bar"); line != "Error: registry.com/foo:bar: tag not known" {
 		t.Errorf("untag unknown tag: %q", line)
