@@ -25,6 +25,12 @@ func TestPullTagAndDigestThenRmiUntags(t *testing.T) {
 	if rows := imgRows(t, e, "-a"); len(rows) != 1 {
 		t.Errorf("images -a after pulls by digest: %v, want one row", rows)
 	}
+	// untag takes the digest name too, given with or without the tag.
+	e.roostOK("untag", busyboxRef, busyboxRef+"@"+dig)
+	if got := e.roostOK("image", "inspect", "--format", "{{.RepoTags}}", id); strings.Contains(got, "@") {
+		t.Errorf("names after untag of the digest name: %s", got)
+	}
+	imgPull(t, e, byDigest)
 	r := e.roost("rmi", byDigest)
 	if r.Code != 0 || r.Stdout != "Untagged: "+byDigest+"\n" {
 		t.Fatalf("rmi %s: %s; want it only untagged", byDigest, r)
