@@ -54,10 +54,13 @@ func (a *app) rmi(c *cobra.Command, args []string, opts image.RemoveOptions) err
 	}
 	opts.Events = a.cfg.Events
 	done, err := image.Remove(c.Context(), store, args, opts)
+	// Podman lists every untagged name first, then every deleted ID.
 	for _, r := range done {
 		for _, n := range r.Untagged {
 			fmt.Fprintln(a.out, "Untagged: "+n)
 		}
+	}
+	for _, r := range done {
 		if r.Deleted != "" {
 			fmt.Fprintln(a.out, "Deleted: "+r.Deleted)
 		}

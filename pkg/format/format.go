@@ -162,7 +162,7 @@ func headerLine(body string, headers map[string]string) string {
 // their default instead.
 func Table[T any](w io.Writer, f string, headers map[string]string, items []T, noHeading bool) error {
 	body := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(f), "table"))
-	body = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(body)
+	body = tableColumns(strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(body))
 	t, err := Template(body)
 	if err != nil {
 		return err
@@ -185,6 +185,32 @@ func Table[T any](w io.Writer, f string, headers map[string]string, items []T, n
 		return err
 	}
 	return bw.Flush()
+}
+
+// tableColumns makes each space outside template actions a column break, as
+// Podman does for `table` formats: `table {{.A}} {{.B}}` aligns like
+// `table {{.A}}\t{{.B}}`. Spaces inside {{...}} stay, so string arguments
+// such as {{.Label "a b"}} are untouched.
+func tableColumns(body string) string {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(body); i++ {
+		switch {
+		case strings.HasPrefix(body[i:], "{{"):
+			depth++
+			b.WriteString("{{")
+			i++
+		case depth > 0 && strings.HasPrefix(body[i:], "}}"):
+			depth--
+			b.WriteString("}}")
+			i++
+		case depth == 0 && body[i] == ' ':
+			b.WriteByte('\t')
+		default:
+			b.WriteByte(body[i])
+		}
+	}
+	return b.String()
 }
 
 // List prints items in whichever form the user asked for: json, a table

@@ -44,6 +44,14 @@ func TestTable(t *testing.T) {
 		t.Errorf("bare table: %q %v", b.String(), err)
 	}
 	b.Reset()
+	// Spaces between actions are column breaks (Podman's table rule); a
+	// space inside an action's string argument is not.
+	long := []row{{ID: "abcdef", ImageID: "i1", Labels: map[string]string{"a b": "v"}}, {ID: "a", ImageID: "i2"}}
+	if err := List(&b, `table {{.ID}} {{ .ImageID }} {{.Label "a b"}}`, "", nil, long, false); err != nil ||
+		b.String() != "ID      IMAGE ID  LABEL\nabcdef  i1        v\na       i2        \n" {
+		t.Errorf("spaced table: %q %v", b.String(), err)
+	}
+	b.Reset()
 	if err := List(&b, "json", "", nil, []row(nil), false); err != nil || b.String() != "[]\n" {
 		t.Errorf("json of none: %q %v", b.String(), err)
 	}

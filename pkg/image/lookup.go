@@ -63,6 +63,11 @@ func pick(q query, images []cstorage.Image) (*cstorage.Image, string, error) {
 		return nil, "", notKnown(q.raw)
 	}
 	if q.dig != "" {
+		// Pulling by digest stores name@digest as a name of its own:
+		// naming it exactly is naming that name (rmi only untags it).
+		if exact := q.named.String(); slices.Contains(hit.Names, exact) {
+			return hit, exact, nil
+		}
 		return hit, "", nil
 	}
 	return hit, hitName, nil

@@ -134,3 +134,24 @@ func (q query) matchesName(name string) bool {
 	t, ok := stored.(reference.Tagged)
 	return ok && t.Tag() == q.tag
 }
+
+// dropTagOfDigested turns NAME:TAG@DIGEST into NAME@DIGEST, as Podman and
+// Docker do: registries cannot be asked for both, and the digest alone says
+// which image is meant. Other names come back as they were, short or not.
+func dropTagOfDigested(name string) string {
+	named, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return name
+	}
+	_, tagged := named.(reference.Tagged)
+	_, digested := named.(reference.Digested)
+	if !tagged || !digested {
+		return name
+	}
+	at := strings.LastIndex(name, "@")
+	repo := name[:at]
+	if c := strings.LastIndex(repo, ":"); c > strings.LastIndex(repo, "/") {
+		repo = repo[:c]
+	}
+	return repo + name[at:]
+}

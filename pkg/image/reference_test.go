@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/opencontainers/go-digest"
+	"go.podman.io/image/v5/docker/reference"
 	cstorage "go.podman.io/storage"
 )
 
@@ -117,6 +118,12 @@ func TestPick(t *testing.T) {
 	if id, name, err := find("busybox@" + d1.String()); err != nil || id != "aaa" || name != "" {
 		t.Errorf("by digest: %s %q %v (want no name: a digest names the image, not a tag)", id, name, err)
 	}
+	// An image pulled by digest has NAME@DIGEST among its names: naming it
+	// so picks that name (rmi then only untags it).
+	images[0].Names = append(images[0].Names, "127.0.0.1:5000/busybox@"+d1.String())
+	if id, name, err := find("127.0.0.1:5000/busybox@" + d1.String()); err != nil || id != "aaa" || name != "127.0.0.1:5000/busybox@"+d1.String() {
+		t.Errorf("stored digest name: %s %q %v", id, name, err)
+	}
 	if _, _, err := find("busybox@" + digest.FromString("two").String()); !errors.Is(err, cstorage.ErrImageUnknown) {
 		t.Errorf("unknown digest: %v", err)
 	}
@@ -170,4 +177,45 @@ func TestHumanSize(t *testing.T) {
 			t.Errorf("HumanSize(%d) = %q; want %q", n, got, want)
 		}
 	}
+}
+
+func TestDropTagOfDigested(t *testing.T) {
+	d := digest.FromString("x").String()
+	for in, want := range map[string]string{
+		"quay.io/a/b:1@" + d:      "quay.io/a/b@" + d,
+		"127.0.0.1:5000/b:t@" + d: "127.0.0.1:5000/b@" + d,
+		"busybox:latest@" + d:     "busybox@" + d,
+		"127.0.0.1:5000/b@" + d:   "127.0.0.1:5000/b@" + d,
+		"127.0.0.1:5000/b:t":      "127.0.0.1:5000/b:t",
+		"not a ref:@":             "not a ref:@",
+	} {
+		if got := dropTagOfDigested(in); got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+}
+
+// FuzzDropTagOfDigested: the result always parses when the input did, and
+// keeps the input's digest.
+func FuzzDropTagOfDigested(f *testing.F) {
+	d := digest.FromString("x").String()
+	for _, s := range []string{"a/b:1@" + d, "h:5000/b:t@" + d, "b@" + d, "b:t", "", "@"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		in, err := reference.ParseNormalizedNamed(s)
+		out := dropTagOfDigested(s)
+		if err != nil {
+			return
+		}
+		got, err := reference.ParseNormalizedNamed(out)
+		if err != nil {
+			t.Fatalf("%q -> %q does not parse: %v", s, out, err)
+		}
+		if di, ok := in.(reference.Digested); ok {
+			if dg, ok := got.(reference.Digested); !ok || dg.Digest() != di.Digest() {
+				t.Fatalf("%q -> %q lost the digest", s, out)
+			}
+		}
+	})
 }

@@ -14,11 +14,12 @@ import (
 var ErrInUse = errors.New("image is in use by a container")
 
 type inUseError struct {
-	image, container string
+	container string
 }
 
 func (e *inUseError) Error() string {
-	return fmt.Sprintf("%s: image used by container %s: remove the container first or use --force", e.image, short(e.container))
+	// Podman's words, which name the fix (rmi --force) already.
+	return fmt.Sprintf("image used by %s: %s: consider listing external containers and force-removing image", e.container, ErrInUse)
 }
 
 func (e *inUseError) Is(target error) bool { return target == ErrInUse }
@@ -66,7 +67,8 @@ func Remove(ctx context.Context, store cstorage.Store, names []string, opts Remo
 	var errs []error
 	for _, n := range names {
 		r, err := removeOne(store, n, opts)
-		if opts.Ignore && errors.Is(err, cstorage.ErrImageUnknown) {
+		// Podman's --force also means a missing image is no error.
+		if (opts.Ignore || opts.Force) && errors.Is(err, cstorage.ErrImageUnknown) {
 			continue
 		}
 		if err != nil {
@@ -120,7 +122,7 @@ func freeImage(store cstorage.Store, name, id string, opts RemoveOptions) error 
 		return err
 	}
 	if !opts.Force {
-		return &inUseError{image: name, container: users[0]}
+		return &inUseError{container: users[0]}
 	}
 	for _, c := range users {
 		err := removeContainer(store, c, opts.RemoveContainer)

@@ -87,7 +87,7 @@ func TestRemoveRefusesImageInUse(t *testing.T) {
 	}
 	ctx := context.Background()
 	_, err = Remove(ctx, s, []string{"used"}, RemoveOptions{})
-	if !errors.Is(err, ErrInUse) || err.Error() != "used: image used by container "+ctr.ID[:12]+": remove the container first or use --force" {
+	if !errors.Is(err, ErrInUse) || err.Error() != "image used by "+ctr.ID+": image is in use by a container: consider listing external containers and force-removing image" {
 		t.Fatalf("rmi of an image in use: %v", err)
 	}
 	if pruned, err := Prune(ctx, s, PruneOptions{All: true}); err != nil || len(pruned) != 0 {

@@ -72,14 +72,18 @@ func storedName(img *cstorage.Image, name string) (string, error) {
 	if n, err := NormalizeName(name); err == nil && slices.Contains(img.Names, n.String()) {
 		return n.String(), nil
 	}
-	q, err := parseQuery(name)
+	q, err := parseQuery(dropTagOfDigested(name))
 	if err != nil {
 		return "", err
+	}
+	// NAME[:TAG]@DIGEST: the name a pull by digest stored, exactly.
+	if q.dig != "" && q.named != nil && slices.Contains(img.Names, q.named.String()) {
+		return q.named.String(), nil
 	}
 	for _, s := range img.Names {
 		if q.dig == "" && q.matchesName(s) {
 			return s, nil
 		}
 	}
-	return "", fmt.Errorf("%s: tag not known for image %s", name, img.ID[:12])
+	return "", fmt.Errorf("%s: tag not known", name)
 }

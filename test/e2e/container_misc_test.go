@@ -278,7 +278,7 @@ func TestRmiForceRemovesTheImagesContainers(t *testing.T) {
 	images := func() string { return e.roostOK("images", "--format", "{{.Repository}}:{{.Tag}}") }
 
 	// Without -f: exit 2, and the image and both containers stay.
-	if msg := e.roostFails(2, "rmi", debian); !strings.Contains(msg, "image used by container") {
+	if msg := e.roostFails(2, "rmi", debian); !strings.Contains(msg, "image used by ") {
 		t.Fatalf("rmi of an image in use: %q", msg)
 	}
 	if got := e.roostOK("ps", "-a", "--format", "{{.Names}} {{.State}}"); got != "bb running\ndeb-created created\ndeb-running running\n" {
