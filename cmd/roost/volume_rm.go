@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -94,15 +95,24 @@ func newVolumePruneCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !force {
-				ok, err := confirm(a, os.Stdin, "WARNING! This will remove all volumes not used by at least one container.")
-				if err != nil || !ok {
-					return err
-				}
-			}
 			eng, err := a.Engine()
 			if err != nil {
 				return err
+			}
+			if !force {
+				names, err := eng.PrunableVolumes(f)
+				if err != nil {
+					return err
+				}
+				if len(names) == 0 {
+					fmt.Fprintln(a.out, "No dangling volumes found")
+					return nil
+				}
+				warning := "WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n" + strings.Join(names, "\n")
+				ok, err := confirm(a, os.Stdin, warning)
+				if err != nil || !ok {
+					return err
+				}
 			}
 			names, err := eng.PruneVolumes(cmd.Context(), f)
 			for _, n := range names {
