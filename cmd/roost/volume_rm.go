@@ -21,7 +21,7 @@ func newVolumeRmCommand(a *app) *cobra.Command {
 		Aliases: []string{"remove"},
 		Short:   "Remove volumes",
 		Long: "Remove volumes. A volume a container uses is refused (exit 2) unless --force, which removes those containers first.\n" +
-			"Exit 1: a volume did not exist.",
+			"Exit 1: a volume did not exist (--force ignores those).",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all == (len(args) > 0) {
 				return errors.New("give volume names or --all, not both and not neither")
@@ -50,6 +50,9 @@ func newVolumeRmCommand(a *app) *cobra.Command {
 			var last error
 			for _, ref := range args {
 				name, err := eng.RemoveVolume(cmd.Context(), ref, o)
+				if force && errors.Is(err, state.ErrNotFound) {
+					continue // Podman: --force ignores volumes that do not exist
+				}
 				if err != nil {
 					if last != nil {
 						fmt.Fprintln(a.errOut, "Error: "+last.Error())
