@@ -208,6 +208,17 @@ func TestRunPodNew(t *testing.T) {
 		t.Fatalf("a container was left by the refused run: %q", got)
 	}
 	e.roostOK("pod", "rm", "-f", "fresh")
+	// --hostname with new:NAME names the new pod's host, as in Podman.
+	if out := e.roostOK("run", "--rm", "--pod", "new:named", "--hostname", "foobar", busybox, "hostname"); out != "foobar\n" {
+		t.Fatalf("--pod new: --hostname: %q", out)
+	}
+	e.roostOK("pod", "rm", "-f", "named")
+	// A pod not sharing uts lets a member set its own hostname.
+	e.roostOK("pod", "create", "--share", "ipc", "--name", "ipconly")
+	if out := e.roostOK("run", "--rm", "--pod", "ipconly", "--hostname", "foobar", busybox, "hostname"); out != "foobar\n" {
+		t.Fatalf("--hostname in a pod not sharing uts: %q", out)
+	}
+	e.roostOK("pod", "rm", "-f", "ipconly")
 	assertNoContainerLeftovers(t, e)
 }
 
