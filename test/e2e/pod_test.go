@@ -212,7 +212,7 @@ func TestRunPodNew(t *testing.T) {
 	if out := e.roostOK("run", "--rm", "--pod", "new:named", "--hostname", "foobar", busybox, "hostname"); out != "foobar\n" {
 		t.Fatalf("--pod new: --hostname: %q", out)
 	}
-	e.roostOK("pod", "rm", "-f", "named")
+	e.roostOK("pod", "rm", "named") // only its infra runs: no -f needed, as in Podman
 	// A pod not sharing uts lets a member set its own hostname.
 	e.roostOK("pod", "create", "--share", "ipc", "--name", "ipconly")
 	if out := e.roostOK("run", "--rm", "--pod", "ipconly", "--hostname", "foobar", busybox, "hostname"); out != "foobar\n" {
