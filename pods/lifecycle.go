@@ -137,7 +137,7 @@ func (m *Manager) Remove(ctx context.Context, ref string, o RemoveOptions) (stri
 	}
 	if !o.Force {
 		for _, c := range list {
-			if running(&c) {
+			if running(&c) && !c.Pod.IsInfra { // Podman stops a lone infra itself
 				return "", fmt.Errorf("pod %s has running containers (%s): stop the pod first or use --force: %w", p.Name, c.Name, ErrPodRunning)
 			}
 		}

@@ -170,7 +170,7 @@ func newID() (string, error) {
 // notFound says which pod is unknown in the words users meet.
 func notFound(ref string, err error) error {
 	if errors.Is(err, state.ErrNotFound) {
-		return fmt.Errorf("%w: list pods with `roost pod ps`", err)
+		return fmt.Errorf("%w: no such pod", err) // Podman's words; scripts match them
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +21,7 @@ func newVolumeRmCommand(a *app) *cobra.Command {
 		Aliases: []string{"remove"},
 		Short:   "Remove volumes",
 		Long: "Remove volumes. A volume a container uses is refused (exit 2) unless --force, which removes those containers first.\n" +
-			"Exit 1: a volume did not exist.",
+			"Exit 1: a volume did not exist (--force ignores those).",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all == (len(args) > 0) {
 				return errors.New("give volume names or --all, not both and not neither")
@@ -49,6 +50,9 @@ func newVolumeRmCommand(a *app) *cobra.Command {
 			var last error
 			for _, ref := range args {
 				name, err := eng.RemoveVolume(cmd.Context(), ref, o)
+				if force && errors.Is(err, state.ErrNotFound) {
+					continue // Podman: --force ignores volumes that do not exist
+				}
 				if err != nil {
 					if last != nil {
 						fmt.Fprintln(a.errOut, "Error: "+last.Error())
@@ -94,15 +98,24 @@ func newVolumePruneCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !force {
-				ok, err := confirm(a, os.Stdin, "WARNING! This will remove all volumes not used by at least one container.")
-				if err != nil || !ok {
-					return err
-				}
-			}
 			eng, err := a.Engine()
 			if err != nil {
 				return err
+			}
+			if !force {
+				names, err := eng.PrunableVolumes(f)
+				if err != nil {
+					return err
+				}
+				if len(names) == 0 {
+					fmt.Fprintln(a.out, "No dangling volumes found")
+					return nil
+				}
+				warning := "WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n" + strings.Join(names, "\n")
+				ok, err := confirm(a, os.Stdin, warning)
+				if err != nil || !ok {
+					return err
+				}
 			}
 			names, err := eng.PruneVolumes(cmd.Context(), f)
 			for _, n := range names {

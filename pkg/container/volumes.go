@@ -286,7 +286,7 @@ func inUse(name string, users []Container) error {
 	for i, c := range users {
 		ids[i] = c.ID
 	}
-	return fmt.Errorf("volume %s is being used by the following container(s): %s: remove them first or use --force: %w", name, strings.Join(ids, ", "), volume.ErrInUse)
+	return fmt.Errorf("volume %s is being used by the following container(s): %s: %w", name, strings.Join(ids, ", "), volume.ErrInUse)
 }
 
 // VolumeRemoveOptions are `volume rm`'s flags.
@@ -342,6 +342,26 @@ func (e *Engine) PruneVolumes(ctx context.Context, f volume.Filter) ([]string, e
 		}
 	}
 	return pruned, errors.Join(errs...)
+}
+
+// PrunableVolumes names the volumes PruneVolumes would remove now: f
+// matches them and no container uses them (prune's confirmation lists them).
+func (e *Engine) PrunableVolumes(f volume.Filter) ([]string, error) {
+	all, err := e.Volumes.List()
+	if err != nil {
+		return nil, err
+	}
+	users, err := e.volumeUsers()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i := range all {
+		if len(users[all[i].Name]) == 0 && f.Match(&all[i], false) {
+			out = append(out, all[i].Name)
+		}
+	}
+	return out, nil
 }
 
 // ListVolumes returns the volumes f matches, in Podman's inspect shape.

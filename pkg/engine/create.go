@@ -165,6 +165,9 @@ func checkPod(r CreateRequest) error {
 	if strings.HasPrefix(r.Pod, "new:") {
 		g.Ports = false
 	}
+	// Whether --hostname is allowed depends on the pod sharing uts (with
+	// new:NAME it goes to the new pod): CreateMember decides with the pod.
+	g.Hostname = false
 	return pods.CheckMember(g, nil)
 }
 
@@ -198,6 +201,9 @@ func (e *Engine) createInNewPod(ctx context.Context, mgr *pods.Manager, name str
 	}
 	g.Ports = false
 	o.Ports, o.PublishAll = nil, false
+	if g.Hostname { // Podman gives the new pod the container's --hostname
+		po.Hostname, g.Hostname = o.Spec.Hostname, false
+	}
 	infra := ImageRequest{Name: e.opts.Config.ContainersConf.Engine.InfraImage}
 	if err := e.resolveInfraImage(ctx, infra, &po); err != nil {
 		return nil, err

@@ -59,7 +59,8 @@ func innermost(err error) string {
 // the cause and the way out. A refusal when credentials were sent means
 // those credentials are wrong, which is a different fix from logging in.
 func explainPull(ref reference.Named, err error, sys *types.SystemContext) error {
-	what := fmt.Sprintf("pulling %q", ref.String())
+	// Podman's (containers/image's) words, which scripts match on.
+	what := "initializing source docker://" + ref.String()
 	registry := reference.Domain(ref)
 	e := explain(what, registry, err)
 	var re *registryError

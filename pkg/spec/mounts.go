@@ -544,7 +544,7 @@ func (o Options) mounts(ns namespaces, p process) ([]specs.Mount, error) {
 		base = append(base, specs.Mount{Destination: InitMountPath, Type: TypeBind, Source: p.initPath, Options: []string{"bind", "ro", "nosuid", "nodev"}})
 	}
 
-	user := map[string]bool{}
+	user := map[string]Mount{}
 	var users []specs.Mount
 	for _, m := range o.Mounts {
 		d, ok := cleanAbs(m.Destination)
@@ -554,11 +554,15 @@ func (o Options) mounts(ns namespaces, p process) ([]specs.Mount, error) {
 		if d == "/" {
 			return nil, errors.New("cannot mount over the container's root")
 		}
-		if user[d] {
-			return nil, fmt.Errorf("two mounts at %s: give each container path once", d)
-		}
-		user[d] = true
 		m.Destination = d
+		if prev, seen := user[d]; seen {
+			// The same mount given twice is one mount, as in Podman.
+			if sameMount(prev, m) {
+				continue
+			}
+			return nil, fmt.Errorf("%s: duplicate mount destination", d)
+		}
+		user[d] = m
 		var (
 			sm  specs.Mount
 			err error
@@ -581,7 +585,7 @@ func (o Options) mounts(ns namespaces, p process) ([]specs.Mount, error) {
 
 	var out []specs.Mount
 	for _, m := range base {
-		if !user[m.Destination] {
+		if _, taken := user[m.Destination]; !taken {
 			out = append(out, m)
 		}
 	}
@@ -601,4 +605,9 @@ func depth(p string) int {
 		return 0
 	}
 	return strings.Count(path.Clean(p), "/")
+}
+
+// sameMount tells whether two user mounts at one path are the same request.
+func sameMount(a, b Mount) bool {
+	return a.Type == b.Type && a.Source == b.Source && slices.Equal(a.Options, b.Options)
 }

@@ -249,7 +249,7 @@ func TestMountErrors(t *testing.T) {
 		mounts []Mount
 		want   string
 	}{
-		{"duplicate", []Mount{{Type: TypeTmpfs, Destination: "/x"}, {Type: TypeBind, Source: "/", Destination: "/x/"}}, "two mounts at /x"},
+		{"duplicate", []Mount{{Type: TypeTmpfs, Destination: "/x"}, {Type: TypeBind, Source: "/", Destination: "/x/"}}, "/x: duplicate mount destination"},
 		{"missing source", []Mount{{Type: TypeBind, Source: "/nonexistent/roost-src", Destination: "/x"}}, "bind mount source /nonexistent/roost-src"},
 		{"relative source", []Mount{{Type: TypeBind, Source: "data", Destination: "/x"}}, "must be an absolute path"},
 		{"relative destination", []Mount{{Type: TypeTmpfs, Destination: "x"}}, "must be absolute"},

@@ -207,6 +207,9 @@ func (m *Manager) Get(ref string) (*Volume, error) {
 	var v Volume
 	err := m.DB.View(func(tx *state.Tx) error {
 		name, err := tx.Lookup(state.Volumes, ref)
+		if errors.Is(err, state.ErrNotFound) {
+			return noSuchVolume(ref)
+		}
 		if err != nil {
 			return err
 		}
@@ -273,3 +276,13 @@ func randomName() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// noSuchVolume is Podman's wording for an unknown volume (scripts match
+// it); errors.Is still tells state.ErrNotFound.
+type noSuchVolume string
+
+func (n noSuchVolume) Error() string {
+	return fmt.Sprintf("no volume with name %q found: no such volume", string(n))
+}
+
+func (n noSuchVolume) Is(target error) bool { return target == state.ErrNotFound }

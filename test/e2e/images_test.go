@@ -470,9 +470,9 @@ func TestPullBadReferencesFailClearly(t *testing.T) {
 	e := newEnv(t)
 	cases := map[string]string{
 		"Bad::Ref":                        `invalid image reference "Bad::Ref"`,
-		registry + "/nope:latest":         `pulling "` + registry + `/nope:latest": the registry has no such image`,
-		"127.0.0.1:1/x":                   `pulling "127.0.0.1:1/x:latest": cannot reach the registry`,
-		"nope":                            `pulling "` + registry + `/nope:latest"`,
+		registry + "/nope:latest":         `initializing source docker://` + registry + `/nope:latest: the registry has no such image`,
+		"127.0.0.1:1/x":                   `initializing source docker://127.0.0.1:1/x:latest: cannot reach the registry`,
+		"nope":                            `initializing source docker://` + registry + `/nope:latest`,
 		registry + "/busybox:no-such-tag": "check the name and tag",
 	}
 	for ref, want := range cases {

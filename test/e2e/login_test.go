@@ -50,7 +50,7 @@ func TestLoginPullLogout(t *testing.T) {
 		t.Errorf("logout printed %q", out)
 	}
 	e.roostOK("rmi", privateRef)
-	if line := e.roostFails(125, "pull", privateRef); !strings.Contains(line, `pulling "`+privateRef+`": authentication required`) {
+	if line := e.roostFails(125, "pull", privateRef); !strings.Contains(line, `initializing source docker://`+privateRef+`: authentication required`) {
 		t.Errorf("pull after logout: %q", line)
 	}
 	if line := e.roostFails(125, "logout", authRegistry); line != "Error: not logged into "+authRegistry {

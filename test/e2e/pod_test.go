@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -207,6 +208,17 @@ func TestRunPodNew(t *testing.T) {
 		t.Fatalf("a container was left by the refused run: %q", got)
 	}
 	e.roostOK("pod", "rm", "-f", "fresh")
+	// --hostname with new:NAME names the new pod's host, as in Podman.
+	if out := e.roostOK("run", "--rm", "--pod", "new:named", "--hostname", "foobar", busybox, "hostname"); out != "foobar\n" {
+		t.Fatalf("--pod new: --hostname: %q", out)
+	}
+	e.roostOK("pod", "rm", "named") // only its infra runs: no -f needed, as in Podman
+	// A pod not sharing uts lets a member set its own hostname.
+	e.roostOK("pod", "create", "--share", "ipc", "--name", "ipconly")
+	if out := e.roostOK("run", "--rm", "--pod", "ipconly", "--hostname", "foobar", busybox, "hostname"); out != "foobar\n" {
+		t.Fatalf("--hostname in a pod not sharing uts: %q", out)
+	}
+	e.roostOK("pod", "rm", "-f", "ipconly")
 	assertNoContainerLeftovers(t, e)
 }
 
@@ -241,7 +253,7 @@ func TestPodBadInput(t *testing.T) {
 		}
 	}
 	// pod rm of a missing pod exits 1, as in Podman; with --force, silently 0.
-	if msg := e.roostFails(1, "pod", "rm", "nosuchpod"); !strings.Contains(msg, `no pod with name or id "nosuchpod" found`) {
+	if msg := e.roostFails(1, "pod", "rm", "nosuchpod"); !regexp.MustCompile(`^Error: .*nosuchpod.*: no such pod$`).MatchString(msg) {
 		t.Errorf("pod rm nosuchpod: %q", msg)
 	}
 	if out := e.roostOK("pod", "rm", "--force", "nosuchpod"); out != "" {

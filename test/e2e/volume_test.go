@@ -218,11 +218,21 @@ func TestVolumeRmAndPrune(t *testing.T) {
 		}
 		return nil
 	})
-	if msg := e.roostFails(2, "volume", "rm", "busy"); !strings.Contains(msg, "being used") {
+	id := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.Id}}", "user"))
+	// Podman's exact words: scripts match them.
+	if msg := e.roostFails(2, "volume", "rm", "busy"); msg != "Error: volume busy is being used by the following container(s): "+id+": volume is being used" {
 		t.Fatalf("rm of a volume in use: %q", msg)
 	}
-	e.roostFails(1, "volume", "rm", "nosuch")
+	if msg := e.roostFails(1, "volume", "rm", "nosuch"); msg != `Error: no volume with name "nosuch" found: no such volume` {
+		t.Fatalf("rm of a missing volume: %q", msg)
+	}
+	e.roostOK("volume", "rm", "--force", "nosuch")
 	e.roostOK("stop", "-t", "0", "user") // a stopped container still uses it
+	// Without --force, prune lists what it would remove, then asks.
+	r := e.runInput(strings.NewReader("N\n"), filepath.Join(binDir, "roost"), "volume", "prune")
+	if lines := strings.Split(r.Stdout, "\n"); r.Code != 0 || len(lines) < 3 || lines[1] != "idle" || !strings.HasPrefix(lines[2], "Are you sure") {
+		t.Fatalf("prune answered N: %s", r)
+	}
 	if out := e.roostOK("volume", "prune", "-f"); out != "idle\n" {
 		t.Fatalf("prune should remove only the unused volume: %q", out)
 	}
@@ -343,6 +353,15 @@ func TestVolumeBadInput(t *testing.T) {
 		{"create", "--name", "twice", "-v", "new3:/a", "-v", "new4:/a", busybox, "true"},
 	} {
 		e.roostFails(125, args...)
+	}
+	// One bind given twice is one mount; two sources at one path are refused
+	// in Podman's words.
+	d1, d2 := filepath.Join(e.Home, "d1"), filepath.Join(e.Home, "d2")
+	mustDir(t, d1, e.UID, e.GID)
+	mustDir(t, d2, e.UID, e.GID)
+	e.roostOK("run", "--rm", "-v", d1+":/v1", "-v", d1+":/v1", busybox, "true")
+	if msg := e.roostFails(125, "run", "--rm", "-v", d1+":/v1", "-v", d2+":/v1", busybox, "true"); msg != "Error: /v1: duplicate mount destination" {
+		t.Errorf("two sources at one path: %q", msg)
 	}
 	if got := volumeNames(t, e); strings.Join(got, " ") != "dup" {
 		t.Fatalf("bad input left volumes: %v", got)
