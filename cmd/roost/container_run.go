@@ -101,12 +101,9 @@ func (a *app) createContainer(cmd *cobra.Command, f *createFlags, args []string)
 		return nil, err
 	}
 	res, err := a.Core().CreateContainer(cmd.Context(), r)
-	for _, w := range warnings {
-		fmt.Fprintln(a.errOut, "WARNING: "+w)
-	}
-	// The engine's warnings are whole sentences, printed bare as Podman
-	// prints a create's (bats compares them line by line).
-	for _, w := range res.Warnings {
+	// Create's warnings are whole sentences, printed bare as Podman prints
+	// them (bats compares them line by line).
+	for _, w := range append(warnings, res.Warnings...) {
 		fmt.Fprintln(a.errOut, w)
 	}
 	return res.Container, err
