@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -113,6 +114,12 @@ func (a *app) createContainer(cmd *cobra.Command, f *createFlags, args []string)
 // stay attached until the container exits, then exit with its code.
 func (a *app) run(cmd *cobra.Command, f *createFlags, args []string, m runMode) error {
 	c, err := a.createContainer(cmd, f, args)
+	var se *monitor.StartError
+	if errors.As(err, &se) {
+		// Found while preparing the start (a --workdir, a --hostuser):
+		// Podman finds it when starting, so the run exits as a start does.
+		return startExit(err)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,4 +39,31 @@ func TestRunParityProcess(t *testing.T) {
 	if out := e.roostOK("run", "--rm", busybox, "sh", "-c", "echo $container"); out != "podman\n" {
 		t.Fatalf("container env: %q", out)
 	}
+}
+
+// /run/.containerenv exists, empty; a --privileged container reads who it is.
+func TestRunParityContainerEnv(t *testing.T) {
+	e := pulled(t)
+	if out := e.roostOK("run", "--rm", busybox, "stat", "-c", "%s", "/run/.containerenv"); out != "0\n" {
+		t.Fatalf("size of /run/.containerenv: %q", out)
+	}
+	out := e.roostOK("run", "--privileged", "--rm", "--name", "envc", busybox, "sh", "-c", ". /run/.containerenv; echo $engine; echo $name; echo $image; echo $rootless")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "podman-") || lines[1] != "envc" || lines[2] != busybox || lines[3] != "1" {
+		t.Fatalf("privileged /run/.containerenv gave %q", lines)
+	}
+}
+
+// A --workdir missing from the image, or a --hostuser missing from the
+// host, is a failed start (126); a --workdir in a volume is fine.
+func TestRunParityStartRefusals(t *testing.T) {
+	e := pulled(t)
+	if got := e.roostFails(126, "run", "--rm", "--workdir", "/i/do/not/exist", busybox, "pwd"); !strings.Contains(got, `workdir "/i/do/not/exist" does not exist on container`) {
+		t.Fatalf("missing workdir: %q", got)
+	}
+	dir := filepath.Dir(e.writeFile("wd/content", "x"))
+	if out := e.roostOK("run", "--rm", "--workdir", "/notinimage/sub", "-v", dir+":/notinimage", busybox, "pwd"); out != "/notinimage/sub\n" {
+		t.Fatalf("workdir below a volume: %q", out)
+	}
+	e.roostFails(126, "run", "--rm", "--hostuser=bogus-no-such-user", busybox, "true")
 }
