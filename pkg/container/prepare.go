@@ -298,12 +298,13 @@ func (e *Engine) cgroupsPath(c *Container) string {
 	return filepath.Join(parent, "roost-"+c.ID)
 }
 
-// inMount says whether dir is a mount's destination or below one.
+// inMount says whether dir is a mount's destination, below one, or above
+// one (the runtime makes the directories leading to a mount).
 func inMount(dir string, mounts []specs.Mount) bool {
 	dir = path.Clean(dir)
 	for _, m := range mounts {
 		d := path.Clean(m.Destination)
-		if dir == d || strings.HasPrefix(dir, strings.TrimSuffix(d, "/")+"/") {
+		if dir == d || strings.HasPrefix(dir, strings.TrimSuffix(d, "/")+"/") || strings.HasPrefix(d, strings.TrimSuffix(dir, "/")+"/") {
 			return true
 		}
 	}

@@ -65,5 +65,8 @@ func TestRunParityStartRefusals(t *testing.T) {
 	if out := e.roostOK("run", "--rm", "--workdir", "/notinimage/sub", "-v", dir+":/notinimage", busybox, "pwd"); out != "/notinimage/sub\n" {
 		t.Fatalf("workdir below a volume: %q", out)
 	}
+	if out := e.roostOK("run", "--rm", "--workdir", "/above", "-v", dir+":/above/vol", busybox, "pwd"); out != "/above\n" {
+		t.Fatalf("workdir above a volume: %q", out)
+	}
 	e.roostFails(126, "run", "--rm", "--hostuser=bogus-no-such-user", busybox, "true")
 }
