@@ -380,7 +380,7 @@ func TestCpAsPodman(t *testing.T) {
 	}
 	e.roostOK("volume", "create", "vol")
 	e.roostOK("create", "--name", "b", "-v", "vol:/data", busybox, "sleep", "300")
-	e.roostOK("cp", "a:x", "b:/data/")           // container to container, into a volume
+	e.roostOK("cp", "a:x", "b:/data/")            // container to container, into a volume
 	e.roostOK("cp", "a:/home/dlink", "b:/copied") // a symlinked dir, followed, under a new name
 	e.roostOK("cp", "a:/home/d/.", "b:/contents") // a directory's contents into a new directory
 	e.roostOK("start", "b")
