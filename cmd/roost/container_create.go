@@ -250,10 +250,7 @@ func (f *createFlags) process(cmd *cobra.Command, args []string) (spec.ProcessOp
 		}
 	}
 	if cmd.Flags().Changed("entrypoint") {
-		ep := []string{}
-		if f.entrypoint != "" {
-			ep = []string{f.entrypoint}
-		}
+		ep := spec.ParseEntrypoint(f.entrypoint)
 		p.Entrypoint = &ep
 	}
 	for _, file := range f.envFiles {

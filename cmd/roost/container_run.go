@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -101,12 +102,9 @@ func (a *app) createContainer(cmd *cobra.Command, f *createFlags, args []string)
 		return nil, err
 	}
 	res, err := a.Core().CreateContainer(cmd.Context(), r)
-	for _, w := range warnings {
-		fmt.Fprintln(a.errOut, "WARNING: "+w)
-	}
-	// The engine's warnings are whole sentences, printed bare as Podman
-	// prints a create's (bats compares them line by line).
-	for _, w := range res.Warnings {
+	// Create's warnings are whole sentences, printed bare as Podman prints
+	// them (bats compares them line by line).
+	for _, w := range append(warnings, res.Warnings...) {
 		fmt.Fprintln(a.errOut, w)
 	}
 	return res.Container, err
@@ -116,6 +114,12 @@ func (a *app) createContainer(cmd *cobra.Command, f *createFlags, args []string)
 // stay attached until the container exits, then exit with its code.
 func (a *app) run(cmd *cobra.Command, f *createFlags, args []string, m runMode) error {
 	c, err := a.createContainer(cmd, f, args)
+	var se *monitor.StartError
+	if errors.As(err, &se) {
+		// Found while preparing the start (a --workdir, a --hostuser):
+		// Podman finds it when starting, so the run exits as a start does.
+		return startExit(err)
+	}
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func (e *Engine) Logs(ctx context.Context, ref string, o LogOptions, stdout, std
 		return err
 	}
 	if c.Run.LogDriver == "none" {
-		return fmt.Errorf("container %s has no logs: it was created with --log-driver none (k8s-file keeps them for `roost logs`)", c.Name)
+		return fmt.Errorf("this container is using the 'none' log driver, cannot read logs: container %s was created with --log-driver none (k8s-file keeps them)", c.Name)
 	}
 	if c.Run.LogDriver != "" && c.Run.LogDriver != monitor.LogK8sFile {
 		return fmt.Errorf("container %s logs with the %s driver: read them with journalctl or not at all (--log-driver k8s-file keeps them for `roost logs`)", c.Name, c.Run.LogDriver)

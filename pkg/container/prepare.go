@@ -4,14 +4,17 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/seccomp"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/userns"
@@ -41,6 +44,9 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 	if o.HostFiles, err = writeHostFiles(dir, c, o.Hostname, e.resolvers(c), e.hostsBase()); err != nil {
 		return nil, err
 	}
+	if o.HostFiles.ContainerEnv, err = writeContainerEnv(dir, c); err != nil {
+		return nil, err
+	}
 	if err := e.joinPod(c, &o); err != nil {
 		return nil, err
 	}
@@ -57,6 +63,10 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 	}
 	o.Mounts = append(o.Mounts, secretMounts...)
 	res, err := spec.Generate(o)
+	if errors.Is(err, spec.ErrNoHostUser) {
+		// Podman looks the user up when the container starts: a start error.
+		return nil, &monitor.StartError{Msg: err.Error(), Err: err}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +76,7 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 	if err := e.secretEnv(c, res.Spec); err != nil {
 		return nil, err
 	}
-	if err := completeRootfs(rootfs, res); err != nil {
+	if err := completeRootfs(rootfs, res, c.Spec.Process.WorkDir, c.ID); err != nil {
 		return nil, err
 	}
 	if err := e.fillVolumes(c, rootfs, res.Spec); err != nil {
@@ -203,10 +213,16 @@ func resolvConf(c *Container, resolvers []string) string {
 
 // completeRootfs makes what the runtime needs inside the rootfs: the working
 // directory, and the passwd and group lines of a user the image does not know.
-func completeRootfs(rootfs string, res *spec.Result) error {
+// A --workdir the user gave is not made up, as in Podman: it must exist in the
+// image or lie in a mount.
+func completeRootfs(rootfs string, res *spec.Result, userWorkdir, id string) error {
 	cwd, err := securejoin.SecureJoin(rootfs, res.Spec.Process.Cwd)
 	if err != nil {
 		return fmt.Errorf("working directory %s: %w", res.Spec.Process.Cwd, err)
+	}
+	if _, err := os.Stat(cwd); err != nil && userWorkdir != "" && !inMount(res.Spec.Process.Cwd, res.Spec.Mounts) {
+		// A start error: Podman reports it when the container starts (126).
+		return &monitor.StartError{Msg: fmt.Sprintf("workdir %q does not exist on container %s", userWorkdir, id)}
 	}
 	if err := os.MkdirAll(cwd, 0o755); err != nil {
 		return fmt.Errorf("create working directory %s: %w", res.Spec.Process.Cwd, err)
@@ -280,4 +296,17 @@ func (e *Engine) cgroupsPath(c *Container) string {
 		}
 	}
 	return filepath.Join(parent, "roost-"+c.ID)
+}
+
+// inMount says whether dir is a mount's destination, below one, or above
+// one (the runtime makes the directories leading to a mount).
+func inMount(dir string, mounts []specs.Mount) bool {
+	dir = path.Clean(dir)
+	for _, m := range mounts {
+		d := path.Clean(m.Destination)
+		if dir == d || strings.HasPrefix(dir, strings.TrimSuffix(d, "/")+"/") || strings.HasPrefix(d, strings.TrimSuffix(dir, "/")+"/") {
+			return true
+		}
+	}
+	return false
 }

@@ -236,12 +236,11 @@ func (e *Engine) Attach(ctx context.Context, id string, a AttachIO) error {
 // nameCommand puts the command in a start error that does not say which
 // file could not be run (runtimes say "open executable: Permission denied").
 func nameCommand(c *Container, err error) error {
-	code := monitor.ExitCode(err)
-	if code == 126 && !strings.Contains(err.Error(), "permission denied") {
+	if errors.Is(err, monitor.ErrCannotInvoke) && !strings.Contains(err.Error(), "permission denied") {
 		// Podman ends these with its lower-case OCI kind; scripts match it.
 		err = fmt.Errorf("%w: permission denied", err)
 	}
-	if code == 125 || len(c.Command) == 0 || strings.Contains(err.Error(), c.Command[0]) {
+	if !errors.Is(err, monitor.ErrCommandNotFound) && !errors.Is(err, monitor.ErrCannotInvoke) || len(c.Command) == 0 || strings.Contains(err.Error(), c.Command[0]) {
 		return err
 	}
 	return fmt.Errorf("%s: %w", c.Command[0], err)

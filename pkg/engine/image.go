@@ -57,7 +57,8 @@ type ResolvedImage struct {
 }
 
 // ErrImageNotLocal: the pull policy is never and the image is not stored.
-var ErrImageNotLocal = errors.New("image not known locally and the pull policy is never: pull it first")
+// Its text is Podman's, which scripts match exactly.
+var ErrImageNotLocal = errors.New("image not known")
 
 // ResolveImage finds the image, pulling it as the request's policy says.
 func (e *Engine) ResolveImage(ctx context.Context, r ImageRequest) (ResolvedImage, error) {

@@ -133,12 +133,14 @@ func (m SyncMessage) Err() error {
 }
 
 // ExitCode is the exit code the CLI reports for a container that failed to
-// start with this message: 127 not found, 126 cannot invoke, else 125.
+// start with this message: 127 not found, 126 cannot invoke or any other
+// refusal of the runtime (a StartError, as Podman reports it), else 125.
 func ExitCode(err error) int {
+	var se *StartError
 	switch {
 	case errors.Is(err, ErrCommandNotFound):
 		return 127
-	case errors.Is(err, ErrCannotInvoke):
+	case errors.Is(err, ErrCannotInvoke), errors.As(err, &se):
 		return 126
 	}
 	return 125

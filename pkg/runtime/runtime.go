@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -258,7 +259,13 @@ func (r *Runtime) runWithStdio(ctx context.Context, op, id string, stdio Stdio, 
 	stdio.apply(cmd)
 	if err := cmd.Run(); err != nil {
 		logged, _ := os.ReadFile(logPath)
-		return r.failure(op, id, lastLogMessage(logged), err)
+		msg := lastLogMessage(logged)
+		if len(msg) == 0 && len(r.Args) > 0 {
+			// It refused before logging: most likely one of the user's
+			// --runtime-flag options, so name them.
+			msg = []byte(fmt.Sprintf("%s %s failed with the flags %q: %v", r.name(), op, r.Args, err))
+		}
+		return r.failure(op, id, msg, err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"os/user"
 	"strings"
@@ -51,6 +52,9 @@ func nsFile(flag string) string {
 	return flag
 }
 
+// ErrNoHostUser: a --hostuser names no user of the host.
+var ErrNoHostUser = errors.New("no such user on the host")
+
 // hostUserLines are the host's /etc/passwd lines of --hostuser's users
 // (names or uids).
 func hostUserLines(names []string) (string, error) {
@@ -59,7 +63,7 @@ func hostUserLines(names []string) (string, error) {
 		u, err := user.Lookup(n)
 		if err != nil {
 			if u, err = user.LookupId(n); err != nil {
-				return "", fmt.Errorf("--hostuser %s: no such user on the host", n)
+				return "", fmt.Errorf("--hostuser %s: %w", n, ErrNoHostUser)
 			}
 		}
 		fmt.Fprintf(&b, "%s:x:%s:%s:%s:%s:/bin/sh\n", u.Username, u.Uid, u.Gid, u.Name, u.HomeDir)

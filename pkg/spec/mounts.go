@@ -521,6 +521,7 @@ func (o Options) mounts(ns namespaces, p process) ([]specs.Mount, error) {
 		{o.HostFiles.Hosts, "/etc/hosts"},
 		{o.HostFiles.Hostname, "/etc/hostname"},
 		{o.HostFiles.ResolvConf, "/etc/resolv.conf"},
+		{o.HostFiles.ContainerEnv, "/run/.containerenv"},
 	} {
 		if f.src != "" {
 			base = append(base, specs.Mount{Destination: f.dst, Type: TypeBind, Source: f.src, Options: []string{"bind", "rprivate"}})

@@ -62,8 +62,9 @@ type ProcessOptions struct {
 const InitMountPath = "/run/roost-init"
 
 // containerEnv tells programs (systemd among them) that they run in a
-// container, as Podman's "container=podman" does.
-const containerEnv = "container=roost"
+// container. It carries Podman's value: scripts written for Podman test
+// for it, and `alias podman=roost` must keep them working.
+const containerEnv = "container=podman"
 
 // defaultUmask is containers.conf's umask default.
 const defaultUmask uint32 = 0o022

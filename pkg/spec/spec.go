@@ -94,6 +94,9 @@ type HostFiles struct {
 	Hosts      string // at /etc/hosts
 	Hostname   string // at /etc/hostname
 	ResolvConf string // at /etc/resolv.conf
+	// ContainerEnv is at /run/.containerenv: its presence tells programs
+	// they run in a container.
+	ContainerEnv string
 }
 
 // Result is the generated configuration and what the caller must do for it.

@@ -233,7 +233,7 @@ func TestEnv(t *testing.T) {
 		o := base(t)
 		o.Hostname = "h1"
 		e := env(gen(t, o).Spec)
-		want := map[string]string{"PATH": strings.TrimPrefix(DefaultPath, "PATH="), "HOME": "/root", "HOSTNAME": "h1", "container": "roost"}
+		want := map[string]string{"PATH": strings.TrimPrefix(DefaultPath, "PATH="), "HOME": "/root", "HOSTNAME": "h1", "container": "podman"}
 		if !reflect.DeepEqual(e, want) {
 			t.Errorf("env %v, want %v", e, want)
 		}
@@ -248,7 +248,7 @@ func TestEnv(t *testing.T) {
 		// A bare KEY is the caller's to resolve (ResolveHostEnv): the
 		// spec reads no environment, so an unresolved one gives nothing.
 		want := map[string]string{"PATH": "/img", "A": "5", "B": "3",
-			"HOME": "/h", "E": "", "TERM": "xterm", "container": "roost"}
+			"HOME": "/h", "E": "", "TERM": "xterm", "container": "podman"}
 		if !reflect.DeepEqual(e, want) {
 			t.Errorf("env %v, want %v", e, want)
 		}

@@ -364,24 +364,25 @@ func TestMountListingAfterHolderKilled(t *testing.T) {
 func TestCpAsPodman(t *testing.T) {
 	e := pulled(t)
 	e.writeFile("f", "host file\n")
-	e.roostOK("run", "-d", "--name", "a", "--workdir", "/srv", "--mount", "type=tmpfs,dst=/tmp", busybox,
-		"sh", "-c", "mkdir /srv/sub && echo from-a > /srv/x && mkdir /srv/d && echo in-d > /srv/d/y && ln -s d /srv/dlink && sleep 300")
+	// The workdir exists in the image: Roost, as Podman, does not make up a --workdir.
+	e.roostOK("run", "-d", "--name", "a", "--workdir", "/home", "--mount", "type=tmpfs,dst=/tmp", busybox,
+		"sh", "-c", "mkdir /home/sub && echo from-a > /home/x && mkdir /home/d && echo in-d > /home/d/y && ln -s d /home/dlink && sleep 300")
 	eventually(t, 20*time.Second, func() error {
-		if r := e.roost("exec", "a", "test", "-e", "/srv/dlink"); r.Code != 0 {
+		if r := e.roost("exec", "a", "test", "-e", "/home/dlink"); r.Code != 0 {
 			return errors.New("the container is not ready")
 		}
 		return nil
 	})
 	e.roostOK("cp", "f", "a:sub")
 	e.roostOK("cp", "f", "a:/tmp/")
-	if got := e.roostOK("exec", "a", "cat", "/srv/sub/f", "/tmp/f"); got != "host file\nhost file\n" {
+	if got := e.roostOK("exec", "a", "cat", "/home/sub/f", "/tmp/f"); got != "host file\nhost file\n" {
 		t.Fatalf("relative and tmpfs copies read back %q", got)
 	}
 	e.roostOK("volume", "create", "vol")
 	e.roostOK("create", "--name", "b", "-v", "vol:/data", busybox, "sleep", "300")
-	e.roostOK("cp", "a:x", "b:/data/")           // container to container, into a volume
-	e.roostOK("cp", "a:/srv/dlink", "b:/copied") // a symlinked dir, followed, under a new name
-	e.roostOK("cp", "a:/srv/d/.", "b:/contents") // a directory's contents into a new directory
+	e.roostOK("cp", "a:x", "b:/data/")            // container to container, into a volume
+	e.roostOK("cp", "a:/home/dlink", "b:/copied") // a symlinked dir, followed, under a new name
+	e.roostOK("cp", "a:/home/d/.", "b:/contents") // a directory's contents into a new directory
 	e.roostOK("start", "b")
 	if got := e.roostOK("exec", "b", "cat", "/data/x", "/copied/y", "/contents/y"); got != "from-a\nin-d\nin-d\n" {
 		t.Fatalf("copies between containers read back %q", got)
@@ -407,10 +408,10 @@ func TestCpAsPodman(t *testing.T) {
 		want  string
 	}{
 		{"not a tar", []string{"cp", "-", "a:/tmp"}, "Error: source must be a (compressed) tar archive when copying from stdin"},
-		{"", []string{"cp", "-", "a:/srv/x"}, "Error: destination must be a directory when copying from stdin"},
+		{"", []string{"cp", "-", "a:/home/x"}, "Error: destination must be a directory when copying from stdin"},
 		{"", []string{"cp", "f", "a:/nosuch/"}, `Error: "/nosuch/" could not be found on container a: no such file or directory`},
-		{"", []string{"cp", "a:/srv/*", "out"}, `Error: "/srv/*" could not be found on container a: no such file or directory`},
-		{"", []string{"cp", "a:/srv", filepath.Join(e.Home, "f")}, "Error: destination must be a directory when copying a directory"},
+		{"", []string{"cp", "a:/home/*", "out"}, `Error: "/home/*" could not be found on container a: no such file or directory`},
+		{"", []string{"cp", "a:/home", filepath.Join(e.Home, "f")}, "Error: destination must be a directory when copying a directory"},
 	} {
 		r := e.runInput(strings.NewReader(c.stdin), filepath.Join(binDir, "roost"), c.args...)
 		if r.Code != 125 || strings.TrimSpace(r.Stderr) != c.want {
