@@ -54,6 +54,13 @@ func (e *Engine) Select(ctx context.Context, s Selection) ([]Target, error) {
 	var out []Target
 	for _, ref := range s.Refs {
 		id, err := e.Resolve(ref)
+		if errors.Is(err, state.ErrNotFound) {
+			// A container only storage knows (ps --external) is still
+			// one rm may name; Remove finds it there.
+			if sc, xerr := e.lookupExternal(ref); xerr == nil {
+				id, err = sc.ID, nil
+			}
+		}
 		if errors.Is(err, state.ErrNotFound) && s.Ignore {
 			continue
 		}

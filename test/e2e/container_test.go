@@ -85,7 +85,7 @@ func TestDetachedLifecycle(t *testing.T) {
 		if got := e.roostOK("inspect", "--format", "{{.State.Status}}", "ticker"); got != "running\n" {
 			t.Fatalf("after start: %q", got)
 		}
-		e.roostFails(125, "rm", "ticker") // running: refused without -f
+		e.roostFails(2, "rm", "ticker") // running: refused without -f, exit 2 as Podman
 		e.roostOK("rm", "-f", "ticker")
 		if out := e.roostOK("ps", "-aq"); out != "" {
 			t.Fatalf("rm -f left %q", out)

@@ -586,8 +586,13 @@ func TestPullWithOtherStorageDrivers(t *testing.T) {
 				t.Errorf("inspect: %q, want %s %s linux", got, id, driver)
 			}
 			// The storage really ran with the option asked for.
-			if info := e.roostOK(with("info", "--format", "json")...); !strings.Contains(info, global[1]) {
-				t.Errorf("info does not show %s in force:\n%s", global[1], info)
+			// info shows the options as Podman's map: "KEY": "VALUE".
+			shown := global[1]
+			if k, v, ok := strings.Cut(global[1], "="); ok {
+				shown = fmt.Sprintf("%q: %q", k, v)
+			}
+			if info := e.roostOK(with("info", "--format", "json")...); !strings.Contains(info, shown) {
+				t.Errorf("info does not show %s in force:\n%s", shown, info)
 			}
 		})
 	}
