@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/vishvananda/netlink"
@@ -123,7 +125,7 @@ func (m *Manager) applyFirewall(h *netlink.Handle) error {
 // runNft loads a ruleset with nft inside the namespace: the child is forked
 // from a thread that is in it.
 func runNft(ns, script string) error {
-	bin, err := exec.LookPath("nft")
+	bin, err := lookSbin("nft")
 	if err != nil {
 		return errors.New("nft is not installed: install the nftables package (e.g. `sudo apt-get install nftables`)")
 	}
@@ -137,4 +139,19 @@ func runNft(ns, script string) error {
 		}
 		return nil
 	})
+}
+
+// lookSbin finds an administration tool on PATH, else in the sbin
+// directories a user's PATH often lacks (Debian puts nft in /usr/sbin).
+func lookSbin(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", exec.ErrNotFound
 }
