@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/roost-containers/roost/pkg/spec"
+	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/state"
 	"github.com/roost-containers/roost/pods"
 )
@@ -137,9 +137,10 @@ func newPodKillCommand(a *app) *cobra.Command {
 	var sig string
 	return podVerb(a, "kill [options] POD [POD...]", "Send a signal to a pod's running containers",
 		func(cmd *cobra.Command, mgr *pods.Manager, ref string) (*pods.Pod, error) {
-			s, err := spec.ParseSignal(sig)
+			// Podman reads pod kill's signal as kill's: one parser.
+			s, err := container.ParseKillSignal(sig)
 			if err != nil {
-				return nil, fmt.Errorf("--signal: %w", err)
+				return nil, err
 			}
 			return mgr.Kill(cmd.Context(), ref, s)
 		}, func(cmd *cobra.Command) {

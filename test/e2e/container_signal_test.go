@@ -91,3 +91,18 @@ func waitCmd(t *testing.T, cmd *exec.Cmd) int {
 		return -1
 	}
 }
+
+// pod kill reads its signal as kill does, with Podman's words for a bad one.
+func TestPodKillSignalParsedAsKill(t *testing.T) {
+	e := newEnv(t)
+	for _, s := range []string{"0", "SIGBADSIG", "65", "-SIG"} {
+		out := e.roostFails(125, "pod", "kill", "-s", s, "nosuchpod")
+		want := "Error: invalid signal: " + strings.TrimPrefix(s, "-")
+		if s == "65" {
+			want = "Error: valid signals are 1 through 64"
+		}
+		if !strings.Contains(out, want) {
+			t.Errorf("pod kill -s %s: %q, want %q", s, out, want)
+		}
+	}
+}
