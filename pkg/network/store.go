@@ -46,7 +46,7 @@ func get(tx *state.Tx, ref string) (*Network, error) {
 		if IsDefault(ref) || ref == defaultNetwork().ID {
 			return defaultNetwork(), nil
 		}
-		return nil, fmt.Errorf("network %s not found: see `roost network ls`: %w", ref, ErrNotFound)
+		return nil, notFoundError(ref)
 	}
 	var n Network
 	if err := tx.Get(state.Networks, id, &n); err != nil {
@@ -248,3 +248,13 @@ func (m *Manager) Remove(ref string) (*Network, error) {
 	m.event(events.Remove, n)
 	return n, nil
 }
+
+// notFoundError is a missing network in Podman's words, which scripts match;
+// errors.Is(err, ErrNotFound) holds.
+type notFoundError string
+
+func (e notFoundError) Error() string {
+	return "unable to find network with name or ID " + string(e) + ": network not found"
+}
+
+func (notFoundError) Unwrap() error { return ErrNotFound }

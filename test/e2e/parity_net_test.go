@@ -131,7 +131,7 @@ func TestNetworkDefaultAliasesAndRm(t *testing.T) {
 	if out := e.roostOK("network", "ls", "--noheading"); strings.Contains(out, "NETWORK ID") || strings.Count(out, "\n") != 1 {
 		t.Fatalf("network ls --noheading: %q", out)
 	}
-	if msg := e.roostFails(1, "network", "rm", "bogus"); !strings.Contains(msg, "bogus") {
+	if msg := e.roostFails(1, "network", "rm", "bogus"); msg != "Error: unable to find network with name or ID bogus: network not found" {
 		t.Fatalf("network rm bogus: %q", msg)
 	}
 	if out := e.roostOK("network", "rm", "--force", "bogus"); out != "" {

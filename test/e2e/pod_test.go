@@ -236,7 +236,7 @@ func TestPodBadInput(t *testing.T) {
 		{[]string{"run", "--pod", "p", "-p", "8080:80", busybox, "true"}, "published or exposed ports must be defined when the pod is created"},
 		{[]string{"run", "--pod", "p", "--hostname", "h", busybox, "true"}, "cannot set hostname when joining the pod UTS namespace"},
 		{[]string{"pod", "create", "--name", "p"}, `the pod name "p" is already in use`},
-		{[]string{"pod", "create", "--name", "q", "--network", "nosuchnet"}, "network nosuchnet not found"},
+		{[]string{"pod", "create", "--name", "q", "--network", "nosuchnet"}, "unable to find network with name or ID nosuchnet: network not found"},
 		{[]string{"pod", "create", "--name", "q", "--share", "mnt"}, "invalid kernel namespace to share: mnt. Options are: cgroup, ipc, net, pid, uts or none"},
 		{[]string{"pod", "create", "--name", "q", "--exit-policy", "invalid"}, `invalid pod exit policy: "invalid"`},
 		{[]string{"pod", "create", "--name", "q", "--infra=false", "-p", "8080"}, "published ports need the pod's infra container"},
