@@ -68,7 +68,7 @@ func (a *app) printPorts(eng *container.Engine, args []string) error {
 		}
 		filter = &f
 	}
-	c, ports, err := eng.Ports(args[0])
+	_, ports, err := eng.Ports(args[0])
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (a *app) printPorts(eng *container.Engine, args []string) error {
 		}
 	}
 	if filter != nil {
-		return fmt.Errorf("container %s does not publish port %s", c.Name, args[1])
+		return fmt.Errorf("failed to find published port %q", args[1]) // Podman's words
 	}
 	return nil
 }

@@ -125,7 +125,7 @@ func TestPortListsNothingWithoutPublishedPorts(t *testing.T) {
 	if out := e.roostOK("port", "-a"); out != "" {
 		t.Fatalf("port -a without published ports: %q", out)
 	}
-	if msg := e.roostFails(125, "port", "noports", "80"); !strings.Contains(msg, "does not publish port 80") {
+	if msg := e.roostFails(125, "port", "noports", "80"); msg != `Error: failed to find published port "80"` {
 		t.Fatalf("port of an unpublished port: %q", msg)
 	}
 	e.roostFails(125, "port", "noports", "80/xyz")
