@@ -65,6 +65,15 @@ func shapeTree(c *cobra.Command) {
 	}
 }
 
+// newGroup is a command group (image, volume, secret...) holding subs;
+// shapeGroup gives it Podman's answer to a missing or unknown subcommand.
+func newGroup(use, short string, subs ...*cobra.Command) *cobra.Command {
+	g := &cobra.Command{Use: use, Short: short}
+	g.AddCommand(subs...)
+	shapeGroup(g)
+	return g
+}
+
 // shapeGroup makes c answer like Podman's command groups.
 func shapeGroup(c *cobra.Command) {
 	if c.Annotations == nil {

@@ -18,16 +18,7 @@ func addImageCommands(a *app, root *cobra.Command) {
 		newPullCommand(a), newImagesCommand(a, "images"), newRmiCommand(a, "rmi"),
 		newTagCommand(a), newUntagCommand(a), newLoginCommand(a), newLogoutCommand(a),
 	)
-	group := &cobra.Command{
-		Use:         "image",
-		Short:       "Manage images",
-		Args:        cobra.NoArgs,
-		Annotations: map[string]string{noNamespace: "true"},
-		RunE: func(c *cobra.Command, _ []string) error {
-			return fmt.Errorf("missing command: see `%s --help`", c.CommandPath())
-		},
-	}
-	group.AddCommand(
+	group := newGroup("image", "Manage images",
 		newPullCommand(a), newImagesCommand(a, "list", "ls"), newRmiCommand(a, "rm"),
 		newTagCommand(a), newUntagCommand(a), newImageInspectCommand(a),
 		newImageExistsCommand(a), newImagePruneCommand(a),

@@ -18,16 +18,7 @@ import (
 
 // addSecretCommands adds `secret` and its subcommands, as Podman names them.
 func addSecretCommands(a *app, root *cobra.Command) {
-	group := &cobra.Command{
-		Use:         "secret",
-		Short:       "Manage secrets",
-		Args:        cobra.NoArgs,
-		Annotations: map[string]string{noNamespace: "true"},
-		RunE: func(c *cobra.Command, _ []string) error {
-			return fmt.Errorf("missing command: see `%s --help`", c.CommandPath())
-		},
-	}
-	group.AddCommand(newSecretCreateCommand(a), newSecretLsCommand(a), newSecretInspectCommand(a),
+	group := newGroup("secret", "Manage secrets", newSecretCreateCommand(a), newSecretLsCommand(a), newSecretInspectCommand(a),
 		newSecretRmCommand(a), newSecretExistsCommand(a))
 	for _, c := range group.Commands() {
 		if c.Name() != "create" && c.Name() != "ls" {

@@ -13,16 +13,7 @@ import (
 
 // addVolumeCommands adds `volume` and its subcommands, as Podman names them.
 func addVolumeCommands(a *app, root *cobra.Command) {
-	group := &cobra.Command{
-		Use:         "volume",
-		Short:       "Manage volumes",
-		Args:        cobra.NoArgs,
-		Annotations: map[string]string{noNamespace: "true"},
-		RunE: func(c *cobra.Command, _ []string) error {
-			return fmt.Errorf("missing command: see `%s --help`", c.CommandPath())
-		},
-	}
-	group.AddCommand(
+	group := newGroup("volume", "Manage volumes",
 		newVolumeCreateCommand(a), newVolumeLsCommand(a), newVolumeInspectCommand(a),
 		newVolumeRmCommand(a), newVolumePruneCommand(a), newVolumeExistsCommand(a),
 		newVolumeExportCommand(a), newVolumeImportCommand(a),
