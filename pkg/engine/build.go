@@ -2,10 +2,20 @@ package engine
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"strings"
 	"time"
 
+	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/archive"
+
+	"github.com/roost-containers/roost/pkg/build"
+	"github.com/roost-containers/roost/pkg/config"
+	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/image"
 )
 
@@ -80,10 +90,172 @@ type BuildResult struct {
 	Cached int
 }
 
-// ErrBuildNotImplemented is returned until the builder is wired in.
-var ErrBuildNotImplemented = errors.New("build: not implemented yet")
-
-// Build builds the image the request describes.
+// Build builds the image the request describes. A failed build leaves no
+// image of its own and no container; a failing RUN's error is a
+// *build.RunError carrying the command's exit code.
 func (e *Engine) Build(ctx context.Context, r BuildRequest) (BuildResult, error) {
-	return BuildResult{}, ErrBuildNotImplemented
+	if r.Platform != "" {
+		if err := checkBuildPlatform(r.Platform); err != nil {
+			return BuildResult{}, err
+		}
+	}
+	dir := r.ContextDir
+	if r.ContextTar != nil {
+		tmp, err := os.MkdirTemp(buildTempRoot(), "roost-build-context-*")
+		if err != nil {
+			return BuildResult{}, err
+		}
+		defer os.RemoveAll(tmp)
+		if err := archive.Untar(r.ContextTar, tmp, &archive.TarOptions{}); err != nil {
+			return BuildResult{}, fmt.Errorf("read the build context from its tar: %w", err)
+		}
+		dir = tmp
+	}
+	if dir == "" {
+		dir = "."
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return BuildResult{}, err
+	}
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return BuildResult{}, fmt.Errorf("build context %s: not a directory", r.ContextDir)
+	}
+	name, data, err := readContainerfile(dir, r)
+	if err != nil {
+		return BuildResult{}, err
+	}
+	out := r.Output
+	res, err := build.Build(ctx, &buildHost{e: e, r: r}, build.Options{
+		ContextDir: dir, ContainerfileName: name, Containerfile: data, Tags: r.Tags, Target: r.Target,
+		BuildArgs: r.BuildArgs, Labels: r.Labels, Annotations: r.Annotations, NoCache: r.NoCache,
+		Layers: r.Layers, Squash: r.Squash, Format: r.Format, Timestamp: r.Timestamp, Network: r.Network,
+		AddHosts: r.AddHosts, NoHosts: r.NoHosts, Ulimits: r.Ulimits, Secrets: r.Secrets, Output: out, Quiet: r.Quiet,
+	})
+	if err != nil {
+		return BuildResult{}, err
+	}
+	return BuildResult{ImageID: res.ImageID, Tags: res.Tags, Steps: res.Steps, Cached: res.Cached}, nil
+}
+
+func checkBuildPlatform(p string) error {
+	own := "linux/" + goruntime.GOARCH
+	if p != own && !strings.HasPrefix(p, own+"/") {
+		return fmt.Errorf("--platform=%s: Roost builds only for this machine's platform, %s", p, own)
+	}
+	return nil
+}
+
+// readContainerfile reads the request's file: its data, the path given
+// (relative: in the context), else Containerfile or Dockerfile in the
+// context. The name returned is what messages call it.
+func readContainerfile(dir string, r BuildRequest) (string, []byte, error) {
+	if r.ContainerfileData != nil {
+		name := r.Containerfile
+		if name == "" || name == "-" {
+			name = "Containerfile"
+		}
+		return name, r.ContainerfileData, nil
+	}
+	if r.Containerfile != "" {
+		p := r.Containerfile
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return "", nil, fmt.Errorf("read the Containerfile: %w", err)
+		}
+		return filepath.Base(p), data, nil
+	}
+	for _, n := range []string{"Containerfile", "Dockerfile"} {
+		data, err := os.ReadFile(filepath.Join(dir, n))
+		if err == nil {
+			return n, data, nil
+		}
+		if !os.IsNotExist(err) {
+			return "", nil, fmt.Errorf("read %s: %w", n, err)
+		}
+	}
+	return "", nil, fmt.Errorf("no Containerfile or Dockerfile in %s: give one with -f", dir)
+}
+
+func buildTempRoot() string {
+	if d := os.Getenv("TMPDIR"); d != "" {
+		return d
+	}
+	return "/var/tmp"
+}
+
+// buildHost is the engine as the builder sees it.
+type buildHost struct {
+	e *Engine
+	r BuildRequest
+}
+
+func (h *buildHost) Store() (cstorage.Store, error) { return h.e.Store() }
+func (h *buildHost) Config() *config.Config         { return h.e.opts.Config }
+
+func (h *buildHost) ResolveImage(ctx context.Context, name string) (string, error) {
+	progress := h.r.PullProgress
+	if progress == nil && !h.r.Quiet {
+		progress = h.r.Output
+	}
+	img, err := h.e.ResolveImage(ctx, ImageRequest{Name: name, Pull: h.r.Pull, Registry: h.r.Registry, Progress: progress})
+	if err != nil {
+		return "", err
+	}
+	return img.ID, nil
+}
+
+// Run is a RUN step: a container made and run as `roost run` makes and
+// runs one, its layer committed on success, and always removed.
+func (h *buildHost) Run(ctx context.Context, s build.RunStep) (int, error) {
+	var req CreateRequest
+	o := &req.Options
+	o.ImageID, o.Spec.Image = s.ImageID, s.Config
+	o.Spec.Process.Entrypoint = &[]string{}
+	o.Spec.Process.Args = s.Args
+	o.Spec.Process.Env = s.Env
+	o.Spec.Process.Ulimits = s.Ulimits
+	o.Spec.Mounts = s.Mounts
+	o.ImageVolume = "ignore"
+	o.Labels = map[string]string{"io.roost.build": "true"}
+	nf := NetworkFlags{AddHosts: s.AddHosts, NoHosts: s.NoHosts}
+	if s.Network != "" {
+		nf.Networks = []string{s.Network}
+	}
+	ns, err := nf.Parse(h.e.opts.Config.Rootless)
+	if err != nil {
+		return 0, err
+	}
+	o.Net = ns.Net
+	res, err := h.e.CreateContainer(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	id := res.Container.ID
+	ce, err := h.e.Containers()
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		_, _ = ce.Remove(context.WithoutCancel(ctx), id, container.RemoveOptions{Force: true, Volumes: true})
+	}()
+	sres, err := h.e.RunSession(ctx, SessionRequest{ID: id, IO: SessionIO{Stdout: s.Output, Stderr: s.Output}})
+	if err != nil {
+		return 0, err
+	}
+	if sres.ExitCode != 0 {
+		return sres.ExitCode, nil
+	}
+	store, err := h.e.Store()
+	if err != nil {
+		return 0, err
+	}
+	sc, err := store.Container(id)
+	if err != nil {
+		return 0, fmt.Errorf("the RUN container's storage: %w", err)
+	}
+	return 0, s.Commit(sc.LayerID)
 }
