@@ -20,6 +20,9 @@ type catalog struct {
 	store      cstorage.Store
 	images     []cstorage.Image
 	childOf    map[string]bool     // layer ID -> another image builds on it
+	// configParent: an image another, newer image on the same top layer
+	// builds on with a config-only step (a build's ENV, LABEL...).
+	configParent map[string]bool
 	containers map[string][]string // image ID -> IDs of containers using it
 }
 
@@ -66,9 +69,19 @@ func (c *catalog) readLayers() error {
 	for _, l := range layers {
 		parent[l.ID] = l.Parent
 	}
+	newest := map[string]time.Time{}
 	for _, img := range c.images {
 		for id := parent[img.TopLayer]; id != "" && !c.childOf[id]; id = parent[id] {
 			c.childOf[id] = true
+		}
+		if img.TopLayer != "" && img.Created.After(newest[img.TopLayer]) {
+			newest[img.TopLayer] = img.Created
+		}
+	}
+	c.configParent = map[string]bool{}
+	for _, img := range c.images {
+		if img.TopLayer != "" && img.Created.Before(newest[img.TopLayer]) {
+			c.configParent[img.ID] = true
 		}
 	}
 	return nil
@@ -76,7 +89,7 @@ func (c *catalog) readLayers() error {
 
 // hasChildren reports whether another image is built on img.
 func (c *catalog) hasChildren(img *cstorage.Image) bool {
-	return img.TopLayer != "" && c.childOf[img.TopLayer]
+	return img.TopLayer != "" && (c.childOf[img.TopLayer] || c.configParent[img.ID])
 }
 
 // dangling is Podman's notion: no name and no image built on it.
@@ -97,6 +110,7 @@ type stored struct {
 	manifestType  string
 	dockerVersion string
 	dockerComment string // Docker's config has a comment field; OCI's has none
+	dockerHealth  *HealthConfig // and a health check
 }
 
 // readStored opens an image in storage through containers/image, which reads
@@ -122,25 +136,29 @@ func readStored(ctx context.Context, store cstorage.Store, id string) (*stored, 
 		s.dockerVersion = info.DockerVersion
 	}
 	if s.manifestType == manifest.DockerV2Schema2MediaType {
-		s.dockerComment = configComment(ctx, img)
+		s.dockerComment, s.dockerHealth = dockerExtras(ctx, img)
 	}
 	return s, nil
 }
 
-// configComment reads the comment of a Docker-format config (`commit -m`);
-// "" when there is none or the config cannot be read again.
-func configComment(ctx context.Context, img types.Image) string {
+// dockerExtras reads the comment (`commit -m`) and the health check
+// (HEALTHCHECK) of a Docker-format config; empty when there are none or the
+// config cannot be read again.
+func dockerExtras(ctx context.Context, img types.Image) (string, *HealthConfig) {
 	blob, err := img.ConfigBlob(ctx)
 	if err != nil {
-		return ""
+		return "", nil
 	}
 	var c struct {
 		Comment string `json:"comment"`
+		Config  struct {
+			Healthcheck *HealthConfig `json:"Healthcheck"`
+		} `json:"config"`
 	}
 	if json.Unmarshal(blob, &c) != nil {
-		return ""
+		return "", nil
 	}
-	return c.Comment
+	return c.Comment, c.Config.Healthcheck
 }
 
 // created is when the image was built, as its configuration says; storage's

@@ -36,6 +36,8 @@ type Details struct {
 	User         string
 	History      []imgspecv1.History
 	NamesHistory []string
+	// HealthCheck is a Docker-format image's HEALTHCHECK, as Podman shows it.
+	HealthCheck *HealthConfig `json:"HealthCheck,omitempty"`
 }
 
 // Id lets --format templates written for Docker ({{.Id}}) work beside
@@ -114,6 +116,7 @@ func (c *catalog) details(ctx context.Context, img *cstorage.Image) (Details, er
 		User:         cfg.Config.User,
 		History:      cfg.History,
 		NamesHistory: img.NamesHistory,
+		HealthCheck:  st.dockerHealth,
 	}
 	if len(cfg.History) > 0 {
 		d.Comment = cfg.History[0].Comment
