@@ -42,7 +42,7 @@ type BuildRequest struct {
 	// Annotations go on the final image's manifest (OCI format).
 	Annotations map[string]string `json:"annotations,omitempty"`
 
-	Pull     PullPolicy            `json:"pull,omitempty"`     // for FROM and COPY --from=image; empty: missing
+	Pull     PullPolicy            `json:"pull,omitempty"` // for FROM and COPY --from=image; empty: missing
 	Registry image.RegistryOptions `json:"-"`
 	Platform string                `json:"platform,omitempty"` // only this machine's is built
 

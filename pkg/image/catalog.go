@@ -17,13 +17,13 @@ import (
 // share: the images, which of them other images build on, and which
 // containers use them.
 type catalog struct {
-	store      cstorage.Store
-	images     []cstorage.Image
-	childOf    map[string]bool     // layer ID -> another image builds on it
+	store   cstorage.Store
+	images  []cstorage.Image
+	childOf map[string]bool // layer ID -> another image builds on it
 	// configParent: an image another, newer image on the same top layer
 	// builds on with a config-only step (a build's ENV, LABEL...).
 	configParent map[string]bool
-	containers map[string][]string // image ID -> IDs of containers using it
+	containers   map[string][]string // image ID -> IDs of containers using it
 }
 
 // filteredCatalog reads the catalog and compiles the user's filters against it.
@@ -109,7 +109,7 @@ type stored struct {
 	manifest      []byte
 	manifestType  string
 	dockerVersion string
-	dockerComment string // Docker's config has a comment field; OCI's has none
+	dockerComment string        // Docker's config has a comment field; OCI's has none
 	dockerHealth  *HealthConfig // and a health check
 }
 

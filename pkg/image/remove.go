@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	cstorage "go.podman.io/storage"
 
@@ -49,6 +50,7 @@ type RemoveOptions struct {
 type Removal struct {
 	Untagged []string
 	Deleted  string
+	parent   parentRef // where the deleted image's parent is
 }
 
 // Remove removes images by name or ID. Naming one of several names of an
@@ -77,8 +79,72 @@ func Remove(ctx context.Context, store cstorage.Store, names []string, opts Remo
 		}
 		r.record(opts.Events)
 		done = append(done, r)
+		for _, pr := range removeParents(store, r.parent) {
+			pr.record(opts.Events)
+			done = append(done, pr)
+		}
 	}
 	return done, errors.Join(errs...)
+}
+
+// removeParents deletes, as Podman does, the unnamed images a deleted
+// image was built on (a build's intermediate images) while no other image,
+// name or container holds them.
+func removeParents(store cstorage.Store, p parentRef) []Removal {
+	var out []Removal
+	for p.topLayer != "" {
+		c, err := readCatalog(store)
+		if err != nil {
+			return out
+		}
+		img := p.find(c.images)
+		if img == nil || len(img.Names) > 0 || c.hasChildren(img) || len(c.containers[img.ID]) > 0 {
+			return out
+		}
+		next := parentOf(store, img)
+		if _, err := store.DeleteImage(img.ID, true); err != nil {
+			return out
+		}
+		out = append(out, Removal{Deleted: img.ID})
+		p = next
+	}
+	return out
+}
+
+// parentRef is where an image's parent is found: an older image on the
+// same top layer (a config-only step), else the newest image on the layer
+// below.
+type parentRef struct {
+	topLayer, layerParent string
+	created               time.Time
+}
+
+func parentOf(store cstorage.Store, img *cstorage.Image) parentRef {
+	p := parentRef{topLayer: img.TopLayer, created: img.Created}
+	if l, err := store.Layer(img.TopLayer); err == nil {
+		p.layerParent = l.Parent
+	}
+	return p
+}
+
+func (p parentRef) find(images []cstorage.Image) *cstorage.Image {
+	var best *cstorage.Image
+	for i := range images {
+		img := &images[i]
+		if img.TopLayer == p.topLayer && img.Created.Before(p.created) && (best == nil || img.Created.After(best.Created)) {
+			best = img
+		}
+	}
+	if best != nil || p.layerParent == "" {
+		return best
+	}
+	for i := range images {
+		img := &images[i]
+		if img.TopLayer == p.layerParent && (best == nil || img.Created.After(best.Created)) {
+			best = img
+		}
+	}
+	return best
 }
 
 func allIDs(store cstorage.Store) ([]string, error) {
@@ -108,10 +174,11 @@ func removeOne(store cstorage.Store, name string, opts RemoveOptions) (Removal, 
 	if err := freeImage(store, name, img.ID, opts); err != nil {
 		return Removal{}, err
 	}
+	parent := parentOf(store, img)
 	if _, err := store.DeleteImage(img.ID, true); err != nil {
 		return Removal{}, fmt.Errorf("delete image %s: %w", short(img.ID), err)
 	}
-	return Removal{Untagged: img.Names, Deleted: img.ID}, nil
+	return Removal{Untagged: img.Names, Deleted: img.ID, parent: parent}, nil
 }
 
 // freeImage makes sure no container uses the image: it refuses, or with
