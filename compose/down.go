@@ -18,7 +18,7 @@ type DownOptions struct {
 	RemoveOrphans bool  // also containers of services no longer in the file
 	Timeout       *uint // -t: seconds before SIGKILL
 	// RemoveImages (--rmi): "all" the services' images, "local" only
-	// those without a custom tag (built ones: none yet), "" none.
+	// those without a custom tag (built under PROJECT-SERVICE), "" none.
 	RemoveImages string
 }
 
@@ -57,27 +57,29 @@ func (c *Compose) Down(ctx context.Context, o DownOptions) error {
 			return err
 		}
 	}
-	if o.RemoveImages == "all" {
-		c.removeImages()
+	if o.RemoveImages != "" {
+		c.removeImages(o.RemoveImages == "local")
 	}
 	return nil
 }
 
-// removeImages removes the services' images, each as far as it can: one
-// still used by another container stays, as with Docker Compose.
-func (c *Compose) removeImages() {
+// removeImages removes the services' images (with local, only those
+// built without an image: name), each as far as it can: one still used by
+// another container stays, as with Docker Compose.
+func (c *Compose) removeImages(local bool) {
 	store := c.Engine.Store
 	for _, name := range c.Project.ServiceNames() {
 		s := c.Project.Services[name]
-		if s.Image == "" {
+		ref := ImageName(c.Project, s)
+		if ref == "" || (local && s.Image != "") {
 			continue
 		}
-		img, _, err := image.Find(store, s.Image)
+		img, _, err := image.Find(store, ref)
 		if err != nil {
 			continue
 		}
 		if _, err := store.DeleteImage(img.ID, true); err == nil {
-			c.progress("Image", s.Image, "Removed")
+			c.progress("Image", ref, "Removed")
 		}
 	}
 }

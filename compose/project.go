@@ -13,7 +13,6 @@ import (
 
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/engine"
-	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -92,36 +91,59 @@ func (c *Compose) ServiceNames(names []string) ([]string, error) {
 }
 
 // imageFor finds the service's image, pulling it per pull_policy (policy,
-// when given, overrides it), through the engine's one pull policy.
-func (c *Compose) imageFor(ctx context.Context, s types.ServiceConfig, policy string) (string, string, spec.ImageConfig, error) {
-	var cfg spec.ImageConfig
-	if s.Image == "" {
-		return "", "", cfg, fmt.Errorf("service %s has build: and no image: %w: build it with `roost build` and name it in image:", s.Name, errNoImage)
+// when given, overrides it), through the engine's one pull policy; a
+// service with build: has its image built as when says instead.
+func (c *Compose) imageFor(ctx context.Context, s types.ServiceConfig, policy string, when buildWhen) (serviceImage, error) {
+	if s.Build != nil {
+		return c.builtImage(ctx, s, when)
 	}
 	if policy == "" {
 		policy = s.PullPolicy
 	}
 	r := engine.ImageRequest{Name: s.Image, Platform: s.Platform, Progress: c.Progress}
+	var err error
 	if policy == types.PullPolicyBuild {
-		// build: use what is stored; building comes with `roost build`.
-		r.Pull = engine.PullNever
-	} else {
-		var err error
-		if r.Pull, err = engine.ParsePullPolicy(policy); err != nil {
-			return "", "", cfg, fmt.Errorf("service %s: pull_policy: %w", s.Name, err)
-		}
+		return serviceImage{}, fmt.Errorf("service %s has pull_policy: build and no build: section: add one, or another pull_policy", s.Name)
 	}
-	img, err := c.Core.ResolveImage(ctx, r)
-	if errors.Is(err, engine.ErrImageNotLocal) && policy == types.PullPolicyBuild {
-		err = errNoImage
+	if r.Pull, err = engine.ParsePullPolicy(policy); err != nil {
+		return serviceImage{}, fmt.Errorf("service %s: pull_policy: %w", s.Name, err)
 	}
-	if err != nil {
-		return "", "", cfg, fmt.Errorf("service %s: %w", s.Name, err)
-	}
-	return img.ID, img.Name, img.Config, nil
+	return c.resolve(ctx, s, r)
 }
 
-// Pull pulls the images of the services (all when names is empty).
+// builtImage is a building service's image: the stored one, built first
+// when missing or when asked (pull_policy: build rebuilds on every up).
+func (c *Compose) builtImage(ctx context.Context, s types.ServiceConfig, when buildWhen) (serviceImage, error) {
+	name := ImageName(c.Project, s)
+	if when == buildMissing && s.PullPolicy == types.PullPolicyBuild {
+		when = buildAlways
+	}
+	r := engine.ImageRequest{Name: name, Pull: engine.PullNever}
+	if when != buildAlways {
+		img, err := c.resolve(ctx, s, r)
+		if !errors.Is(err, engine.ErrImageNotLocal) {
+			return img, err
+		}
+		if when == buildNever {
+			return img, fmt.Errorf("service %s: image %s is not built: build it with `roost compose build %s`, or leave out --no-build", s.Name, name, s.Name)
+		}
+	}
+	if _, err := c.buildService(ctx, s, BuildOptions{Output: c.Progress}); err != nil {
+		return serviceImage{}, err
+	}
+	return c.resolve(ctx, s, r)
+}
+
+func (c *Compose) resolve(ctx context.Context, s types.ServiceConfig, r engine.ImageRequest) (serviceImage, error) {
+	img, err := c.Core.ResolveImage(ctx, r)
+	if err != nil {
+		return serviceImage{}, fmt.Errorf("service %s: %w", s.Name, err)
+	}
+	return serviceImage{id: img.ID, name: img.Name, config: img.Config}, nil
+}
+
+// Pull pulls the images of the services (all when names is empty); those
+// that build their image are left to `compose build`.
 func (c *Compose) Pull(ctx context.Context, names []string) error {
 	names, err := c.ServiceNames(names)
 	if err != nil {
@@ -129,10 +151,10 @@ func (c *Compose) Pull(ctx context.Context, names []string) error {
 	}
 	for _, n := range names {
 		s := c.Project.Services[n]
-		if s.Image == "" {
+		if s.Image == "" || s.Build != nil {
 			continue
 		}
-		if _, _, _, err := c.imageFor(ctx, s, types.PullPolicyAlways); err != nil {
+		if _, err := c.imageFor(ctx, s, types.PullPolicyAlways, buildNever); err != nil {
 			return err
 		}
 		c.progress("Image", s.Image, "Pulled")

@@ -54,9 +54,8 @@ func (c *Compose) CreateOneOff(ctx context.Context, o RunOptions) (*container.Co
 	if err := c.ensureSecrets([]string{o.Service}); err != nil {
 		return nil, err
 	}
-	img := serviceImage{}
-	var err error
-	if img.id, img.name, img.config, err = c.imageFor(ctx, s, ""); err != nil {
+	img, err := c.imageFor(ctx, s, "", buildMissing)
+	if err != nil {
 		return nil, err
 	}
 	s.ContainerName = ""

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -133,7 +132,7 @@ func serviceLabels(p *types.Project, s types.ServiceConfig, n int) map[string]st
 	l[LabelOneOff] = "False"
 	l[LabelWorkDir] = p.WorkingDir
 	l[LabelFiles] = strings.Join(p.ComposeFiles, ",")
-	l[LabelImage] = s.Image
+	l[LabelImage] = ImageName(p, s)
 	var deps []string
 	for _, d := range sortedDeps(s) {
 		dep := s.DependsOn[d]
@@ -163,20 +162,27 @@ func process(s types.ServiceConfig) spec.ProcessOptions {
 			pr.Env = append(pr.Env, k+"="+*v)
 		}
 	}
-	names := make([]string, 0, len(s.Ulimits))
-	for name := range s.Ulimits {
+	pr.Ulimits = ulimitList(s.Ulimits)
+	return pr
+}
+
+// ulimitList is a compose ulimits map as `roost run --ulimit` values.
+func ulimitList(m map[string]*types.UlimitsConfig) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	var out []string
 	for _, name := range names {
-		u := s.Ulimits[name]
+		u := m[name]
 		if u.Single != 0 {
-			pr.Ulimits = append(pr.Ulimits, fmt.Sprintf("%s=%d", name, u.Single))
+			out = append(out, fmt.Sprintf("%s=%d", name, u.Single))
 		} else {
-			pr.Ulimits = append(pr.Ulimits, fmt.Sprintf("%s=%d:%d", name, u.Soft, u.Hard))
+			out = append(out, fmt.Sprintf("%s=%d:%d", name, u.Soft, u.Hard))
 		}
 	}
-	return pr
+	return out
 }
 
 // VolumeName is a project volume's real name: its name: key, or
@@ -410,6 +416,3 @@ func healthConfig(s types.ServiceConfig) (*monitor.HealthConfig, error) {
 	c = c.WithDefaults()
 	return &c, nil
 }
-
-// errNoImage: a service with build and no image, before builds exist.
-var errNoImage = errors.New("roost compose cannot build images yet")

@@ -33,7 +33,11 @@ type UpOptions struct {
 	// RenewAnonVolumes (-V): recreated containers get new anonymous volumes.
 	RenewAnonVolumes bool
 	Pull             string // --pull: always, missing, never; "" the service's pull_policy
-	Timeout          *uint  // stop timeout for recreation
+	// Build (--build) builds every image of a service with build: first;
+	// NoBuild (--no-build) never builds, failing when an image is missing.
+	// Without either, a missing image is built.
+	Build, NoBuild bool
+	Timeout        *uint // stop timeout for recreation
 }
 
 // pollEvery is how often waits look at containers' state again.
@@ -64,13 +68,9 @@ func (c *Compose) Up(ctx context.Context, o UpOptions) error {
 			return err
 		}
 	}
-	images := map[string]serviceImage{}
-	for _, n := range names {
-		var img serviceImage
-		if img.id, img.name, img.config, err = c.imageFor(ctx, c.Project.Services[n], o.Pull); err != nil {
-			return err
-		}
-		images[n] = img
+	images, err := c.upImages(ctx, names, o)
+	if err != nil {
+		return err
 	}
 	if err := c.ensureNetworks(names); err != nil {
 		return err
@@ -100,9 +100,40 @@ func (c *Compose) Up(ctx context.Context, o UpOptions) error {
 	return nil
 }
 
+// upImages finds, pulls or builds every service's image, checking every
+// build: before the first build.
+func (c *Compose) upImages(ctx context.Context, names []string, o UpOptions) (map[string]serviceImage, error) {
+	when := buildMissing
+	switch {
+	case o.Build:
+		when = buildAlways
+	case o.NoBuild:
+		when = buildNever
+	}
+	for _, n := range names {
+		if s := c.Project.Services[n]; s.Build != nil && when != buildNever {
+			if _, _, err := buildRequest(c.Project, s, BuildOptions{}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	images := map[string]serviceImage{}
+	for _, n := range names {
+		img, err := c.imageFor(ctx, c.Project.Services[n], o.Pull, when)
+		if err != nil {
+			return nil, err
+		}
+		images[n] = img
+	}
+	return images, nil
+}
+
 // checkUpOptions refuses choices that contradict each other or the file,
 // before anything is made.
 func (c *Compose) checkUpOptions(o UpOptions) error {
+	if o.Build && o.NoBuild {
+		return errors.New("--build and --no-build cannot be used together")
+	}
 	if o.ForceRecreate && o.NoRecreate {
 		return errors.New("--force-recreate and --no-recreate cannot be used together")
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/roost-containers/roost/compose"
+	"github.com/roost-containers/roost/pkg/build"
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/format"
 	"github.com/roost-containers/roost/pkg/monitor"
@@ -226,8 +227,46 @@ func newComposePull(a *app, f *composeFlags) *cobra.Command {
 }
 
 func newComposeBuild(a *app, f *composeFlags) *cobra.Command {
-	return composeNotYet("build [SERVICE...]", "Build the services' images",
-		"compose build: Roost cannot build images yet: build them elsewhere and name them in the services' image:")
+	var o compose.BuildOptions
+	var args []string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "build [options] [SERVICE...]",
+		Short: "Build the images of services with build:",
+		RunE: func(cmd *cobra.Command, services []string) error {
+			var err error
+			if o.BuildArgs, err = buildArgs(nil, args); err != nil {
+				return err
+			}
+			c, err := a.composeProject(cmd, f, nil)
+			if err != nil {
+				return err
+			}
+			o.Services = services
+			if quiet {
+				c.Report = nil
+			} else {
+				o.Output = a.errOut
+			}
+			return composeBuildError(c.Build(cmd.Context(), o))
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&o.NoCache, "no-cache", false, "do not use cached steps")
+	fl.BoolVar(&o.Pull, "pull", false, "pull base images even when they are stored")
+	fl.StringArrayVar(&args, "build-arg", nil, "ARG value for every service, NAME=VALUE (or NAME to take it from the environment)")
+	fl.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
+	return cmd
+}
+
+// composeBuildError passes a failing RUN's exit code on, as `roost build`
+// does.
+func composeBuildError(err error) error {
+	var re *build.RunError
+	if errors.As(err, &re) {
+		return &exitError{code: re.ExitCode, err: err}
+	}
+	return err
 }
 
 func newComposePush(a *app, f *composeFlags) *cobra.Command {

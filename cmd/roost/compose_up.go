@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -20,7 +19,7 @@ import (
 
 func newComposeUp(a *app, f *composeFlags) *cobra.Command {
 	var o compose.ForegroundOptions
-	var detach, build, noBuild bool
+	var detach bool
 	var scale []string
 	var pull string
 	var timeout uint
@@ -28,9 +27,6 @@ func newComposeUp(a *app, f *composeFlags) *cobra.Command {
 		Use:   "up [options] [SERVICE...]",
 		Short: "Create and start the services' containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if build {
-				return errors.New("compose up --build: Roost cannot build images yet: build them elsewhere and name them in image:, or leave out --build")
-			}
 			var err error
 			if o.Scale, err = parseScale(scale); err != nil {
 				return err
@@ -44,15 +40,15 @@ func newComposeUp(a *app, f *composeFlags) *cobra.Command {
 				return err
 			}
 			if detach {
-				return c.Up(cmd.Context(), o.UpOptions)
+				return composeBuildError(c.Up(cmd.Context(), o.UpOptions))
 			}
 			return composeForeground(cmd, c, o)
 		},
 	}
 	fl := cmd.Flags()
 	fl.BoolVarP(&detach, "detach", "d", false, "run in the background")
-	fl.BoolVar(&build, "build", false, "build images first (not available yet)")
-	fl.BoolVar(&noBuild, "no-build", false, "do not build images")
+	fl.BoolVar(&o.Build, "build", false, "build the images of services with build: first")
+	fl.BoolVar(&o.NoBuild, "no-build", false, "do not build images, even missing ones")
 	fl.BoolVar(&o.ForceRecreate, "force-recreate", false, "recreate containers even if nothing changed")
 	fl.BoolVar(&o.NoRecreate, "no-recreate", false, "keep existing containers even if their configuration changed")
 	fl.BoolVar(&o.NoDeps, "no-deps", false, "do not start the services' dependencies")
@@ -78,7 +74,7 @@ func composeForeground(cmd *cobra.Command, c *compose.Compose, o compose.Foregro
 	}
 	code, err := c.UpForeground(ctx, o)
 	if err != nil {
-		return err
+		return composeBuildError(err)
 	}
 	if code != 0 {
 		return &exitError{code: code}
