@@ -215,5 +215,8 @@ printf '%-40s %12s %10s %8s\n' "pod create + 3 starts + pod rm" "${pod_ratio}x" 
 printf '%-40s %12s %10s %8s\n' "compose up -d + down, 5 services" "${compose_sum}x" "-" ""
 printf '%-40s %12s %10s %8s\n' "memory per idle container" "$(ratio "$p_pss" "$r_pss")x" ">1x" "$(met "$(ratio "$p_pss" "$r_pss")" 1.0001)"
 
+# Builds: first, unchanged and one-file-changed (test/bench/build.sh).
+source "$here/build.sh"
+
 # Published ports and egress (test/bench/network.sh), in the same run.
 source "$here/network.sh"
