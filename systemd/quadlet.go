@@ -14,6 +14,7 @@ var quadletKinds = map[string]string{
 	".network":   "%s-network.service",
 	".volume":    "%s-volume.service",
 	".pod":       "%s-pod.service",
+	".build":     "%s-build.service",
 }
 
 // IsQuadlet says whether a file name is a Quadlet file Roost reads.
@@ -72,10 +73,12 @@ func ConvertQuadlet(path string, data []byte, roost []string) (Generated, error)
 		svc = q.createOnce("network", "Network", networkKeys)
 	case ".volume":
 		svc = q.createOnce("volume", "Volume", volumeKeys)
+	case ".build":
+		svc = q.build()
 	case ".pod":
 		q.fail(0, "pod Quadlet files need pods, which this build of Roost does not have yet")
 	default:
-		return Generated{}, fmt.Errorf("%s: not a Quadlet file (.container, .network, .volume, .pod)", path)
+		return Generated{}, fmt.Errorf("%s: not a Quadlet file (.container, .network, .volume, .pod, .build)", path)
 	}
 	if len(q.errors) > 0 {
 		return Generated{}, fmt.Errorf("%s", strings.Join(q.errors, "; "))

@@ -28,7 +28,7 @@ func (q *quadlet) container() *section {
 		}
 		switch e.Key {
 		case "Image":
-			image = e.Value
+			image = q.buildRef(e)
 		case "ContainerName":
 			name = e.Value
 		case "Exec":

@@ -1,6 +1,8 @@
 package systemd
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -306,4 +308,44 @@ func FuzzEnvLine(f *testing.F) {
 			t.Fatalf("-e %q broke the unit:\n%s", kv, u.Content)
 		}
 	})
+}
+
+// TestQuadletBuild: a .build file is a oneshot `roost build` in its
+// context; a .container naming it runs its ImageTag after its unit.
+func TestQuadletBuild(t *testing.T) {
+	dir := t.TempDir()
+	src := "[Build]\nImageTag=localhost/app:1\nImageTag=localhost/app:latest\nFile=Containerfile\nSetWorkingDirectory=unit\nArg=A=1 \"B=2 3\"\nTarget=final\nPull=never\nForceRM=yes\nFoo=bar\n"
+	os.WriteFile(filepath.Join(dir, "app.build"), []byte(src), 0o644)
+	g, err := ConvertFile(filepath.Join(dir, "app.build"), []string{"/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `ExecStart=/r build --tag=localhost/app:1 --tag=localhost/app:latest --file=Containerfile --build-arg=A=1 "--build-arg=B=2 3" --target=final --pull=never --force-rm ` + dir + "\n"
+	if g.Unit.Name != "app-build.service" || !strings.Contains(g.Unit.Content, want) ||
+		!strings.Contains(g.Unit.Content, "Type=oneshot\n") || !strings.Contains(g.Unit.Content, "WorkingDirectory="+dir+"\n") {
+		t.Fatalf("unit lacks %q:\n%s", want, g.Unit.Content)
+	}
+	if len(g.Warnings) != 1 || !strings.Contains(g.Warnings[0], ":10: unknown key Foo in [Build]") {
+		t.Fatalf("warnings %q", g.Warnings)
+	}
+	os.WriteFile(filepath.Join(dir, "web.container"), []byte("[Container]\nImage=app.build\n"), 0o644)
+	g, err = ConvertFile(filepath.Join(dir, "web.container"), []string{"/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"Requires=app-build.service\n", "After=app-build.service\n", " localhost/app:1\n"} {
+		if !strings.Contains(g.Unit.Content, line) {
+			t.Fatalf("unit lacks %q:\n%s", line, g.Unit.Content)
+		}
+	}
+	for src, want := range map[string]string{
+		"[Build]\nSetWorkingDirectory=/ctx\n":                          "no ImageTag=",
+		"[Build]\nImageTag=x\n":                                        "no SetWorkingDirectory= or File=",
+		"[Build]\nImageTag=x\nSetWorkingDirectory=file\n":              "SetWorkingDirectory=file needs File=",
+		"[Build]\nImageTag=x\nSetWorkingDirectory=/c\nForceRM=maybe\n": ":4: ForceRM=maybe: not a boolean",
+	} {
+		if _, err := ConvertQuadlet("/q/bad.build", []byte(src), []string{"/r"}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", src, err, want)
+		}
+	}
 }

@@ -68,7 +68,7 @@ func printWarnings(w io.Writer, g systemd.Generated) {
 }
 
 func newQuadletCommand(a *app) *cobra.Command {
-	group := &cobra.Command{Use: "quadlet", Short: "Manage Quadlet files (.container, .network, .volume) for systemd"}
+	group := &cobra.Command{Use: "quadlet", Short: "Manage Quadlet files (.container, .network, .volume, .build) for systemd"}
 	group.AddCommand(newQuadletListCommand(a), newQuadletPrintCommand(a),
 		newQuadletInstallCommand(a), newQuadletRmCommand(a))
 	markTree(group)
@@ -165,7 +165,7 @@ func newQuadletInstallCommand(a *app) *cobra.Command {
 			datas := make([][]byte, len(args))
 			for i, p := range args {
 				if !systemd.IsQuadlet(p) {
-					return fmt.Errorf("%s: not a Quadlet file (.container, .network, .volume, .pod)", p)
+					return fmt.Errorf("%s: not a Quadlet file (.container, .network, .volume, .pod, .build)", p)
 				}
 				b, err := os.ReadFile(p)
 				if err != nil {
