@@ -134,6 +134,20 @@ func (c *Compose) builtImage(ctx context.Context, s types.ServiceConfig, when bu
 	return c.resolve(ctx, s, r)
 }
 
+// willBuild says whether builtImage will build the service's image: a
+// stored image is used as it is, even when its build: could not be built
+// now.
+func (c *Compose) willBuild(ctx context.Context, s types.ServiceConfig, when buildWhen) bool {
+	switch {
+	case s.Build == nil || when == buildNever:
+		return false
+	case when == buildAlways || s.PullPolicy == types.PullPolicyBuild:
+		return true
+	}
+	_, err := c.Core.ResolveImage(ctx, engine.ImageRequest{Name: ImageName(c.Project, s), Pull: engine.PullNever})
+	return errors.Is(err, engine.ErrImageNotLocal)
+}
+
 func (c *Compose) resolve(ctx context.Context, s types.ServiceConfig, r engine.ImageRequest) (serviceImage, error) {
 	img, err := c.Core.ResolveImage(ctx, r)
 	if err != nil {

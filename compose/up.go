@@ -111,7 +111,7 @@ func (c *Compose) upImages(ctx context.Context, names []string, o UpOptions) (ma
 		when = buildNever
 	}
 	for _, n := range names {
-		if s := c.Project.Services[n]; s.Build != nil && when != buildNever {
+		if s := c.Project.Services[n]; c.willBuild(ctx, s, when) {
 			if _, _, err := buildRequest(c.Project, s, BuildOptions{}); err != nil {
 				return nil, err
 			}
