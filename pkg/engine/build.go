@@ -220,7 +220,7 @@ func (h *buildHost) Run(ctx context.Context, s build.RunStep) (int, error) {
 	o.Spec.Process.Ulimits = s.Ulimits
 	o.Spec.Mounts = s.Mounts
 	o.ImageVolume = "ignore"
-	o.Labels = map[string]string{"io.roost.build": "true"}
+	o.Labels = map[string]string{container.BuildLabel: "true"}
 	nf := NetworkFlags{AddHosts: s.AddHosts, NoHosts: s.NoHosts}
 	if s.Network != "" {
 		nf.Networks = []string{s.Network}
