@@ -18,7 +18,7 @@ type Given struct {
 var (
 	ErrMemberPorts    = errors.New("invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod")
 	ErrMemberNetwork  = errors.New("invalid config provided: networks must be defined when the pod is created: network cannot be configured when it is shared with a pod")
-	ErrMemberHostname = errors.New("invalid config provided: cannot set hostname when joining the pod UTS namespace")
+	ErrMemberHostname = errors.New("invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration")
 )
 
 // CheckMember refuses the options a container of a pod sharing its network

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,7 +83,10 @@ func (a *app) build(cmd *cobra.Command, f buildFlags, args []string) error {
 	if !f.quiet {
 		r.Output = a.out
 	}
-	res, err := a.Core().Build(cmd.Context(), r)
+	// Interrupted, the build stops its step and removes what it made.
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := a.Core().Build(ctx, r)
 	var re *build.RunError
 	if errors.As(err, &re) {
 		return &exitError{code: re.ExitCode, err: err}

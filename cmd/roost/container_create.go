@@ -108,7 +108,7 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 // request turns the flags into the engine's CreateRequest; args are the
 // image and the container's command.
 func (f *createFlags) request(cmd *cobra.Command, args []string, rootless bool, progress io.Writer) (engine.CreateRequest, []string, error) {
-	r := engine.CreateRequest{Pod: f.pod, CIDFile: f.cidFile}
+	r := engine.CreateRequest{Pod: f.pod, CIDFile: f.cidFile, NoImageHealthcheck: f.health.None}
 	if f.quiet {
 		progress = nil
 	}

@@ -218,8 +218,8 @@ func (b *builder) stageIndex(ref string, before int) (int, bool) {
 
 // finish applies --label and --annotation, squashes, tags and reports.
 func (b *builder) finish(ctx context.Context, s *stage) (string, error) {
-	if len(b.opts.Labels) > 0 {
-		if err := s.labelStep(ctx, b.opts.Labels); err != nil {
+	if len(b.opts.Labels) > 0 || len(b.opts.Annotations) > 0 {
+		if err := s.labelStep(ctx, b.opts.Labels, b.opts.Annotations); err != nil {
 			return "", err
 		}
 	}

@@ -18,6 +18,8 @@ type step struct {
 	content   string
 	edit      func(*image.BuildConfig)
 	layer     func(ctx context.Context, commit func(image.StepCommit) (string, error)) (string, error)
+	// annotations go on this step's manifest (the final image's).
+	annotations map[string]string
 }
 
 // commit serves the step from the cache or makes it, and moves the stage
@@ -40,7 +42,7 @@ func (s *stage) commit(ctx context.Context, st step) error {
 	if st.edit != nil {
 		st.edit(&cfg)
 	}
-	sc := image.StepCommit{BaseID: s.imageID, Config: cfg, CreatedBy: st.createdBy, Format: s.b.opts.Format, Created: s.b.opts.Timestamp}
+	sc := image.StepCommit{BaseID: s.imageID, Config: cfg, CreatedBy: st.createdBy, Format: s.b.opts.Format, Created: s.b.opts.Timestamp, Annotations: st.annotations}
 	do := func(sc2 image.StepCommit) (string, error) {
 		id, err := image.CommitStep(ctx, s.b.store, s.b.host.Config(), sc2)
 		if err == nil {
@@ -78,18 +80,11 @@ func (s *stage) moveTo(ctx context.Context, id string) error {
 	return nil
 }
 
-// labelStep adds --label's labels to the final image, a step of its own.
-func (s *stage) labelStep(ctx context.Context, labels map[string]string) error {
-	keys := make([]string, 0, len(labels))
-	for k := range labels {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, " %q=%q", k, labels[k])
-	}
-	return s.commit(ctx, step{createdBy: "/bin/sh -c #(nop) LABEL" + b.String(), edit: func(c *image.BuildConfig) {
+// labelStep adds --label's labels and --annotation's annotations to the
+// final image, a step of its own.
+func (s *stage) labelStep(ctx context.Context, labels, annotations map[string]string) error {
+	created := "/bin/sh -c #(nop) LABEL" + sortedPairs(labels)
+	return s.commit(ctx, step{createdBy: created, content: "annotations" + sortedPairs(annotations), annotations: annotations, edit: func(c *image.BuildConfig) {
 		m := map[string]string{}
 		for k, v := range c.Config.Labels {
 			m[k] = v
@@ -99,6 +94,19 @@ func (s *stage) labelStep(ctx context.Context, labels map[string]string) error {
 		}
 		c.Config.Labels = m
 	}})
+}
+
+func sortedPairs(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %q=%q", k, m[k])
+	}
+	return b.String()
 }
 
 // squash makes the final image its base plus one layer holding every
@@ -138,6 +146,7 @@ func (s *stage) squash(ctx context.Context) (string, error) {
 	cfg.History = baseCfg.History
 	id, err := image.CommitStep(ctx, s.b.store, s.b.host.Config(), image.StepCommit{
 		BaseID: s.baseTop, LayerTar: f, Config: cfg, CreatedBy: "squash", Format: s.b.opts.Format, Created: s.b.opts.Timestamp,
+		Annotations: s.b.opts.Annotations,
 	})
 	if err == nil {
 		s.b.made = append(s.b.made, id)

@@ -76,7 +76,7 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 	if err := e.secretEnv(c, res.Spec); err != nil {
 		return nil, err
 	}
-	if err := completeRootfs(rootfs, res, c.Spec.Process.WorkDir, c.ID); err != nil {
+	if err := completeRootfs(rootfs, res, c.Spec.Process.WorkDir, c.ID, c.Labels[BuildLabel] == ""); err != nil {
 		return nil, err
 	}
 	if err := e.fillVolumes(c, rootfs, res.Spec); err != nil {
@@ -215,7 +215,7 @@ func resolvConf(c *Container, resolvers []string) string {
 // directory, and the passwd and group lines of a user the image does not know.
 // A --workdir the user gave is not made up, as in Podman: it must exist in the
 // image or lie in a mount.
-func completeRootfs(rootfs string, res *spec.Result, userWorkdir, id string) error {
+func completeRootfs(rootfs string, res *spec.Result, userWorkdir, id string, mtab bool) error {
 	cwd, err := securejoin.SecureJoin(rootfs, res.Spec.Process.Cwd)
 	if err != nil {
 		return fmt.Errorf("working directory %s: %w", res.Spec.Process.Cwd, err)
@@ -234,6 +234,32 @@ func completeRootfs(rootfs string, res *spec.Result, userWorkdir, id string) err
 		if err := appendLine(rootfs, file, line); err != nil {
 			return err
 		}
+	}
+	if mtab {
+		return ensureMtab(rootfs)
+	}
+	return nil
+}
+
+// BuildLabel marks the containers of a build's RUN steps: their root
+// filesystem becomes a layer, so nothing is added to it for convenience.
+const BuildLabel = "io.roost.build"
+
+// ensureMtab links /etc/mtab to /proc/mounts when the image has none, as
+// Podman does: tools such as df and mount read it.
+func ensureMtab(rootfs string) error {
+	p, err := securejoin.SecureJoin(rootfs, "/etc/mtab")
+	if err != nil {
+		return nil
+	}
+	if _, err := os.Lstat(p); !os.IsNotExist(err) {
+		return nil
+	}
+	if info, err := os.Stat(filepath.Dir(p)); err != nil || !info.IsDir() {
+		return nil
+	}
+	if err := os.Symlink("/proc/mounts", p); err != nil {
+		return fmt.Errorf("create /etc/mtab: %w", err)
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +10,7 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	cstorage "go.podman.io/storage"
@@ -106,8 +109,8 @@ func (e *Engine) Build(ctx context.Context, r BuildRequest) (BuildResult, error)
 			return BuildResult{}, err
 		}
 		defer os.RemoveAll(tmp)
-		if err := archive.Untar(r.ContextTar, tmp, &archive.TarOptions{}); err != nil {
-			return BuildResult{}, fmt.Errorf("read the build context from its tar: %w", err)
+		if err := unpackContext(r.ContextTar, tmp, &r); err != nil {
+			return BuildResult{}, err
 		}
 		dir = tmp
 	}
@@ -136,6 +139,38 @@ func (e *Engine) Build(ctx context.Context, r BuildRequest) (BuildResult, error)
 		return BuildResult{}, err
 	}
 	return BuildResult{ImageID: res.ImageID, Tags: res.Tags, Steps: res.Steps, Cached: res.Cached}, nil
+}
+
+// unpackContext reads `build -`'s standard input: a tar (compressed or
+// not) is the context; anything else is the Containerfile, with an empty
+// context, as in Podman and Docker.
+func unpackContext(in io.Reader, dir string, r *BuildRequest) error {
+	br := bufio.NewReaderSize(in, 1<<16)
+	head, _ := br.Peek(512)
+	if isTarStream(head) {
+		if err := archive.Untar(br, dir, &archive.TarOptions{}); err != nil {
+			return fmt.Errorf("read the build context from its tar: %w", err)
+		}
+		return nil
+	}
+	data, err := io.ReadAll(br)
+	if err != nil {
+		return fmt.Errorf("read the Containerfile from standard input: %w", err)
+	}
+	if r.ContainerfileData == nil && r.Containerfile == "" {
+		r.Containerfile, r.ContainerfileData = "Containerfile", data
+	}
+	return nil
+}
+
+// isTarStream: a tar header ("ustar" at 257) or a compressed stream's magic.
+func isTarStream(head []byte) bool {
+	for _, magic := range [][]byte{{0x1f, 0x8b}, []byte("BZh"), {0xfd, '7', 'z', 'X', 'Z', 0}, {0x28, 0xb5, 0x2f, 0xfd}} {
+		if bytes.HasPrefix(head, magic) {
+			return true
+		}
+	}
+	return len(head) >= 262 && string(head[257:262]) == "ustar"
 }
 
 func checkBuildPlatform(p string) error {
@@ -220,7 +255,7 @@ func (h *buildHost) Run(ctx context.Context, s build.RunStep) (int, error) {
 	o.Spec.Process.Ulimits = s.Ulimits
 	o.Spec.Mounts = s.Mounts
 	o.ImageVolume = "ignore"
-	o.Labels = map[string]string{"io.roost.build": "true"}
+	o.Labels = map[string]string{container.BuildLabel: "true"}
 	nf := NetworkFlags{AddHosts: s.AddHosts, NoHosts: s.NoHosts}
 	if s.Network != "" {
 		nf.Networks = []string{s.Network}
@@ -242,6 +277,9 @@ func (h *buildHost) Run(ctx context.Context, s build.RunStep) (int, error) {
 	defer func() {
 		_, _ = ce.Remove(context.WithoutCancel(ctx), id, container.RemoveOptions{Force: true, Volumes: true})
 	}()
+	// A cancelled build (Ctrl-C, SIGTERM) stops the step at once.
+	stop := context.AfterFunc(ctx, func() { _, _ = ce.Kill(context.WithoutCancel(ctx), id, syscall.SIGKILL) })
+	defer stop()
 	sres, err := h.e.RunSession(ctx, SessionRequest{ID: id, IO: SessionIO{Stdout: s.Output, Stderr: s.Output}})
 	if err != nil {
 		return 0, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/image"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/pkg/spec"
@@ -34,6 +35,10 @@ type CreateRequest struct {
 	// Unset marks the settings the user left to containers.conf although
 	// Options carries a value for them (a flag's own default).
 	Unset Unset `json:"unset,omitempty"`
+	// NoImageHealthcheck is --no-healthcheck: the image's HEALTHCHECK is
+	// not used (without it, a container with no health check of its own
+	// gets the image's).
+	NoImageHealthcheck bool `json:"noImageHealthcheck,omitempty"`
 }
 
 // CreateResult is the container made, and what the caller should tell.
@@ -75,6 +80,9 @@ func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateRe
 			return CreateResult{}, err
 		}
 		o.ImageID, o.ImageName, o.Spec.Image = img.ID, img.Name, img.Config
+		if o.Run.Health == nil && !r.NoImageHealthcheck {
+			o.Run.Health = imageHealth(img.Health)
+		}
 	}
 	o.ApplyImage()
 	withConfEnv(e.opts.Config.ContainersConf.Containers.Env, &o.Spec.Image)
@@ -89,6 +97,23 @@ func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateRe
 		}
 	}
 	return CreateResult{Container: c, Warnings: warnings}, nil
+}
+
+// imageHealth is an image's HEALTHCHECK as the container's health check;
+// nil for none (or NONE).
+func imageHealth(h *image.HealthConfig) *monitor.HealthConfig {
+	if h == nil {
+		return nil
+	}
+	test, err := container.HealthTest(h.Test)
+	if err != nil || test == nil {
+		return nil
+	}
+	c := monitor.HealthConfig{Test: test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}.WithDefaults()
+	if c.Validate() != nil {
+		return nil
+	}
+	return &c
 }
 
 // checkCIDFile refuses a --cidfile that exists: another container may own

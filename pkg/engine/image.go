@@ -54,6 +54,8 @@ type ResolvedImage struct {
 	ID     string
 	Name   string // the name to record: the image's first name, else what was asked
 	Config spec.ImageConfig
+	// Health is a Docker-format image's HEALTHCHECK; nil: none.
+	Health *image.HealthConfig
 }
 
 // ErrImageNotLocal: the pull policy is never and the image is not stored.
@@ -123,5 +125,5 @@ func (e *Engine) describe(ctx context.Context, store cstorage.Store, img *cstora
 	if len(img.Names) > 0 {
 		name = img.Names[0]
 	}
-	return ResolvedImage{ID: img.ID, Name: name, Config: details[0].Config}, nil
+	return ResolvedImage{ID: img.ID, Name: name, Config: details[0].Config, Health: details[0].HealthCheck}, nil
 }

@@ -88,8 +88,8 @@ type StepCommit struct {
 	Format         string     // FormatOCI (default) or FormatDocker
 	Created        *time.Time // nil: now
 	Name           string     // "" leaves it untagged
-	// Squash puts the base's layers and the new one into one layer.
-	Squash bool
+	// Annotations go on the OCI manifest.
+	Annotations map[string]string
 }
 
 // CommitStep writes a build step's image into storage and returns its ID.
@@ -127,7 +127,7 @@ func CommitStep(ctx context.Context, store cstorage.Store, cfg *config.Config, s
 	if err != nil {
 		return "", err
 	}
-	cs, err := newCommitSource(blob, layers, s.Format)
+	cs, err := newAnnotatedSource(blob, layers, s.Format, s.Annotations)
 	if err != nil {
 		return "", err
 	}

@@ -256,6 +256,12 @@ type dockerConfig struct {
 // listed uncompressed, by their diff IDs, so storage recognises the base's
 // layers as ones it holds.
 func newCommitSource(configBlob []byte, layers []layerBlob, format string) (*commitSource, error) {
+	return newAnnotatedSource(configBlob, layers, format, nil)
+}
+
+// newAnnotatedSource is newCommitSource with annotations on an OCI
+// manifest (the docker format has no place for them).
+func newAnnotatedSource(configBlob []byte, layers []layerBlob, format string, annotations map[string]string) (*commitSource, error) {
 	s := &commitSource{config: configBlob, configDigest: digest.FromBytes(configBlob), blobs: map[digest.Digest]blobOpener{}}
 	for _, l := range layers {
 		s.blobs[l.digest] = l.open
@@ -266,7 +272,7 @@ func newCommitSource(configBlob []byte, layers []layerBlob, format string) (*com
 		s.manifest, err = dockerManifest(s, layers)
 	} else {
 		s.manifestType = imgspecv1.MediaTypeImageManifest
-		s.manifest, err = ociManifest(s, layers)
+		s.manifest, err = ociManifest(s, layers, annotations)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("encode manifest: %w", err)
@@ -274,12 +280,13 @@ func newCommitSource(configBlob []byte, layers []layerBlob, format string) (*com
 	return s, nil
 }
 
-func ociManifest(s *commitSource, layers []layerBlob) ([]byte, error) {
+func ociManifest(s *commitSource, layers []layerBlob, annotations map[string]string) ([]byte, error) {
 	m := imgspecv1.Manifest{
-		Versioned: specs.Versioned{SchemaVersion: 2},
-		MediaType: imgspecv1.MediaTypeImageManifest,
-		Config:    imgspecv1.Descriptor{MediaType: imgspecv1.MediaTypeImageConfig, Digest: s.configDigest, Size: int64(len(s.config))},
-		Layers:    make([]imgspecv1.Descriptor, 0, len(layers)),
+		Annotations: annotations,
+		Versioned:   specs.Versioned{SchemaVersion: 2},
+		MediaType:   imgspecv1.MediaTypeImageManifest,
+		Config:      imgspecv1.Descriptor{MediaType: imgspecv1.MediaTypeImageConfig, Digest: s.configDigest, Size: int64(len(s.config))},
+		Layers:      make([]imgspecv1.Descriptor, 0, len(layers)),
 	}
 	for _, l := range layers {
 		m.Layers = append(m.Layers, imgspecv1.Descriptor{MediaType: imgspecv1.MediaTypeImageLayer, Digest: l.digest, Size: l.size})
