@@ -61,7 +61,7 @@ func (s *stage) commit(ctx context.Context, st step) error {
 	var err error
 	if st.layer != nil {
 		id, err = st.layer(ctx, func(layer image.StepCommit) (string, error) {
-			sc.ContainerLayer, sc.LayerTar = layer.ContainerLayer, layer.LayerTar
+			sc.ContainerLayer, sc.LayerTar, sc.Exclude = layer.ContainerLayer, layer.LayerTar, layer.Exclude
 			return do(sc)
 		})
 	} else {

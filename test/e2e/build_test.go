@@ -247,6 +247,10 @@ func TestBuildSecretAndCacheMount(t *testing.T) {
 		}
 		return nil
 	})
+	// Nor its mount point, nor the build's /etc/hosts.
+	if r := e.roost("run", "--rm", "withsecret", "ls", "/run/secrets/tok"); r.Code == 0 {
+		t.Error("the secret's mount point is in the image")
+	}
 	first := e.roostOK("run", "--rm", "withsecret", "cat", "/count")
 	e.roostOK("build", "--no-cache", "--secret", "id=tok,src="+secret, "-t", "withsecret", ctx)
 	second := e.roostOK("run", "--rm", "withsecret", "cat", "/count")
