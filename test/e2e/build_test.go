@@ -197,6 +197,12 @@ func TestBuildFlagsTargetArgsNoCacheIIDFile(t *testing.T) {
 	if strings.Contains(nc, "Using cache") || len(stepsRun(nc)) != 2 {
 		t.Fatalf("--no-cache used the cache:\n%s", nc)
 	}
+	// --layers=false keeps only the result.
+	before := strings.Count(e.roostOK("images", "-a", "-q"), "\n")
+	e.roostOK("build", "--layers=false", "--no-cache", "--target", "builder", "--build-arg", "GREETING=salut", "-t", "nolayers", ctx)
+	if after := strings.Count(e.roostOK("images", "-a", "-q"), "\n"); after != before+1 {
+		t.Errorf("--layers=false: %d images, then %d; want one more", before, after)
+	}
 }
 
 func TestBuildContainerfileAndContextFromStdin(t *testing.T) {
@@ -320,6 +326,7 @@ func TestBuildMoreInstructions(t *testing.T) {
 			"RUN <<EOF\necho from-heredoc > /heredoc\necho second >> /heredoc\nEOF\n" +
 			"ADD files.tar /opt/\n" +
 			"COPY --chmod=0751 a*.sh /bin-extra/\n" +
+			"COPY --from=" + busybox + " /bin/busybox /from-image/busybox\n" +
 			"VOLUME /data\n" +
 			"ONBUILD RUN echo triggered > /onbuild\n",
 		"a1.sh": "#!/bin/sh\n", "a2.sh": "#!/bin/sh\n",
@@ -330,6 +337,9 @@ func TestBuildMoreInstructions(t *testing.T) {
 	e.roostOK("image", "build", "--format", "docker", "--label", "built.by=test", "-t", "more", ctx)
 	got := e.roostOK("run", "--rm", "more", "sh", "-c", "cat /heredoc /opt/pkg/in-tar.txt; echo; stat -c '%n %a %u:%g' /opt/pkg/in-tar.txt /bin-extra/a1.sh /bin-extra/a2.sh")
 	want := "from-heredoc\nsecond\ntar\n/opt/pkg/in-tar.txt 640 7:8\n/bin-extra/a1.sh 751 0:0\n/bin-extra/a2.sh 751 0:0\n"
+	if r := e.roost("run", "--rm", "more", "cmp", "/bin/busybox", "/from-image/busybox"); r.Code != 0 {
+		t.Errorf("COPY --from=IMAGE: %s", r)
+	}
 	if got != want {
 		t.Errorf("files:\n%s\nwant:\n%s", got, want)
 	}
