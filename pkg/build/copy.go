@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -223,9 +222,4 @@ func (b *builder) unmountAll() {
 		_, _ = b.store.UnmountImage(id, false)
 	}
 	b.mounts = nil
-}
-
-func copyAll(w io.Writer, r io.Reader) error {
-	_, err := io.Copy(w, r)
-	return err
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -45,9 +46,12 @@ func (s *stage) runStep(ctx context.Context, c *instructions.RunCommand) error {
 			Network: network, AddHosts: s.b.opts.AddHosts, NoHosts: s.b.opts.NoHosts, Ulimits: s.b.opts.Ulimits,
 			Output: s.b.out,
 			Commit: func(layer string) error {
-				var cerr error
-				id, cerr = commit(image.StepCommit{ContainerLayer: layer})
-				return cerr
+				exclude, err := s.runExcludes(mounts)
+				if err != nil {
+					return err
+				}
+				id, err = commit(image.StepCommit{ContainerLayer: layer, Exclude: exclude})
+				return err
 			},
 		})
 		if err != nil {
@@ -58,6 +62,36 @@ func (s *stage) runStep(ctx context.Context, c *instructions.RunCommand) error {
 		}
 		return id, nil
 	}})
+}
+
+// runSetUp are the files Roost provides to every container, which a RUN's
+// layer does not keep (as with Podman and Docker).
+var runSetUp = []string{"/etc/hosts", "/etc/resolv.conf", "/etc/hostname", "/run/.containerenv"}
+
+// runExcludes are the paths left out of a RUN's layer: Roost's set-up files
+// and the mount points of secrets and bind-mounted files, with the
+// directories made for them, when the image did not have them.
+func (s *stage) runExcludes(mounts []spec.Mount) ([]string, error) {
+	root, err := s.b.mountImage(s.imageID)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(runSetUp)
+	for _, m := range mounts {
+		if m.Type != spec.TypeBind {
+			continue
+		}
+		if info, err := os.Stat(m.Source); err != nil || info.IsDir() {
+			continue
+		}
+		for p := m.Destination; p != "/" && p != "."; p = path.Dir(p) {
+			if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
+				break
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // runEnv is the stage's ARGs (not overridden by ENV) and the proxy

@@ -342,7 +342,7 @@ func (s *stage) command(c instructions.ShellDependantCmdLine) []string {
 		return append(s.shell(), c.Files[0].Data) // RUN <<EOF: the document is the script
 	}
 	for _, f := range c.Files {
-		script += "\n" + f.Data + f.Name
+		script += "\n" + f.Data + f.Name + "\n"
 	}
 	return append(s.shell(), script)
 }

@@ -1,11 +1,18 @@
 package build
 
 import (
+	"archive/tar"
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
+
+	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/archive"
 
 	"github.com/roost-containers/roost/pkg/image"
 )
@@ -54,7 +61,7 @@ func (s *stage) commit(ctx context.Context, st step) error {
 	var err error
 	if st.layer != nil {
 		id, err = st.layer(ctx, func(layer image.StepCommit) (string, error) {
-			sc.ContainerLayer, sc.LayerTar = layer.ContainerLayer, layer.LayerTar
+			sc.ContainerLayer, sc.LayerTar, sc.Exclude = layer.ContainerLayer, layer.LayerTar, layer.Exclude
 			return do(sc)
 		})
 	} else {
@@ -128,17 +135,12 @@ func (s *stage) squash(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rc, err := s.b.store.Diff(base, top.TopLayer, nil)
-	if err != nil {
-		return "", fmt.Errorf("squash: %w", err)
-	}
-	defer rc.Close()
 	f, err := s.layerFile()
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	if err := copyAll(f, rc); err != nil {
+	if err := s.writeSquashed(f, base, top.TopLayer); err != nil {
 		return "", fmt.Errorf("squash: %w", err)
 	}
 	cfg := s.config
@@ -152,6 +154,111 @@ func (s *stage) squash(ctx context.Context) (string, error) {
 		s.b.made = append(s.b.made, id)
 	}
 	return id, err
+}
+
+// writeSquashed writes the layers above base up to top as one tar holding
+// each path's last state: an entry a later layer replaced or deleted is
+// left out, and a deletion is kept only for what the base image has.
+func (s *stage) writeSquashed(w io.Writer, base, top string) error {
+	var ids []string
+	for id := top; id != "" && id != base; {
+		l, err := s.b.store.Layer(id)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		id = l.Parent
+	}
+	slices.Reverse(ids)
+	baseRoot, err := s.b.mountImage(s.baseTop)
+	if err != nil {
+		return err
+	}
+	keep := map[[2]int]bool{}
+	final := map[string][2]int{}
+	err = s.eachEntry(ids, func(pos [2]int, hdr *tar.Header, _ io.Reader) error {
+		name := strings.TrimSuffix(strings.TrimPrefix(path.Clean("/"+hdr.Name), "/"), "/")
+		dir, file := path.Split(name)
+		target, whiteout := "", false
+		switch {
+		case file == ".wh..wh..opq":
+			dropUnder(final, keep, strings.TrimSuffix(dir, "/"), false)
+			whiteout, target = true, ""
+		case strings.HasPrefix(file, ".wh."):
+			whiteout, target = true, dir+strings.TrimPrefix(file, ".wh.")
+		case hdr.Typeflag == tar.TypeChar && hdr.Devmajor == 0 && hdr.Devminor == 0:
+			whiteout, target = true, name
+		}
+		if !whiteout {
+			dropUnder(final, keep, name, true)
+			final[name] = pos
+			keep[pos] = true
+			return nil
+		}
+		if target != "" {
+			dropUnder(final, keep, target, true)
+			if _, err := os.Lstat(filepath.Join(baseRoot, target)); baseRoot == "" || err != nil {
+				return nil // nothing below to hide
+			}
+		}
+		keep[pos] = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(w)
+	err = s.eachEntry(ids, func(pos [2]int, hdr *tar.Header, r io.Reader) error {
+		if !keep[pos] {
+			return nil
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		_, err := io.Copy(tw, r)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return tw.Close()
+}
+
+// dropUnder forgets the entries under name (and name itself when self).
+func dropUnder(final map[string][2]int, keep map[[2]int]bool, name string, self bool) {
+	for k, pos := range final {
+		if (self && k == name) || strings.HasPrefix(k, name+"/") || (name == "" && k != "") {
+			delete(final, k)
+			delete(keep, pos)
+		}
+	}
+}
+
+// eachEntry walks the layers' diffs in order, each entry with its position.
+func (s *stage) eachEntry(ids []string, fn func(pos [2]int, hdr *tar.Header, r io.Reader) error) error {
+	none := archive.Uncompressed
+	for i, id := range ids {
+		rc, err := s.b.store.Diff("", id, &cstorage.DiffOptions{Compression: &none})
+		if err != nil {
+			return err
+		}
+		tr := tar.NewReader(rc)
+		for j := 0; ; j++ {
+			hdr, err := tr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err == nil {
+				err = fn([2]int{i, j}, hdr, tr)
+			}
+			if err != nil {
+				rc.Close()
+				return err
+			}
+		}
+		rc.Close()
+	}
+	return nil
 }
 
 // layerFile is an unlinked temporary file for a layer tar.

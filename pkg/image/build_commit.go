@@ -1,13 +1,16 @@
 package image
 
 import (
+	"archive/tar"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -90,6 +93,10 @@ type StepCommit struct {
 	Name           string     // "" leaves it untagged
 	// Annotations go on the OCI manifest.
 	Annotations map[string]string
+	// Exclude are paths (absolute, in the image) left out of a container
+	// layer: what the runtime set up for the step (/etc/hosts, mount
+	// points), which is not the step's work.
+	Exclude []string
 }
 
 // CommitStep writes a build step's image into storage and returns its ID.
@@ -166,7 +173,11 @@ func stepBaseLayers(store cstorage.Store, baseID string, want []digest.Digest) (
 func stepLayer(store cstorage.Store, s StepCommit) (*layerBlob, func(), error) {
 	switch {
 	case s.ContainerLayer != "":
-		l, cleanup, err := diffLayer(store, s.ContainerLayer)
+		ex := map[string]bool{}
+		for _, p := range s.Exclude {
+			ex[strings.TrimPrefix(path.Clean("/"+p), "/")] = true
+		}
+		l, cleanup, err := diffLayer(store, s.ContainerLayer, ex)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -176,6 +187,37 @@ func stepLayer(store cstorage.Store, s StepCommit) (*layerBlob, func(), error) {
 		return l, func() {}, err
 	}
 	return nil, func() {}, nil
+}
+
+// withoutPaths streams a layer tar without the excluded entries.
+func withoutPaths(r io.Reader, exclude map[string]bool) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		tr, tw := tar.NewReader(r), tar.NewWriter(pw)
+		for {
+			hdr, err := tr.Next()
+			if err == io.EOF {
+				pw.CloseWithError(tw.Close())
+				return
+			}
+			if err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			if exclude[strings.TrimSuffix(strings.TrimPrefix(path.Clean("/"+hdr.Name), "/"), "/")] {
+				continue
+			}
+			if err := tw.WriteHeader(hdr); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			if _, err := io.Copy(tw, tr); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+	}()
+	return pr
 }
 
 // tarLayer hashes a layer tar the caller wrote.

@@ -78,7 +78,7 @@ func Commit(ctx context.Context, store cstorage.Store, cfg *config.Config, src C
 	if err != nil {
 		return "", err
 	}
-	top, cleanup, err := diffLayer(store, src.LayerID)
+	top, cleanup, err := diffLayer(store, src.LayerID, nil)
 	if err != nil {
 		return "", err
 	}
@@ -184,12 +184,16 @@ func compressionNone() *archive.Compression {
 // whiteouts for deletions) to an unlinked temporary file, hashing as it goes:
 // the manifest must name the layer's digest and size before copy reads it.
 // Unlinked at once, the file cannot outlive a killed command.
-func diffLayer(store cstorage.Store, layerID string) (layerBlob, func(), error) {
-	rc, err := store.Diff("", layerID, &cstorage.DiffOptions{Compression: compressionNone()})
+func diffLayer(store cstorage.Store, layerID string, exclude map[string]bool) (layerBlob, func(), error) {
+	raw, err := store.Diff("", layerID, &cstorage.DiffOptions{Compression: compressionNone()})
 	if err != nil {
 		return layerBlob{}, nil, fmt.Errorf("read the container's changes: %w", err)
 	}
-	defer rc.Close()
+	defer raw.Close()
+	var rc io.Reader = raw
+	if len(exclude) > 0 {
+		rc = withoutPaths(raw, exclude)
+	}
 	f, err := os.CreateTemp(tempDir(), "roost-commit-*.tar")
 	if err != nil {
 		return layerBlob{}, nil, fmt.Errorf("temporary file for the new layer: %w", err)

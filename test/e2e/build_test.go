@@ -197,6 +197,12 @@ func TestBuildFlagsTargetArgsNoCacheIIDFile(t *testing.T) {
 	if strings.Contains(nc, "Using cache") || len(stepsRun(nc)) != 2 {
 		t.Fatalf("--no-cache used the cache:\n%s", nc)
 	}
+	// --layers=false keeps only the result.
+	before := strings.Count(e.roostOK("images", "-a", "-q"), "\n")
+	e.roostOK("build", "--layers=false", "--no-cache", "--target", "builder", "--build-arg", "GREETING=salut", "-t", "nolayers", ctx)
+	if after := strings.Count(e.roostOK("images", "-a", "-q"), "\n"); after != before+1 {
+		t.Errorf("--layers=false: %d images, then %d; want one more", before, after)
+	}
 }
 
 func TestBuildContainerfileAndContextFromStdin(t *testing.T) {
@@ -247,6 +253,10 @@ func TestBuildSecretAndCacheMount(t *testing.T) {
 		}
 		return nil
 	})
+	// Nor its mount point, nor the build's /etc/hosts.
+	if r := e.roost("run", "--rm", "withsecret", "ls", "/run/secrets/tok"); r.Code == 0 {
+		t.Error("the secret's mount point is in the image")
+	}
 	first := e.roostOK("run", "--rm", "withsecret", "cat", "/count")
 	e.roostOK("build", "--no-cache", "--secret", "id=tok,src="+secret, "-t", "withsecret", ctx)
 	second := e.roostOK("run", "--rm", "withsecret", "cat", "/count")
@@ -300,4 +310,77 @@ func TestBuildAptGetFromDebian(t *testing.T) {
 	if got := e.roostOK("run", "--rm", "withjq", "jq", "--version"); !strings.HasPrefix(got, "jq-") {
 		t.Fatalf("jq in the image: %q", got)
 	}
+}
+
+func TestBuildMoreInstructions(t *testing.T) {
+	e := pulled(t)
+	var archive bytes.Buffer
+	tw := tar.NewWriter(&archive)
+	_ = tw.WriteHeader(&tar.Header{Name: "pkg/", Typeflag: tar.TypeDir, Mode: 0o755})
+	_ = tw.WriteHeader(&tar.Header{Name: "pkg/in-tar.txt", Mode: 0o640, Size: 3, Uid: 7, Gid: 8})
+	_, _ = tw.Write([]byte("tar"))
+	_ = tw.Close()
+	ctx := buildContext(e, map[string]string{
+		"Containerfile": "FROM " + busybox + "\n" +
+			"SHELL [\"/bin/sh\", \"-ec\"]\n" +
+			"RUN <<EOF\necho from-heredoc > /heredoc\necho second >> /heredoc\nEOF\n" +
+			"ADD files.tar /opt/\n" +
+			"COPY --chmod=0751 a*.sh /bin-extra/\n" +
+			"COPY --from=" + busybox + " /bin/busybox /from-image/busybox\n" +
+			"VOLUME /data\n" +
+			"ONBUILD RUN echo triggered > /onbuild\n",
+		"a1.sh": "#!/bin/sh\n", "a2.sh": "#!/bin/sh\n",
+	})
+	if err := os.WriteFile(filepath.Join(ctx, "files.tar"), archive.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.roostOK("image", "build", "--format", "docker", "--label", "built.by=test", "-t", "more", ctx)
+	got := e.roostOK("run", "--rm", "more", "sh", "-c", "cat /heredoc /opt/pkg/in-tar.txt; echo; stat -c '%n %a %u:%g' /opt/pkg/in-tar.txt /bin-extra/a1.sh /bin-extra/a2.sh")
+	want := "from-heredoc\nsecond\ntar\n/opt/pkg/in-tar.txt 640 7:8\n/bin-extra/a1.sh 751 0:0\n/bin-extra/a2.sh 751 0:0\n"
+	if r := e.roost("run", "--rm", "more", "cmp", "/bin/busybox", "/from-image/busybox"); r.Code != 0 {
+		t.Errorf("COPY --from=IMAGE: %s", r)
+	}
+	if got != want {
+		t.Errorf("files:\n%s\nwant:\n%s", got, want)
+	}
+	if got := e.roostLine("image", "inspect", "--format", "{{.Labels}} {{.Config.Volumes}}", "more"); !strings.Contains(got, "built.by:test") || !strings.Contains(got, "/data") {
+		t.Errorf("labels, volumes: %s", got)
+	}
+	// Annotations live on an OCI manifest (the default format).
+	e.roostOK("build", "-q", "--annotation", "note=hi", "-t", "annotated", ctx)
+	if got := e.roostLine("image", "inspect", "--format", "{{.Annotations}}", "annotated"); !strings.Contains(got, "note:hi") {
+		t.Errorf("annotations: %s", got)
+	}
+	// ONBUILD runs in a build FROM the image, and is not inherited further.
+	e.writeFile("childctx/Containerfile", "FROM localhost/more\nRUN test -f /onbuild\n")
+	child := filepath.Join(e.Home, "childctx")
+	e.roostOK("build", "--format", "docker", "-t", "child", child)
+	if got := e.roostOK("run", "--rm", "child", "cat", "/onbuild"); got != "triggered\n" {
+		t.Errorf("ONBUILD: /onbuild holds %q", got)
+	}
+	// --squash: the new layers become one on the base's.
+	base := len(strings.Fields(e.roostLine("image", "inspect", "--format", "{{.RootFS.Layers}}", busybox)))
+	sq := e.roostOK("build", "--squash", "--format", "docker", "-t", "squashed", ctx)
+	if n := len(strings.Fields(e.roostLine("image", "inspect", "--format", "{{.RootFS.Layers}}", "squashed"))); n != base+1 {
+		t.Errorf("--squash: %d layers, want %d:\n%s", n, base+1, sq)
+	}
+	if got := e.roostOK("run", "--rm", "squashed", "cat", "/heredoc"); got != "from-heredoc\nsecond\n" {
+		t.Errorf("--squash lost files: %q", got)
+	}
+}
+
+func TestBuildImageHealthcheckReachesContainers(t *testing.T) {
+	e := pulled(t)
+	ctx := buildContext(e, map[string]string{"Containerfile": "FROM " + busybox + "\n" +
+		"HEALTHCHECK --interval=1m --retries=2 CMD [\"/bin/true\"]\nCMD [\"sleep\", \"300\"]\n"})
+	e.roostOK("build", "--format", "docker", "-t", "withhealth", ctx)
+	e.roostOK("run", "-d", "--name", "h1", "withhealth")
+	if got := e.roostOK("healthcheck", "run", "h1"); strings.TrimSpace(got) != "healthy" {
+		t.Errorf("healthcheck run: %q", got)
+	}
+	e.roostOK("run", "-d", "--name", "h2", "--no-healthcheck", "withhealth")
+	if r := e.roost("healthcheck", "run", "h2"); r.Code == 0 {
+		t.Errorf("--no-healthcheck still has the image's health check: %s", r)
+	}
+	e.roostOK("rm", "-f", "-t", "0", "h1", "h2")
 }

@@ -1,0 +1,5 @@
+package copier
+
+import "time"
+
+var time0 = time.Unix(0, 0)
