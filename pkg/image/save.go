@@ -52,6 +52,11 @@ func Save(ctx context.Context, store cstorage.Store, cfg *config.Config, names [
 	if format == "" {
 		format = FormatDockerArchive
 	}
+	switch format {
+	case FormatDockerArchive, FormatOCIArchive, FormatOCIDir, FormatDockerDir:
+	default:
+		return fmt.Errorf("unknown format %q: use docker-archive, oci-archive, oci-dir or docker-dir", format)
+	}
 	if len(names) > 1 && format != FormatDockerArchive {
 		return fmt.Errorf("%s holds one image: save several with --format docker-archive", format)
 	}
