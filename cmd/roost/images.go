@@ -17,13 +17,13 @@ func addImageCommands(a *app, root *cobra.Command) {
 	root.AddCommand(
 		newPullCommand(a), newImagesCommand(a, "images"), newRmiCommand(a, "rmi"),
 		newTagCommand(a), newUntagCommand(a), newLoginCommand(a), newLogoutCommand(a),
-		newSaveCommand(a), newLoadCommand(a), newHistoryCommand(a), newImportCommand(a),
+		newSaveCommand(a), newLoadCommand(a), newHistoryCommand(a), newImportCommand(a), newPushCommand(a),
 	)
 	group := newGroup("image", "Manage images",
 		newPullCommand(a), newImagesCommand(a, "list", "ls"), newRmiCommand(a, "rm"),
 		newTagCommand(a), newUntagCommand(a), newImageInspectCommand(a),
 		newImageExistsCommand(a), newImagePruneCommand(a),
-		newSaveCommand(a), newLoadCommand(a), newHistoryCommand(a), newImportCommand(a),
+		newSaveCommand(a), newLoadCommand(a), newHistoryCommand(a), newImportCommand(a), newPushCommand(a),
 	)
 	root.AddCommand(group)
 }

@@ -14,7 +14,6 @@ import (
 	"go.podman.io/image/v5/directory"
 	dockerarchive "go.podman.io/image/v5/docker/archive"
 	"go.podman.io/image/v5/docker/reference"
-	"go.podman.io/image/v5/manifest"
 	ociarchive "go.podman.io/image/v5/oci/archive"
 	"go.podman.io/image/v5/oci/layout"
 	"go.podman.io/image/v5/signature"
@@ -242,17 +241,22 @@ func loadOne(ctx context.Context, store cstorage.Store, sys *types.SystemContext
 	if len(l.names) > 0 {
 		first = l.names[0]
 	}
-	dest, err := storage.Transport.NewStoreReference(store, first, "")
+	// The ID is the config's digest, as where the image was saved; an
+	// unnamed image needs it given, as the reference has nothing else.
+	id, err := configDigest(ctx, sys, l.ref)
 	if err != nil {
 		return "", nil, err
 	}
-	mb, err := copy.Image(ctx, pc, dest, l.ref, &copy.Options{ReportWriter: progress, SourceCtx: sys, DestinationCtx: sys})
+	dest, err := storage.Transport.NewStoreReference(store, first, id)
 	if err != nil {
 		return "", nil, err
 	}
-	img, err := storedByManifest(store, mb)
-	if err != nil {
+	if _, err := copy.Image(ctx, pc, dest, l.ref, &copy.Options{ReportWriter: progress, SourceCtx: sys, DestinationCtx: sys}); err != nil {
 		return "", nil, err
+	}
+	img, err := store.Image(id)
+	if err != nil {
+		return "", nil, fmt.Errorf("find the loaded image: %w", err)
 	}
 	var names []string
 	for _, n := range l.names {
@@ -269,16 +273,11 @@ func loadOne(ctx context.Context, store cstorage.Store, sys *types.SystemContext
 	return img.ID, names, nil
 }
 
-// storedByManifest is the image a copy stored: its ID is the config's
-// digest, which is what keeps IDs across save and load.
-func storedByManifest(store cstorage.Store, mb []byte) (*cstorage.Image, error) {
-	m, err := manifest.FromBlob(mb, manifest.GuessMIMEType(mb))
+func configDigest(ctx context.Context, sys *types.SystemContext, ref types.ImageReference) (string, error) {
+	img, err := ref.NewImage(ctx, sys)
 	if err != nil {
-		return nil, fmt.Errorf("read the loaded manifest: %w", err)
+		return "", err
 	}
-	img, err := store.Image(m.ConfigInfo().Digest.Encoded())
-	if err != nil {
-		return nil, fmt.Errorf("find the loaded image: %w", err)
-	}
-	return img, nil
+	defer img.Close()
+	return img.ConfigInfo().Digest.Encoded(), nil
 }
