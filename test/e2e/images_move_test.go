@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // imageState is what save and load must keep: the ID, the names and the
@@ -108,5 +112,159 @@ func TestLoadBadInputFailsCleanly(t *testing.T) {
 	}
 	if line := e.roostFails(125, "save", "-o", "x", "nosuchimage"); !strings.Contains(line, "nosuchimage: image not known") {
 		t.Errorf("save of an unknown image: %q", line)
+	}
+}
+
+// uniqueRepo is a repository name no other test pushes to.
+func uniqueRepo(t *testing.T, prefix string) string {
+	return fmt.Sprintf("%s/e2e-%s-%d-%d", prefix, strings.ToLower(regexp.MustCompile(`\W`).ReplaceAllString(t.Name(), "")), os.Getpid(), time.Now().UnixNano())
+}
+
+func TestPushRmiPullSameDigest(t *testing.T) {
+	e := newEnv(t)
+	id := imgPull(t, e, debianRef)
+	dest := uniqueRepo(t, registry) + ":v1"
+	digestFile := filepath.Join(e.Home, "digest")
+	r := e.roost("push", "--digestfile", digestFile, debianRef, dest)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "Writing manifest to image destination") {
+		t.Fatalf("push: %s", r)
+	}
+	pushed, err := os.ReadFile(digestFile)
+	if err != nil || !strings.HasPrefix(string(pushed), "sha256:") {
+		t.Fatalf("digest file: %q %v", pushed, err)
+	}
+	e.roostOK("rmi", "-a")
+	if got := imgPull(t, e, dest); got != id {
+		t.Errorf("pulled back ID %s, pushed %s", got, id)
+	}
+	if got := strings.TrimSpace(e.roostOK("image", "inspect", "--format", "{{.Digest}}", dest)); got != string(pushed) {
+		t.Errorf("pulled digest %s, push wrote %s", got, pushed)
+	}
+	// The other manifest formats and zstd layers come back as the same image.
+	for _, args := range [][]string{{"--format", "oci"}, {"--format", "v2s2"}, {"--compression-format", "zstd"}} {
+		d := uniqueRepo(t, registry) + ":x"
+		e.roostOK(append(append([]string{"push", "-q"}, args...), dest, d)...)
+		if out := e.roostOK("pull", "-q", d); strings.TrimSpace(out) == "" {
+			t.Errorf("pull of a push with %v printed nothing", args)
+		}
+	}
+}
+
+func TestPushToTransports(t *testing.T) {
+	e := newEnv(t)
+	id := imgPull(t, e, busyboxRef)
+	for _, dest := range []string{"oci:" + filepath.Join(e.Home, "layout") + ":v1", "oci-archive:" + filepath.Join(e.Home, "o.tar"),
+		"docker-archive:" + filepath.Join(e.Home, "d.tar"), "dir:" + filepath.Join(e.Home, "dir")} {
+		e.roostOK("push", "-q", busyboxRef, dest)
+		path := strings.SplitN(strings.SplitN(dest, ":", 2)[1], ":", 2)[0]
+		e.roostOK("rmi", "-a")
+		if out := e.roostOK("load", "-q", "-i", path); !strings.HasPrefix(out, "Loaded image: ") {
+			t.Errorf("load of %s printed %q", dest, out)
+		}
+		if got := strings.TrimSpace(e.roostOK("images", "-q", "--no-trunc")); got != "sha256:"+id {
+			t.Errorf("after push to %s and load: %q, want %s", dest, got, id)
+		}
+		e.roostOK("tag", id, busyboxRef)
+	}
+	if line := e.roostFails(125, "push", busyboxRef, "bogus:somewhere"); !strings.Contains(line, `unknown transport "bogus"`) {
+		t.Errorf("unknown transport: %q", line)
+	}
+	if line := e.roostFails(125, "push", busyboxRef, "127.0.0.1:5999/nothing:1"); !strings.Contains(line, "cannot reach the registry") {
+		t.Errorf("unreachable registry: %q", line)
+	}
+	if line := e.roostFails(125, "push", "nosuchimage", registry+"/x"); !strings.Contains(line, "nosuchimage: image not known") {
+		t.Errorf("unknown image: %q", line)
+	}
+}
+
+func TestPushProtectedRegistryNeedsLogin(t *testing.T) {
+	e := newEnv(t)
+	imgPull(t, e, busyboxRef)
+	dest := uniqueRepo(t, authRegistry) + ":1"
+	line := e.roostFails(125, "push", busyboxRef, dest)
+	if !strings.Contains(line, "authentication required") || !strings.Contains(line, "roost login "+authRegistry) {
+		t.Errorf("push before login: %q", line)
+	}
+	e.roostOK("login", "-u", authUser, "-p", authPass, authRegistry)
+	e.roostOK("push", "-q", busyboxRef, dest)
+	e.roostOK("logout", authRegistry)
+	if line := e.roostFails(125, "push", busyboxRef, dest); !strings.Contains(line, "authentication required") {
+		t.Errorf("push after logout: %q", line)
+	}
+	e.roostOK("push", "-q", "--creds", authUser+":"+authPass, busyboxRef, dest)
+}
+
+func TestHistoryOrderAndTruncation(t *testing.T) {
+	e := newEnv(t)
+	id := imgPull(t, e, debianRef)
+	rows := lines(e.roostOK("history", "--no-trunc", "--format", "{{.ID}}|{{.CreatedBy}}|{{.Size}}", debianRef))
+	// Newest first: the image's own ID, then the steps below it.
+	if len(rows) < 3 || !strings.HasPrefix(rows[0], id+"|") || !strings.HasPrefix(rows[len(rows)-1], "<missing>|") {
+		t.Fatalf("history rows: %q", rows)
+	}
+	if !strings.Contains(rows[len(rows)-1], "/usr") {
+		t.Errorf("oldest step should be the first debootstrap layer: %q", rows[len(rows)-1])
+	}
+	table := lines(e.roostOK("history", debianRef))
+	if f := strings.Fields(table[0]); strings.Join(f, " ") != "ID CREATED CREATED BY SIZE COMMENT" {
+		t.Errorf("header: %q", table[0])
+	}
+	if !strings.HasPrefix(table[1], id[:12]+"  ") {
+		t.Errorf("first row: %q", table[1])
+	}
+	// CREATED BY is cut to 45 characters without --no-trunc.
+	full := strings.Split(rows[0], "|")[1]
+	if len(full) <= 45 || !strings.Contains(table[1], full[:42]+"...") || strings.Contains(table[1], full) {
+		t.Errorf("CREATED BY %q not truncated in %q", full, table[1])
+	}
+	raw := lines(e.roostOK("history", "--human=false", "--format", "{{.Created}} {{.Size}}", debianRef))
+	if !regexp.MustCompile(`^2024-01-01T00:00:00Z [0-9]+$`).MatchString(raw[0]) {
+		t.Errorf("--human=false: %q", raw[0])
+	}
+	var js []map[string]any
+	if err := json.Unmarshal([]byte(e.roostOK("history", "--format", "json", debianRef)), &js); err != nil || len(js) != len(rows) || js[0]["id"] != id {
+		t.Errorf("history json: %v %v", err, js)
+	}
+	if q := lines(e.roostOK("history", "-q", debianRef)); len(q) != len(rows) || q[0] != id[:12] {
+		t.Errorf("history -q: %q", q)
+	}
+}
+
+func TestExportImportChangeRun(t *testing.T) {
+	e := newEnv(t)
+	imgPull(t, e, busyboxRef)
+	e.roostOK("run", "--name", "src", busyboxRef, "sh", "-c", "echo imported-content > /marker")
+	tarball := filepath.Join(e.Home, "fs.tar")
+	e.roostOK("export", "-o", tarball, "src")
+	id := strings.TrimSpace(e.roostOK("import", "-q", "--change", "CMD cat /marker", "--message", "from e2e", tarball, "imported:v1"))
+	if !fullID.MatchString(id) {
+		t.Fatalf("import printed %q", id)
+	}
+	if out := e.roostOK("run", "--rm", "imported:v1"); out != "imported-content\n" {
+		t.Errorf("run of the imported image: %q", out)
+	}
+	if h := e.roostOK("history", "--format", "{{.Comment}}", "imported:v1"); h != "from e2e\n" {
+		t.Errorf("history comment: %q", h)
+	}
+	// stdin, untagged.
+	f, err := os.Open(tarball)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := e.runInput(f, filepath.Join(binDir, "roost"), "import", "-q", "-")
+	if r.Code != 0 {
+		t.Fatalf("import -: %s", r)
+	}
+	if out := e.roostOK("run", "--rm", strings.TrimSpace(r.Stdout), "cat", "/marker"); out != "imported-content\n" {
+		t.Errorf("run of the stdin import: %q", out)
+	}
+	before := e.roostOK("images", "-aq")
+	foreign := e.writeFile("foreign", "this is not a tarball\n")
+	if line := e.roostFails(125, "import", foreign); !strings.Contains(line, "not a tar archive") {
+		t.Errorf("import of a foreign file: %q", line)
+	}
+	if after := e.roostOK("images", "-aq"); after != before {
+		t.Errorf("failed import changed the images: %q -> %q", before, after)
 	}
 }
