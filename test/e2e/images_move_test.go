@@ -268,3 +268,50 @@ func TestExportImportChangeRun(t *testing.T) {
 		t.Errorf("failed import changed the images: %q -> %q", before, after)
 	}
 }
+
+func TestManifestCreateAddPushPullEachPlatform(t *testing.T) {
+	e := newEnv(t)
+	listID := strings.TrimSpace(e.roostOK("manifest", "create", "mylist:1"))
+	if !fullID.MatchString(listID) {
+		t.Fatalf("manifest create printed %q", listID)
+	}
+	if e.roost("manifest", "exists", "mylist:1").Code != 0 {
+		t.Error("manifest exists: the new list is not found")
+	}
+	e.roostOK("manifest", "add", "--arch", "arm64", "mylist:1", multiarchRef)
+	e.roostOK("manifest", "add", "mylist:1", multiarchRef)
+	var index struct {
+		Manifests []struct {
+			Digest      string
+			Platform    struct{ Architecture, OS string }
+			Annotations map[string]string
+		}
+	}
+	if err := json.Unmarshal([]byte(e.roostOK("manifest", "inspect", "mylist:1")), &index); err != nil || len(index.Manifests) != 2 {
+		t.Fatalf("manifest inspect: %v %+v", err, index)
+	}
+	e.roostOK("manifest", "annotate", "--annotation", "e2e=yes", "mylist:1", index.Manifests[0].Digest)
+	if out := e.roostOK("manifest", "inspect", "mylist:1"); !strings.Contains(out, `"e2e": "yes"`) {
+		t.Errorf("annotation missing: %s", out)
+	}
+	dest := uniqueRepo(t, registry) + ":multi"
+	e.roostOK("manifest", "push", "-q", "mylist:1", dest)
+	for _, arch := range []string{"arm64", "amd64"} {
+		e.roostOK("pull", "-q", "--platform", "linux/"+arch, dest)
+		if got := strings.TrimSpace(e.roostOK("image", "inspect", "--format", "{{.Architecture}}", dest)); got != arch {
+			t.Errorf("pull --platform linux/%s of the pushed list gave %s", arch, got)
+		}
+		e.roostOK("rmi", dest)
+	}
+	// The list is no image of its own: images still lists the others, rmi removes it.
+	if e.roost("manifest", "exists", busyboxRef).Code != 1 {
+		t.Error("manifest exists says a missing name is a list")
+	}
+	e.roostOK("rmi", "mylist:1")
+	if e.roost("manifest", "exists", "mylist:1").Code != 1 {
+		t.Error("the list survived rmi")
+	}
+	if line := e.roostFails(125, "manifest", "push", "-q", "nolist", dest); !strings.Contains(line, "nolist") {
+		t.Errorf("push of a missing list: %q", line)
+	}
+}
