@@ -14,8 +14,8 @@ import (
 )
 
 type saveFlags struct {
-	output, format    string
-	multi, quiet, cmp bool
+	output, format                  string
+	multi, quiet, cmp, uncompressed bool
 }
 
 func newSaveCommand(a *app) *cobra.Command {
@@ -35,7 +35,7 @@ func newSaveCommand(a *app) *cobra.Command {
 	fl.BoolVarP(&f.multi, "multi-image-archive", "m", false, "save several images into one docker-archive")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress")
 	fl.BoolVar(&f.cmp, "compress", false, "compress layers (docker-dir only; accepted for Podman's sake)")
-	fl.Bool("uncompressed", false, "accepted for Podman's sake: layers are saved uncompressed")
+	fl.BoolVar(&f.uncompressed, "uncompressed", false, "keep the layers uncompressed (oci-archive, oci-dir)")
 	return cmd
 }
 
@@ -47,7 +47,7 @@ func (a *app) save(c *cobra.Command, f saveFlags, names []string) error {
 	if err != nil {
 		return err
 	}
-	o := image.SaveOptions{Format: f.format, Output: f.output}
+	o := image.SaveOptions{Format: f.format, Output: f.output, Uncompressed: f.uncompressed}
 	if !f.quiet && f.output != "" {
 		o.Progress = a.errOut
 	}

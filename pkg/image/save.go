@@ -34,6 +34,8 @@ const (
 type SaveOptions struct {
 	Format string // one of the Format* names; empty: docker-archive
 	Output string // the archive file, or the directory of a *-dir format
+	// Uncompressed keeps an OCI format's layers uncompressed, as stored.
+	Uncompressed bool
 	// Progress receives copy progress; nil: nothing is written.
 	Progress io.Writer
 }
@@ -68,6 +70,7 @@ func Save(ctx context.Context, store cstorage.Store, cfg *config.Config, names [
 	if err != nil {
 		return err
 	}
+	sys.OCIAcceptUncompressedLayers = o.Uncompressed
 	pc, err := acceptAll()
 	if err != nil {
 		return err
