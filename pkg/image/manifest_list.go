@@ -327,6 +327,9 @@ func ManifestPush(ctx context.Context, store cstorage.Store, cfg *config.Config,
 		return "", err
 	}
 	defer pc.Destroy() //nolint:errcheck // nothing to do about it
+	if err := preflight(ctx, sys, destRef); err != nil {
+		return "", err
+	}
 	index := l.index
 	index.Manifests = slices.Clone(l.index.Manifests)
 	for i, m := range index.Manifests {
@@ -336,7 +339,7 @@ func ManifestPush(ctx context.Context, store cstorage.Store, cfg *config.Config,
 		}
 		mb, err := copy.Image(ctx, pc, destRef, src, &copy.Options{ReportWriter: o.Progress, SourceCtx: sys, DestinationCtx: sys, ImageListSelection: copy.CopySystemImage})
 		if err != nil {
-			return "", explainPush(destRef, err)
+			return "", explainPush(sys, destRef, err)
 		}
 		index.Manifests[i].Digest, index.Manifests[i].Size = digest.FromBytes(mb), int64(len(mb))
 		index.Manifests[i].MediaType = manifest.GuessMIMEType(mb)
@@ -361,14 +364,14 @@ func putIndex(ctx context.Context, sys *types.SystemContext, dest types.ImageRef
 	}
 	d, err := dest.NewImageDestination(ctx, sys)
 	if err != nil {
-		return "", explainPush(dest, err)
+		return "", explainPush(sys, dest, err)
 	}
 	defer d.Close()
 	if err := d.PutManifest(ctx, blob, nil); err != nil {
-		return "", explainPush(dest, err)
+		return "", explainPush(sys, dest, err)
 	}
 	if err := d.Commit(ctx, nil); err != nil {
-		return "", explainPush(dest, err)
+		return "", explainPush(sys, dest, err)
 	}
 	return digest.FromBytes(blob), nil
 }

@@ -66,9 +66,12 @@ func Push(ctx context.Context, store cstorage.Store, cfg *config.Config, name, d
 	if err != nil {
 		return "", err
 	}
+	if err := preflight(ctx, sys, destRef); err != nil {
+		return "", err
+	}
 	d, err := pushCopy(ctx, store, cfg, img.ID, destRef, co)
 	if err != nil {
-		return "", explainPush(destRef, err)
+		return "", explainPush(sys, destRef, err)
 	}
 	if o.DigestFile != "" {
 		if err := os.WriteFile(o.DigestFile, []byte(d.String()), 0o644); err != nil {
@@ -173,26 +176,52 @@ func pushCopy(ctx context.Context, store cstorage.Store, cfg *config.Config, id 
 	return manifest.Digest(mb)
 }
 
-// explainPush says a failed push in one line, in Podman's words where
-// scripts match them.
-func explainPush(dest types.ImageReference, err error) error {
+// preflight asks a registry destination for its tags before anything is
+// copied, so that an unreachable registry or a refusal is one line with
+// no progress before it. Any other answer (a new repository) goes on.
+func preflight(ctx context.Context, sys *types.SystemContext, dest types.ImageReference) error {
+	if dest.Transport().Name() != docker.Transport.Name() {
+		return nil
+	}
+	_, err := docker.GetRepositoryTags(ctx, sys, dest)
+	if err == nil {
+		return nil
+	}
+	if kind, _ := classify(reference.Domain(dest.DockerReference()), err); kind == ErrUnreachable || kind == ErrAuth || kind == ErrBadLogin {
+		return explainPush(sys, dest, err)
+	}
+	return nil
+}
+
+// explainPush says a failed push in one line. A refusal is said in
+// Podman's words ("unauthorized: authentication required", which scripts
+// match) with what to do about it.
+func explainPush(sys *types.SystemContext, dest types.ImageReference, err error) error {
 	named := dest.DockerReference()
 	if named == nil || dest.Transport().Name() != docker.Transport.Name() {
 		return fmt.Errorf("pushing to %s: %w", transportsName(dest), err)
 	}
-	e := explain("pushing "+named.String(), reference.Domain(named), err)
+	registry := reference.Domain(named)
+	e := explain("pushing "+named.String(), registry, err)
 	var re *registryError
-	if errors.As(e, &re) && (re.kind == ErrAuth || re.kind == ErrBadLogin) {
-		// containers/image's own words ("unauthorized: authentication
-		// required") are what scripts look for after the reference.
-		return fmt.Errorf("pushing %s: %s: %s", named, oneLineErr(err), re.hint)
+	if !errors.As(e, &re) || (re.kind != ErrAuth && re.kind != ErrBadLogin) {
+		return e
 	}
-	return e
+	hint := fmt.Sprintf("run `roost login %s` first or pass --creds USER:PASSWORD", registry)
+	switch {
+	case sys.DockerAuthConfig != nil:
+		hint = "the registry refused the credentials given with --creds"
+	case hasCredentials(sys, named):
+		hint = fmt.Sprintf("the registry refused the stored credentials: run `roost login %s` again", registry)
+	}
+	return &refusedPush{fmt.Sprintf("pushing %s: unauthorized: authentication required: %s", named, hint)}
 }
 
-func oneLineErr(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
-}
+// refusedPush is a push the registry refused; errors.Is(err, ErrAuth).
+type refusedPush struct{ msg string }
+
+func (e *refusedPush) Error() string        { return e.msg }
+func (e *refusedPush) Is(target error) bool { return target == ErrAuth }
 
 func storageRefByID(store cstorage.Store, id string) (types.ImageReference, error) {
 	return storage.Transport.NewStoreReference(store, nil, id)
