@@ -25,7 +25,7 @@ func addImageCommands(a *app, root *cobra.Command) {
 		newImageExistsCommand(a), newImagePruneCommand(a),
 		newSaveCommand(a), newLoadCommand(a), newHistoryCommand(a), newImportCommand(a), newPushCommand(a),
 	)
-	root.AddCommand(group, newManifestCommand(a))
+	root.AddCommand(group, newManifestCommand(a), newSearchCommand(a))
 }
 
 type imagesFlags struct {

@@ -315,3 +315,35 @@ func TestManifestCreateAddPushPullEachPlatform(t *testing.T) {
 		t.Errorf("push of a missing list: %q", line)
 	}
 }
+
+func TestSearchLocalRegistry(t *testing.T) {
+	e := newEnv(t)
+	names := lines(e.roostOK("search", "--format", "{{.Name}}", "busy"))
+	if len(names) == 0 || !slicesContains(names, registry+"/busybox") {
+		t.Errorf("search busy: %q", names)
+	}
+	for _, n := range names {
+		if !strings.Contains(n, "busy") {
+			t.Errorf("search busy found %q", n)
+		}
+	}
+	if got := lines(e.roostOK("search", "--limit", "2", "--format", "{{.Name}}", registry+"/")); len(got) != 2 {
+		t.Errorf("--limit 2: %q", got)
+	}
+	tags := e.roostOK("search", "--list-tags", "--format", "{{.Tag}}", registry+"/busybox")
+	if !slicesContains(lines(tags), "latest") || !slicesContains(lines(tags), "1.35") {
+		t.Errorf("--list-tags: %q", tags)
+	}
+	if line := e.roostFails(125, "search", "127.0.0.1:5999/x"); !strings.Contains(line, "cannot reach the registry") {
+		t.Errorf("unreachable: %q", line)
+	}
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, l := range list {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
