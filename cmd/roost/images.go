@@ -18,13 +18,15 @@ func addImageCommands(a *app, root *cobra.Command) {
 		newPullCommand(a), newImagesCommand(a, "images"), newRmiCommand(a, "rmi"),
 		newTagCommand(a), newUntagCommand(a), newLoginCommand(a), newLogoutCommand(a),
 		newBuildCommand(a),
+		newSaveCommand(a), newLoadCommand(a), newHistoryCommand(a), newImportCommand(a), newPushCommand(a),
 	)
 	group := newGroup("image", "Manage images",
 		newPullCommand(a), newImagesCommand(a, "list", "ls"), newRmiCommand(a, "rm"),
 		newTagCommand(a), newUntagCommand(a), newImageInspectCommand(a),
 		newImageExistsCommand(a), newImagePruneCommand(a), newBuildCommand(a),
+		newSaveCommand(a), newLoadCommand(a), newHistoryCommand(a), newImportCommand(a), newPushCommand(a),
 	)
-	root.AddCommand(group)
+	root.AddCommand(group, newManifestCommand(a), newSearchCommand(a))
 }
 
 type imagesFlags struct {

@@ -37,6 +37,33 @@ printf '%-44s %10s %12s\n' "podman pull" "$p" "$(ratio "$p" "$r")x"
 printf '%-44s %10s %12s\n' "floor: skopeo copy to an oci directory" "$s" "$(ratio "$s" "$r")x"
 printf '\nRoost is %sx faster than Podman on this pull (higher is better for Roost).\n' "$(ratio "$p" "$r")"
 
+# Moving the image out: save to a docker-archive, push to the registry (after the
+# first run the registry has the blobs, so later pushes only check and write the
+# manifest, for both tools alike).
+mv_dir="$work/runs/move"
+as_user mkdir -p "$mv_dir"
+mpod() { as_user podman "${pdriver[@]}" --root "$mv_dir/podman" --runroot "$mv_dir/podman-run" "$@"; }
+as_user roost --root "$mv_dir/roost" pull -q "$image" >/dev/null
+mpod pull -q --tls-verify=false "$image" >/dev/null
+declare -a rsave psave rpush ppush
+for i in $(seq "$runs"); do
+	rsave+=("$(time_ms as_user roost --root "$mv_dir/roost" save -q -o "$mv_dir/r$i.tar" "$image")")
+	psave+=("$(time_ms mpod save -q -o "$mv_dir/p$i.tar" "$image")")
+	rm -f "$mv_dir/r$i.tar" "$mv_dir/p$i.tar"
+	rpush+=("$(time_ms as_user roost --root "$mv_dir/roost" push -q "$image" "$ROOST_TEST_REGISTRY/bench/roost-push:$i")")
+	ppush+=("$(time_ms mpod push -q --tls-verify=false "$image" "$ROOST_TEST_REGISTRY/bench/podman-push:$i")")
+done
+for row in "save -o FILE debian:bookworm|rsave|psave" "push debian:bookworm to the registry|rpush|ppush"; do
+	IFS="|" read -r what rv pv <<<"$row"
+	declare -n rarr=$rv parr=$pv
+	r=$(median "${rarr[@]}")
+	p=$(median "${parr[@]}")
+	printf '\n%-44s %10s %12s\n' "$what" "median ms" "vs Roost"
+	printf '%-44s %10s %12s\n' "roost" "$r" "1.00x"
+	printf '%-44s %10s %12s\n' "podman" "$p" "$(ratio "$p" "$r")x"
+	unset -n rarr parr
+done
+
 # Container start latency: `run --rm busybox true`, same runtime (crun), no network.
 box="$ROOST_TEST_REGISTRY/busybox:latest"
 as_user mkdir -p "$work/runs/podman-run"
