@@ -49,7 +49,7 @@ const composeBinary = "roost-compose"
 func (a *app) exitCommand() []string {
 	cmd := []string{roostBinary()}
 	g := a.globals
-	for flag, v := range map[string]string{"--root": g.Root, "--runroot": g.RunRoot, "--storage-driver": g.StorageDriver} {
+	for flag, v := range map[string]string{"--root": g.Root, "--runroot": g.RunRoot, "--storage-driver": g.StorageDriver, "--tmpdir": g.TmpDir} {
 		if v != "" {
 			cmd = append(cmd, flag, v)
 		}

@@ -155,7 +155,7 @@ func (a *app) prepare(cmd *cobra.Command) error {
 	if cmd.Annotations[noNamespace] == "true" || !cfg.Rootless {
 		return nil
 	}
-	return userns.Enter(cfg.RunDir, cfg.UID, cfg.GID, preservedFDs(cmd), func(w string) {
+	return userns.Enter(cfg.HolderDir, cfg.UID, cfg.GID, preservedFDs(cmd), func(w string) {
 		fmt.Fprintln(a.errOut, "WARNING: "+w)
 	})
 }
