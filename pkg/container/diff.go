@@ -1,9 +1,12 @@
 package container
 
 import (
+	"errors"
 	"fmt"
 
 	"go.podman.io/storage/pkg/archive"
+
+	"github.com/roost-containers/roost/pkg/state"
 )
 
 // Change is one path that differs from the image: Kind is "A" (added),
@@ -27,6 +30,10 @@ var runtimeOwned = map[string]bool{
 // storage's order (Podman's), without the mount points Roost made.
 func (e *Engine) Diff(ref string) ([]Change, error) {
 	id, err := e.Resolve(ref)
+	if errors.Is(err, state.ErrNotFound) {
+		// Buildah's working containers are storage's too (ps --external).
+		id, err = e.ResolveExternal(ref)
+	}
 	if err != nil {
 		return nil, err
 	}
