@@ -395,3 +395,29 @@ func TestParseTmpfs(t *testing.T) {
 		}
 	}
 }
+
+func TestParseMountDevpts(t *testing.T) {
+	m, err := ParseMount("type=devpts,destination=/dev/pts2,mode=0600,max=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := devptsSpec(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0600", "max=10"}
+	if sm.Type != "devpts" || sm.Source != "devpts" || sm.Destination != "/dev/pts2" || !slices.Equal(sm.Options, want) {
+		t.Fatalf("devpts mount: %+v, want options %q", sm, want)
+	}
+	for spec, why := range map[string]string{
+		"type=devpts,src=/x,dst=/dev/pts2":     "takes no src",
+		"type=devpts,dst=/dev/pts2,mode=rwx":   `invalid mode "rwx"`,
+		"type=devpts,dst=/dev/pts2,uid=alice":  `invalid uid "alice"`,
+		"type=devpts,dst=/dev/pts2,size=1m":    `unknown option "size=1m"`,
+		"type=devpts,dst=/dev/pts2,ptmxmode=9": `invalid ptmxmode "9"`,
+	} {
+		if _, err := ParseMount(spec); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("ParseMount(%q): %v, want %q", spec, err, why)
+		}
+	}
+}

@@ -264,3 +264,21 @@ func TestRunSystemdModeAndLogPath(t *testing.T) {
 		t.Fatalf("logs reads %q", out)
 	}
 }
+
+// --mount type=devpts gives the container a new devpts instance where it
+// asks, with its options; a bad option is one line and nothing is made.
+func TestRunMountDevpts(t *testing.T) {
+	e := pulled(t)
+	out := e.roostOK("run", "--rm", "--mount", "type=devpts,destination=/dev/pts2,mode=0600", busybox, "grep", " /dev/pts2 ", "/proc/mounts")
+	f := strings.Fields(out)
+	if len(f) < 4 || f[0] != "devpts" || f[2] != "devpts" || !strings.Contains(f[3], "mode=600") || !strings.Contains(f[3], "ptmxmode=666") {
+		t.Fatalf("devpts at /dev/pts2: %q", out)
+	}
+	line := e.roostFails(125, "run", "--rm", "--name", "badpts", "--mount", "type=devpts,destination=/dev/pts2,uid=alice", busybox, "true")
+	if !strings.Contains(line, `invalid uid "alice"`) {
+		t.Fatalf("bad devpts uid: %q", line)
+	}
+	if r := e.roost("container", "exists", "badpts"); r.Code != 1 {
+		t.Fatalf("a refused devpts mount left a container: %s", r)
+	}
+}
