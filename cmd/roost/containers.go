@@ -18,7 +18,7 @@ func addContainerCommands(a *app, root *cobra.Command) {
 		newRestartCommand, newRmCommand, newPsCommand, newLogsCommand, newWaitCommand,
 		newAttachCommand, newContainerInspectCommand, newCommitCommand, newExecCommand,
 		newTopCommand, newRenameCommand, newPortCommand, newPauseCmd, newUnpauseCmd, newStatsCommand,
-		newCpCommand, newExportCommand, newDiffCommand, newMountCommand, newUnmountCommand,
+		newCpCommand, newExportCommand, newDiffCommand, newMountCommand, newUnmountCommand, newUpdateCommand,
 	} {
 		root.AddCommand(mk(a))
 		sub := mk(a)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Driver is what Roost asks of an OCI runtime. crun and runc are the same
@@ -129,6 +131,25 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts CreateOpts
 		args = append(args, "--preserve-fds", strconv.Itoa(n))
 	}
 	return r.runWithStdio(ctx, "create", id, opts.Stdio, opts.ExtraFiles, opts.LogPath, append(args, id)...)
+}
+
+// Update runs `update --resources FILE`: the running container's cgroup
+// gets res (what Podman's update does through its runtime).
+func (r *Runtime) Update(ctx context.Context, id string, res *specs.LinuxResources) error {
+	f, err := os.CreateTemp("", "roost-resources-")
+	if err != nil {
+		return &Error{Runtime: r.name(), Op: "update", ID: id, Msg: err.Error(), Err: err}
+	}
+	defer os.Remove(f.Name())
+	err = json.NewEncoder(f).Encode(res)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return &Error{Runtime: r.name(), Op: "update", ID: id, Msg: err.Error(), Err: err}
+	}
+	_, err = r.run(ctx, "update", id, "update", "--resources", f.Name(), id)
+	return err
 }
 
 // Start runs `start`: the container's process execs.

@@ -282,3 +282,46 @@ func TestRunMountDevpts(t *testing.T) {
 		t.Fatalf("a refused devpts mount left a container: %s", r)
 	}
 }
+
+// update takes run's resource flags: with cgroup v2 delegated the running
+// container's limits change (record, bundle, cgroup); without, Podman's
+// warning, the container's id, and nothing changes. Bad values and unknown
+// containers are one line, exit 125.
+func TestUpdateResources(t *testing.T) {
+	e := pulled(t)
+	id := strings.TrimSpace(e.roostOK("run", "-d", "--name", "upd", busybox, "sleep", "1000"))
+	defer e.roost("rm", "-f", "-t", "0", "upd")
+	r := e.roost("update", "--memory", "96m", "--cpu-shares", "256", "upd")
+	if r.Code != 0 || r.Stdout != id+"\n" {
+		t.Fatalf("update: want exit 0 and the id, got %s", r)
+	}
+	linux, _ := bundleSpec(t, e, id)["linux"].(map[string]any)
+	res, _ := linux["resources"].(map[string]any)
+	mem, _ := res["memory"].(map[string]any)
+	if delegated(e) {
+		if mem["limit"] != float64(96<<20) || e.roostLine("inspect", "--format", "{{.HostConfig.Memory}}", "upd") != strconv.Itoa(96<<20) {
+			t.Fatalf("update did not reach the bundle and the record: %v", res)
+		}
+		cg := e.roostLine("exec", "upd", "cat", "/sys/fs/cgroup/memory.max")
+		if cg != strconv.Itoa(96<<20) {
+			t.Fatalf("the container's cgroup memory.max is %q after update", cg)
+		}
+	} else {
+		if r.Stderr != warnNoLimits+"\n" {
+			t.Fatalf("update without cgroup v2 delegation: stderr %q, want %q", r.Stderr, warnNoLimits)
+		}
+		if mem != nil || e.roostLine("inspect", "--format", "{{.HostConfig.Memory}}", "upd") != "0" {
+			t.Fatalf("dropped limits reached the bundle or the record: %v", res)
+		}
+	}
+	if line := e.roostFails(125, "update", "--memory", "lots", "upd"); !strings.Contains(line, "lots") {
+		t.Fatalf("bad --memory: %q", line)
+	}
+	if line := e.roostFails(125, "update", "--cpus", "1", "nosuch"); !strings.Contains(line, `no container with name or ID "nosuch" found`) {
+		t.Fatalf("unknown container: %q", line)
+	}
+	// The container command group has it too.
+	if r := e.roost("container", "update", "--cpus", "1", "upd"); r.Code != 0 || r.Stdout != id+"\n" {
+		t.Fatalf("container update: %s", r)
+	}
+}
