@@ -48,8 +48,8 @@ type Config struct {
 	// --userns keep-id synthesizes; empty: the entry is named by uid.
 	UserName string
 
-	DataDir   string // ~/.local/share/roost or /var/lib/roost
-	RunDir    string // $XDG_RUNTIME_DIR/roost or /run/roost; tmp_dir, --tmpdir
+	DataDir string // ~/.local/share/roost or /var/lib/roost
+	RunDir  string // $XDG_RUNTIME_DIR/roost or /run/roost; tmp_dir, --tmpdir
 	// HolderDir holds the namespace holder's pid file: always the default
 	// RunDir, where the joining constructor looks (userns), whatever tmp_dir.
 	HolderDir string
