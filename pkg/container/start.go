@@ -187,6 +187,7 @@ func (e *Engine) monitorLauncher(c *Container) monitor.Launcher {
 // error, and releases its mount, as Podman leaves it.
 func (e *Engine) recordFailedStart(c *Container, startErr error) {
 	e.dropSecrets(c)
+	e.releaseImageMounts(c.ID)
 	_, _ = e.Store.Unmount(c.ID, true)
 	_, _ = e.update(c.ID, func(r *Container) error {
 		r.State = State{Status: StatusExited, ExitCode: monitor.ExitCode(startErr), FinishedAt: time.Now().UTC(), Error: startErr.Error()}

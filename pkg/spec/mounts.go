@@ -36,6 +36,10 @@ const (
 	TypeTmpfs  = "tmpfs"
 	TypeVolume = "volume"
 	TypeDevpts = "devpts"
+	// TypeImage is an image's filesystem (--mount type=image): read-only,
+	// or with rw a throw-away overlay over it. The caller resolves Source
+	// (the image) and turns it into a bind mount before the spec is made.
+	TypeImage = "image"
 )
 
 var volumeName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
@@ -161,7 +165,7 @@ func ParseMount(spec string) (Mount, error) {
 			if err := flag("ro"); err != nil {
 				return bad("%v", err)
 			}
-		case "rw":
+		case "rw", "readwrite":
 			if err := flag("rw"); err != nil {
 				return bad("%v", err)
 			}
@@ -205,7 +209,7 @@ func ParseMount(spec string) (Mount, error) {
 	m.Destination = d
 	switch m.Type {
 	case "":
-		return bad("no type= (use type=bind, tmpfs, volume or devpts)")
+		return bad("no type= (use type=bind, tmpfs, volume, image or devpts)")
 	case TypeBind:
 		if !strings.HasPrefix(m.Source, "/") {
 			return bad("a bind mount needs an absolute src= path")
@@ -230,6 +234,15 @@ func ParseMount(spec string) (Mount, error) {
 		if _, err := devptsOptions(m.Options); err != nil {
 			return bad("%v", err)
 		}
+	case TypeImage:
+		if m.Source == "" {
+			return bad("an image mount needs src= (the image)")
+		}
+		for _, o := range m.Options {
+			if o != "ro" && o != "rw" {
+				return bad("an image mount takes only rw= or ro=")
+			}
+		}
 	case TypeVolume:
 		if m.Source != "" && !volumeName.MatchString(m.Source) {
 			return bad("invalid volume name %q", m.Source)
@@ -239,7 +252,7 @@ func ParseMount(spec string) (Mount, error) {
 		}
 		return m, fmt.Errorf("volume %q at %s: %w", m.Source, m.Destination, ErrNamedVolume)
 	default:
-		return bad("unsupported type %q (use bind, tmpfs, volume or devpts)", m.Type)
+		return bad("unsupported type %q (use bind, tmpfs, volume, image or devpts)", m.Type)
 	}
 	return m, nil
 }
@@ -624,8 +637,8 @@ func (o Options) mounts(ns namespaces, p process) ([]specs.Mount, error) {
 			sm, err = tmpfsSpec(m)
 		case TypeDevpts:
 			sm, err = devptsSpec(m)
-		case TypeVolume:
-			err = fmt.Errorf("volume %q at %s: the caller must resolve volumes to bind mounts first", m.Source, d)
+		case TypeVolume, TypeImage:
+			err = fmt.Errorf("%s %q at %s: the caller must resolve it to a bind mount first", m.Type, m.Source, d)
 		default:
 			err = fmt.Errorf("mount at %s: unsupported type %q (use bind, tmpfs or devpts)", d, m.Type)
 		}

@@ -421,3 +421,21 @@ func TestParseMountDevpts(t *testing.T) {
 		}
 	}
 }
+
+func TestParseMountImage(t *testing.T) {
+	m, err := ParseMount("type=image,source=busybox,destination=/m,readwrite=true")
+	if err != nil || m.Type != TypeImage || m.Source != "busybox" || m.Destination != "/m" || !slices.Equal(m.Options, []string{"rw"}) {
+		t.Fatalf("image mount: %+v %v", m, err)
+	}
+	if m, err := ParseMount("type=image,src=busybox,dst=/m,rw=false"); err != nil || len(m.Options) != 0 {
+		t.Fatalf("rw=false: %+v %v", m, err)
+	}
+	for spec, why := range map[string]string{
+		"type=image,dst=/m":                          "needs src=",
+		"type=image,src=busybox,dst=/m,tmpfs-size=1": "takes only rw= or ro=",
+	} {
+		if _, err := ParseMount(spec); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("ParseMount(%q): %v, want %q", spec, err, why)
+		}
+	}
+}

@@ -325,3 +325,39 @@ func TestUpdateResources(t *testing.T) {
 		t.Fatalf("container update: %s", r)
 	}
 }
+
+// --mount type=image shows an image's files read-only; rw (or readwrite)
+// gives a writable overlay whose changes go with the run. Removing the
+// container leaves no mount behind; an image not stored is one line.
+func TestRunMountImage(t *testing.T) {
+	e := pulled(t)
+	img := "type=image,src=" + busybox + ",dst=/image-mount"
+	if out := e.roostLine("run", "--rm", "--mount", img, busybox, "cmp", "/bin/busybox", "/image-mount/bin/busybox"); out != "" {
+		t.Fatalf("the image's files differ: %q", out)
+	}
+	r := e.roost("run", "--rm", "--mount", img, busybox, "touch", "/image-mount/read-only")
+	if r.Code != 1 || !strings.Contains(r.Stderr+r.Stdout, "touch: /image-mount/read-only: Read-only file system") {
+		t.Fatalf("an image mount must be read-only: %s", r)
+	}
+	for _, rw := range []string{",rw=true", ",readwrite=true"} {
+		e.roostOK("run", "--rm", "--mount", img+rw, busybox, "touch", "/image-mount/readwrite")
+	}
+	if r := e.roost("run", "--rm", "--mount", img+",rw=true", busybox, "ls", "/image-mount/readwrite"); r.Code == 0 {
+		t.Fatalf("a write to an image mount outlived its run: %s", r)
+	}
+	e.roostOK("run", "-d", "--name", "imgmnt", "--mount", img, busybox, "sleep", "1000")
+	if out := e.roostLine("exec", "imgmnt", "cat", "/image-mount/etc/passwd"); !strings.HasPrefix(out, "root:") {
+		t.Fatalf("exec in a container with an image mount: %q", out)
+	}
+	e.roostOK("rm", "-f", "-t", "0", "imgmnt")
+	if out := e.roostOK("unshare", "cat", "/proc/self/mountinfo"); strings.Contains(out, " overlay ") {
+		t.Fatalf("mounts left after every container is gone:\n%s", out)
+	}
+	line := e.roostFails(125, "run", "--rm", "--name", "noimg", "--mount", "type=image,src=nosuchimage,dst=/m", busybox, "true")
+	if !strings.Contains(line, "nosuchimage") {
+		t.Fatalf("an image mount of an unknown image: %q", line)
+	}
+	if r := e.roost("container", "exists", "noimg"); r.Code != 1 {
+		t.Fatalf("a refused image mount left a container: %s", r)
+	}
+}
