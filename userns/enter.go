@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/roost-containers/roost/pkg/descriptors"
 )
 
 // Environment variables that carry the namespace across Roost's re-execution.
@@ -27,7 +29,8 @@ func Inside() bool {
 // yet inside, it starts or finds the holder and re-executes the same command
 // line, which the C constructor then joins before Go starts. It returns only
 // once inside. warn receives one-line warnings (a missing subuid range).
-func Enter(runDir string, uid, gid int, warn func(string)) error {
+// keepFDs descriptors from 3 up (`--preserve-fds`) cross the re-execution.
+func Enter(runDir string, uid, gid, keepFDs int, warn func(string)) error {
 	inside, joinErr := joinResult()
 	if inside {
 		return afterJoin()
@@ -52,6 +55,9 @@ func Enter(runDir string, uid, gid int, warn func(string)) error {
 	})
 	if created {
 		env = append(env, envNew+"=1")
+	}
+	if err := descriptors.KeepAcrossExec(keepFDs); err != nil {
+		return err
 	}
 	if err := syscall.Exec("/proc/self/exe", os.Args, env); err != nil {
 		return fmt.Errorf("re-execute into the user namespace: %w", err)

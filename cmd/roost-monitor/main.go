@@ -41,18 +41,19 @@ func main() {
 	runDir := flag.String("run-dir", "", "the container's run directory (holds monitor.json)")
 	syncFd := flag.Int("sync-fd", -1, "fd on which to report the start")
 	startFd := flag.Int("start-fd", -1, "fd to read until EOF before doing anything (the caller places this process first)")
+	preserve := flag.Int("preserve-fds", 0, "fds 3 .. 3+N-1 go to the container's process on its first create")
 	flag.Parse()
 	if *runDir == "" {
 		fmt.Fprintln(os.Stderr, "roost-monitor: it is started by roost, not by hand (--run-dir missing)")
 		os.Exit(125)
 	}
 	if os.Getenv(stageEnv) == "" {
-		os.Exit(detach(*syncFd, *startFd))
+		os.Exit(detach(*syncFd, *startFd, *preserve))
 	}
 	tune()
 	os.Unsetenv(stageEnv)
 	awaitPlacement(*startFd)
-	os.Exit(run(*runDir, *syncFd))
+	os.Exit(run(*runDir, *syncFd, preserved(*preserve)))
 }
 
 // awaitPlacement waits until the caller closes the start pipe: roost moves
@@ -68,9 +69,21 @@ func awaitPlacement(fd int) {
 	f.Close()
 }
 
+// preserved takes the caller's fds 3 .. 3+n-1 for the container, close-on-exec
+// so that only the runtime's create (ExtraFiles) gets them.
+func preserved(n int) []*os.File {
+	files := make([]*os.File, 0, n)
+	for fd := 3; fd < 3+n; fd++ {
+		syscall.CloseOnExec(fd)
+		files = append(files, os.NewFile(uintptr(fd), fmt.Sprintf("preserved fd %d", fd)))
+	}
+	return files
+}
+
 // detach starts this program again in its own session with the same
-// arguments and the sync and start fds, and returns without waiting for it.
-func detach(syncFd, startFd int) int {
+// arguments and the sync, start and preserved fds, and returns without
+// waiting for it.
+func detach(syncFd, startFd, preserve int) int {
 	exe, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "roost-monitor: cannot detach:", err)
@@ -83,7 +96,11 @@ func detach(syncFd, startFd int) int {
 		cmd.Env = append(os.Environ(), stageEnv+"=gomaxprocs", gomaxprocsEnv+"=1")
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	for _, fd := range []int{syncFd, startFd} {
+	fds := []int{syncFd, startFd}
+	for fd := 3; fd < 3+preserve; fd++ {
+		fds = append(fds, fd)
+	}
+	for _, fd := range fds {
 		if fd < 3 {
 			continue
 		}

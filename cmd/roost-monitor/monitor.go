@@ -32,6 +32,10 @@ type mon struct {
 	ports   *portfwd.Forwarder // published ports, across restarts
 	notify  *notifier
 
+	// preserved are the caller's fds for the container (--preserve-fds):
+	// given to the first create, then closed.
+	preserved []*os.File
+
 	restarts int
 	pumps    sync.WaitGroup
 	// checkMu is held while a healthcheck's runtime exec runs (see health.go).
@@ -42,9 +46,12 @@ type mon struct {
 	forceRestart atomic.Bool
 }
 
-func run(runDir string, syncFd int) int {
+func run(runDir string, syncFd int, preserved []*os.File) int {
 	rep := newReporter(syncFd)
 	m, err := setup(runDir, rep)
+	if m != nil {
+		m.preserved = preserved
+	}
 	if err != nil {
 		logf("%v", err)
 		rep.send(monitor.SyncMessage{MonitorPid: os.Getpid(), Error: err.Error(), Kind: monitor.ErrorKind(err)})
@@ -238,7 +245,9 @@ func (m *mon) create(c *container) error {
 		ConsoleSocket: c.io.consolePath,
 		Stdio:         c.io.child,
 		LogPath:       filepath.Join(m.dir, monitor.RuntimeLogFile),
+		ExtraFiles:    m.preserved,
 	})
+	m.closePreserved()
 	if err != nil {
 		return err
 	}
@@ -255,6 +264,16 @@ func (m *mon) create(c *container) error {
 	m.hub.setIO(c.io)
 	m.startPumps(c.io)
 	return nil
+}
+
+// closePreserved lets go of the caller's descriptors once the container has
+// them (or failed to), so that a pipe's reader sees EOF when the container
+// closes its end; a restart gets none, as with Podman.
+func (m *mon) closePreserved() {
+	for _, f := range m.preserved {
+		f.Close()
+	}
+	m.preserved = nil
 }
 
 func (m *mon) start(c *container) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/descriptors"
 	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/spec"
@@ -46,6 +47,7 @@ type createFlags struct {
 	macAddress, ip6, systemd, passwdEntry     string
 	oomScoreAdj                               int
 	timeout                                   uint
+	preserveFDs                               uint
 	unsetenvAll, httpProxy, quiet             bool
 	registry                                  registryFlags
 	net                                       engine.NetworkFlags
@@ -304,7 +306,10 @@ func (f *createFlags) mountList() ([]spec.Mount, error) {
 func (f *createFlags) runOptions() (container.RunOptions, error) {
 	r := container.RunOptions{StopTimeout: f.stopTimeout, Terminal: f.tty, Stdin: f.interactive, Remove: f.rm, SdNotify: f.sdNotify,
 		HealthOnFailure: f.healthOnFailure, PidFile: f.pidFile, ConmonPidFile: f.conmonPidFile, Timeout: f.timeout,
-		CgroupParent: f.cgroupParent, CgroupsMode: f.cgroups}
+		CgroupParent: f.cgroupParent, CgroupsMode: f.cgroups, PreserveFDs: int(f.preserveFDs)}
+	if got := descriptors.Inherited(); r.PreserveFDs > got {
+		return r, fmt.Errorf("--preserve-fds %d: descriptors 3 to %d must be open, and %d of them are", r.PreserveFDs, 2+r.PreserveFDs, got)
+	}
 	var err error
 	if r.Restart, err = monitor.ParseRestartPolicy(f.restart); err != nil {
 		return r, err

@@ -49,6 +49,7 @@ func (f *createFlags) addMore(fl *pflag.FlagSet) {
 	fl.StringVar(&f.passwdEntry, "passwd-entry", "", "template of the /etc/passwd entry Roost adds for the container user")
 	fl.StringVar(&f.podIDFile, "pod-id-file", "", "read the pod's id from this file")
 	fl.IntVar(&f.oomScoreAdj, "oom-score-adj", 0, "tune the container's OOM killer preference (-1000 to 1000)")
+	fl.UintVar(&f.preserveFDs, "preserve-fds", 0, "pass this many more descriptors (3 and up) to the container's process")
 	fl.UintVar(&f.timeout, "timeout", 0, "kill the container after this many seconds (0: never)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the pull's progress")
 }

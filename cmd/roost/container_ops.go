@@ -562,8 +562,9 @@ func newAttachCommand(a *app) *cobra.Command {
 }
 
 func newContainerExistsCommand(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:   "exists CONTAINER",
+	var external bool
+	cmd := &cobra.Command{
+		Use:   "exists [options] CONTAINER",
 		Short: "Exit 0 if the container exists, 1 if not",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -571,14 +572,18 @@ func newContainerExistsCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := eng.Resolve(args[0]); errors.Is(err, state.ErrNotFound) {
-				return &exitError{code: 1}
-			} else if err != nil {
-				return err
+			_, err = eng.Resolve(args[0])
+			if errors.Is(err, state.ErrNotFound) && external {
+				_, err = eng.ResolveExternal(args[0])
 			}
-			return nil
+			if errors.Is(err, state.ErrNotFound) {
+				return &exitError{code: 1}
+			}
+			return err
 		},
 	}
+	cmd.Flags().BoolVar(&external, "external", false, "also look at containers in storage that Roost does not manage (Buildah's)")
+	return cmd
 }
 
 // newCleanupCommand is what a monitor runs after its container's final exit.

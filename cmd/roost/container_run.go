@@ -97,6 +97,7 @@ func (m *runMode) setAttach(streams []string) error {
 // createContainer turns the flags into a request and has the engine make
 // the container (pulling per --pull); warnings go to stderr.
 func (a *app) createContainer(cmd *cobra.Command, f *createFlags, args []string) (*container.Container, error) {
+	f.confFlagDefaults(cmd.Flags(), a.cfg.ContainersConf.Containers)
 	r, warnings, err := f.request(cmd, args, a.cfg.Rootless, a.errOut)
 	if err != nil {
 		return nil, err

@@ -18,7 +18,7 @@ func addContainerCommands(a *app, root *cobra.Command) {
 		newRestartCommand, newRmCommand, newPsCommand, newLogsCommand, newWaitCommand,
 		newAttachCommand, newContainerInspectCommand, newCommitCommand, newExecCommand,
 		newTopCommand, newRenameCommand, newPortCommand, newPauseCmd, newUnpauseCmd, newStatsCommand,
-		newCpCommand, newExportCommand, newDiffCommand, newMountCommand, newUnmountCommand,
+		newCpCommand, newExportCommand, newDiffCommand, newMountCommand, newUnmountCommand, newUpdateCommand,
 	} {
 		root.AddCommand(mk(a))
 		sub := mk(a)
@@ -49,7 +49,7 @@ const composeBinary = "roost-compose"
 func (a *app) exitCommand() []string {
 	cmd := []string{roostBinary()}
 	g := a.globals
-	for flag, v := range map[string]string{"--root": g.Root, "--runroot": g.RunRoot, "--storage-driver": g.StorageDriver} {
+	for flag, v := range map[string]string{"--root": g.Root, "--runroot": g.RunRoot, "--storage-driver": g.StorageDriver, "--tmpdir": g.TmpDir} {
 		if v != "" {
 			cmd = append(cmd, flag, v)
 		}

@@ -72,6 +72,17 @@ func main() {
 }
 
 // oneLine folds a multi-line error (some libraries return several lines) into one.
+// Spaces that end the message are kept: they can be part of it, as in Podman's
+// "invalid signal: " for `kill -s -`.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+	var parts []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.TrimSpace(line) != "" {
+			parts = append(parts, strings.TrimLeft(strings.TrimRight(line, "\t\r"), " \t"))
+		}
+	}
+	for i := 0; i < len(parts)-1; i++ {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return strings.Join(parts, " ")
 }

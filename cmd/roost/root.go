@@ -155,9 +155,19 @@ func (a *app) prepare(cmd *cobra.Command) error {
 	if cmd.Annotations[noNamespace] == "true" || !cfg.Rootless {
 		return nil
 	}
-	return userns.Enter(cfg.RunDir, cfg.UID, cfg.GID, func(w string) {
+	return userns.Enter(cfg.HolderDir, cfg.UID, cfg.GID, preservedFDs(cmd), func(w string) {
 		fmt.Fprintln(a.errOut, "WARNING: "+w)
 	})
+}
+
+// preservedFDs is the command's --preserve-fds, the descriptors that must
+// survive a re-execution into the namespace; 0 for commands without it.
+func preservedFDs(cmd *cobra.Command) int {
+	n, err := cmd.Flags().GetUint("preserve-fds")
+	if err != nil {
+		return 0
+	}
+	return int(n)
 }
 
 // Core is the engine every command calls, built once from the global

@@ -48,8 +48,11 @@ type Config struct {
 	// --userns keep-id synthesizes; empty: the entry is named by uid.
 	UserName string
 
-	DataDir   string // ~/.local/share/roost or /var/lib/roost
-	RunDir    string // $XDG_RUNTIME_DIR/roost or /run/roost
+	DataDir string // ~/.local/share/roost or /var/lib/roost
+	RunDir  string // $XDG_RUNTIME_DIR/roost or /run/roost; tmp_dir, --tmpdir
+	// HolderDir holds the namespace holder's pid file: always the default
+	// RunDir, where the joining constructor looks (userns), whatever tmp_dir.
+	HolderDir string
 	ConfigDir string // ~/.config/roost or /etc/roost
 
 	GraphRoot      string // containers/storage graph root
@@ -122,6 +125,7 @@ func (c *Config) setDirs() error {
 		c.Home = os.Getenv("HOME")
 		c.DataDir = "/var/lib/roost"
 		c.RunDir = "/run/roost"
+		c.HolderDir = c.RunDir
 		c.ConfigDir = "/etc/roost"
 		c.GraphRoot = filepath.Join(c.DataDir, "storage")
 		c.StorageRunRoot = filepath.Join(c.RunDir, "storage")
@@ -140,6 +144,7 @@ func (c *Config) setDirs() error {
 		return err
 	}
 	c.RunDir = filepath.Join(rt, "roost")
+	c.HolderDir = c.RunDir
 	c.GraphRoot = filepath.Join(c.DataDir, "storage")
 	c.StorageRunRoot = filepath.Join(c.RunDir, "storage")
 	c.AuthFile = authFileDefault(rt)
@@ -176,6 +181,10 @@ func authFileDefault(runtimeDir string) string {
 }
 
 func (c *Config) applyGlobals(g Globals) {
+	confEngineGlobals(c.ContainersConf.Engine, &g)
+	if g.TmpDir != "" {
+		c.moveRunDir(absPath(g.TmpDir))
+	}
 	if g.Root != "" {
 		c.GraphRoot = absPath(g.Root)
 		// Two graph roots must never share one run root: storage keeps mount
@@ -198,7 +207,6 @@ func (c *Config) applyGlobals(g Globals) {
 	if g.Runtime != "" {
 		c.Runtime = g.Runtime
 	}
-	confEngineGlobals(c.ContainersConf.Engine, &g)
 	c.Flags = g
 	if g.RegistriesConf != "" {
 		c.RegistriesConf = absPath(g.RegistriesConf)
@@ -218,6 +226,18 @@ func confEngineGlobals(e EngineDefaults, g *Globals) {
 	if g.VolumePath == "" {
 		g.VolumePath = e.VolumePath
 	}
+	if g.TmpDir == "" {
+		g.TmpDir = e.TmpDir
+	}
+}
+
+// moveRunDir puts the per-boot state (--tmpdir, containers.conf's tmp_dir,
+// Podman's libpod tmp dir) in dir: the containers' run directories, locks,
+// network namespaces, events. The user's one namespace holder stays where
+// every command finds it (HolderDir), and so does storage's run root: its
+// mount counts belong with that namespace.
+func (c *Config) moveRunDir(dir string) {
+	c.RunDir = dir
 }
 
 func absPath(p string) string {

@@ -91,6 +91,9 @@ type RunOptions struct {
 	// CgroupsMode is --cgroups: enabled (""), disabled, no-conmon or split.
 	CgroupParent string `json:"cgroupParent,omitempty"`
 	CgroupsMode  string `json:"cgroupsMode,omitempty"`
+	// PreserveFDs: the container's process gets the starting command's
+	// descriptors 3 .. 3+PreserveFDs-1 (--preserve-fds), when it has them.
+	PreserveFDs int `json:"preserveFds,omitempty"`
 }
 
 // State is the container's lifecycle as last recorded; live facts (is the

@@ -262,7 +262,7 @@ func (e *Engine) withFS(ref string, fn func(fs *ctrFS) error) error {
 		}
 	}
 	return e.withRootfs(ref, func(c *Container, rootfs string) error {
-		mounts, err := e.volumeMounts(c)
+		mounts, err := e.volumeMounts(c, false) // no image mounts: nothing to copy to or from there
 		if err != nil {
 			return err
 		}

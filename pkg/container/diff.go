@@ -1,9 +1,12 @@
 package container
 
 import (
+	"errors"
 	"fmt"
 
 	"go.podman.io/storage/pkg/archive"
+
+	"github.com/roost-containers/roost/pkg/state"
 )
 
 // Change is one path that differs from the image: Kind is "A" (added),
@@ -13,10 +16,24 @@ type Change struct {
 	Path string
 }
 
+// runtimeOwned are the paths Roost or the runtime make in every rootfs as
+// mount points for what it binds there (hosts, resolv.conf, .containerenv,
+// secrets) and the kernel filesystems: not the container's own changes, so
+// diff leaves them out, as Podman does (its libpod initInodes).
+var runtimeOwned = map[string]bool{
+	"/dev": true, "/proc": true, "/sys": true, "/run": true,
+	"/etc/hostname": true, "/etc/hosts": true, "/etc/resolv.conf": true, "/etc/mtab": true,
+	"/run/.containerenv": true, "/run/notify": true, "/run/secrets": true,
+}
+
 // Diff lists what changed in a container's filesystem against its image, in
-// storage's order (Podman's).
+// storage's order (Podman's), without the mount points Roost made.
 func (e *Engine) Diff(ref string) ([]Change, error) {
 	id, err := e.Resolve(ref)
+	if errors.Is(err, state.ErrNotFound) {
+		// Buildah's working containers are storage's too (ps --external).
+		id, err = e.ResolveExternal(ref)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -30,6 +47,9 @@ func (e *Engine) Diff(ref string) ([]Change, error) {
 	}
 	out := make([]Change, 0, len(changes))
 	for _, ch := range changes {
+		if runtimeOwned[ch.Path] {
+			continue
+		}
 		out = append(out, Change{Kind: changeKind(ch.Kind), Path: ch.Path})
 	}
 	return out, nil

@@ -112,6 +112,16 @@ func (e *Engine) isBuildah(id string) bool {
 	return err == nil
 }
 
+// ResolveExternal is the full id of the external container ref names (full
+// id, id prefix or name); state.ErrNotFound when there is none.
+func (e *Engine) ResolveExternal(ref string) (string, error) {
+	sc, err := e.lookupExternal(ref)
+	if err != nil {
+		return "", err
+	}
+	return sc.ID, nil
+}
+
 // lookupExternal finds an external container by full id, id prefix or name.
 func (e *Engine) lookupExternal(ref string) (*cstorage.Container, error) {
 	ext, err := e.externalContainers()

@@ -54,7 +54,8 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 	if o.Cgroups && o.CgroupsPath == "" {
 		o.CgroupsPath = e.cgroupsPath(c)
 	}
-	if o.Mounts, err = e.volumeMounts(c); err != nil {
+	e.releaseImageMounts(c.ID) // a previous run's, should its cleanup have missed them
+	if o.Mounts, err = e.volumeMounts(c, true); err != nil {
 		return nil, err
 	}
 	secretMounts, placed, err := e.placeSecrets(c, dir)

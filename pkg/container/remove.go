@@ -115,6 +115,7 @@ func (e *Engine) teardown(ctx context.Context, c *Container) error {
 	}
 	// Forced: a command killed between mounting and recording it leaves a
 	// mount count storage does not know about.
+	e.releaseImageMounts(c.ID)
 	_, _ = e.Store.Unmount(c.ID, true)
 	e.netDown(c)
 	if err := e.Store.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roost-containers/roost/pkg/descriptors"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/pkg/scope"
@@ -126,6 +127,7 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		Events: e.Cfg.Events, Event: ContainerEvent(c, ""),
 		ExitCommand: append(append([]string(nil), e.ExitCommand...), "container", "cleanup", c.ID),
 		RuntimeArgs: e.runtimeFlags(),
+		PreserveFDs: preservedFDs(c.Run.PreserveFDs),
 	}
 	monPid, pid, err := e.monitorLauncher(c).Start(cfg, dir)
 	if err != nil {
@@ -141,6 +143,16 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		return rec, err
 	}
 	return rec, writePidFiles(c.Run, monPid, pid)
+}
+
+// preservedFDs is how many of this command's descriptors from 3 up the
+// container gets: n when the command was given them (run, or a start from
+// the same caller), else none, as for a restart.
+func preservedFDs(n int) int {
+	if n > descriptors.Inherited() {
+		return 0
+	}
+	return n
 }
 
 // writePidFiles writes --pidfile and --conmon-pidfile; the container runs
@@ -175,6 +187,7 @@ func (e *Engine) monitorLauncher(c *Container) monitor.Launcher {
 // error, and releases its mount, as Podman leaves it.
 func (e *Engine) recordFailedStart(c *Container, startErr error) {
 	e.dropSecrets(c)
+	e.releaseImageMounts(c.ID)
 	_, _ = e.Store.Unmount(c.ID, true)
 	_, _ = e.update(c.ID, func(r *Container) error {
 		r.State = State{Status: StatusExited, ExitCode: monitor.ExitCode(startErr), FinishedAt: time.Now().UTC(), Error: startErr.Error()}

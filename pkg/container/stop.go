@@ -321,6 +321,7 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 		}
 		return c, e.removeAnonymousVolumes(ctx, c)
 	}
+	e.releaseImageMounts(id)
 	_, _ = e.Store.Unmount(id, true)
 	return e.update(id, func(r *Container) error { exited(r); return nil })
 }

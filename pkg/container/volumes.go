@@ -160,9 +160,20 @@ func (e *Engine) dropVolumes(names []string) {
 
 // volumeMounts turns c's volume mounts into bind mounts of the volumes'
 // directories (mounting tmpfs and bind volumes first), for spec.Generate.
-func (e *Engine) volumeMounts(c *Container) ([]spec.Mount, error) {
+func (e *Engine) volumeMounts(c *Container, withImages bool) ([]spec.Mount, error) {
 	out := make([]spec.Mount, 0, len(c.Spec.Mounts))
-	for _, m := range c.Spec.Mounts {
+	for i, m := range c.Spec.Mounts {
+		if m.Type == spec.TypeImage && !withImages {
+			continue
+		}
+		if m.Type == spec.TypeImage {
+			bm, err := e.imageMount(c, i, m)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, bm)
+			continue
+		}
 		if m.Type != spec.TypeVolume {
 			out = append(out, m)
 			continue

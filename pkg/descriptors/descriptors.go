@@ -33,6 +33,8 @@ package descriptors
 
 // Set for Go: how the descriptors were marked (1 close_range, 2 /proc walk).
 int roost_cloexec_method;
+// Set for Go: how many descriptors from 3 up were open at start, without a gap.
+int roost_inherited_run;
 
 // activation_fds is how many descriptors systemd passed to this very process.
 static unsigned activation_fds(void) {
@@ -68,11 +70,36 @@ static void mark_from(unsigned first) {
 }
 
 __attribute__((constructor)) static void roost_mark_inherited_cloexec(void) {
+	while (roost_inherited_run < 4096 && fcntl(3 + roost_inherited_run, F_GETFD) >= 0)
+		roost_inherited_run++;
 	mark_from(3 + activation_fds());
 }
 */
 import "C"
 
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
 // Marked reports whether the inherited descriptors were marked close-on-exec
 // at start (false only if neither close_range nor /proc was usable).
 func Marked() bool { return C.roost_cloexec_method != 0 }
+
+// Inherited is how many descriptors the caller passed from 3 up without a
+// gap (3, 4, ... 3+Inherited()-1): what `--preserve-fds` may hand on. They
+// were inherited, not opened by this process, whatever it opened since.
+func Inherited() int { return int(C.roost_inherited_run) }
+
+// KeepAcrossExec clears close-on-exec on 3 .. 3+n-1, for a process that is
+// about to replace itself with exec and must hand them to its new image.
+// Call it only right before exec: any child started after it gets them too.
+func KeepAcrossExec(n int) error {
+	for fd := 3; fd < 3+n; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {
+			return fmt.Errorf("keeping descriptor %d across exec: %w", fd, err)
+		}
+	}
+	return nil
+}

@@ -27,6 +27,7 @@ func TestMain(m *testing.M) {
 				fmt.Printf("%d:inherit ", fd)
 			}
 		}
+		fmt.Printf("inherited:%d", Inherited())
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -57,7 +58,7 @@ func report(t *testing.T, script string) string {
 }
 
 func TestInheritedDescriptorsAreMarkedCloseOnExec(t *testing.T) {
-	if got := report(t, `exec "$1"`); got != "3:cloexec 4:cloexec" {
+	if got := report(t, `exec "$1"`); got != "3:cloexec 4:cloexec inherited:2" {
 		t.Fatalf("inherited descriptors: got %q, want both close-on-exec", got)
 	}
 	if !Marked() {
@@ -67,11 +68,19 @@ func TestInheritedDescriptorsAreMarkedCloseOnExec(t *testing.T) {
 
 func TestSocketActivationDescriptorsAreKept(t *testing.T) {
 	got := report(t, `LISTEN_PID=$$ LISTEN_FDS=1 exec "$1"`)
-	if got != "3:inherit 4:cloexec" {
+	if got != "3:inherit 4:cloexec inherited:2" {
 		t.Fatalf("with LISTEN_FDS=1 for this process: got %q, want fd 3 kept as is and fd 4 close-on-exec", got)
 	}
 	// For another process the variables are stale: everything is marked.
-	if got := report(t, `LISTEN_PID=1 LISTEN_FDS=1 exec "$1"`); got != "3:cloexec 4:cloexec" {
+	if got := report(t, `LISTEN_PID=1 LISTEN_FDS=1 exec "$1"`); got != "3:cloexec 4:cloexec inherited:2" {
 		t.Fatalf("with LISTEN_PID of another process: got %q, want both close-on-exec", got)
+	}
+}
+
+// A gap ends the run: with fd 3 closed, fd 4 is not counted (the process
+// may have opened its own fd 3 since; that one is not inherited).
+func TestInheritedStopsAtAGap(t *testing.T) {
+	if got := report(t, `exec 3>&- "$1"`); !strings.HasSuffix(got, "4:cloexec inherited:0") {
+		t.Fatalf("with fd 3 closed: got %q, want nothing counted", got)
 	}
 }

@@ -84,6 +84,9 @@ func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateRe
 			o.Run.Health = imageHealth(img.Health)
 		}
 	}
+	if err := e.resolveImageMounts(ctx, o.Spec.Mounts); err != nil {
+		return CreateResult{}, err
+	}
 	o.ApplyImage()
 	withConfEnv(e.opts.Config.ContainersConf.Containers.Env, &o.Spec.Image)
 	c, err := e.create(ctx, r, o)
@@ -270,4 +273,21 @@ func writeNew(path, data string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// resolveImageMounts names each --mount type=image by its image's id: the
+// image must be stored (none is pulled for a mount, as in Podman), and a
+// later tag elsewhere must not change what the container sees.
+func (e *Engine) resolveImageMounts(ctx context.Context, mounts []spec.Mount) error {
+	for i, m := range mounts {
+		if m.Type != spec.TypeImage {
+			continue
+		}
+		img, err := e.ResolveImage(ctx, ImageRequest{Name: m.Source, Pull: PullNever})
+		if err != nil {
+			return fmt.Errorf("image mount at %s: %w", m.Destination, err)
+		}
+		mounts[i].Source = img.ID
+	}
+	return nil
 }

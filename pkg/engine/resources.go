@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"context"
+
+	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/info"
 	"github.com/roost-containers/roost/pkg/spec"
 )
@@ -26,4 +29,24 @@ func (e *Engine) applyCgroups(s *spec.Options) []string {
 	}
 	s.Resources = nil
 	return []string{WarnNoCgroupLimits}
+}
+
+// UpdateContainer gives a container new cgroup limits (`update`). Where the
+// container has no cgroup of its own (rootless without cgroup v2
+// delegation) the limits are checked, then dropped with Podman's warning, as
+// run drops them: the record keeps saying what the container really has.
+func (e *Engine) UpdateContainer(ctx context.Context, ref string, r *spec.Resources) (*container.Container, []string, error) {
+	ce, err := e.Containers()
+	if err != nil {
+		return nil, nil, err
+	}
+	if r == nil || !info.DetectCgroups(e.opts.Config.UID, e.opts.Config.Rootless).Limits {
+		c, err := ce.Get(ref)
+		if err != nil || r == nil {
+			return c, nil, err
+		}
+		return c, []string{WarnNoCgroupLimits}, nil
+	}
+	c, err := ce.UpdateResources(ctx, ref, r)
+	return c, nil, err
 }

@@ -37,7 +37,7 @@ func (e *Engine) SystemReset(ctx context.Context) error {
 	add(e.removeEveryNetwork(ctx))
 	add(e.dropStore())
 	add(e.removeDirs())
-	add(stopHolder(e.opts.Config.RunDir))
+	add(stopHolder(e.opts.Config.HolderDir))
 	return errors.Join(errs...)
 }
 

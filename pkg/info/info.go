@@ -191,7 +191,7 @@ func host(cfg *config.Config) *Host {
 	h.MemTotal, h.MemFree, h.SwapTotal, h.SwapFree = memory()
 	h.IDMappings.UIDMap, h.IDMappings.GIDMap, _ = userns.CurrentMappings()
 	if cfg.Rootless {
-		if holder, err := userns.ReadHolder(cfg.RunDir); err == nil {
+		if holder, err := userns.ReadHolder(cfg.HolderDir); err == nil {
 			h.NamespacePid = holder.Pid
 		}
 		if m, err := userns.UserMappings(cfg.UID, cfg.GID); err == nil {
@@ -215,7 +215,7 @@ func host(cfg *config.Config) *Host {
 	if t := h.Tools["slirp4netns"]; t != nil {
 		h.Slirp4NetNS = Slirp{Executable: t.Path, Version: t.Version, Package: packageOf(t.Path)}
 	}
-	sock := filepath.Join(cfg.RunDir, "roost.sock")
+	sock := filepath.Join(cfg.HolderDir, "roost.sock")
 	_, err := os.Stat(sock)
 	h.RemoteSocket = &Socket{Path: "unix://" + sock, Exists: err == nil}
 	return h
@@ -227,7 +227,7 @@ func cgroupManager(cfg *config.Config) string {
 	if cfg.Flags.CgroupManager != "" {
 		return cfg.Flags.CgroupManager
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg.RunDir), "systemd", "private")); err == nil {
+	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg.HolderDir), "systemd", "private")); err == nil {
 		return "systemd"
 	}
 	return "cgroupfs"

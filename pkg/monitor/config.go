@@ -67,6 +67,11 @@ type Config struct {
 
 	Restart RestartPolicy `json:"restart"`
 
+	// PreserveFDs: the caller's descriptors 3 .. 3+PreserveFDs-1 go to the
+	// container's process (--preserve-fds), on the first create only. Start
+	// passes them on the monitor's same fds, its sync and start fds after.
+	PreserveFDs int `json:"preserveFds,omitempty"`
+
 	// NetNS is the container's network namespace file when Roost made one
 	// (RunDir/netns/ID); the port forwarder dials from a thread inside it.
 	NetNS string `json:"netns,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -93,7 +94,7 @@ func (l Launcher) Start(cfg Config, runDir string) (monitorPid, containerPid int
 		return 0, 0, err
 	}
 	clearRunDir(runDir)
-	msg, err := l.spawn(bin, runDir)
+	msg, err := l.spawn(bin, runDir, cfg.PreserveFDs)
 	if err != nil {
 		return msg.MonitorPid, 0, err
 	}
@@ -113,7 +114,7 @@ func clearRunDir(runDir string) {
 // removes so that the OCI runtime and the exit command do not inherit it.
 const StartedEnv = "_ROOST_MONITOR_DETACHED"
 
-func (l Launcher) spawn(bin, runDir string) (SyncMessage, error) {
+func (l Launcher) spawn(bin, runDir string, preserve int) (SyncMessage, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return SyncMessage{}, err
@@ -127,7 +128,7 @@ func (l Launcher) spawn(bin, runDir string) (SyncMessage, error) {
 		}
 		defer startW.Close() // on every path: EOF lets the monitor go on
 	}
-	cmd, err := l.command(bin, runDir, w, startR)
+	cmd, err := l.command(bin, runDir, preserve, w, startR)
 	if err == nil {
 		err = cmd.Start()
 	}
@@ -163,7 +164,7 @@ func noteInLog(runDir, line string) {
 	f.Close()
 }
 
-func (l Launcher) command(bin, runDir string, syncW, startR *os.File) (*exec.Cmd, error) {
+func (l Launcher) command(bin, runDir string, preserve int, syncW, startR *os.File) (*exec.Cmd, error) {
 	null, err := os.Open(os.DevNull)
 	if err != nil {
 		return nil, err
@@ -173,13 +174,22 @@ func (l Launcher) command(bin, runDir string, syncW, startR *os.File) (*exec.Cmd
 		null.Close()
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--run-dir", runDir, "--sync-fd", "3")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, logf
-	cmd.ExtraFiles = []*os.File{syncW}
-	if startR != nil {
-		cmd.Args = append(cmd.Args, "--start-fd", "4")
-		cmd.ExtraFiles = append(cmd.ExtraFiles, startR)
+	// The preserved descriptors keep their numbers; the monitor's own follow.
+	files := make([]*os.File, 0, preserve+2)
+	for fd := 3; fd < 3+preserve; fd++ {
+		files = append(files, os.NewFile(uintptr(fd), fmt.Sprintf("preserved fd %d", fd)))
 	}
+	files = append(files, syncW)
+	cmd := exec.Command(bin, "--run-dir", runDir, "--sync-fd", strconv.Itoa(2+len(files)))
+	if preserve > 0 {
+		cmd.Args = append(cmd.Args, "--preserve-fds", strconv.Itoa(preserve))
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, logf
+	if startR != nil {
+		files = append(files, startR)
+		cmd.Args = append(cmd.Args, "--start-fd", strconv.Itoa(2+len(files)))
+	}
+	cmd.ExtraFiles = files
 	cmd.Env = monitorEnv(l.Env)
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Driver is what Roost asks of an OCI runtime. crun and runc are the same
@@ -80,6 +82,9 @@ type CreateOpts struct {
 	// LogPath is the runtime's --log file (JSON lines), read for its error
 	// message. Empty: a temporary file.
 	LogPath string
+	// ExtraFiles become fds 3 and up of the runtime and, with
+	// --preserve-fds, of the container's process.
+	ExtraFiles []*os.File
 }
 
 // ExecOpts are the options of exec. The process (args, env, terminal...) is
@@ -122,7 +127,29 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts CreateOpts
 	if opts.ConsoleSocket != "" {
 		args = append(args, "--console-socket", opts.ConsoleSocket)
 	}
-	return r.runWithStdio(ctx, "create", id, opts.Stdio, opts.LogPath, append(args, id)...)
+	if n := len(opts.ExtraFiles); n > 0 {
+		args = append(args, "--preserve-fds", strconv.Itoa(n))
+	}
+	return r.runWithStdio(ctx, "create", id, opts.Stdio, opts.ExtraFiles, opts.LogPath, append(args, id)...)
+}
+
+// Update runs `update --resources FILE`: the running container's cgroup
+// gets res (what Podman's update does through its runtime).
+func (r *Runtime) Update(ctx context.Context, id string, res *specs.LinuxResources) error {
+	f, err := os.CreateTemp("", "roost-resources-")
+	if err != nil {
+		return &Error{Runtime: r.name(), Op: "update", ID: id, Msg: err.Error(), Err: err}
+	}
+	defer os.Remove(f.Name())
+	err = json.NewEncoder(f).Encode(res)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return &Error{Runtime: r.name(), Op: "update", ID: id, Msg: err.Error(), Err: err}
+	}
+	_, err = r.run(ctx, "update", id, "update", "--resources", f.Name(), id)
+	return err
 }
 
 // Start runs `start`: the container's process execs.
@@ -184,7 +211,7 @@ func (r *Runtime) Exec(ctx context.Context, id, processJSON string, opts ExecOpt
 	if opts.PidFile != "" {
 		args = append(args, "--pid-file", opts.PidFile)
 	}
-	return r.runWithStdio(ctx, "exec", id, opts.Stdio, opts.LogPath, append(args, id)...)
+	return r.runWithStdio(ctx, "exec", id, opts.Stdio, nil, opts.LogPath, append(args, id)...)
 }
 
 // Pause freezes the container (needs cgroups).
@@ -242,7 +269,7 @@ func (r *Runtime) run(ctx context.Context, op, id string, args ...string) ([]byt
 
 // runWithStdio runs a command whose stdio belongs to the container: the
 // runtime's error message is read from its --log file instead.
-func (r *Runtime) runWithStdio(ctx context.Context, op, id string, stdio Stdio, logPath string, args ...string) error {
+func (r *Runtime) runWithStdio(ctx context.Context, op, id string, stdio Stdio, extra []*os.File, logPath string, args ...string) error {
 	if logPath == "" {
 		f, err := os.CreateTemp("", "roost-"+r.name()+"-log-")
 		if err != nil {
@@ -257,6 +284,7 @@ func (r *Runtime) runWithStdio(ctx context.Context, op, id string, stdio Stdio, 
 	global := append(r.globalArgs(), "--log", logPath, "--log-format=json")
 	cmd := exec.CommandContext(ctx, r.Path, append(global, args...)...)
 	stdio.apply(cmd)
+	cmd.ExtraFiles = extra
 	if err := cmd.Run(); err != nil {
 		logged, _ := os.ReadFile(logPath)
 		msg := lastLogMessage(logged)

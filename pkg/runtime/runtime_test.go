@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/pkg/runtime/runtimetest"
@@ -205,5 +208,33 @@ func TestChoose(t *testing.T) {
 	t.Logf("chose %s (%s): %s", b.Name, b.Version, b.Reason)
 	if _, err := runtime.Choose("no-such-runtime"); err == nil {
 		t.Fatal("chose a runtime that does not exist")
+	}
+}
+
+// Update hands the runtime the resources as a JSON file, as `crun update
+// --resources` reads them; seen through a fake runtime that copies it.
+func TestUpdateWritesResourcesFile(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "crun")
+	got := filepath.Join(dir, "got")
+	os.WriteFile(fake, []byte("#!/bin/sh\necho \"$@\" > "+got+".args\ncat \"$5\" > "+got+"\n"), 0o755)
+	r := runtime.New(fake, "/run/x")
+	limit, shares := int64(64<<20), uint64(512)
+	res := &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}, CPU: &specs.LinuxCPU{Shares: &shares}}
+	if err := r.Update(context.Background(), "c1", res); err != nil {
+		t.Fatal(err)
+	}
+	args, _ := os.ReadFile(got + ".args")
+	f := strings.Fields(string(args))
+	if len(f) != 6 || strings.Join(f[:4], " ") != "--root /run/x update --resources" || f[5] != "c1" {
+		t.Fatalf("runtime arguments: %q", args)
+	}
+	if _, err := os.Stat(f[4]); !os.IsNotExist(err) {
+		t.Errorf("the resources file %s is left behind", f[4])
+	}
+	var back specs.LinuxResources
+	b, _ := os.ReadFile(got)
+	if err := json.Unmarshal(b, &back); err != nil || back.Memory == nil || *back.Memory.Limit != limit || *back.CPU.Shares != shares {
+		t.Fatalf("resources file %s: %v", b, err)
 	}
 }

@@ -35,6 +35,11 @@ const (
 	TypeBind   = "bind"
 	TypeTmpfs  = "tmpfs"
 	TypeVolume = "volume"
+	TypeDevpts = "devpts"
+	// TypeImage is an image's filesystem (--mount type=image): read-only,
+	// or with rw a throw-away overlay over it. The caller resolves Source
+	// (the image) and turns it into a bind mount before the spec is made.
+	TypeImage = "image"
 )
 
 var volumeName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
@@ -160,7 +165,7 @@ func ParseMount(spec string) (Mount, error) {
 			if err := flag("ro"); err != nil {
 				return bad("%v", err)
 			}
-		case "rw":
+		case "rw", "readwrite":
 			if err := flag("rw"); err != nil {
 				return bad("%v", err)
 			}
@@ -176,6 +181,8 @@ func ParseMount(spec string) (Mount, error) {
 			m.Options = append(m.Options, "size="+val)
 		case "tmpfs-mode", "mode":
 			m.Options = append(m.Options, "mode="+val)
+		case "uid", "gid", "max", "ptmxmode":
+			m.Options = append(m.Options, key+"="+val)
 		case "volume-nocopy":
 			if err := flag("nocopy"); err != nil {
 				return bad("%v", err)
@@ -202,7 +209,7 @@ func ParseMount(spec string) (Mount, error) {
 	m.Destination = d
 	switch m.Type {
 	case "":
-		return bad("no type= (use type=bind or type=tmpfs)")
+		return bad("no type= (use type=bind, tmpfs, volume, image or devpts)")
 	case TypeBind:
 		if !strings.HasPrefix(m.Source, "/") {
 			return bad("a bind mount needs an absolute src= path")
@@ -219,6 +226,23 @@ func ParseMount(spec string) (Mount, error) {
 		if _, err := tmpfsOptions(m.Options); err != nil {
 			return bad("%v", err)
 		}
+	case TypeDevpts:
+		if m.Source != "" {
+			return bad("a devpts takes no src=")
+		}
+		m.Source = "devpts"
+		if _, err := devptsOptions(m.Options); err != nil {
+			return bad("%v", err)
+		}
+	case TypeImage:
+		if m.Source == "" {
+			return bad("an image mount needs src= (the image)")
+		}
+		for _, o := range m.Options {
+			if o != "ro" && o != "rw" {
+				return bad("an image mount takes only rw= or ro=")
+			}
+		}
 	case TypeVolume:
 		if m.Source != "" && !volumeName.MatchString(m.Source) {
 			return bad("invalid volume name %q", m.Source)
@@ -228,9 +252,47 @@ func ParseMount(spec string) (Mount, error) {
 		}
 		return m, fmt.Errorf("volume %q at %s: %w", m.Source, m.Destination, ErrNamedVolume)
 	default:
-		return bad("unsupported type %q (use bind or tmpfs)", m.Type)
+		return bad("unsupported type %q (use bind, tmpfs, volume, image or devpts)", m.Type)
 	}
 	return m, nil
+}
+
+// devptsOptions checks a devpts mount's options (uid, gid, mode, ptmxmode,
+// max, and the common ro/rw, suid, exec families) and returns them for the
+// runtime.
+func devptsOptions(opts []string) ([]string, error) {
+	var f mountFlags
+	return f.parse(opts, func(o string) error {
+		key, val, _ := strings.Cut(o, "=")
+		switch key {
+		case "uid", "gid", "max":
+			if _, err := strconv.ParseUint(val, 10, 32); err != nil {
+				return fmt.Errorf("invalid %s %q: use a number", key, val)
+			}
+		case "mode", "ptmxmode":
+			if !tmpfsMode.MatchString(val) {
+				return fmt.Errorf("invalid %s %q: use octal, e.g. 0620", key, val)
+			}
+		default:
+			return fmt.Errorf("unknown option %q", o)
+		}
+		f.out = append(f.out, o)
+		return nil
+	})
+}
+
+// devptsSpec is a new devpts instance, private to the container as its
+// /dev/pts is: newinstance, and ptmxmode=0666 unless the user chose one.
+func devptsSpec(m Mount) (specs.Mount, error) {
+	opts, err := devptsOptions(m.Options)
+	if err != nil {
+		return specs.Mount{}, fmt.Errorf("devpts at %s: %w", m.Destination, err)
+	}
+	out := []string{"nosuid", "noexec", "newinstance"}
+	if !slices.ContainsFunc(opts, func(o string) bool { return strings.HasPrefix(o, "ptmxmode=") }) {
+		out = append(out, "ptmxmode=0666")
+	}
+	return specs.Mount{Destination: m.Destination, Type: TypeDevpts, Source: "devpts", Options: append(out, opts...)}, nil
 }
 
 var propagations = []string{"private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable"}
@@ -573,10 +635,12 @@ func (o Options) mounts(ns namespaces, p process) ([]specs.Mount, error) {
 			sm, err = bindSpec(m)
 		case TypeTmpfs:
 			sm, err = tmpfsSpec(m)
-		case TypeVolume:
-			err = fmt.Errorf("volume %q at %s: the caller must resolve volumes to bind mounts first", m.Source, d)
+		case TypeDevpts:
+			sm, err = devptsSpec(m)
+		case TypeVolume, TypeImage:
+			err = fmt.Errorf("%s %q at %s: the caller must resolve it to a bind mount first", m.Type, m.Source, d)
 		default:
-			err = fmt.Errorf("mount at %s: unsupported type %q (use bind or tmpfs)", d, m.Type)
+			err = fmt.Errorf("mount at %s: unsupported type %q (use bind, tmpfs or devpts)", d, m.Type)
 		}
 		if err != nil {
 			return nil, err

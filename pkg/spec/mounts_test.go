@@ -395,3 +395,47 @@ func TestParseTmpfs(t *testing.T) {
 		}
 	}
 }
+
+func TestParseMountDevpts(t *testing.T) {
+	m, err := ParseMount("type=devpts,destination=/dev/pts2,mode=0600,max=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := devptsSpec(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0600", "max=10"}
+	if sm.Type != "devpts" || sm.Source != "devpts" || sm.Destination != "/dev/pts2" || !slices.Equal(sm.Options, want) {
+		t.Fatalf("devpts mount: %+v, want options %q", sm, want)
+	}
+	for spec, why := range map[string]string{
+		"type=devpts,src=/x,dst=/dev/pts2":     "takes no src",
+		"type=devpts,dst=/dev/pts2,mode=rwx":   `invalid mode "rwx"`,
+		"type=devpts,dst=/dev/pts2,uid=alice":  `invalid uid "alice"`,
+		"type=devpts,dst=/dev/pts2,size=1m":    `unknown option "size=1m"`,
+		"type=devpts,dst=/dev/pts2,ptmxmode=9": `invalid ptmxmode "9"`,
+	} {
+		if _, err := ParseMount(spec); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("ParseMount(%q): %v, want %q", spec, err, why)
+		}
+	}
+}
+
+func TestParseMountImage(t *testing.T) {
+	m, err := ParseMount("type=image,source=busybox,destination=/m,readwrite=true")
+	if err != nil || m.Type != TypeImage || m.Source != "busybox" || m.Destination != "/m" || !slices.Equal(m.Options, []string{"rw"}) {
+		t.Fatalf("image mount: %+v %v", m, err)
+	}
+	if m, err := ParseMount("type=image,src=busybox,dst=/m,rw=false"); err != nil || len(m.Options) != 0 {
+		t.Fatalf("rw=false: %+v %v", m, err)
+	}
+	for spec, why := range map[string]string{
+		"type=image,dst=/m":                          "needs src=",
+		"type=image,src=busybox,dst=/m,tmpfs-size=1": "takes only rw= or ro=",
+	} {
+		if _, err := ParseMount(spec); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("ParseMount(%q): %v, want %q", spec, err, why)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -441,4 +442,31 @@ func deviceNumbers(path string) (int64, int64, error) {
 		return 0, 0, fmt.Errorf("%s is not a device: a resource limit needs a block device", path)
 	}
 	return int64(unix.Major(st.Rdev)), int64(unix.Minor(st.Rdev)), nil
+}
+
+// Merge is r with every limit n sets replacing r's (`update`): a field n
+// leaves at its zero value keeps r's. Lists (device limits) replace whole.
+func (r *Resources) Merge(n *Resources) (*Resources, error) {
+	old := map[string]any{}
+	for _, src := range []*Resources{r, n} {
+		if src == nil {
+			continue
+		}
+		b, err := json.Marshal(src)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(b, &old); err != nil {
+			return nil, err
+		}
+	}
+	b, err := json.Marshal(old)
+	if err != nil {
+		return nil, err
+	}
+	out := &Resources{}
+	if err := json.Unmarshal(b, out); err != nil {
+		return nil, err
+	}
+	return out, out.Validate()
 }

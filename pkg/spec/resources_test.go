@@ -173,3 +173,22 @@ func TestSystemdModeFromCommand(t *testing.T) {
 		t.Error("--systemd=false ignored")
 	}
 }
+
+func TestResourcesMerge(t *testing.T) {
+	pids := int64(100)
+	old := &Resources{Memory: 64 << 20, CPUShares: 512, PidsLimit: &pids, Unified: map[string]string{"a": "1"}}
+	got, err := old.Merge(&Resources{Memory: 128 << 20, NanoCPUs: 1e9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Memory != 128<<20 || got.CPUShares != 512 || got.NanoCPUs != 1e9 || got.PidsLimit == nil || *got.PidsLimit != 100 || got.Unified["a"] != "1" {
+		t.Fatalf("merge: %+v", got)
+	}
+	if old.Memory != 64<<20 {
+		t.Fatalf("merge changed its receiver")
+	}
+	var none *Resources
+	if got, err := none.Merge(&Resources{CPUShares: 2}); err != nil || got.CPUShares != 2 {
+		t.Fatalf("merge over nothing: %+v %v", got, err)
+	}
+}

@@ -256,6 +256,11 @@ func TestDiff(t *testing.T) {
 			t.Fatalf("diff lacks %q: %q", want, lines)
 		}
 	}
+	// Only the container's own changes: not the mount points Roost made for
+	// /etc/hosts, /etc/resolv.conf, /etc/hostname, /run/.containerenv.
+	if len(lines) != 4 {
+		t.Fatalf("diff lists more than the container's changes: %q", lines)
+	}
 	// Podman's order: a directory before what is in it.
 	if slices.Index(lines, "C /etc") > slices.Index(lines, "C /etc/passwd") {
 		t.Fatalf("diff order: %q", lines)

@@ -106,3 +106,18 @@ func TestPodKillSignalParsedAsKill(t *testing.T) {
 		}
 	}
 }
+
+// A bad signal's error keeps its trailing space, as Podman prints it
+// ("invalid signal: " for `kill -s -`): the one-line folding must not eat it.
+func TestKillInvalidSignalKeepsTrailingSpace(t *testing.T) {
+	e := newEnv(t)
+	for s, want := range map[string]string{"-": "Error: invalid signal: \n", " ": "Error: invalid signal:  \n"} {
+		for _, verb := range [][]string{{"kill"}, {"pod", "kill"}} {
+			args := append(append([]string{}, verb...), "-s", s, "nosuch")
+			r := e.roost(args...)
+			if r.Code != 125 || r.Stderr != want {
+				t.Errorf("roost %q: want exit 125 and stderr %q, got %s", args, want, r)
+			}
+		}
+	}
+}

@@ -279,3 +279,57 @@ volume_path = %q
 		t.Errorf("volume_path: volume is at %q, want under %s", mp, vols)
 	}
 }
+
+// http_proxy = false keeps the host's proxy variables out of a container,
+// env_host = true passes Roost's whole environment in; --http-proxy and
+// --env-host given on the command line win over the file.
+func TestContainersConfHTTPProxyAndEnvHost(t *testing.T) {
+	e := pulled(t)
+	roost := filepath.Join(binDir, "roost")
+	hostEnv := []string{"env", "http_proxy=http://192.0.2.1:3128", "ROOST_E2E_HOSTVAR=fromhost", roost}
+	runEnv := func(args ...string) string {
+		t.Helper()
+		return succeeded(t, "roost "+strings.Join(args, " "), e.run(hostEnv[0], append(hostEnv[1:], args...)...))
+	}
+	show := []string{busybox, "sh", "-c", `echo "proxy=$http_proxy host=$ROOST_E2E_HOSTVAR"`}
+
+	// Podman's defaults: the proxy passes, the rest of the host's environment does not.
+	if got := strings.TrimSpace(runEnv(append([]string{"run", "--rm"}, show...)...)); got != "proxy=http://192.0.2.1:3128 host=" {
+		t.Fatalf("without containers.conf: got %q", got)
+	}
+	e.writeFile(userContainersConf, "[containers]\nhttp_proxy = false\nenv_host = true\n")
+	if got := strings.TrimSpace(runEnv(append([]string{"run", "--rm"}, show...)...)); got != "proxy=http://192.0.2.1:3128 host=fromhost" {
+		// env_host brings http_proxy along as any other variable: check the file's
+		// http_proxy alone below, with env_host off by flag.
+		t.Fatalf("env_host = true: got %q, want the host's variables", got)
+	}
+	if got := strings.TrimSpace(runEnv(append([]string{"run", "--rm", "--env-host=false"}, show...)...)); got != "proxy= host=" {
+		t.Fatalf("http_proxy = false with --env-host=false: got %q, want neither variable", got)
+	}
+	if got := strings.TrimSpace(runEnv(append([]string{"run", "--rm", "--env-host=false", "--http-proxy=true"}, show...)...)); got != "proxy=http://192.0.2.1:3128 host=" {
+		t.Fatalf("--http-proxy=true over http_proxy = false: got %q", got)
+	}
+}
+
+// tmp_dir moves Roost's per-boot state (Podman's libpod tmp dir): the
+// containers' run directories live there; the user's one namespace holder
+// stays where every command finds it.
+func TestContainersConfTmpDir(t *testing.T) {
+	e := pulled(t)
+	tmp := filepath.Join(e.RuntimeDir, "conf-tmp")
+	e.writeFile(userContainersConf, fmt.Sprintf("[engine]\ntmp_dir = %q\n", tmp))
+	id := strings.TrimSpace(e.roostOK("run", "-d", "--name", "intmp", busybox, "sleep", "1000"))
+	if _, err := os.Stat(filepath.Join(tmp, "containers", id, "monitor.pid")); err != nil {
+		t.Fatalf("the container's run directory is not under tmp_dir %s: %v", tmp, err)
+	}
+	if got := e.roostLine("inspect", "--format", "{{.ConmonPidFile}}", "intmp"); !strings.HasPrefix(got, tmp+"/") {
+		t.Fatalf("inspect's ConmonPidFile %q is not under tmp_dir %s", got, tmp)
+	}
+	if out := e.roostOK("exec", "intmp", "echo", "ok"); strings.TrimSpace(out) != "ok" {
+		t.Fatalf("exec in a container under tmp_dir: %q", out)
+	}
+	e.roostOK("rm", "-f", "-t", "0", "intmp")
+	if _, err := os.Stat(filepath.Join(tmp, "containers", id)); !os.IsNotExist(err) {
+		t.Fatalf("rm left the run directory under tmp_dir: %v", err)
+	}
+}

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -249,4 +251,87 @@ func firstInt(t *testing.T, path string) int {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return n
+}
+
+// runWithFDs runs roost as the test user with files on fds 3 and up, and
+// returns what it did.
+func runWithFDs(t *testing.T, e *env, files []*os.File, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), commandTimout)
+	defer cancel()
+	cmd := e.command(ctx, filepath.Join(binDir, "roost"), args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr, cmd.ExtraFiles = &out, &errb, files
+	err := cmd.Run()
+	r := result{Stdout: out.String(), Stderr: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.Code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("roost %v: %v", args, err)
+	}
+	return r
+}
+
+// TestRunPreserveFDs: `run --preserve-fds N` hands the caller's fds 3 ..
+// 3+N-1 to the container's process across the re-execution into the
+// namespace and the monitor's start, and no Roost process keeps them: a pipe
+// the container closes reaches EOF while the container still runs.
+func TestRunPreserveFDs(t *testing.T) {
+	e := newEnv(t)
+	e.roostOK("pull", "-q", busybox)
+	if pid := e.holderPid(); pid > 0 {
+		killNamespace(pid) // the next command re-executes into a new namespace
+	}
+	content := "preserved " + strconv.Itoa(os.Getpid())
+	path := e.writeFile("fd4.txt", content+"\n")
+	f4, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f4.Close()
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	r := runWithFDs(t, e, []*os.File{null, f4}, "run", "--rm", "-i", "--preserve-fds=2", busybox, "sh", "-c", "cat <&4")
+	if r.Code != 0 || strings.TrimSpace(r.Stdout) != content {
+		t.Fatalf("run --preserve-fds=2 ... cat <&4: want %q, got %s", content, r)
+	}
+
+	// A pipe on fd 3: the container writes, closes it and sleeps on.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	got := make(chan string, 1)
+	go func() { b, _ := io.ReadAll(pr); got <- string(b) }()
+	r = runWithFDs(t, e, []*os.File{pw}, "run", "-d", "--name", "keepfd", "--preserve-fds=1", busybox,
+		"sh", "-c", "echo hello >&3; exec 3>&-; exec sleep 1000")
+	pw.Close()
+	if r.Code != 0 {
+		t.Fatalf("run -d --preserve-fds=1: %s", r)
+	}
+	defer e.roost("rm", "-f", "-t", "0", "keepfd")
+	select {
+	case s := <-got:
+		if s != "hello\n" {
+			t.Fatalf("the container wrote %q on fd 3, want %q", s, "hello\n")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no EOF on the preserved pipe after the container closed it: a Roost process keeps it")
+	}
+	if st := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.State.Status}}", "keepfd")); st != "running" {
+		t.Fatalf("keepfd is %q, want running", st)
+	}
+
+	// More than the caller passed: one line, nothing made.
+	r = runWithFDs(t, e, []*os.File{null}, "run", "--rm", "--name", "toomany", "--preserve-fds=3", busybox, "true")
+	if r.Code != 125 || !strings.HasPrefix(r.Stderr, "Error: --preserve-fds 3:") || strings.Count(r.Stderr, "\n") != 1 {
+		t.Fatalf("run --preserve-fds=3 with one fd: want exit 125 and one line, got %s", r)
+	}
+	if r := e.roost("container", "exists", "toomany"); r.Code != 1 {
+		t.Fatalf("a refused run left container toomany behind: %s", r)
+	}
 }

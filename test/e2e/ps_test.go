@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -241,4 +242,37 @@ func TestInspectPodmanShape(t *testing.T) {
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// A Buildah container on Roost's storage: `container exists` says no and
+// `--external` yes, `diff` lists its changes, and plain rm (with a Roost
+// container beside it) removes it, as Podman's 055 and 140 expect.
+func TestExternalContainerExistsDiffRm(t *testing.T) {
+	e := pulled(t)
+	iid := e.roostLine("image", "inspect", "--format", "{{.ID}}", busybox)
+	e.roostOK("create", "--name", "mine", busybox, "true")
+	ext := strings.TrimSpace(e.buildah("from", "--pull=never", "--name", "bext", iid))
+	if ext != "bext" {
+		t.Fatalf("buildah from printed %q", ext)
+	}
+	e.buildah("run", "bext", "sh", "-c", "touch /extadded; rm /etc/group")
+	if r := e.roost("container", "exists", "bext"); r.Code != 1 {
+		t.Fatalf("container exists of a Buildah container: want exit 1, got %s", r)
+	}
+	e.roostOK("container", "exists", "--external", "bext")
+	if r := e.roost("container", "exists", "--external", "nosuch"); r.Code != 1 {
+		t.Fatalf("container exists --external nosuch: want exit 1, got %s", r)
+	}
+	var j map[string][]string
+	if err := json.Unmarshal([]byte(e.roostOK("diff", "--format", "json", "bext")), &j); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(j["added"], []string{"/extadded"}) || !slices.Equal(j["deleted"], []string{"/etc/group"}) || !slices.Equal(j["changed"], []string{"/etc"}) {
+		t.Fatalf("diff of the Buildah container: %v", j)
+	}
+	e.buildah("umount", "bext")
+	e.roostOK("rm", "mine", "bext")
+	if got := e.roostOK("ps", "-a", "--external", "--format", "{{.Names}}"); got != "" {
+		t.Fatalf("rm mine bext left %q", got)
+	}
 }

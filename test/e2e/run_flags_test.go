@@ -264,3 +264,100 @@ func TestRunSystemdModeAndLogPath(t *testing.T) {
 		t.Fatalf("logs reads %q", out)
 	}
 }
+
+// --mount type=devpts gives the container a new devpts instance where it
+// asks, with its options; a bad option is one line and nothing is made.
+func TestRunMountDevpts(t *testing.T) {
+	e := pulled(t)
+	out := e.roostOK("run", "--rm", "--mount", "type=devpts,destination=/dev/pts2,mode=0600", busybox, "grep", " /dev/pts2 ", "/proc/mounts")
+	f := strings.Fields(out)
+	if len(f) < 4 || f[0] != "devpts" || f[2] != "devpts" || !strings.Contains(f[3], "mode=600") || !strings.Contains(f[3], "ptmxmode=666") {
+		t.Fatalf("devpts at /dev/pts2: %q", out)
+	}
+	line := e.roostFails(125, "run", "--rm", "--name", "badpts", "--mount", "type=devpts,destination=/dev/pts2,uid=alice", busybox, "true")
+	if !strings.Contains(line, `invalid uid "alice"`) {
+		t.Fatalf("bad devpts uid: %q", line)
+	}
+	if r := e.roost("container", "exists", "badpts"); r.Code != 1 {
+		t.Fatalf("a refused devpts mount left a container: %s", r)
+	}
+}
+
+// update takes run's resource flags: with cgroup v2 delegated the running
+// container's limits change (record, bundle, cgroup); without, Podman's
+// warning, the container's id, and nothing changes. Bad values and unknown
+// containers are one line, exit 125.
+func TestUpdateResources(t *testing.T) {
+	e := pulled(t)
+	id := strings.TrimSpace(e.roostOK("run", "-d", "--name", "upd", busybox, "sleep", "1000"))
+	defer e.roost("rm", "-f", "-t", "0", "upd")
+	r := e.roost("update", "--memory", "96m", "--cpu-shares", "256", "upd")
+	if r.Code != 0 || r.Stdout != id+"\n" {
+		t.Fatalf("update: want exit 0 and the id, got %s", r)
+	}
+	linux, _ := bundleSpec(t, e, id)["linux"].(map[string]any)
+	res, _ := linux["resources"].(map[string]any)
+	mem, _ := res["memory"].(map[string]any)
+	if delegated(e) {
+		if mem["limit"] != float64(96<<20) || e.roostLine("inspect", "--format", "{{.HostConfig.Memory}}", "upd") != strconv.Itoa(96<<20) {
+			t.Fatalf("update did not reach the bundle and the record: %v", res)
+		}
+		cg := e.roostLine("exec", "upd", "cat", "/sys/fs/cgroup/memory.max")
+		if cg != strconv.Itoa(96<<20) {
+			t.Fatalf("the container's cgroup memory.max is %q after update", cg)
+		}
+	} else {
+		if r.Stderr != warnNoLimits+"\n" {
+			t.Fatalf("update without cgroup v2 delegation: stderr %q, want %q", r.Stderr, warnNoLimits)
+		}
+		if mem != nil || e.roostLine("inspect", "--format", "{{.HostConfig.Memory}}", "upd") != "0" {
+			t.Fatalf("dropped limits reached the bundle or the record: %v", res)
+		}
+	}
+	if line := e.roostFails(125, "update", "--memory", "lots", "upd"); !strings.Contains(line, "lots") {
+		t.Fatalf("bad --memory: %q", line)
+	}
+	if line := e.roostFails(125, "update", "--cpus", "1", "nosuch"); !strings.Contains(line, `no container with name or ID "nosuch" found`) {
+		t.Fatalf("unknown container: %q", line)
+	}
+	// The container command group has it too.
+	if r := e.roost("container", "update", "--cpus", "1", "upd"); r.Code != 0 || r.Stdout != id+"\n" {
+		t.Fatalf("container update: %s", r)
+	}
+}
+
+// --mount type=image shows an image's files read-only; rw (or readwrite)
+// gives a writable overlay whose changes go with the run. Removing the
+// container leaves no mount behind; an image not stored is one line.
+func TestRunMountImage(t *testing.T) {
+	e := pulled(t)
+	img := "type=image,src=" + busybox + ",dst=/image-mount"
+	if out := e.roostLine("run", "--rm", "--mount", img, busybox, "cmp", "/bin/busybox", "/image-mount/bin/busybox"); out != "" {
+		t.Fatalf("the image's files differ: %q", out)
+	}
+	r := e.roost("run", "--rm", "--mount", img, busybox, "touch", "/image-mount/read-only")
+	if r.Code != 1 || !strings.Contains(r.Stderr+r.Stdout, "touch: /image-mount/read-only: Read-only file system") {
+		t.Fatalf("an image mount must be read-only: %s", r)
+	}
+	for _, rw := range []string{",rw=true", ",readwrite=true"} {
+		e.roostOK("run", "--rm", "--mount", img+rw, busybox, "touch", "/image-mount/readwrite")
+	}
+	if r := e.roost("run", "--rm", "--mount", img+",rw=true", busybox, "ls", "/image-mount/readwrite"); r.Code == 0 {
+		t.Fatalf("a write to an image mount outlived its run: %s", r)
+	}
+	e.roostOK("run", "-d", "--name", "imgmnt", "--mount", img, busybox, "sleep", "1000")
+	if out := e.roostLine("exec", "imgmnt", "cat", "/image-mount/etc/passwd"); !strings.HasPrefix(out, "root:") {
+		t.Fatalf("exec in a container with an image mount: %q", out)
+	}
+	e.roostOK("rm", "-f", "-t", "0", "imgmnt")
+	if out := e.roostOK("unshare", "cat", "/proc/self/mountinfo"); strings.Contains(out, " overlay ") {
+		t.Fatalf("mounts left after every container is gone:\n%s", out)
+	}
+	line := e.roostFails(125, "run", "--rm", "--name", "noimg", "--mount", "type=image,src=nosuchimage,dst=/m", busybox, "true")
+	if !strings.Contains(line, "nosuchimage") {
+		t.Fatalf("an image mount of an unknown image: %q", line)
+	}
+	if r := e.roost("container", "exists", "noimg"); r.Code != 1 {
+		t.Fatalf("a refused image mount left a container: %s", r)
+	}
+}

@@ -88,7 +88,7 @@ func TestGlobalFlags(t *testing.T) {
 	}
 	// Accepted as in Podman.
 	e.roostOK("--cgroup-manager", "cgroupfs", "--events-backend", "none", "--runtime-flag", "debug",
-		"--hooks-dir", "/nonexistent", "--tmpdir", "/tmp", "--network-cmd-path", "/usr/bin/slirp4netns",
+		"--hooks-dir", "/nonexistent", "--tmpdir", filepath.Join(e.RuntimeDir, "roost"), "--network-cmd-path", "/usr/bin/slirp4netns",
 		"--network-config-dir", "/tmp", "--conmon", "/usr/bin/conmon", "--ssh", "native", "ps")
 	if got := e.roostLine("--events-backend", "none", "--cgroup-manager", "cgroupfs", "info", "--format", "{{.Host.EventLogger}} {{.Host.CgroupManager}}"); got != "none cgroupfs" {
 		t.Fatalf("info does not show the chosen backends: %q", got)
