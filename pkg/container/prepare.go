@@ -9,12 +9,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/network"
 	"github.com/roost-containers/roost/pkg/seccomp"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/userns"
@@ -195,6 +197,10 @@ func resolvConf(c *Container, resolvers []string) string {
 	search, opts := c.Net.DNSSearch, c.Net.DNSOptions
 	if len(search) == 0 {
 		search = resolvLines("search")
+		if servesNames(c, resolvers) {
+			// As Podman: members' short names resolve under its domain too.
+			search = append([]string{network.DNSDomain}, search...)
+		}
 	}
 	if len(opts) == 0 {
 		opts = resolvLines("options")
@@ -209,6 +215,17 @@ func resolvConf(c *Container, resolvers []string) string {
 		fmt.Fprintf(&b, "options %s\n", strings.Join(opts, " "))
 	}
 	return b.String()
+}
+
+// servesNames says whether a network's own DNS responder answers the
+// container: one of its nameservers is the gateway of a network it is on.
+func servesNames(c *Container, resolvers []string) bool {
+	for _, a := range c.Net.Attached {
+		if slices.Contains(resolvers, a.Gateway) {
+			return true
+		}
+	}
+	return false
 }
 
 // completeRootfs makes what the runtime needs inside the rootfs: the working

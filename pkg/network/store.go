@@ -41,12 +41,18 @@ type CreateOptions struct {
 // get reads a network by name or id inside tx; the default network exists
 // even before it was first saved.
 func get(tx *state.Tx, ref string) (*Network, error) {
+	if IsDefault(ref) {
+		return getDefault(tx)
+	}
 	id, err := tx.Lookup(state.Networks, ref)
 	if err != nil {
-		if IsDefault(ref) || ref == defaultNetwork().ID {
-			return defaultNetwork(), nil
+		if ref == defaultID {
+			return getDefault(tx)
 		}
 		return nil, notFoundError(ref)
+	}
+	if id == defaultID {
+		return getDefault(tx)
 	}
 	var n Network
 	if err := tx.Get(state.Networks, id, &n); err != nil {
@@ -55,9 +61,23 @@ func get(tx *state.Tx, ref string) (*Network, error) {
 	return &n, nil
 }
 
+// getDefault reads the default network's record, under its current name
+// even when it was saved under Roost's earlier one.
+func getDefault(tx *state.Tx) (*Network, error) {
+	var n Network
+	if err := tx.Get(state.Networks, defaultID, &n); err != nil {
+		if errors.Is(err, state.ErrNotFound) {
+			return defaultNetwork(), nil
+		}
+		return nil, err
+	}
+	n.Name = DefaultName
+	return &n, nil
+}
+
 func put(tx *state.Tx, n *Network) error { return tx.Put(state.Networks, n.ID, n.Name, n) }
 
-// all lists every network, the default first.
+// all lists every network sorted by name, as Podman does.
 func all(tx *state.Tx) ([]*Network, error) {
 	list, err := state.List[Network](tx, state.Networks)
 	if err != nil {
@@ -66,20 +86,16 @@ func all(tx *state.Tx) ([]*Network, error) {
 	out := []*Network{}
 	hasDefault := false
 	for i := range list {
-		if list[i].Name == DefaultName {
+		if list[i].ID == defaultID {
 			hasDefault = true
+			list[i].Name = DefaultName
 		}
 		out = append(out, &list[i])
 	}
 	if !hasDefault {
 		out = append(out, defaultNetwork())
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if (out[i].Name == DefaultName) != (out[j].Name == DefaultName) {
-			return out[i].Name == DefaultName
-		}
-		return out[i].Name < out[j].Name
-	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
@@ -93,7 +109,7 @@ func (m *Manager) Get(ref string) (*Network, error) {
 	return n, err
 }
 
-// List returns every network, the default first.
+// List returns every network, sorted by name.
 func (m *Manager) List() ([]*Network, error) {
 	var out []*Network
 	err := m.DB.View(func(tx *state.Tx) (err error) {
@@ -233,8 +249,8 @@ func (m *Manager) Remove(ref string) (*Network, error) {
 		if n, err = get(tx, ref); err != nil {
 			return err
 		}
-		if n.Name == DefaultName {
-			return fmt.Errorf("the default network %s cannot be removed", DefaultName)
+		if n.ID == defaultID {
+			return fmt.Errorf("default network %s cannot be removed", ref)
 		}
 		if len(n.Leases) > 0 {
 			return fmt.Errorf("network %s has running containers: stop them, disconnect them, or use --force: %w", n.Name, ErrInUse)
