@@ -12,7 +12,6 @@ import (
 	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/network"
-	"github.com/roost-containers/roost/slirp"
 	"github.com/roost-containers/roost/slirp/portfwd"
 )
 
@@ -227,7 +226,8 @@ func (e *Engine) resolvers(c *Container) []string {
 	case NetBridge:
 		return e.Networks.Nameservers(c.Net.Attached)
 	case NetSlirp:
-		return []string{slirp.SlirpDNS}
+		_, dns := network.SlirpAddrs(c.Net.Target)
+		return []string{dns}
 	}
 	return host
 }

@@ -176,15 +176,18 @@ func hostsFile(c *Container, hostname string, base hostsBase) string {
 	if named[hostname] || (c.Name != "" && named[c.Name]) {
 		return b.String()
 	}
-	names := hostname
-	if c.Name != "" && c.Name != hostname {
+	names := hostname // and the name, even when the same, as Podman writes them
+	if c.Name != "" {
 		names += " " + c.Name
 	}
-	if len(c.Net.Attached) > 0 {
+	switch {
+	case len(c.Net.Attached) > 0:
 		for _, a := range c.Net.Attached {
 			fmt.Fprintf(&b, "%s\t%s\n", a.IP, names)
 		}
-	} else {
+	case c.Net.Mode == NetSlirp:
+		fmt.Fprintf(&b, "%s\t%s\n", network.SlirpGuest(c.Net.Target), names)
+	default:
 		fmt.Fprintf(&b, "127.0.1.1\t%s\n", names)
 	}
 	return b.String()

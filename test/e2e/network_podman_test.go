@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -62,4 +63,80 @@ func TestNetworkShortIDAliasAndSearchDomain(t *testing.T) {
 	e.roostOK("rm", "-f", "web")
 	e.roostOK("network", "rm", "n1", "n2")
 	assertNoNetworkLeftovers(t, e)
+}
+
+// Podman's slirp4netns options: cidr= moves the container (.100), its DNS
+// (.3) and the host (.2) into the given range, and /etc/hosts says so;
+// port_handler= takes either handler and a published port range answers on
+// every port; bad options fail with one line and leave no container.
+func TestSlirp4netnsPodmanOptions(t *testing.T) {
+	e := pulled(t)
+	port := hostServer(t, "via cidr")
+	out := e.roostOK("run", "--rm", "--network", "slirp4netns:cidr=10.97.3.0/24,outbound_addr=lo", "--name", "sc", "--hostname", "sc", busybox,
+		"sh", "-c", "cat /etc/hosts /etc/resolv.conf; ip -o -4 addr show tap0; "+strings.Join(fetchHost(port), " "))
+	for _, want := range []string{"10.97.3.100\tsc sc\n", "10.97.3.2\thost.containers.internal", "nameserver 10.97.3.3\n", "inet 10.97.3.100/24 ", "via cidr"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("slirp4netns:cidr= lacks %q:\n%s", want, out)
+		}
+	}
+	for _, handler := range []string{"slirp4netns", "rootlesskit"} {
+		first := freePortRange(t, 3)
+		spec := fmt.Sprintf("%d-%d:%d-%d", first, first+2, first, first+2)
+		e.roostOK("run", "-d", "--name", "pr", "--hostname", "pr", "--network", "slirp4netns:port_handler="+handler, "-p", spec, busybox,
+			"sh", "-c", fmt.Sprintf("for p in %d %d %d; do httpd -p $p -h /etc; done; sleep 300", first, first+1, first+2))
+		for p := first; p <= first+2; p++ {
+			hostGetEventually(t, p, "/hostname", "pr\n")
+		}
+		e.roostOK("rm", "-f", "-t0", "pr")
+	}
+	for _, bad := range []string{"cidr=10.97.3.0/30", "cidr=nonsense", "port_handler=other", "outbound_addr=", "nosuch=1"} {
+		if msg := e.roostFails(125, "run", "--rm", "--network", "slirp4netns:"+bad, busybox, "true"); !strings.Contains(msg, "invalid slirp4netns option") {
+			t.Errorf("slirp4netns:%s: %q", bad, msg)
+		}
+	}
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("bad options left containers: %q", out)
+	}
+	assertNoNetworkLeftovers(t, e)
+}
+
+// freePortRange finds n consecutive ports free on the host.
+func freePortRange(t *testing.T, n int) int {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		first, ok := freeHostPort(t), true
+		for p := first; p < first+n && ok; p++ {
+			ok = p < 65536 && portFree(p) == nil
+		}
+		if ok {
+			return first
+		}
+	}
+	t.Fatal("no free port range")
+	return 0
+}
+
+// The members of a pod find each other's names in the /etc/hosts they
+// share: 127.0.0.1 for each running member, as in Podman; a member that
+// has exited is gone from the file at the next member's start.
+func TestPodHostsNameMembers(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("pod", "create", "--name", "hp", "--infra-name", "hpi")
+	first := e.roostOK("run", "--pod", "hp", "--name", "m1", busybox, "cat", "/etc/hosts")
+	if !strings.Contains(first, "\thp hpi\n") || !strings.Contains(first, "127.0.0.1\tm1\n") {
+		t.Fatalf("the first member's /etc/hosts:\n%s", first)
+	}
+	e.roostOK("run", "-d", "--pod", "hp", "--name", "m2", busybox, "sleep", "300")
+	out := e.roostOK("run", "--pod", "hp", "--name", "m3", busybox, "cat", "/etc/hosts")
+	if !strings.Contains(out, "127.0.0.1\tm2\n") || !strings.Contains(out, "127.0.0.1\tm3\n") || strings.Contains(out, "m1") {
+		t.Fatalf("with m2 running and m1 exited, m3's /etc/hosts:\n%s", out)
+	}
+	if n, m := strings.Count(out, "\n"), strings.Count(first, "\n"); n != m+1 {
+		t.Fatalf("m3's /etc/hosts has %d lines, m1's had %d:\n%s", n, m, out)
+	}
+	// ping may not be allowed to send; its first line shows the resolution.
+	if r := e.roost("exec", "m2", "ping", "-c1", "-W2", "m3"); !strings.Contains(r.Stdout, "PING m3 (127.0.0.1)") {
+		t.Fatalf("m2 should resolve m3 to 127.0.0.1: %s", r)
+	}
+	e.roostOK("pod", "rm", "-f", "hp")
 }
