@@ -161,7 +161,7 @@ func (m *Manager) attachOne(h, ch *netlink.Handle, c Member, r Request, iface st
 	var ip net.IP
 	names := append([]string{c.Name, c.ID[:12]}, r.Aliases...)
 	err := m.DB.Update(func(tx *state.Tx) (err error) {
-		if n, err = get(tx, r.Network); err != nil {
+		if n, err = m.get(tx, r.Network); err != nil {
 			return err
 		}
 		ip, err = lease(tx, n, c.ID, r.IP, names)
@@ -291,7 +291,7 @@ func (m *Manager) detachLocked(h *netlink.Handle, containerID string, atts []Att
 func (m *Manager) releaseLease(network, containerID string) {
 	changed := false
 	_ = m.DB.Update(func(tx *state.Tx) error {
-		n, err := get(tx, network)
+		n, err := m.get(tx, network)
 		if err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ import (
 // first save frees the old name.
 func TestDefaultNetworkLegacyRecord(t *testing.T) {
 	m := &Manager{DB: state.Open(filepath.Join(t.TempDir(), "db")), RunDir: t.TempDir()}
-	old := defaultNetwork()
+	old := m.defaultNetwork()
 	old.Name = legacyName
 	old.Leases = map[string]Lease{"10.88.0.2": {Container: "c1"}}
 	if err := m.DB.Update(func(tx *state.Tx) error { return put(tx, old) }); err != nil {
@@ -33,7 +33,7 @@ func TestDefaultNetworkLegacyRecord(t *testing.T) {
 		t.Fatalf("List: %+v %v", list, err)
 	}
 	err = m.DB.Update(func(tx *state.Tx) error {
-		n, err := get(tx, "roost")
+		n, err := m.get(tx, "roost")
 		if err != nil {
 			return err
 		}

@@ -106,6 +106,10 @@ type Manager struct {
 	// of their own too, which keeps one code path.
 	Rootless bool
 	Events   events.Options // where create and remove are recorded
+	// DefaultSubnet is containers.conf's [network] default_subnet: the
+	// default network's range instead of DefaultSubnet. It takes effect
+	// while no container holds an address there.
+	DefaultSubnet string
 }
 
 // SharedNetNS is the user's network namespace holding the bridges.
@@ -124,13 +128,37 @@ func (m *Manager) lock() (*state.Lock, error) {
 }
 
 // defaultNetwork is the built-in network's record before it is first saved.
-func defaultNetwork() *Network {
-	_, sn, _ := net.ParseCIDR(DefaultSubnet)
+func (m *Manager) defaultNetwork() *Network {
 	return &Network{
 		Name: DefaultName, ID: defaultID, Driver: "bridge",
 		Interface: DefaultBridge, Created: time.Now().UTC(),
-		Subnets: []Subnet{{Subnet: sn.String(), Gateway: firstHost(sn).String()}},
+		Subnets: []Subnet{m.defaultSubnet()},
 	}
+}
+
+// defaultSubnet is the default network's range: default_subnet when it is
+// a valid IPv4 network (CheckDefaultSubnet says why not), else DefaultSubnet.
+func (m *Manager) defaultSubnet() Subnet {
+	_, sn, _ := net.ParseCIDR(DefaultSubnet)
+	if CheckDefaultSubnet(m.DefaultSubnet) == nil && m.DefaultSubnet != "" {
+		_, sn, _ = net.ParseCIDR(m.DefaultSubnet)
+	}
+	return Subnet{Subnet: sn.String(), Gateway: firstHost(sn).String()}
+}
+
+// CheckDefaultSubnet checks containers.conf's default_subnet.
+func CheckDefaultSubnet(v string) error {
+	if v == "" {
+		return nil
+	}
+	_, sn, err := net.ParseCIDR(v)
+	if err != nil || sn.IP.To4() == nil {
+		return fmt.Errorf("containers.conf: invalid default_subnet %q: give an IPv4 network such as 10.88.0.0/16", v)
+	}
+	if ones, _ := sn.Mask.Size(); ones > 30 {
+		return fmt.Errorf("containers.conf: invalid default_subnet %q: it must hold at least two addresses (/30 or larger)", v)
+	}
+	return nil
 }
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)

@@ -40,19 +40,19 @@ type CreateOptions struct {
 
 // get reads a network by name or id inside tx; the default network exists
 // even before it was first saved.
-func get(tx *state.Tx, ref string) (*Network, error) {
+func (m *Manager) get(tx *state.Tx, ref string) (*Network, error) {
 	if IsDefault(ref) {
-		return getDefault(tx)
+		return m.getDefault(tx)
 	}
 	id, err := tx.Lookup(state.Networks, ref)
 	if err != nil {
 		if ref == defaultID {
-			return getDefault(tx)
+			return m.getDefault(tx)
 		}
 		return nil, notFoundError(ref)
 	}
 	if id == defaultID {
-		return getDefault(tx)
+		return m.getDefault(tx)
 	}
 	var n Network
 	if err := tx.Get(state.Networks, id, &n); err != nil {
@@ -63,22 +63,25 @@ func get(tx *state.Tx, ref string) (*Network, error) {
 
 // getDefault reads the default network's record, under its current name
 // even when it was saved under Roost's earlier one.
-func getDefault(tx *state.Tx) (*Network, error) {
+func (m *Manager) getDefault(tx *state.Tx) (*Network, error) {
 	var n Network
 	if err := tx.Get(state.Networks, defaultID, &n); err != nil {
 		if errors.Is(err, state.ErrNotFound) {
-			return defaultNetwork(), nil
+			return m.defaultNetwork(), nil
 		}
 		return nil, err
 	}
 	n.Name = DefaultName
+	if len(n.Leases) == 0 { // a changed default_subnet applies once it is free
+		n.Subnets = []Subnet{m.defaultSubnet()}
+	}
 	return &n, nil
 }
 
 func put(tx *state.Tx, n *Network) error { return tx.Put(state.Networks, n.ID, n.Name, n) }
 
 // all lists every network sorted by name, as Podman does.
-func all(tx *state.Tx) ([]*Network, error) {
+func (m *Manager) all(tx *state.Tx) ([]*Network, error) {
 	list, err := state.List[Network](tx, state.Networks)
 	if err != nil {
 		return nil, err
@@ -89,11 +92,14 @@ func all(tx *state.Tx) ([]*Network, error) {
 		if list[i].ID == defaultID {
 			hasDefault = true
 			list[i].Name = DefaultName
+			if len(list[i].Leases) == 0 {
+				list[i].Subnets = []Subnet{m.defaultSubnet()}
+			}
 		}
 		out = append(out, &list[i])
 	}
 	if !hasDefault {
-		out = append(out, defaultNetwork())
+		out = append(out, m.defaultNetwork())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -103,7 +109,7 @@ func all(tx *state.Tx) ([]*Network, error) {
 func (m *Manager) Get(ref string) (*Network, error) {
 	var n *Network
 	err := m.DB.View(func(tx *state.Tx) (err error) {
-		n, err = get(tx, ref)
+		n, err = m.get(tx, ref)
 		return err
 	})
 	return n, err
@@ -113,7 +119,7 @@ func (m *Manager) Get(ref string) (*Network, error) {
 func (m *Manager) List() ([]*Network, error) {
 	var out []*Network
 	err := m.DB.View(func(tx *state.Tx) (err error) {
-		out, err = all(tx)
+		out, err = m.all(tx)
 		return err
 	})
 	return out, err
@@ -147,7 +153,7 @@ func (m *Manager) Create(o CreateOptions) (*Network, error) {
 	n := &Network{Name: o.Name, ID: id, Driver: "bridge", Created: time.Now().UTC(),
 		Internal: o.Internal, IPv6: o.IPv6, DNSEnabled: !o.DisableDNS, Labels: o.Labels}
 	err = m.DB.Update(func(tx *state.Tx) error {
-		nets, err := all(tx)
+		nets, err := m.all(tx)
 		if err != nil {
 			return err
 		}
@@ -246,7 +252,7 @@ func chooseBridge(nets []*Network) string {
 func (m *Manager) Remove(ref string) (*Network, error) {
 	var n *Network
 	err := m.DB.Update(func(tx *state.Tx) (err error) {
-		if n, err = get(tx, ref); err != nil {
+		if n, err = m.get(tx, ref); err != nil {
 			return err
 		}
 		if n.ID == defaultID {

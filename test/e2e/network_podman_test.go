@@ -140,3 +140,46 @@ func TestPodHostsNameMembers(t *testing.T) {
 	}
 	e.roostOK("pod", "rm", "-f", "hp")
 }
+
+// containers.conf's [network] default_network puts a container given no
+// --network on that network, default_subnet is the default network's range,
+// and [engine] network_cmd_options are slirp4netns's options when
+// --network slirp4netns has none; bad values fail with one line.
+func TestContainersConfNetworkDefaults(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("network", "create", "--subnet", "10.95.0.0/24", "confnet")
+	e.writeFile(userContainersConf, "[network]\ndefault_network = \"confnet\"\ndefault_subnet = \"10.87.0.0/24\"\n"+
+		"[engine]\nnetwork_cmd_options = [\"cidr=10.96.5.0/24\"]\n")
+	addr := func(args ...string) string {
+		return e.roostOK(append(append([]string{"run", "--rm"}, args...), busybox, "ip", "-o", "-4", "addr", "show")...)
+	}
+	if out := addr(); !strings.Contains(out, "inet 10.95.0.") {
+		t.Errorf("no --network should mean default_network confnet: %q", out)
+	}
+	if out := addr("--network", "podman"); !strings.Contains(out, "inet 10.87.0.") {
+		t.Errorf("the default network should use default_subnet: %q", out)
+	}
+	if got := e.roostLine("network", "inspect", "podman", "--format", "{{range .Subnets}}{{.Subnet}}{{end}}"); got != "10.87.0.0/24" {
+		t.Errorf("network inspect podman with default_subnet: %q", got)
+	}
+	if out := addr("--network", "slirp4netns"); !strings.Contains(out, "inet 10.96.5.100/24") {
+		t.Errorf("--network slirp4netns should take network_cmd_options: %q", out)
+	}
+	if out := addr("--network", "slirp4netns:mtu=1500"); !strings.Contains(out, "inet 10.0.2.100/24") {
+		t.Errorf("options given on the command line replace network_cmd_options: %q", out)
+	}
+	for conf, want := range map[string]string{
+		"[engine]\nnetwork_cmd_options = [\"bogus=1\"]\n": "network_cmd_options",
+		"[network]\ndefault_subnet = \"nonsense\"\n":      "default_subnet",
+	} {
+		e.writeFile(userContainersConf, conf)
+		if msg := e.roostFails(125, "run", "--rm", "--network", "slirp4netns", busybox, "true"); !strings.Contains(msg, want) {
+			t.Errorf("bad %s: %q", want, msg)
+		}
+	}
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("bad containers.conf left containers: %q", out)
+	}
+	e.roostOK("network", "rm", "confnet")
+	assertNoNetworkLeftovers(t, e)
+}
