@@ -136,7 +136,10 @@ func writeHostFiles(dir string, c *Container, hostname string, resolvers []strin
 		mode = c.Spec.Namespaces.Network
 	}
 	if mode == NetHost {
-		f.Hosts, f.ResolvConf = "/etc/hosts", "/etc/resolv.conf"
+		f.Hosts = "/etc/hosts"
+		if len(c.Net.DNS) == 0 && len(c.Net.DNSSearch) == 0 && len(c.Net.DNSOptions) == 0 {
+			f.ResolvConf = "/etc/resolv.conf" // else --dns and co. are written, as in Podman
+		}
 	}
 	if c.Net.NoHosts {
 		f.Hosts = ""

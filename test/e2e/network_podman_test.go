@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -182,4 +183,38 @@ func TestContainersConfNetworkDefaults(t *testing.T) {
 	}
 	e.roostOK("network", "rm", "confnet")
 	assertNoNetworkLeftovers(t, e)
+}
+
+// network disconnect takes the address given up out of the running
+// container's /etc/hosts, and connect puts the new one in; --network host
+// with --dns gets its own resolv.conf, as in Podman, and the host's without.
+func TestNetworkDisconnectRewritesHostsAndHostDNS(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("network", "create", "--subnet", "10.94.2.0/24", "dn")
+	e.roostOK("run", "-d", "--name", "dc", "--network", "dn", busybox, "sleep", "300")
+	ip := e.roostLine("inspect", "dc", "--format", `{{(index .NetworkSettings.Networks "dn").IPAddress}}`)
+	if !strings.HasPrefix(ip, "10.94.2.") || !strings.Contains(e.roostOK("exec", "dc", "cat", "/etc/hosts"), ip+"\t") {
+		t.Fatalf("hosts should name %q before disconnect", ip)
+	}
+	e.roostOK("network", "disconnect", "dn", "dc")
+	if hosts := e.roostOK("exec", "dc", "cat", "/etc/hosts"); strings.Contains(hosts, ip) {
+		t.Fatalf("after disconnect /etc/hosts still names %s:\n%s", ip, hosts)
+	}
+	e.roostOK("network", "connect", "dn", "dc")
+	ip2 := e.roostLine("inspect", "dc", "--format", `{{(index .NetworkSettings.Networks "dn").IPAddress}}`)
+	if hosts := e.roostOK("exec", "dc", "cat", "/etc/hosts"); !strings.Contains(hosts, ip2+"\t") {
+		t.Fatalf("after connect /etc/hosts lacks %s:\n%s", ip2, hosts)
+	}
+	e.roostOK("rm", "-f", "-t0", "dc")
+	e.roostOK("network", "rm", "dn")
+	if out := e.roostOK("run", "--rm", "--network", "host", "--dns", "192.0.2.53", busybox, "cat", "/etc/resolv.conf"); !strings.Contains(out, "nameserver 192.0.2.53\n") {
+		t.Fatalf("--network host --dns: %q", out)
+	}
+	host, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := e.roostOK("run", "--rm", "--network", "host", busybox, "cat", "/etc/resolv.conf"); out != string(host) {
+		t.Fatalf("--network host without --dns should see the host's resolv.conf: %q", out)
+	}
 }
