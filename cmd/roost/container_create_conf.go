@@ -34,5 +34,6 @@ func leaveToContainersConf(fl *pflag.FlagSet, r *engine.CreateRequest) {
 		Init:        !fl.Changed("init"),
 		ReadOnly:    !fl.Changed("read-only"),
 		NoHosts:     !fl.Changed("no-hosts"),
+		Network:     !fl.Changed("network") && !fl.Changed("net"),
 	}
 }

@@ -9,7 +9,7 @@ import (
 // addNetworkFlags adds create's, run's and pod create's network flags, as
 // Podman names them; engine.NetworkFlags.Parse reads them.
 func addNetworkFlags(fl *pflag.FlagSet, f *engine.NetworkFlags) {
-	fl.StringArrayVar(&f.Networks, "network", nil, "network: NAME (repeatable), none, host, private, container:NAME, ns:PATH, slirp4netns[:OPTS], pasta[:OPTS] (default: the roost network)")
+	fl.StringArrayVar(&f.Networks, "network", nil, "network: NAME (repeatable), none, host, private, container:NAME, ns:PATH, slirp4netns[:OPTS], pasta[:OPTS] (default: the podman network, or containers.conf's default_network)")
 	fl.StringArrayVar(&f.Networks, "net", nil, "alias of --network")
 	_ = fl.MarkHidden("net")
 	fl.StringVar(&f.IP, "ip", "", "IPv4 address on the (first) network")

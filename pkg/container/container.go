@@ -279,5 +279,6 @@ func (e *Engine) leaseDir() string { return filepath.Join(e.lockDir(), "leases")
 // NetworkManager is the network manager for a configuration (also used by
 // the network commands, which need no storage).
 func NetworkManager(cfg *config.Config, db *state.DB) *network.Manager {
-	return &network.Manager{DB: db, RunDir: cfg.RunDir, Backend: cfg.Conf.Network.Backend, Rootless: cfg.Rootless, Events: cfg.Events}
+	return &network.Manager{DB: db, RunDir: cfg.RunDir, Backend: cfg.Conf.Network.Backend, Rootless: cfg.Rootless, Events: cfg.Events,
+		DefaultSubnet: cfg.ContainersConf.Network.DefaultSubnet}
 }

@@ -13,6 +13,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/network"
 	"github.com/roost-containers/roost/pkg/secrets"
 	"github.com/roost-containers/roost/pkg/spec"
 )
@@ -506,7 +507,7 @@ func (e *Engine) inspectNetwork(c *Container) InspectNetwork {
 	if c.Net.Mode == NetBridge {
 		n.Networks = map[string]InspectEndpoint{}
 		for _, r := range c.Net.Networks {
-			ep := InspectEndpoint{Aliases: r.Aliases}
+			ep := InspectEndpoint{Aliases: network.MemberAliases(c.ID, r.Aliases)}
 			for _, a := range c.Net.Attached {
 				if a.Network == r.Network {
 					ep = InspectEndpoint{NetworkID: a.NetworkID, IPAddress: a.IP, IPPrefixLen: a.PrefixLen, Gateway: a.Gateway, MacAddress: a.MAC, Aliases: a.Aliases}

@@ -12,7 +12,6 @@ import (
 	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/network"
-	"github.com/roost-containers/roost/slirp"
 	"github.com/roost-containers/roost/slirp/portfwd"
 )
 
@@ -227,7 +226,8 @@ func (e *Engine) resolvers(c *Container) []string {
 	case NetBridge:
 		return e.Networks.Nameservers(c.Net.Attached)
 	case NetSlirp:
-		return []string{slirp.SlirpDNS}
+		_, dns := network.SlirpAddrs(c.Net.Target)
+		return []string{dns}
 	}
 	return host
 }
@@ -331,12 +331,17 @@ func (e *Engine) Disconnect(ctx context.Context, ref, netName string) error {
 			return err
 		}
 	}
-	_, err = e.update(c.ID, func(x *Container) error {
+	if _, err = e.update(c.ID, func(x *Container) error {
 		x.Net.Networks, x.Net.Attached = keep, stay
 		return nil
-	})
-	if err == nil {
-		e.netEvent(c, events.Disconnect, nw.Name)
+	}); err != nil {
+		return err
+	}
+	e.netEvent(c, events.Disconnect, nw.Name)
+	if c.State.Status == StatusRunning {
+		// /etc/hosts must stop naming the address just given up.
+		c.Net.Networks, c.Net.Attached = keep, stay
+		_, err = writeHostFiles(e.runDir(c.ID), c, e.hostname(c), e.resolvers(c), e.hostsBase())
 	}
 	return err
 }

@@ -3,11 +3,14 @@ package container
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/roost-containers/roost/pkg/spec"
+	"github.com/roost-containers/roost/pkg/state"
 )
 
 // Namespaces a pod's infra container can share with the pod's members.
@@ -82,6 +85,41 @@ func (e *Engine) joinPod(c *Container, o *spec.Options) error {
 	if p.Shares(ShareNet) && !c.Net.NoHosts {
 		o.HostFiles.Hosts = filepath.Join(dir, "hosts")
 		o.HostFiles.ResolvConf = filepath.Join(dir, "resolv.conf")
+		if !infra.Net.NoHosts {
+			return e.writePodHosts(infra, c)
+		}
+	}
+	return nil
+}
+
+// writePodHosts rewrites the infra's /etc/hosts, which the members sharing
+// its network bind-mount, with the infra's entries and, as in Podman, one
+// 127.0.0.1 line per running member, so members reach each other by name.
+// A member that has exited drops out at the next member's start. The file
+// is rewritten in place: the members' bind mounts see the new content.
+func (e *Engine) writePodHosts(infra, c *Container) error {
+	var all []Container
+	if err := e.DB.View(func(tx *state.Tx) (err error) {
+		all, err = state.List[Container](tx, state.Containers)
+		return err
+	}); err != nil {
+		return fmt.Errorf("pod members: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString(hostsFile(infra, e.hostname(infra), e.hostsBase()))
+	for i := range all {
+		o := &all[i]
+		if o.Pod == nil || o.Pod.ID != c.Pod.ID || o.Pod.IsInfra || o.ID == c.ID || !o.Pod.Shares(ShareNet) {
+			continue
+		}
+		if e.refresh(o); o.State.Status == StatusRunning {
+			fmt.Fprintf(&b, "127.0.0.1\t%s\n", o.Name)
+		}
+	}
+	fmt.Fprintf(&b, "127.0.0.1\t%s\n", c.Name)
+	path := filepath.Join(e.runDir(infra.ID), "hosts")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("pod /etc/hosts: %w", err)
 	}
 	return nil
 }

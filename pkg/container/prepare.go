@@ -9,12 +9,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/network"
 	"github.com/roost-containers/roost/pkg/seccomp"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/userns"
@@ -135,7 +137,10 @@ func writeHostFiles(dir string, c *Container, hostname string, resolvers []strin
 		mode = c.Spec.Namespaces.Network
 	}
 	if mode == NetHost {
-		f.Hosts, f.ResolvConf = "/etc/hosts", "/etc/resolv.conf"
+		f.Hosts = "/etc/hosts"
+		if len(c.Net.DNS) == 0 && len(c.Net.DNSSearch) == 0 && len(c.Net.DNSOptions) == 0 {
+			f.ResolvConf = "/etc/resolv.conf" // else --dns and co. are written, as in Podman
+		}
 	}
 	if c.Net.NoHosts {
 		f.Hosts = ""
@@ -175,15 +180,18 @@ func hostsFile(c *Container, hostname string, base hostsBase) string {
 	if named[hostname] || (c.Name != "" && named[c.Name]) {
 		return b.String()
 	}
-	names := hostname
-	if c.Name != "" && c.Name != hostname {
+	names := hostname // and the name, even when the same, as Podman writes them
+	if c.Name != "" {
 		names += " " + c.Name
 	}
-	if len(c.Net.Attached) > 0 {
+	switch {
+	case len(c.Net.Attached) > 0:
 		for _, a := range c.Net.Attached {
 			fmt.Fprintf(&b, "%s\t%s\n", a.IP, names)
 		}
-	} else {
+	case c.Net.Mode == NetSlirp:
+		fmt.Fprintf(&b, "%s\t%s\n", network.SlirpGuest(c.Net.Target), names)
+	default:
 		fmt.Fprintf(&b, "127.0.1.1\t%s\n", names)
 	}
 	return b.String()
@@ -196,6 +204,10 @@ func resolvConf(c *Container, resolvers []string) string {
 	search, opts := c.Net.DNSSearch, c.Net.DNSOptions
 	if len(search) == 0 {
 		search = resolvLines("search")
+		if servesNames(c, resolvers) {
+			// As Podman: members' short names resolve under its domain too.
+			search = append([]string{network.DNSDomain}, search...)
+		}
 	}
 	if len(opts) == 0 {
 		opts = resolvLines("options")
@@ -210,6 +222,17 @@ func resolvConf(c *Container, resolvers []string) string {
 		fmt.Fprintf(&b, "options %s\n", strings.Join(opts, " "))
 	}
 	return b.String()
+}
+
+// servesNames says whether a network's own DNS responder answers the
+// container: one of its nameservers is the gateway of a network it is on.
+func servesNames(c *Container, resolvers []string) bool {
+	for _, a := range c.Net.Attached {
+		if slices.Contains(resolvers, a.Gateway) {
+			return true
+		}
+	}
+	return false
 }
 
 // completeRootfs makes what the runtime needs inside the rootfs: the working

@@ -10,6 +10,7 @@ import (
 
 	"github.com/roost-containers/roost/pkg/config"
 	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/network"
 	"github.com/roost-containers/roost/pkg/spec"
 )
 
@@ -23,6 +24,9 @@ type Unset struct {
 	Init        bool `json:"init,omitempty"`
 	ReadOnly    bool `json:"readOnly,omitempty"`
 	NoHosts     bool `json:"noHosts,omitempty"`
+	// Network: no --network was given, so containers.conf's
+	// default_network chooses the network.
+	Network bool `json:"network,omitempty"`
 }
 
 // applyConfDefaults fills what the request leaves unset from containers.conf
@@ -77,8 +81,7 @@ func applyConfDefaults(d config.ContainersConf, r *CreateRequest) error {
 	if err := applyLogDefaults(c, &o.Run); err != nil {
 		return err
 	}
-	applyNetDefaults(d, &o.Net, r.Unset)
-	return nil
+	return applyNetDefaults(d, &o.Net, r.Unset)
 }
 
 func applyProcessDefaults(c config.ContainersDefaults, p *spec.ProcessOptions, unset Unset) error {
@@ -311,7 +314,15 @@ func applyLogDefaults(c config.ContainersDefaults, r *container.RunOptions) erro
 // applyNetDefaults gives a container without DNS flags containers.conf's
 // DNS (on Roost's networks too: it replaces the network's responder, as in
 // Podman), and slirp4netns its options.
-func applyNetDefaults(d config.ContainersConf, n *container.NetOptions, unset Unset) {
+func applyNetDefaults(d config.ContainersConf, n *container.NetOptions, unset Unset) error {
+	if err := network.CheckDefaultSubnet(d.Network.DefaultSubnet); err != nil {
+		return err
+	}
+	// [network] default_network: the network of a container given none
+	// (Podman's own name, "podman", is Roost's default network too).
+	if def := d.Network.DefaultNetwork; unset.Network && def != "" && n.Mode == container.NetBridge && len(n.Networks) == 1 {
+		n.Networks[0].Network = network.Canonical(def)
+	}
 	c := d.Containers
 	if len(n.DNS) == 0 {
 		n.DNS = c.DNSServers
@@ -327,7 +338,11 @@ func applyNetDefaults(d config.ContainersConf, n *container.NetOptions, unset Un
 	}
 	if n.Mode == container.NetSlirp && n.Target == "" && len(d.Engine.NetworkCmdOptions) > 0 {
 		n.Target = strings.Join(d.Engine.NetworkCmdOptions, ",")
+		if err := network.CheckSlirpOptions(n.Target); err != nil {
+			return fmt.Errorf("containers.conf: network_cmd_options: %w", err)
+		}
 	}
+	return nil
 }
 
 func confKeyValues(key string, list []string) (map[string]string, error) {

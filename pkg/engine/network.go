@@ -102,6 +102,11 @@ func addNetwork(n *container.NetOptions, v string, count int) error {
 		}
 		n.Target = arg
 	case container.NetSlirp, container.NetPasta:
+		if mode == container.NetSlirp {
+			if err := network.CheckSlirpOptions(arg); err != nil {
+				return err
+			}
+		}
 		n.Target = arg
 	case "bridge", "podman": // Docker's and Podman's names of the default network
 		mode, special = container.NetBridge, false

@@ -43,7 +43,7 @@ func (e *Engine) RemoveNetwork(ctx context.Context, ref string, o NetworkRemoveO
 		return "", err
 	}
 	if n.Name == network.DefaultName {
-		return "", fmt.Errorf("the default network %s cannot be removed", network.DefaultName)
+		return "", fmt.Errorf("default network %s cannot be removed", ref) // Podman's words
 	}
 	users, err := ce.UsersOf(n.Name)
 	if err != nil {

@@ -1,10 +1,12 @@
 package network
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/vishvananda/netlink"
@@ -31,6 +33,27 @@ type Attachment struct {
 	Gateway   string   `json:"gateway"`
 	MAC       string   `json:"mac"`
 	Aliases   []string `json:"aliases,omitempty"`
+}
+
+// UnmarshalJSON reads a recorded request under the network's current name
+// (records older than the default network's rename say "roost").
+func (r *Request) UnmarshalJSON(b []byte) error {
+	type plain Request
+	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
+		return err
+	}
+	r.Network = Canonical(r.Network)
+	return nil
+}
+
+// UnmarshalJSON reads a recorded attachment as Request's does.
+func (a *Attachment) UnmarshalJSON(b []byte) error {
+	type plain Attachment
+	if err := json.Unmarshal(b, (*plain)(a)); err != nil {
+		return err
+	}
+	a.Network = Canonical(a.Network)
+	return nil
 }
 
 // Member names the container being attached.
@@ -127,12 +150,18 @@ func freeIface(existing []Attachment) string {
 	}
 }
 
+// MemberAliases are the names a member has on a network besides its own:
+// the user's --network-alias values and, as in Podman, its short id.
+func MemberAliases(id string, aliases []string) []string {
+	return append(slices.Clone(aliases), id[:12])
+}
+
 func (m *Manager) attachOne(h, ch *netlink.Handle, c Member, r Request, iface string) (*Attachment, error) {
 	var n *Network
 	var ip net.IP
 	names := append([]string{c.Name, c.ID[:12]}, r.Aliases...)
 	err := m.DB.Update(func(tx *state.Tx) (err error) {
-		if n, err = get(tx, r.Network); err != nil {
+		if n, err = m.get(tx, r.Network); err != nil {
 			return err
 		}
 		ip, err = lease(tx, n, c.ID, r.IP, names)
@@ -142,7 +171,7 @@ func (m *Manager) attachOne(h, ch *netlink.Handle, c Member, r Request, iface st
 		return nil, err
 	}
 	a := &Attachment{Network: n.Name, NetworkID: n.ID, Interface: iface, IP: ip.String(),
-		Gateway: n.Subnets[0].Gateway, Aliases: r.Aliases,
+		Gateway: n.Subnets[0].Gateway, Aliases: MemberAliases(c.ID, r.Aliases),
 		HostVeth: fmt.Sprintf("veth%s%s", c.ID[:8], strings.TrimPrefix(iface, "eth"))}
 	_, sn, _ := net.ParseCIDR(n.Subnets[0].Subnet)
 	a.PrefixLen, _ = sn.Mask.Size()
@@ -262,7 +291,7 @@ func (m *Manager) detachLocked(h *netlink.Handle, containerID string, atts []Att
 func (m *Manager) releaseLease(network, containerID string) {
 	changed := false
 	_ = m.DB.Update(func(tx *state.Tx) error {
-		n, err := get(tx, network)
+		n, err := m.get(tx, network)
 		if err != nil {
 			return err
 		}

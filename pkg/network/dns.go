@@ -57,6 +57,9 @@ func (m *Manager) egressDNS() string {
 	return slirp.SlirpDNS
 }
 
+// DNSDomain is the search domain of names the networks' responders answer.
+const DNSDomain = dns.Domain
+
 // Nameservers is what a container on the bridges gets in /etc/resolv.conf
 // when no --dns is given: the gateway of each of its networks that has DNS
 // (the responder answers members there and forwards the rest upstream), else

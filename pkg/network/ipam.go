@@ -82,7 +82,7 @@ func release(n *Network, containerID string) bool {
 func (m *Manager) Leases() (map[string]map[string]Lease, error) {
 	out := map[string]map[string]Lease{}
 	err := m.DB.View(func(tx *state.Tx) error {
-		nets, err := all(tx)
+		nets, err := m.all(tx)
 		for _, n := range nets {
 			if len(n.Leases) > 0 {
 				out[n.Name] = n.Leases

@@ -16,7 +16,7 @@ func TestLeaseAndRelease(t *testing.T) {
 	get := func(id, want string) (string, error) {
 		var ip string
 		err := m.DB.Update(func(tx *state.Tx) error {
-			cur, err := get(tx, n.Name)
+			cur, err := m.get(tx, n.Name)
 			if err != nil {
 				return err
 			}

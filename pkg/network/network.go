@@ -20,23 +20,44 @@ import (
 	"github.com/roost-containers/roost/pkg/state"
 )
 
-// The default network, as Podman's "podman" but named for Roost.
+// The default network. It bears Podman's name, so that `alias podman=roost`
+// scripts and containers.conf (default_network = "podman") find it; Roost
+// named it "roost" before, which stays one of its names (DefaultAliases) and
+// in its id and bridge, so existing state keeps working.
 const (
-	DefaultName   = "roost"
+	DefaultName   = "podman"
 	DefaultBridge = "roost0"
 	DefaultSubnet = "10.88.0.0/16"
 	MTU           = 65520
+	legacyName    = "roost"
 )
 
-// DefaultAliases are other names of the default network: Podman's
-// ("podman") and Docker's ("bridge"), so that `--network podman` and
+// DefaultAliases are other names of the default network: Roost's earlier
+// one ("roost") and Docker's ("bridge"), so that `--network roost` and
 // `network inspect bridge` work as users of either expect. No user network
 // may take them.
-var DefaultAliases = []string{"podman", "bridge"}
+var DefaultAliases = []string{legacyName, "bridge"}
+
+// defaultID is the default network's id: derived from its first name, so
+// a record saved before the rename is still found.
+var defaultID = func() string {
+	sum := sha256.Sum256([]byte(legacyName))
+	return hex.EncodeToString(sum[:])
+}()
 
 // IsDefault says whether name names the default network.
 func IsDefault(name string) bool {
 	return name == DefaultName || slices.Contains(DefaultAliases, name)
+}
+
+// Canonical is the name a network reference is recorded under: the default
+// network's current name for any of its names, else the name itself. Older
+// container records name the default network "roost".
+func Canonical(name string) string {
+	if IsDefault(name) {
+		return DefaultName
+	}
+	return name
 }
 
 // Network is one network's record in the state database.
@@ -85,6 +106,10 @@ type Manager struct {
 	// of their own too, which keeps one code path.
 	Rootless bool
 	Events   events.Options // where create and remove are recorded
+	// DefaultSubnet is containers.conf's [network] default_subnet: the
+	// default network's range instead of DefaultSubnet. It takes effect
+	// while no container holds an address there.
+	DefaultSubnet string
 }
 
 // SharedNetNS is the user's network namespace holding the bridges.
@@ -103,14 +128,37 @@ func (m *Manager) lock() (*state.Lock, error) {
 }
 
 // defaultNetwork is the built-in network's record before it is first saved.
-func defaultNetwork() *Network {
-	sum := sha256.Sum256([]byte(DefaultName))
-	_, sn, _ := net.ParseCIDR(DefaultSubnet)
+func (m *Manager) defaultNetwork() *Network {
 	return &Network{
-		Name: DefaultName, ID: hex.EncodeToString(sum[:]), Driver: "bridge",
+		Name: DefaultName, ID: defaultID, Driver: "bridge",
 		Interface: DefaultBridge, Created: time.Now().UTC(),
-		Subnets: []Subnet{{Subnet: sn.String(), Gateway: firstHost(sn).String()}},
+		Subnets: []Subnet{m.defaultSubnet()},
 	}
+}
+
+// defaultSubnet is the default network's range: default_subnet when it is
+// a valid IPv4 network (CheckDefaultSubnet says why not), else DefaultSubnet.
+func (m *Manager) defaultSubnet() Subnet {
+	_, sn, _ := net.ParseCIDR(DefaultSubnet)
+	if CheckDefaultSubnet(m.DefaultSubnet) == nil && m.DefaultSubnet != "" {
+		_, sn, _ = net.ParseCIDR(m.DefaultSubnet)
+	}
+	return Subnet{Subnet: sn.String(), Gateway: firstHost(sn).String()}
+}
+
+// CheckDefaultSubnet checks containers.conf's default_subnet.
+func CheckDefaultSubnet(v string) error {
+	if v == "" {
+		return nil
+	}
+	_, sn, err := net.ParseCIDR(v)
+	if err != nil || sn.IP.To4() == nil {
+		return fmt.Errorf("containers.conf: invalid default_subnet %q: give an IPv4 network such as 10.88.0.0/16", v)
+	}
+	if ones, _ := sn.Mask.Size(); ones > 30 {
+		return fmt.Errorf("containers.conf: invalid default_subnet %q: it must hold at least two addresses (/30 or larger)", v)
+	}
+	return nil
 }
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)

@@ -1,8 +1,11 @@
 package network
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/roost-containers/roost/pkg/monitor"
@@ -39,7 +42,8 @@ func (m *Manager) StartPrivate(id, backend, opts string, ports []monitor.Port) (
 	if backend == slirp.Pasta {
 		return defaultGateway(m.ContainerNetNS(id))
 	}
-	return slirp.SlirpGateway, nil
+	gw, _ := SlirpAddrs(opts)
+	return gw, nil
 }
 
 // PastaForwards says that pasta, not the monitor, forwards the published
@@ -74,8 +78,10 @@ func (m *Manager) StopPrivate(id string) {
 }
 
 // slirpOptions reads Podman's slirp4netns:OPTS: allow_host_loopback, mtu,
-// enable_ipv6. Host loopback is allowed unless turned off, so that
-// host.containers.internal works as on the default network.
+// enable_ipv6, cidr, outbound_addr, outbound_addr6 and port_handler. Host
+// loopback is allowed unless turned off, so that host.containers.internal
+// works as on the default network. Both port handlers are accepted: the
+// monitor's forwarder serves either (it is Roost's rootlesskit-style one).
 func slirpOptions(opts string) (extra []string, allowLoopback bool, mtu int, err error) {
 	allowLoopback, mtu = true, MTU
 	if opts == "" {
@@ -94,11 +100,74 @@ func slirpOptions(opts string) (extra []string, allowLoopback bool, mtu int, err
 			if v != "false" {
 				extra = append(extra, "--enable-ipv6")
 			}
+		case "cidr":
+			if _, err := slirpCIDR(v); err != nil {
+				return nil, false, 0, fmt.Errorf("invalid slirp4netns option %q: %w", o, err)
+			}
+			extra = append(extra, "--cidr="+v)
+		case "outbound_addr", "outbound_addr6":
+			if v == "" {
+				return nil, false, 0, fmt.Errorf("invalid slirp4netns option %q: give an address or an interface name", o)
+			}
+			extra = append(extra, "--"+strings.ReplaceAll(k, "_", "-")+"="+v)
+		case "port_handler":
+			if v != "rootlesskit" && v != "slirp4netns" {
+				return nil, false, 0, fmt.Errorf("invalid slirp4netns option %q: port_handler is rootlesskit or slirp4netns", o)
+			}
 		default:
-			return nil, false, 0, fmt.Errorf("invalid slirp4netns option %q: use allow_host_loopback=true|false, mtu=N or enable_ipv6=true|false", o)
+			return nil, false, 0, fmt.Errorf("invalid slirp4netns option %q: use allow_host_loopback=, mtu=, enable_ipv6=, cidr=, outbound_addr=, outbound_addr6= or port_handler=", o)
 		}
 	}
 	return extra, allowLoopback, mtu, nil
+}
+
+// CheckSlirpOptions checks --network slirp4netns:OPTS when the container is
+// created, so bad options leave nothing behind.
+func CheckSlirpOptions(opts string) error {
+	_, _, _, err := slirpOptions(opts)
+	return err
+}
+
+// slirpCIDR checks cidr=: an IPv4 network of at least /25, since
+// slirp4netns puts the container at .100 of it.
+func slirpCIDR(v string) (*net.IPNet, error) {
+	ip, sn, err := net.ParseCIDR(v)
+	if err != nil || ip.To4() == nil {
+		return nil, errors.New("cidr takes an IPv4 network such as 10.0.2.0/24")
+	}
+	if ones, _ := sn.Mask.Size(); ones > 25 {
+		return nil, errors.New("cidr must hold at least 128 addresses (/25 or larger)")
+	}
+	return sn, nil
+}
+
+// SlirpAddrs are the gateway (the host) and DNS forwarder slirp4netns gives
+// a namespace with these options: .2 and .3 of cidr=, else of 10.0.2.0/24.
+func SlirpAddrs(opts string) (gateway, dns string) {
+	for _, o := range strings.Split(opts, ",") {
+		if k, v, _ := strings.Cut(o, "="); k == "cidr" {
+			if sn, err := slirpCIDR(v); err == nil {
+				return hostN(sn, 2).String(), hostN(sn, 3).String()
+			}
+		}
+	}
+	return slirp.SlirpGateway, slirp.SlirpDNS
+}
+
+// SlirpGuest is the address slirp4netns gives the container: .100 of
+// cidr=, else 10.0.2.100.
+func SlirpGuest(opts string) string {
+	gw, _ := SlirpAddrs(opts)
+	ip := net.ParseIP(gw).To4()
+	ip[3] += 98
+	return ip.String()
+}
+
+// hostN is the n-th address of sn.
+func hostN(sn *net.IPNet, n byte) net.IP {
+	ip := slices.Clone(sn.IP.To4())
+	ip[3] += n
+	return ip
 }
 
 // PrivateUp says whether the container's own helper runs.

@@ -40,13 +40,19 @@ type CreateOptions struct {
 
 // get reads a network by name or id inside tx; the default network exists
 // even before it was first saved.
-func get(tx *state.Tx, ref string) (*Network, error) {
+func (m *Manager) get(tx *state.Tx, ref string) (*Network, error) {
+	if IsDefault(ref) {
+		return m.getDefault(tx)
+	}
 	id, err := tx.Lookup(state.Networks, ref)
 	if err != nil {
-		if IsDefault(ref) || ref == defaultNetwork().ID {
-			return defaultNetwork(), nil
+		if ref == defaultID {
+			return m.getDefault(tx)
 		}
 		return nil, notFoundError(ref)
+	}
+	if id == defaultID {
+		return m.getDefault(tx)
 	}
 	var n Network
 	if err := tx.Get(state.Networks, id, &n); err != nil {
@@ -55,10 +61,27 @@ func get(tx *state.Tx, ref string) (*Network, error) {
 	return &n, nil
 }
 
+// getDefault reads the default network's record, under its current name
+// even when it was saved under Roost's earlier one.
+func (m *Manager) getDefault(tx *state.Tx) (*Network, error) {
+	var n Network
+	if err := tx.Get(state.Networks, defaultID, &n); err != nil {
+		if errors.Is(err, state.ErrNotFound) {
+			return m.defaultNetwork(), nil
+		}
+		return nil, err
+	}
+	n.Name = DefaultName
+	if len(n.Leases) == 0 { // a changed default_subnet applies once it is free
+		n.Subnets = []Subnet{m.defaultSubnet()}
+	}
+	return &n, nil
+}
+
 func put(tx *state.Tx, n *Network) error { return tx.Put(state.Networks, n.ID, n.Name, n) }
 
-// all lists every network, the default first.
-func all(tx *state.Tx) ([]*Network, error) {
+// all lists every network sorted by name, as Podman does.
+func (m *Manager) all(tx *state.Tx) ([]*Network, error) {
 	list, err := state.List[Network](tx, state.Networks)
 	if err != nil {
 		return nil, err
@@ -66,20 +89,19 @@ func all(tx *state.Tx) ([]*Network, error) {
 	out := []*Network{}
 	hasDefault := false
 	for i := range list {
-		if list[i].Name == DefaultName {
+		if list[i].ID == defaultID {
 			hasDefault = true
+			list[i].Name = DefaultName
+			if len(list[i].Leases) == 0 {
+				list[i].Subnets = []Subnet{m.defaultSubnet()}
+			}
 		}
 		out = append(out, &list[i])
 	}
 	if !hasDefault {
-		out = append(out, defaultNetwork())
+		out = append(out, m.defaultNetwork())
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if (out[i].Name == DefaultName) != (out[j].Name == DefaultName) {
-			return out[i].Name == DefaultName
-		}
-		return out[i].Name < out[j].Name
-	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
@@ -87,17 +109,17 @@ func all(tx *state.Tx) ([]*Network, error) {
 func (m *Manager) Get(ref string) (*Network, error) {
 	var n *Network
 	err := m.DB.View(func(tx *state.Tx) (err error) {
-		n, err = get(tx, ref)
+		n, err = m.get(tx, ref)
 		return err
 	})
 	return n, err
 }
 
-// List returns every network, the default first.
+// List returns every network, sorted by name.
 func (m *Manager) List() ([]*Network, error) {
 	var out []*Network
 	err := m.DB.View(func(tx *state.Tx) (err error) {
-		out, err = all(tx)
+		out, err = m.all(tx)
 		return err
 	})
 	return out, err
@@ -131,7 +153,7 @@ func (m *Manager) Create(o CreateOptions) (*Network, error) {
 	n := &Network{Name: o.Name, ID: id, Driver: "bridge", Created: time.Now().UTC(),
 		Internal: o.Internal, IPv6: o.IPv6, DNSEnabled: !o.DisableDNS, Labels: o.Labels}
 	err = m.DB.Update(func(tx *state.Tx) error {
-		nets, err := all(tx)
+		nets, err := m.all(tx)
 		if err != nil {
 			return err
 		}
@@ -230,11 +252,11 @@ func chooseBridge(nets []*Network) string {
 func (m *Manager) Remove(ref string) (*Network, error) {
 	var n *Network
 	err := m.DB.Update(func(tx *state.Tx) (err error) {
-		if n, err = get(tx, ref); err != nil {
+		if n, err = m.get(tx, ref); err != nil {
 			return err
 		}
-		if n.Name == DefaultName {
-			return fmt.Errorf("the default network %s cannot be removed", DefaultName)
+		if n.ID == defaultID {
+			return fmt.Errorf("default network %s cannot be removed", ref)
 		}
 		if len(n.Leases) > 0 {
 			return fmt.Errorf("network %s has running containers: stop them, disconnect them, or use --force: %w", n.Name, ErrInUse)

@@ -146,7 +146,7 @@ func TestComposeAppLifecycle(t *testing.T) {
 	if got := names(e.roostOK("volume", "ls", "-q")); !reflect.DeepEqual(got, []string{"keepvol"}) {
 		t.Fatalf("volumes after down -v: %q", got)
 	}
-	if got := names(e.roostOK("network", "ls", "--format", "{{.Name}}")); !reflect.DeepEqual(got, []string{"keepnet", "roost"}) {
+	if got := names(e.roostOK("network", "ls", "--format", "{{.Name}}")); !reflect.DeepEqual(got, []string{"keepnet", "podman"}) {
 		t.Fatalf("networks after down: %q", got)
 	}
 }
@@ -202,7 +202,7 @@ func TestComposeTwoProjects(t *testing.T) {
 	if got := names(e.roostOK("ps", "-a", "--format", "{{.Names}}")); !reflect.DeepEqual(got, []string{"two-sleeper-1"}) {
 		t.Fatalf("after down of one: %q", got)
 	}
-	if got := names(e.roostOK("network", "ls", "--format", "{{.Name}}")); !reflect.DeepEqual(got, []string{"roost", "two_default"}) {
+	if got := names(e.roostOK("network", "ls", "--format", "{{.Name}}")); !reflect.DeepEqual(got, []string{"podman", "two_default"}) {
 		t.Fatalf("networks after down of one: %q", got)
 	}
 	e.composeOK(two, "down", "-v")
@@ -232,7 +232,7 @@ func TestComposeInvalidFiles(t *testing.T) {
 	if out := e.roostOK("ps", "-a", "-q"); out != "" {
 		t.Fatalf("invalid files created containers: %q", out)
 	}
-	if got := names(e.roostOK("network", "ls", "--format", "{{.Name}}")); !reflect.DeepEqual(got, []string{"roost"}) {
+	if got := names(e.roostOK("network", "ls", "--format", "{{.Name}}")); !reflect.DeepEqual(got, []string{"podman"}) {
 		t.Fatalf("invalid files created networks: %q", got)
 	}
 	if out := e.roostOK("volume", "ls", "-q"); out != "" {

@@ -22,7 +22,7 @@ func TestUserNetworkDNS(t *testing.T) {
 	if ns := e.roostLine("exec", "client", "grep", "nameserver", "/etc/resolv.conf"); ns != "nameserver 10.93.0.1" {
 		t.Fatalf("a container on a DNS network should ask its gateway: %q", ns)
 	}
-	for _, name := range []string{"web", "www", "WEB", id[:12], "web.dns.roost"} {
+	for _, name := range []string{"web", "www", "WEB", id[:12], "web.dns.podman", "web.dns.roost"} {
 		if out := e.roostOK("exec", "client", "timeout", "10", "wget", "-qO-", "http://"+name+":8080/hostname"); out != "web\n" {
 			t.Fatalf("client should reach web as %s: %q", name, out)
 		}

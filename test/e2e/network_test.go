@@ -80,7 +80,7 @@ func TestUserNetworksIsolateAndDisconnect(t *testing.T) {
 	if out := e.roostOK("network", "prune", "-f"); !strings.Contains(out, "red") || !strings.Contains(out, "inner") {
 		t.Fatalf("prune should remove the unused networks: %q", out)
 	}
-	if out := e.roostOK("network", "ls", "-q"); out != "roost\n" {
+	if out := e.roostOK("network", "ls", "-q"); out != "podman\n" {
 		t.Fatalf("only the default network should be left: %q", out)
 	}
 	assertNoNetworkLeftovers(t, e)
@@ -243,7 +243,7 @@ func TestNetworkBadInput(t *testing.T) {
 	if out := e.roostOK("ps", "-aq"); out != "" {
 		t.Fatalf("bad input left containers: %q", out)
 	}
-	if out := e.roostOK("network", "ls", "--format", "{{.Name}} {{.Driver}}"); out != "roost bridge\n" {
+	if out := e.roostOK("network", "ls", "--format", "{{.Name}} {{.Driver}}"); out != "podman bridge\n" {
 		t.Fatalf("bad input left networks: %q", out)
 	}
 	assertNoNetworkLeftovers(t, e)

@@ -116,8 +116,8 @@ func TestGenerateTemplateRefusals(t *testing.T) {
 // takes -t; `network ls --noheading` drops the header.
 func TestNetworkDefaultAliasesAndRm(t *testing.T) {
 	e := pulled(t)
-	for _, alias := range []string{"podman", "bridge"} {
-		if got := e.roostOK("network", "inspect", "--format", "{{.Name}}", alias); got != "roost\n" {
+	for _, alias := range []string{"roost", "bridge"} {
+		if got := e.roostOK("network", "inspect", "--format", "{{.Name}}", alias); got != "podman\n" {
 			t.Fatalf("network inspect %s: %q", alias, got)
 		}
 		e.roostOK("network", "exists", alias)
@@ -173,7 +173,7 @@ func TestNetworkCreateDisableDNSAndOptions(t *testing.T) {
 	if msg := e.roostFails(125, "network", "create", "-d", "macvlan", "mac"); !strings.Contains(msg, "macvlan") {
 		t.Fatalf("-d macvlan: %q", msg)
 	}
-	if out := e.roostOK("network", "ls", "--format", "{{.Name}}"); out != "roost\nnodns\nwithdns\n" && out != "roost\nwithdns\nnodns\n" {
+	if out := e.roostOK("network", "ls", "--format", "{{.Name}}"); out != "nodns\npodman\nwithdns\n" {
 		t.Fatalf("refused creates left networks: %q", out)
 	}
 	e.roostOK("network", "rm", "nodns", "withdns")

@@ -89,7 +89,7 @@ func TestPodSharesNetworkHostnameAndIPC(t *testing.T) {
 			pb := in.InfraConfig.PortBindings["8080/tcp"]
 			if in.ID != podID || in.State != "Running" || in.NumContainers != 2 || len(in.InfraContainerID) != 64 ||
 				!slices.Equal(in.SharedNamespaces, []string{"ipc", "net", "uts"}) || len(pb) != 1 || pb[0].HostPort == "0" ||
-				!slices.Equal(in.InfraConfig.Networks, []string{"roost"}) {
+				!slices.Equal(in.InfraConfig.Networks, []string{"podman"}) {
 				t.Fatalf("pod inspect of a running pod: %+v", in)
 			}
 			// Nobody can remove the infra but its pod.

@@ -237,7 +237,7 @@ func TestSystemDfPruneReset(t *testing.T) {
 	if got := e.roostOK("ps", "-a", "--format", "{{.Names}}") + e.roostOK("images", "-q") + e.roostOK("volume", "ls", "-q"); got != "" {
 		t.Fatalf("after reset: %q", got)
 	}
-	if got := e.roostLine("network", "ls", "--format", "{{.Name}}"); got != "roost" {
+	if got := e.roostLine("network", "ls", "--format", "{{.Name}}"); got != "podman" {
 		t.Fatalf("networks after reset: %q", got)
 	}
 }

@@ -32,7 +32,7 @@ func answer(recs map[string]Records, gateway string, req *dns.Msg) *dns.Msg {
 	if ips, ok := own.Names[name]; ok {
 		return addresses(req, q, ips)
 	}
-	if !strings.Contains(name, ".") || strings.HasSuffix(strings.ToLower(strings.TrimSuffix(q.Name, ".")), "."+Domain) || anyNetworkHas(recs, name) {
+	if !strings.Contains(name, ".") || underDomain(q.Name) || anyNetworkHas(recs, name) {
 		m := new(dns.Msg)
 		m.SetRcode(req, dns.RcodeNameError)
 		m.Authoritative = true
@@ -45,7 +45,16 @@ func answer(recs map[string]Records, gateway string, req *dns.Msg) *dns.Msg {
 // without the final dot or our search domain.
 func localName(qname string) string {
 	n := strings.ToLower(strings.TrimSuffix(qname, "."))
-	return strings.TrimSuffix(n, "."+Domain)
+	for _, d := range []string{Domain, OldDomain} {
+		n = strings.TrimSuffix(n, "."+d)
+	}
+	return n
+}
+
+// underDomain says whether a question names something under our domains.
+func underDomain(qname string) bool {
+	n := strings.ToLower(strings.TrimSuffix(qname, "."))
+	return strings.HasSuffix(n, "."+Domain) || strings.HasSuffix(n, "."+OldDomain)
 }
 
 func anyNetworkHas(recs map[string]Records, name string) bool {

@@ -18,8 +18,13 @@ import (
 	"syscall"
 )
 
-// Domain is the search domain containers may append: web.dns.roost is web.
-const Domain = "dns.roost"
+// Domain is the search domain containers may append: web.dns.podman is web.
+// It is Podman's, so scripts written for Podman resolve the same names;
+// OldDomain, Roost's earlier one, still answers.
+const (
+	Domain    = "dns.podman"
+	OldDomain = "dns.roost"
+)
 
 // Records is one network's file: where the responder listens for it and the
 // names its running members answer to.
