@@ -10,7 +10,6 @@ import (
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
-	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pods"
 )
 
@@ -49,7 +48,7 @@ func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateRe
 		return CreateResult{}, err
 	}
 	o := r.Options
-	if err := spec.CheckUserNS(o.Spec.Namespaces.UserNS); err != nil {
+	if err := o.Spec.Namespaces.CheckUserNamespace(); err != nil {
 		return CreateResult{}, err
 	}
 	if err := e.applyRunDefaults(&o.Run); err != nil {

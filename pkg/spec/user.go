@@ -145,7 +145,8 @@ func (o Options) resolveUser(ns namespaces, cwd string) (resolvedUser, error) {
 	if implicit {
 		spec = "0"
 		if ns.keepID {
-			spec = strconv.Itoa(o.IDs.HostUID) + ":" + strconv.Itoa(o.IDs.HostGID)
+			uid, gid := ns.user.keepIDs(o.IDs)
+			spec = strconv.Itoa(uid) + ":" + strconv.Itoa(gid)
 		}
 	}
 
