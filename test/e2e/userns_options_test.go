@@ -86,7 +86,7 @@ func TestUsernsUIDMap(t *testing.T) {
 		t.Fatalf("inspect: %v", err)
 	}
 	h := ins[0].HostConfig
-	if strings.Join(h.IDMappings.UidMap, ",") != "0:1:2000" || strings.Join(h.IDMappings.GidMap, ",") != "0:1:3000" {
+	if h.UsernsMode != "private" || strings.Join(h.IDMappings.UidMap, ",") != "0:1:2000" || strings.Join(h.IDMappings.GidMap, ",") != "0:1:3000" {
 		t.Fatalf("inspect IDMappings: %+v", h)
 	}
 	// Bad values: one line, exit 125, nothing made.
