@@ -191,6 +191,9 @@ func (o Options) resolveUser(ns namespaces, cwd string) (resolvedUser, error) {
 	if found && !explicitGroup {
 		extra = db.memberOf(entry.Name)
 	}
+	if len(o.Process.GroupAdd) > 1 && slices.Contains(o.Process.GroupAdd, "keep-groups") {
+		return r, errors.New("the '--group-add keep-groups' option is not allowed with any other --group-add options")
+	}
 	for _, g := range o.Process.GroupAdd {
 		switch gid, ok := parseID(g); {
 		case g == "keep-groups":
