@@ -195,3 +195,26 @@ func TestUsernsBindMountChown(t *testing.T) {
 		t.Fatalf(":U on /usr: %q", msg)
 	}
 }
+
+// containers.conf's userns = "auto" gives containers a namespace without
+// the user in it; a pod's --uidmap is its members' mapping.
+func TestUsernsAutoFromConfAndPodUIDMap(t *testing.T) {
+	e := pulled(t)
+	conf := e.writeFile("auto.conf", "[containers]\nuserns = \"auto\"\n")
+	e.Extra = []string{"CONTAINERS_CONF=" + conf}
+	out := e.roostOK("run", "--rm", busybox, "cat", "/proc/self/uid_map", "/proc/self/gid_map")
+	for _, l := range mapLines(out) {
+		if f := strings.Fields(l); len(f) != 3 || f[1] == "0" {
+			t.Fatalf("userns=auto from containers.conf: the user (0) should not be mapped: %q", out)
+		}
+	}
+	e.Extra = nil
+	e.roostOK("pod", "create", "--name", "mp", "--uidmap", "0:1:4000")
+	out = e.roostOK("run", "--rm", "--pod", "mp", busybox, "sh", "-c", "cat /proc/self/uid_map; stat -c %u /etc")
+	if lines := mapLines(out); len(lines) != 2 || lines[0] != "0 1 4000" || lines[1] != "0" {
+		t.Fatalf("pod --uidmap: want member map 0 1 4000 and root's /etc, got %q", out)
+	}
+	if msg := e.roostFails(125, "pod", "create", "--name", "bad", "--uidmap", "0:1"); strings.Contains(strings.TrimSpace(msg), "\n") {
+		t.Fatalf("bad pod --uidmap: want one line, got %q", msg)
+	}
+}
