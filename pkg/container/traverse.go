@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -43,7 +44,7 @@ type aclEntry struct {
 func grantTraversal(s *specs.Spec, root uint32) error {
 	paths := []string{filepath.Dir(s.Root.Path)}
 	for _, m := range s.Mounts {
-		if m.Type == "bind" || hasOption(m.Options, "bind") || hasOption(m.Options, "rbind") {
+		if m.Type == "bind" || slices.Contains(m.Options, "bind") || slices.Contains(m.Options, "rbind") {
 			paths = append(paths, filepath.Dir(m.Source))
 		}
 	}
@@ -57,15 +58,6 @@ func grantTraversal(s *specs.Spec, root uint32) error {
 		}
 	}
 	return nil
-}
-
-func hasOption(opts []string, o string) bool {
-	for _, x := range opts {
-		if x == o {
-			return true
-		}
-	}
-	return false
 }
 
 // grantSearch adds user:root:--x to dir's ACL where needed.
