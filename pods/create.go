@@ -36,7 +36,7 @@ type CreateOptions struct {
 	UserNS     string
 	// UIDMap and GIDMap are the members' default --uidmap/--gidmap.
 	UIDMap, GIDMap []string
-	Runtime    string // the runtime binary for the infra
+	Runtime        string // the runtime binary for the infra
 	// InfraName names the infra container (default: ID[:12]-infra).
 	InfraName string
 	// Replace removes a pod of the same name first (with its containers).

@@ -33,8 +33,8 @@ func (a *app) Pods() (*pods.Manager, error) {
 // podCreateFlags are `pod create`'s flags, as Podman names them.
 type podCreateFlags struct {
 	name, hostname, share, infraImage, infraCommand, infraName, userns string
-	uidMap, gidMap                                                    []string
-	subUIDName, subGIDName                                            string
+	uidMap, gidMap                                                     []string
+	subUIDName, subGIDName                                             string
 	exitPolicy, podIDFile                                              string
 	labels                                                             []string
 	infra, replace                                                     bool

@@ -184,4 +184,3 @@ func permitRoot(s *specs.Spec) error {
 	}
 	return grantTraversal(s, root)
 }
-
