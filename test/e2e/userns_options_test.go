@@ -218,3 +218,21 @@ func TestUsernsAutoFromConfAndPodUIDMap(t *testing.T) {
 		t.Fatalf("bad pod --uidmap: want one line, got %q", msg)
 	}
 }
+
+// ns:PATH joins another container's user namespace: the same map inside,
+// and inspect names the path.
+func TestUsernsJoinPath(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("run", "-d", "--name", "owner", "--userns=keep-id", busybox, "sleep", "600")
+	pid := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.State.Pid}}", "owner"))
+	want := strings.Join(mapLines(e.roostOK("exec", "owner", "cat", "/proc/self/uid_map")), "|")
+	path := "/proc/" + pid + "/ns/user"
+	e.roostOK("create", "--name", "joiner", "--userns=ns:"+path, busybox, "cat", "/proc/self/uid_map")
+	if got := strings.Join(mapLines(e.roostOK("start", "--attach", "joiner")), "|"); got != want {
+		t.Fatalf("ns:%s: want the owner's map %q, got %q", path, want, got)
+	}
+	if got := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.HostConfig.UsernsMode}}", "joiner")); got != "ns:"+path {
+		t.Fatalf("inspect UsernsMode: %q", got)
+	}
+	e.roostOK("rm", "-f", "-t0", "owner", "joiner")
+}
