@@ -155,7 +155,7 @@ func ParseIDMaps(list []string) ([]specs.LinuxIDMapping, error) {
 	return out, nil
 }
 
-// UserNS is the container's user namespace mode: --userns, or a mapped one
+// UserNSMode is the container's user namespace mode: --userns, or a mapped one
 // when --uidmap/--gidmap are given.
 func (o NamespaceOptions) UserNSMode() (UserNSMode, error) {
 	m, err := ParseUserNS(o.UserNS)
