@@ -34,7 +34,9 @@ type CreateOptions struct {
 	Ports      []container.PortMapping
 	PublishAll bool
 	UserNS     string
-	Runtime    string // the runtime binary for the infra
+	// UIDMap and GIDMap are the members' default --uidmap/--gidmap.
+	UIDMap, GIDMap []string
+	Runtime        string // the runtime binary for the infra
 	// InfraName names the infra container (default: ID[:12]-infra).
 	InfraName string
 	// Replace removes a pod of the same name first (with its containers).
@@ -112,7 +114,7 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Pod, error) {
 	}
 	p := &Pod{
 		ID: id, Name: o.Name, Created: time.Now().UTC(), Labels: o.Labels,
-		Hostname: o.Hostname, Share: o.Share, UserNS: o.UserNS, ExitPolicy: o.ExitPolicy,
+		Hostname: o.Hostname, Share: o.Share, UserNS: o.UserNS, UIDMap: o.UIDMap, GIDMap: o.GIDMap, ExitPolicy: o.ExitPolicy,
 		CreateCommand: o.CreateCommand, CreateArgs: o.CreateArgs,
 	}
 	if p.Hostname == "" {

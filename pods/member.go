@@ -61,8 +61,8 @@ func (m *Manager) CreateMember(ctx context.Context, ref string, g Given, o conta
 			o.Net = container.NetOptions{Mode: container.NetContainer, Target: p.Infra, NoHosts: o.Net.NoHosts}
 		}
 	}
-	if o.Spec.Namespaces.UserNS == "" {
-		o.Spec.Namespaces.UserNS = p.UserNS
+	if ns := &o.Spec.Namespaces; ns.UserNS == "" && len(ns.UIDMap)+len(ns.GIDMap) == 0 {
+		ns.UserNS, ns.UIDMap, ns.GIDMap = p.UserNS, p.UIDMap, p.GIDMap
 	}
 	return m.Eng.Create(ctx, o)
 }

@@ -32,6 +32,9 @@ type Pod struct {
 	Infra string `json:"infra,omitempty"`
 	// UserNS is the members' default --userns.
 	UserNS string `json:"userns,omitempty"`
+	// UIDMap and GIDMap are the members' default --uidmap and --gidmap.
+	UIDMap []string `json:"uidmap,omitempty"`
+	GIDMap []string `json:"gidmap,omitempty"`
 	// ExitPolicy: continue (also when empty: pods recorded before it) or stop.
 	ExitPolicy    string   `json:"exitPolicy,omitempty"`
 	CreateCommand []string `json:"createCommand,omitempty"`

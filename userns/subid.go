@@ -84,3 +84,35 @@ func UserMappings(uid, gid int) (Mappings, error) {
 func (m IDMap) String() string {
 	return fmt.Sprintf("%d %d %d", m.ContainerID, m.HostID, m.Size)
 }
+
+// NamedRange is --subuidname/--subgidname: the first range that
+// /etc/subuid (or /etc/subgid, gids true) gives name, as ids of the current
+// namespace, for a CONTAINER:HOST:SIZE mapping from container id 0. Only a
+// range the user's namespace maps (the user's own) can be used rootless.
+func NamedRange(name string, gids bool) (start, size int, err error) {
+	file, flag := "/etc/subuid", "--subuidname"
+	if gids {
+		file, flag = "/etc/subgid", "--subgidname"
+	}
+	hostStart, size, found, err := subIDRange(file, name, -1)
+	if err != nil {
+		return 0, 0, err
+	}
+	if !found {
+		return 0, 0, fmt.Errorf("%s %s: no range for %s in %s", flag, name, name, file)
+	}
+	uids, gidMaps, err := CurrentMappings()
+	if err != nil {
+		return 0, 0, err
+	}
+	maps := uids
+	if gids {
+		maps = gidMaps
+	}
+	for _, m := range maps {
+		if hostStart >= m.HostID && hostStart+size <= m.HostID+m.Size {
+			return m.ContainerID + hostStart - m.HostID, size, nil
+		}
+	}
+	return 0, 0, fmt.Errorf("%s %s: its range %d-%d is outside the user's namespace (only the user's own subordinate ids can be mapped rootless)", flag, name, hostStart, hostStart+size-1)
+}

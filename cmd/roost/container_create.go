@@ -33,6 +33,8 @@ type createFlags struct {
 	stopSignal, restart, logDriver, cidFile   string
 	pull, platform, userns, shmSize           string
 	pod, podIDFile                            string
+	uidMap, gidMap                            []string
+	subUIDName, subGIDName                    string
 	sdNotify                                  string
 	stopTimeout                               uint
 	res                                       spec.ResourceFlags
@@ -92,7 +94,11 @@ func (f *createFlags) add(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.rm, "rm", false, "remove the container when it exits")
 	fl.StringVar(&f.pull, "pull", "missing", "pull the image: always, missing, never, newer")
 	fl.StringVar(&f.platform, "platform", "", "OS/ARCH of the image to pull")
-	fl.StringVar(&f.userns, "userns", "", "user namespace: \"\" (Roost's) or keep-id")
+	fl.StringVar(&f.userns, "userns", "", "user namespace: \"\" (Roost's), keep-id[:uid=U,gid=G], nomap, auto[:size=N,uidmapping=C:H:S,gidmapping=C:H:S] or ns:PATH")
+	fl.StringArrayVar(&f.uidMap, "uidmap", nil, "map container uids CONTAINER:HOST:SIZE, HOST being an id of the user's namespace")
+	fl.StringArrayVar(&f.gidMap, "gidmap", nil, "map container gids CONTAINER:HOST:SIZE, HOST being an id of the user's namespace")
+	fl.StringVar(&f.subUIDName, "subuidname", "", "map container uids from 0 onto NAME's range in /etc/subuid")
+	fl.StringVar(&f.subGIDName, "subgidname", "", "map container gids from 0 onto NAME's range in /etc/subgid")
 	fl.StringArrayVar(&f.groupAdd, "group-add", nil, "add a supplementary group")
 	fl.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm (e.g. 64m)")
 	fl.StringVar(&f.pod, "pod", "", "run in pod NAME, or in a new pod: new:NAME")
@@ -199,10 +205,9 @@ func (f *createFlags) options(cmd *cobra.Command, args []string, rootless bool) 
 		return o, nil, err
 	}
 	o.Net, o.Ports, o.PublishAll = ns.Net, ns.Ports, ns.PublishAll
-	if err := spec.CheckUserNS(f.userns); err != nil {
+	if err := f.userNamespace(&s.Namespaces); err != nil {
 		return o, nil, err
 	}
-	s.Namespaces.UserNS = f.userns
 	if err := f.moreSpec(s); err != nil {
 		return o, nil, err
 	}

@@ -33,6 +33,8 @@ func (a *app) Pods() (*pods.Manager, error) {
 // podCreateFlags are `pod create`'s flags, as Podman names them.
 type podCreateFlags struct {
 	name, hostname, share, infraImage, infraCommand, infraName, userns string
+	uidMap, gidMap                                                     []string
+	subUIDName, subGIDName                                             string
 	exitPolicy, podIDFile                                              string
 	labels                                                             []string
 	infra, replace                                                     bool
@@ -85,7 +87,11 @@ func newPodCreateCommand(a *app) *cobra.Command {
 	fl.BoolVar(&f.replace, "replace", false, "remove a pod of the same name first, with its containers")
 	fl.StringVar(&f.exitPolicy, "exit-policy", pods.ExitContinue, "when the last container exits: continue (the pod keeps running) or stop (the pod stops)")
 	fl.StringVar(&f.podIDFile, "pod-id-file", "", "write the pod's id to this file")
-	fl.StringVar(&f.userns, "userns", "", "user namespace of the pod's containers: \"\" (Roost's) or keep-id")
+	fl.StringVar(&f.userns, "userns", "", "user namespace of the pod's containers: \"\" (Roost's), keep-id[:uid=U,gid=G], nomap, auto[:...] or ns:PATH")
+	fl.StringArrayVar(&f.uidMap, "uidmap", nil, "the pod's containers' uid mapping CONTAINER:HOST:SIZE, HOST being an id of the user's namespace")
+	fl.StringArrayVar(&f.gidMap, "gidmap", nil, "the pod's containers' gid mapping CONTAINER:HOST:SIZE")
+	fl.StringVar(&f.subUIDName, "subuidname", "", "map the pod's containers' uids onto NAME's range in /etc/subuid")
+	fl.StringVar(&f.subGIDName, "subgidname", "", "map the pod's containers' gids onto NAME's range in /etc/subgid")
 	addNetworkFlags(fl, &f.net)
 	// create's -h is --hostname in Podman; pod create's is help, so only --hostname here.
 	return cmd
@@ -114,10 +120,12 @@ func (a *app) createPod(cmd *cobra.Command, f *podCreateFlags) (*pods.Pod, error
 	if o.ExitPolicy, err = pods.ParseExitPolicy(f.exitPolicy); err != nil {
 		return nil, err
 	}
-	if err := spec.CheckUserNS(f.userns); err != nil {
+	cf := createFlags{userns: f.userns, uidMap: f.uidMap, gidMap: f.gidMap, subUIDName: f.subUIDName, subGIDName: f.subGIDName}
+	var users spec.NamespaceOptions
+	if err := cf.userNamespace(&users); err != nil {
 		return nil, err
 	}
-	o.UserNS = f.userns
+	o.UserNS, o.UIDMap, o.GIDMap = users.UserNS, users.UIDMap, users.GIDMap
 	if o.InfraCommand, err = commandWords(f.infraCommand); err != nil {
 		return nil, err
 	}

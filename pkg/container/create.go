@@ -172,8 +172,8 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 
 // build gives a new record its storage and bundle, then marks it created.
 func (e *Engine) build(c *Container) error {
-	if _, err := e.Store.CreateContainer(c.ID, nil, c.ImageID, "", "", nil); err != nil {
-		return fmt.Errorf("create storage for container: %w", err)
+	if err := e.createLayer(c); err != nil {
+		return err
 	}
 	if err := e.copySecrets(c); err != nil {
 		return err
@@ -184,6 +184,8 @@ func (e *Engine) build(c *Container) error {
 	}
 	_, err = e.update(c.ID, func(r *Container) error {
 		r.Command = res.Spec.Process.Args
+		r.Spec.Namespaces.UIDMappings = c.Spec.Namespaces.UIDMappings
+		r.Spec.Namespaces.GIDMappings = c.Spec.Namespaces.GIDMappings
 		r.State = State{Status: StatusCreated}
 		*c = *r
 		return nil

@@ -118,7 +118,7 @@ func (e *Engine) inspectHost(c *Container, sp *specs.Spec) InspectHost {
 		LogConfig: LogConfig{Type: c.Run.LogDriver, Config: nil, Tag: c.Run.LogTag},
 		CapAdd:    nonNil(c.Spec.Security.CapAdd), CapDrop: nonNil(c.Spec.Security.CapDrop),
 		Privileged: c.Spec.Security.Privileged, ReadonlyRootfs: c.Spec.Security.ReadOnlyRootfs,
-		UsernsMode: c.Spec.Namespaces.UserNS, ShmSize: c.Spec.ShmSize, Init: c.Spec.Process.Init,
+		UsernsMode: usernsMode(c.Spec.Namespaces), ShmSize: c.Spec.ShmSize, Init: c.Spec.Process.Init,
 		Binds: []string{}, Tmpfs: map[string]string{}, SecurityOpt: []string{},
 		Dns: nonNil(c.Net.DNS), DnsOptions: nonNil(c.Net.DNSOptions), DnsSearch: nonNil(c.Net.DNSSearch),
 		ExtraHosts: nonNil(c.Net.AddHosts), GroupAdd: nonNil(c.Spec.Process.GroupAdd),
@@ -280,4 +280,20 @@ func signalNumber(own, image string) uint {
 		}
 	}
 	return uint(unix.SIGTERM)
+}
+
+// usernsMode is HostConfig.UsernsMode in Podman's words: "private" for a
+// namespace of the container's own, "ns:PATH" for a joined one, "" for
+// Roost's (the user's) namespace.
+func usernsMode(ns spec.NamespaceOptions) string {
+	m, err := ns.UserNSMode()
+	switch {
+	case err != nil:
+		return ns.UserNS
+	case m.Kind == spec.UserNSPath:
+		return "ns:" + m.Path
+	case m.Nested():
+		return "private"
+	}
+	return ""
 }

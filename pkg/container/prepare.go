@@ -85,6 +85,9 @@ func (e *Engine) prepare(c *Container) (*spec.Result, error) {
 	if err := e.fillVolumes(c, rootfs, res.Spec); err != nil {
 		return nil, err
 	}
+	if err := permitRoot(res.Spec); err != nil {
+		return nil, err
+	}
 	e.precompileSeccomp(c, res.Spec)
 	if err := e.offerNotifySocket(c, dir, res.Spec); err != nil {
 		return nil, err

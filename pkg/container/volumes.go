@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -200,6 +201,11 @@ func (e *Engine) volumeMounts(c *Container, withImages bool) ([]spec.Mount, erro
 func (e *Engine) fillVolumes(c *Container, rootfs string, sp *specs.Spec) error {
 	user := processOwner(sp)
 	for _, m := range c.Spec.Mounts {
+		if m.Type == spec.TypeBind && slices.Contains(m.Options, "U") {
+			if err := chownHostPath(m.Source, user); err != nil {
+				return fmt.Errorf("bind mount %s (:U): %w", m.Source, err)
+			}
+		}
 		if m.Type != spec.TypeVolume {
 			continue
 		}
@@ -221,6 +227,20 @@ func (e *Engine) fillVolumes(c *Container, rootfs string, sp *specs.Spec) error 
 		}
 	}
 	return nil
+}
+
+// chownHostPath is :U on a bind mount: it gives the source to the
+// container's user, the whole tree when its top is someone else's, else
+// nothing, so files changed since keep their owners (Podman's rule).
+func chownHostPath(src string, owner volume.Owner) error {
+	var st syscall.Stat_t
+	if err := syscall.Lstat(src, &st); err != nil {
+		return err
+	}
+	if int(st.Uid) == owner.UID && int(st.Gid) == owner.GID {
+		return nil
+	}
+	return volume.ChownTree(src, owner)
 }
 
 // processOwner is the container process's uid and gid as Roost's namespace

@@ -11,7 +11,6 @@ import (
 	"github.com/roost-containers/roost/pkg/image"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
-	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pods"
 )
 
@@ -54,7 +53,7 @@ func (e *Engine) CreateContainer(ctx context.Context, r CreateRequest) (CreateRe
 		return CreateResult{}, err
 	}
 	o := r.Options
-	if err := spec.CheckUserNS(o.Spec.Namespaces.UserNS); err != nil {
+	if err := o.Spec.Namespaces.CheckUserNamespace(); err != nil {
 		return CreateResult{}, err
 	}
 	if err := e.applyRunDefaults(&o.Run); err != nil {

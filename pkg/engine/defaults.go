@@ -142,7 +142,7 @@ func ownNetNS(r *CreateRequest) bool {
 	if r.Pod != "" {
 		return false
 	}
-	if u := r.Options.Spec.Namespaces.UserNS; u != "" && u != "host" {
+	if m, err := r.Options.Spec.Namespaces.UserNSMode(); err != nil || m.Nested() {
 		return false
 	}
 	switch r.Options.Net.Mode {
@@ -207,9 +207,9 @@ func applyShmSize(v string, s *spec.Options) error {
 // shares with the host. Its private values (private, shareable) are what
 // Roost does anyway, so a pod's member is not handed a mode to refuse.
 func applyNamespaceDefaults(c config.ContainersDefaults, ns *spec.NamespaceOptions) error {
-	if ns.UserNS == "" && c.UserNS != "host" {
+	if ns.UserNS == "" && len(ns.UIDMap)+len(ns.GIDMap) == 0 && c.UserNS != "host" {
 		if err := spec.CheckUserNS(c.UserNS); err != nil {
-			return fmt.Errorf("containers.conf: invalid userns %q: use host or keep-id", c.UserNS)
+			return fmt.Errorf("containers.conf: %w", err)
 		}
 		ns.UserNS = c.UserNS
 	}

@@ -70,7 +70,7 @@ func TestApplyConfDefaultsFillsOnlyWhatIsUnset(t *testing.T) {
 
 func TestApplyConfDefaultsRefusesBadValuesNamingTheFile(t *testing.T) {
 	for name, edit := range map[string]func(*config.ContainersConf){
-		"userns":      func(c *config.ContainersConf) { c.Containers.UserNS = "auto" },
+		"userns":      func(c *config.ContainersConf) { c.Containers.UserNS = "bogus" },
 		"ipcns":       func(c *config.ContainersConf) { c.Containers.IPCNS = "bogus" },
 		"shm_size":    func(c *config.ContainersConf) { c.Containers.ShmSize = "lots" },
 		"log_driver":  func(c *config.ContainersConf) { c.Containers.LogDriver = "syslog" },

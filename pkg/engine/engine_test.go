@@ -176,7 +176,7 @@ func TestCreateContainerRefusesBadRequestsLeavingNothing(t *testing.T) {
 	notLocal := request("d", "true")
 	notLocal.Image = ImageRequest{Name: "127.0.0.1:5000/nosuchimage:latest", Pull: PullNever}
 	badUserNS := request("f", "true")
-	badUserNS.Options.Spec.Namespaces.UserNS = "auto"
+	badUserNS.Options.Spec.Namespaces.UserNS = "bogus"
 	podPorts := request("e", "true")
 	podPorts.Pod, podPorts.Given = "somepod", pods.Given{Ports: true}
 	for name, tc := range map[string]struct {

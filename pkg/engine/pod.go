@@ -22,7 +22,8 @@ type PodRequest struct {
 // image if it has one, and makes the pod.
 func (e *Engine) CreatePod(ctx context.Context, r PodRequest) (*pods.Pod, error) {
 	o := r.Options
-	if err := spec.CheckUserNS(o.UserNS); err != nil {
+	userNS := spec.NamespaceOptions{UserNS: o.UserNS, UIDMap: o.UIDMap, GIDMap: o.GIDMap}
+	if err := userNS.CheckUserNamespace(); err != nil {
 		return nil, err
 	}
 	if !o.Infra {

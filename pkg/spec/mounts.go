@@ -98,6 +98,9 @@ func ParseVolume(spec string) (Mount, error) {
 	if _, err := bindOptions(m.Options, m.Type == TypeVolume); err != nil {
 		return bad("%v", err)
 	}
+	if err := checkChownSource(m); err != nil {
+		return bad("%v", err)
+	}
 	if m.Type == TypeVolume {
 		return m, fmt.Errorf("volume %q at %s: %w", m.Source, m.Destination, ErrNamedVolume)
 	}
@@ -183,6 +186,10 @@ func ParseMount(spec string) (Mount, error) {
 			m.Options = append(m.Options, "mode="+val)
 		case "uid", "gid", "max", "ptmxmode":
 			m.Options = append(m.Options, key+"="+val)
+		case "u", "chown":
+			if err := flag("U"); err != nil {
+				return bad("%v", err)
+			}
 		case "volume-nocopy":
 			if err := flag("nocopy"); err != nil {
 				return bad("%v", err)
@@ -216,6 +223,9 @@ func ParseMount(spec string) (Mount, error) {
 		}
 		m.Source = path.Clean(m.Source)
 		if _, err := bindOptions(m.Options, false); err != nil {
+			return bad("%v", err)
+		}
+		if err := checkChownSource(m); err != nil {
 			return bad("%v", err)
 		}
 	case TypeTmpfs:
@@ -354,6 +364,20 @@ func (f *mountFlags) common(o string) (bool, error) {
 	return false, nil
 }
 
+// systemPaths are host directories a bind mount's U option may not chown,
+// as in Podman: giving them to a container's user would break the host.
+var systemPaths = []string{"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64",
+	"/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr",
+	"/var", "/var/lib", "/var/log", "/var/tmp"}
+
+// checkChownSource refuses U on a bind mount of a system directory.
+func checkChownSource(m Mount) error {
+	if m.Type != TypeBind || !hasAny(m.Options, "U") || !slices.Contains(systemPaths, m.Source) {
+		return nil
+	}
+	return fmt.Errorf("option U would chown the system directory %s: bind a directory of your own", m.Source)
+}
+
 // bindOptions checks a bind mount's (or volume's) options and returns them
 // without the ones only Roost reads (z, Z, and for volumes copy, nocopy, U).
 func bindOptions(opts []string, volume bool) ([]string, error) {
@@ -369,10 +393,10 @@ func bindOptions(opts []string, volume bool) ([]string, error) {
 				f.out = append(f.out, o)
 			}
 		case o == "z" || o == "Z":
-		case volume && (o == "copy" || o == "nocopy" || o == "U"):
-			// Read by pkg/container when it prepares the volume.
 		case o == "U":
-			return errors.New("option U (chown the source) is supported for volumes only: use a volume, or chown the host directory yourself")
+			// Read by pkg/container when it prepares the mount.
+		case volume && (o == "copy" || o == "nocopy"):
+			// Read by pkg/container when it prepares the volume.
 		case o == "O":
 			return errors.New("option O (overlay) is not supported by Roost")
 		default:

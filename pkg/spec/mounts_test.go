@@ -295,7 +295,8 @@ func TestParseVolume(t *testing.T) {
 		{"/a:/b:shared,private", Mount{}, false, `options "shared" and "private" conflict`},
 		{"/a:/b:bogus", Mount{}, false, `unknown option "bogus"`},
 		{"/a:/b:nocopy", Mount{}, false, `unknown option "nocopy"`},
-		{"/a:/b:U", Mount{}, false, "option U"},
+		{"/a:/b:U", Mount{Type: "bind", Source: "/a", Destination: "/b", Options: []string{"U"}}, false, ""},
+		{"/etc:/b:U", Mount{}, false, "option U would chown the system directory /etc"},
 	}
 	for _, c := range cases {
 		got, err := ParseVolume(c.in)

@@ -23,9 +23,17 @@ type NamespaceOptions struct {
 	PID     string
 	Cgroup  string
 	// UserNS is "" (or "host") to run in Roost's user namespace, where
-	// container uid 0 is the user, or "keep-id" for a nested user namespace
-	// in which the user keeps their own uid and gid (IDs says which).
+	// container uid 0 is the user, or a nested one: keep-id (the user keeps
+	// their own uid and gid, IDs says which), nomap, auto, ns:PATH
+	// (ParseUserNS).
 	UserNS string
+	// UIDMap and GIDMap are --uidmap/--gidmap as given (CONTAINER:HOST:SIZE).
+	UIDMap []string `json:",omitempty"`
+	GIDMap []string `json:",omitempty"`
+	// UIDMappings and GIDMappings are the container's mappings into Roost's
+	// namespace, recorded at create (auto's are chosen by storage then).
+	UIDMappings []specs.LinuxIDMapping `json:",omitempty"`
+	GIDMappings []specs.LinuxIDMapping `json:",omitempty"`
 }
 
 // IDs are the user's ids on the host and the size of Roost's namespace:
@@ -47,15 +55,11 @@ type IDs struct {
 // user's uid and gid.
 const KeepID = "keep-id"
 
-// CheckUserNS accepts the --userns values Roost supports: "" (Roost's own
-// namespace), "host" (the same), or keep-id. The CLI, the engine (for
-// requests from any front end) and pods check with it.
+// CheckUserNS accepts the --userns values Roost supports (ParseUserNS). The
+// CLI, the engine (for requests from any front end) and pods check with it.
 func CheckUserNS(v string) error {
-	switch v {
-	case "", "host", KeepID:
-		return nil
-	}
-	return fmt.Errorf("invalid --userns %q: use keep-id, or leave it out", v)
+	_, err := ParseUserNS(v)
+	return err
 }
 
 type nsKind int
@@ -77,7 +81,9 @@ func (m nsMode) host() bool    { return m.kind == nsHost }
 // namespaces is NamespaceOptions checked and resolved.
 type namespaces struct {
 	net, ipc, uts, pid, cgroup nsMode
-	keepID                     bool
+	user                       UserNSMode
+	// keepID is user.Kind == UserNSKeepID, which the user's defaults follow.
+	keepID bool
 }
 
 func parseNS(flag, value string, extra ...string) (nsMode, error) {
@@ -125,13 +131,10 @@ func (o NamespaceOptions) resolve(cgroups bool) (namespaces, error) {
 	if o.Cgroup == "" && !cgroups {
 		n.cgroup = nsMode{kind: nsHost}
 	}
-	switch o.UserNS {
-	case "", "host":
-	case KeepID:
-		n.keepID = true
-	default:
-		return n, fmt.Errorf("invalid --userns %q: use keep-id, or leave it out to run in Roost's user namespace", o.UserNS)
+	if n.user, err = o.UserNSMode(); err != nil {
+		return n, err
 	}
+	n.keepID = n.user.Kind == UserNSKeepID
 	return n, nil
 }
 
@@ -139,7 +142,10 @@ func (o NamespaceOptions) resolve(cgroups bool) (namespaces, error) {
 // with Roost is left out.
 func (n namespaces) specNamespaces() []specs.LinuxNamespace {
 	var out []specs.LinuxNamespace
-	if n.keepID {
+	switch {
+	case n.user.Kind == UserNSPath:
+		out = append(out, specs.LinuxNamespace{Type: specs.UserNamespace, Path: n.user.Path})
+	case n.user.Nested():
 		out = append(out, specs.LinuxNamespace{Type: specs.UserNamespace})
 	}
 	add := func(t specs.LinuxNamespaceType, m nsMode) {
@@ -168,7 +174,7 @@ func (n namespaces) canMountSysfs() bool {
 	if n.net.host() {
 		return false
 	}
-	if n.keepID && n.net.kind == nsPath {
+	if n.user.Nested() && n.net.kind == nsPath {
 		return false
 	}
 	return true
@@ -191,13 +197,9 @@ func keepIDMappings(id, size int) []specs.LinuxIDMapping {
 
 // gidMapped reports whether container gid g exists in the container.
 func (o Options) gidMapped(g int, n namespaces) bool {
-	if n.keepID {
-		for _, m := range keepIDMappings(o.IDs.HostGID, o.IDs.SubGIDSize) {
-			if uint32(g) >= m.ContainerID && uint32(g) < m.ContainerID+m.Size {
-				return true
-			}
-		}
-		return false
+	if n.user.Nested() {
+		_, gids, err := o.UserMappings()
+		return err == nil && mappedIn(g, gids)
 	}
 	return g == 0 || g <= o.IDs.SubGIDSize
 }

@@ -167,9 +167,11 @@ func Generate(o Options) (*Result, error) {
 	s.Process = proc.spec
 
 	s.Linux.Namespaces = ns.specNamespaces()
-	if ns.keepID {
-		s.Linux.UIDMappings = keepIDMappings(o.IDs.HostUID, o.IDs.SubUIDSize)
-		s.Linux.GIDMappings = keepIDMappings(o.IDs.HostGID, o.IDs.SubGIDSize)
+	if s.Linux.UIDMappings, s.Linux.GIDMappings, err = o.UserMappings(); err != nil {
+		return nil, err
+	}
+	if ns.user.Kind == UserNSAuto && len(s.Linux.UIDMappings) == 0 {
+		return nil, errors.New("--userns auto: the container has no recorded id mappings")
 	}
 	if o.Cgroups {
 		s.Linux.CgroupsPath = o.CgroupsPath

@@ -145,7 +145,8 @@ func (o Options) resolveUser(ns namespaces, cwd string) (resolvedUser, error) {
 	if implicit {
 		spec = "0"
 		if ns.keepID {
-			spec = strconv.Itoa(o.IDs.HostUID) + ":" + strconv.Itoa(o.IDs.HostGID)
+			uid, gid := ns.user.keepIDs(o.IDs)
+			spec = strconv.Itoa(uid) + ":" + strconv.Itoa(gid)
 		}
 	}
 
@@ -189,6 +190,9 @@ func (o Options) resolveUser(ns namespaces, cwd string) (resolvedUser, error) {
 	var extra []int
 	if found && !explicitGroup {
 		extra = db.memberOf(entry.Name)
+	}
+	if len(o.Process.GroupAdd) > 1 && slices.Contains(o.Process.GroupAdd, "keep-groups") {
+		return r, errors.New("the '--group-add keep-groups' option is not allowed with any other --group-add options")
 	}
 	for _, g := range o.Process.GroupAdd {
 		switch gid, ok := parseID(g); {
