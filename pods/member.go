@@ -64,5 +64,8 @@ func (m *Manager) CreateMember(ctx context.Context, ref string, g Given, o conta
 	if o.Spec.Namespaces.UserNS == "" {
 		o.Spec.Namespaces.UserNS = p.UserNS
 	}
+	if o.Run.CgroupParent == "" {
+		o.Run.CgroupParent = p.CgroupPath // --cgroup-parent of its own wins, as in Podman
+	}
 	return m.Eng.Create(ctx, o)
 }

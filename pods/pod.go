@@ -33,7 +33,10 @@ type Pod struct {
 	// UserNS is the members' default --userns.
 	UserNS string `json:"userns,omitempty"`
 	// ExitPolicy: continue (also when empty: pods recorded before it) or stop.
-	ExitPolicy    string   `json:"exitPolicy,omitempty"`
+	ExitPolicy string `json:"exitPolicy,omitempty"`
+	// CgroupPath is the pod's cgroup, the parent of its containers'
+	// (--share-parent, the default); empty: each container has its own.
+	CgroupPath    string   `json:"cgroupPath,omitempty"`
 	CreateCommand []string `json:"createCommand,omitempty"`
 	// CreateArgs are the pod create flags as --name=value, for
 	// `generate systemd --new`.
