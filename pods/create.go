@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -44,6 +45,9 @@ type CreateOptions struct {
 	// ExitPolicy is what happens when the last member exits: continue
 	// (the infra keeps running) or stop (the pod stops). See ParseExitPolicy.
 	ExitPolicy string
+	// ShareParent puts the pod's containers under one cgroup of the pod's
+	// (--share-parent): limits and accounting then cover the whole pod.
+	ShareParent bool
 	// CreateCommand is the command line, for inspect; CreateArgs the flags
 	// in the form generate systemd --new runs again.
 	CreateCommand, CreateArgs []string
@@ -119,6 +123,9 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Pod, error) {
 	}
 	if p.Hostname == "" {
 		p.Hostname = p.Name
+	}
+	if o.ShareParent {
+		p.CgroupPath = path.Join(m.Eng.DefaultCgroupParent(), "roost_pod_"+id)
 	}
 	l, err := m.lock(ctx, id)
 	if err != nil {
@@ -220,7 +227,7 @@ func infraOptions(p *Pod, o CreateOptions) (container.CreateOptions, error) {
 		ImageID: o.InfraImageID, ImageName: o.InfraImageName,
 		Net: o.Net, Ports: o.Ports, PublishAll: o.PublishAll,
 		Pod: &container.PodLink{ID: p.ID, IsInfra: true},
-		Run: container.RunOptions{Runtime: o.Runtime, LogDriver: "none", StopTimeout: 10},
+		Run: container.RunOptions{Runtime: o.Runtime, LogDriver: "none", StopTimeout: 10, CgroupParent: p.CgroupPath},
 	}
 	co.Spec.Image = o.InfraImage
 	co.Spec.Hostname = p.Hostname

@@ -17,6 +17,8 @@ type Inspect struct {
 	State            string             `json:"State"`
 	Hostname         string             `json:"Hostname"`
 	Labels           map[string]string  `json:"Labels"`
+	CgroupParent     string             `json:"CgroupParent"`
+	CgroupPath       string             `json:"CgroupPath,omitempty"`
 	CreateCgroup     bool               `json:"CreateCgroup"`
 	CreateInfra      bool               `json:"CreateInfra"`
 	InfraContainerID string             `json:"InfraContainerID,omitempty"`
@@ -63,7 +65,8 @@ func (m *Manager) Inspect(ctx context.Context, ref string) (*Inspect, error) {
 		State: Status(list), Hostname: p.Hostname, Labels: p.Labels,
 		CreateInfra: p.Infra != "", InfraContainerID: p.Infra,
 		SharedNamespaces: p.Share, NumContainers: len(list), Containers: []InspectContainer{},
-		ExitPolicy: p.ExitPolicy,
+		ExitPolicy: p.ExitPolicy, CgroupParent: m.Eng.DefaultCgroupParent(),
+		CgroupPath: p.CgroupPath, CreateCgroup: p.CgroupPath != "",
 	}
 	if in.ExitPolicy == "" {
 		in.ExitPolicy = ExitContinue

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"syscall"
 
 	"github.com/roost-containers/roost/pkg/container"
@@ -155,6 +157,11 @@ func (m *Manager) Remove(ctx context.Context, ref string, o RemoveOptions) (stri
 	}
 	if err := m.Eng.DB.Update(func(tx *state.Tx) error { return tx.Delete(state.Pods, p.ID) }); err != nil && !errors.Is(err, state.ErrNotFound) {
 		return "", err
+	}
+	if p.CgroupPath != "" {
+		// The runtime made the pod's cgroup for its first container and
+		// leaves it (cgroup v2, delegated); it is empty now. Best effort.
+		_ = os.Remove(filepath.Join("/sys/fs/cgroup", p.CgroupPath))
 	}
 	l.Remove()
 	return p.ID, m.recorded(p, events.Remove, nil)

@@ -64,5 +64,8 @@ func (m *Manager) CreateMember(ctx context.Context, ref string, g Given, o conta
 	if ns := &o.Spec.Namespaces; ns.UserNS == "" && len(ns.UIDMap)+len(ns.GIDMap) == 0 {
 		ns.UserNS, ns.UIDMap, ns.GIDMap = p.UserNS, p.UIDMap, p.GIDMap
 	}
+	if o.Run.CgroupParent == "" {
+		o.Run.CgroupParent = p.CgroupPath // --cgroup-parent of its own wins, as in Podman
+	}
 	return m.Eng.Create(ctx, o)
 }

@@ -36,7 +36,10 @@ type Pod struct {
 	UIDMap []string `json:"uidmap,omitempty"`
 	GIDMap []string `json:"gidmap,omitempty"`
 	// ExitPolicy: continue (also when empty: pods recorded before it) or stop.
-	ExitPolicy    string   `json:"exitPolicy,omitempty"`
+	ExitPolicy string `json:"exitPolicy,omitempty"`
+	// CgroupPath is the pod's cgroup, the parent of its containers'
+	// (--share-parent, the default); empty: each container has its own.
+	CgroupPath    string   `json:"cgroupPath,omitempty"`
 	CreateCommand []string `json:"createCommand,omitempty"`
 	// CreateArgs are the pod create flags as --name=value, for
 	// `generate systemd --new`.

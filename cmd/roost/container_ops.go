@@ -404,7 +404,7 @@ func (a *app) removeTargets(cmd *cobra.Command, eng *container.Engine, targets [
 			}
 			return err == nil, err
 		}
-		ids, err := eng.RemoveDepend(cmd.Context(), t.ID, o)
+		ids, err := a.Core().RemoveContainerDepend(cmd.Context(), t.ID, o)
 		for _, id := range ids {
 			removed[id] = true
 			if id != t.ID {
@@ -471,20 +471,18 @@ func newLogsCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			for _, ref := range args {
-				lo := o
+			srcs := make([]container.LogSource, len(args))
+			for i, ref := range args {
+				srcs[i].Ref = ref
 				if len(args) > 1 {
 					c, err := eng.Get(ref)
 					if err != nil {
 						return err
 					}
-					lo.Prefix = linePrefix(c, names)
-				}
-				if err := eng.Logs(cmd.Context(), ref, lo, a.out, a.errOut); err != nil {
-					return err
+					srcs[i].Prefix = linePrefix(c, names)
 				}
 			}
-			return nil
+			return eng.LogsMany(cmd.Context(), srcs, o, a.out, a.errOut)
 		},
 	}
 	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep printing new output")

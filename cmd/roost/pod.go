@@ -37,7 +37,7 @@ type podCreateFlags struct {
 	subUIDName, subGIDName                                             string
 	exitPolicy, podIDFile                                              string
 	labels                                                             []string
-	infra, replace                                                     bool
+	infra, replace, shareParent                                        bool
 	net                                                                engine.NetworkFlags
 }
 
@@ -84,6 +84,7 @@ func newPodCreateCommand(a *app) *cobra.Command {
 	fl.StringVar(&f.infraImage, "infra-image", "", "image for the infra container (default: none, catatonit only)")
 	fl.StringVar(&f.infraCommand, "infra-command", "", "command of the infra container (default: /catatonit -P)")
 	fl.StringVar(&f.infraName, "infra-name", "", "name of the infra container (default: the pod id's first 12 digits and -infra)")
+	fl.BoolVar(&f.shareParent, "share-parent", true, "make the pod's cgroup the parent of its containers' cgroups")
 	fl.BoolVar(&f.replace, "replace", false, "remove a pod of the same name first, with its containers")
 	fl.StringVar(&f.exitPolicy, "exit-policy", pods.ExitContinue, "when the last container exits: continue (the pod keeps running) or stop (the pod stops)")
 	fl.StringVar(&f.podIDFile, "pod-id-file", "", "write the pod's id to this file")
@@ -103,6 +104,7 @@ func (a *app) createPod(cmd *cobra.Command, f *podCreateFlags) (*pods.Pod, error
 	var err error
 	o.Name, o.Hostname, o.Infra, o.CreateCommand = f.name, f.hostname, f.infra, os.Args
 	o.InfraName, o.Replace, o.CreateArgs = f.infraName, f.replace, createArgs(cmd, nil)
+	o.ShareParent = f.shareParent
 	if o.Name == "" {
 		o.Name = container.RandomName()
 	}

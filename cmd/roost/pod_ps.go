@@ -180,18 +180,15 @@ func newPodLogsCommand(a *app) *cobra.Command {
 					return fmt.Errorf("pod %s has no container %q", p.Name, only)
 				}
 			}
-			for _, c := range members {
-				lo := o
-				lo.Prefix = linePrefix(&c, names)
-				if err := mgr.Eng.Logs(cmd.Context(), c.ID, lo, a.out, a.errOut); err != nil {
-					return err
-				}
+			srcs := make([]container.LogSource, len(members))
+			for i := range members {
+				srcs[i] = container.LogSource{Ref: members[i].ID, Prefix: linePrefix(&members[i], names)}
 			}
-			return nil
+			return mgr.Eng.LogsMany(cmd.Context(), srcs, o, a.out, a.errOut)
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVarP(&o.Follow, "follow", "f", false, "keep printing new output (of each container in turn)")
+	fl.BoolVarP(&o.Follow, "follow", "f", false, "keep printing new output (of every container, as it comes)")
 	fl.BoolVarP(&o.Timestamps, "timestamps", "t", false, "show timestamps")
 	fl.IntVar(&o.Tail, "tail", -1, "number of lines from the end of each container's log (-1: all)")
 	fl.StringVar(&since, "since", "", "show output since a time")

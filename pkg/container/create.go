@@ -102,6 +102,16 @@ func ParseExpose(list []string) ([]string, error) {
 // ErrNameInUse is returned when --name names an existing container.
 var ErrNameInUse = state.ErrNameInUse
 
+// nameInUse is Podman's refusal of a taken name, word for word (scripts
+// and Podman's tests match it), naming the container that holds it.
+func (e *Engine) nameInUse(name string) error {
+	holder := "another container"
+	if c, err := e.get(name); err == nil {
+		holder = c.ID
+	}
+	return fmt.Errorf("creating container storage: the container name %q is already in use by %s. You have to remove that container to be able to reuse that name: that %w", name, holder, ErrNameInUse)
+}
+
 // Create makes a container: its record, its storage, and a prepared bundle
 // that proves the spec is sound (the command exists, the user resolves). On
 // any failure nothing is left behind.
@@ -157,7 +167,7 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error
 	if err != nil {
 		e.dropVolumes(madeVolumes)
 		if errors.Is(err, state.ErrNameInUse) {
-			return nil, fmt.Errorf("the container name %q is already in use: remove that container, choose another --name, or use --replace: %w", o.Name, ErrNameInUse)
+			return nil, e.nameInUse(o.Name)
 		}
 		return nil, err
 	}

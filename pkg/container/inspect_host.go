@@ -156,6 +156,9 @@ func (e *Engine) inspectHost(c *Container, sp *specs.Spec) InspectHost {
 		}
 	}
 	withSpecLimits(&h, sp)
+	if c.Run.CgroupParent != "" {
+		h.CgroupParent = c.Run.CgroupParent // as Podman shows it (a pod's cgroup for its members)
+	}
 	return h
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roost-containers/roost/pkg/monitor"
@@ -72,6 +73,59 @@ func (e *Engine) Logs(ctx context.Context, ref string, o LogOptions, stdout, std
 		return err
 	}
 	return e.follow(ctx, c, path, offset, w)
+}
+
+// LogSource is one container of a several-container logs call, with the
+// prefix of its lines.
+type LogSource struct{ Ref, Prefix string }
+
+// LogsMany writes several containers' logs: one after the other, or, when
+// following, all at once so that lines come as they are written, as with
+// Podman (`logs -f A B` interleaves A's and B's lines). The first error
+// ends them all.
+func (e *Engine) LogsMany(ctx context.Context, srcs []LogSource, o LogOptions, stdout, stderr io.Writer) error {
+	if !o.Follow {
+		for _, s := range srcs {
+			lo := o
+			lo.Prefix = s.Prefix
+			if err := e.Logs(ctx, s.Ref, lo, stdout, stderr); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex // one line at a time, whichever stream it goes to
+	out, errOut := &lineWriter{mu: &mu, w: stdout}, &lineWriter{mu: &mu, w: stderr}
+	errs := make([]error, len(srcs))
+	var wg sync.WaitGroup
+	for i, s := range srcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lo := o
+			lo.Prefix = s.Prefix
+			if errs[i] = e.Logs(ctx, s.Ref, lo, out, errOut); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// lineWriter serialises writes: logWriter.emit writes each line whole, so
+// lines of followed containers never mix.
+type lineWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // copyAll writes the rotated files, oldest first, then the live one, and

@@ -91,12 +91,11 @@ func (e *Engine) checkNet(o *CreateOptions) error {
 		}
 	}
 	var err error
-	if o.Ports, err = completePorts(o.Ports, o.PublishAll, o.Spec.Image.ExposedPorts); err != nil {
-		return err
-	}
-	// The same check as at start: a busy or privileged port fails before
-	// the container's record exists.
-	return portfwd.Check(monitorPorts(o.Ports))
+	// A busy or privileged port is found at start, as in Podman: `run`
+	// then fails as a start does and keeps the container (or removes it
+	// with --rm).
+	o.Ports, err = completePorts(o.Ports, o.PublishAll, o.Spec.Image.ExposedPorts)
+	return err
 }
 
 // specNetwork is the spec's network namespace for the container's mode.

@@ -343,12 +343,19 @@ func (e *Engine) precompileSeccomp(c *Container, s *specs.Spec) {
 func (e *Engine) cgroupsPath(c *Container) string {
 	parent := c.Run.CgroupParent
 	if parent == "" {
-		parent = "/roost"
-		if e.Cfg.Rootless {
-			parent = fmt.Sprintf("/user.slice/user-%d.slice/user@%d.service/user.slice", e.Cfg.UID, e.Cfg.UID)
-		}
+		parent = e.DefaultCgroupParent()
 	}
 	return filepath.Join(parent, "roost-"+c.ID)
+}
+
+// DefaultCgroupParent is where containers' cgroups go without
+// --cgroup-parent (and pods' with --share-parent): on cgroup v2 the rootless
+// user may write only under the delegated user@UID.service.
+func (e *Engine) DefaultCgroupParent() string {
+	if e.Cfg.Rootless {
+		return fmt.Sprintf("/user.slice/user-%d.slice/user@%d.service/user.slice", e.Cfg.UID, e.Cfg.UID)
+	}
+	return "/roost"
 }
 
 // inMount says whether dir is a mount's destination, below one, or above

@@ -40,7 +40,9 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) (strin
 	id := c.ID
 	if c.Pod != nil && c.Pod.IsInfra && !o.Pod {
 		l.Unlock()
-		return "", fmt.Errorf("container %s is the infra container of pod %.12s and cannot be removed without removing the pod: use `roost pod rm`", c.Name, c.Pod.ID)
+		// Podman's words, which scripts match (no hint after them): `pod rm`,
+		// or `rm --depend`, removes it with its pod.
+		return "", fmt.Errorf("container %s is the infra container of pod %s and cannot be removed without removing the pod", c.ID, c.Pod.ID)
 	}
 	if err := e.refuseDependents(c); err != nil {
 		l.Unlock()

@@ -106,6 +106,9 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		return nil, err
 	}
 	if err := e.netUp(c); err != nil {
+		// A port that cannot be bound fails the start as the runtime's
+		// errors do: `run` exits 126 for it, as Podman's does.
+		err = &monitor.StartError{Msg: err.Error(), Err: err}
 		e.recordFailedStart(c, err)
 		return nil, err
 	}

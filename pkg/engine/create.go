@@ -221,7 +221,7 @@ func (e *Engine) create(ctx context.Context, r CreateRequest, o container.Create
 // ports, then the container in it; the pod goes again if the container
 // cannot be made.
 func (e *Engine) createInNewPod(ctx context.Context, mgr *pods.Manager, name string, g pods.Given, o container.CreateOptions) (*container.Container, error) {
-	po := pods.CreateOptions{Name: name, Infra: true, Share: pods.DefaultShare, Ports: o.Ports, PublishAll: o.PublishAll, Runtime: o.Run.Runtime}
+	po := pods.CreateOptions{Name: name, Infra: true, ShareParent: true, Share: pods.DefaultShare, Ports: o.Ports, PublishAll: o.PublishAll, Runtime: o.Run.Runtime}
 	po.Net = container.NetOptions{Mode: container.NetBridge, Networks: o.Net.Networks, DNS: o.Net.DNS, AddHosts: o.Net.AddHosts}
 	if !e.opts.Config.Rootless {
 		po.Net = container.NetOptions{Mode: container.NetNone}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pods"
 )
@@ -64,4 +65,37 @@ func (e *Engine) resolveInfraImage(ctx context.Context, r ImageRequest, o *pods.
 	}
 	o.InfraImageID, o.InfraImageName, o.InfraImage = img.ID, img.Name, img.Config
 	return nil
+}
+
+// RemoveContainerDepend is `rm --depend` (and `rm -a`): a container after
+// those that depend on it; for a pod's infra container, the whole pod, as
+// Podman removes the pod with its infra. It returns the ids removed.
+func (e *Engine) RemoveContainerDepend(ctx context.Context, id string, o container.RemoveOptions) ([]string, error) {
+	ce, err := e.Containers()
+	if err != nil {
+		return nil, err
+	}
+	c, err := ce.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Pod == nil || !c.Pod.IsInfra {
+		return ce.RemoveDepend(ctx, id, o)
+	}
+	pm, err := e.Pods()
+	if err != nil {
+		return nil, err
+	}
+	p, members, err := pm.GetWithContainers(ctx, c.Pod.ID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pm.Remove(ctx, p.ID, pods.RemoveOptions{Force: o.Force, Timeout: o.Timeout}); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(members))
+	for _, m := range members {
+		ids = append(ids, m.ID)
+	}
+	return ids, nil
 }

@@ -72,6 +72,9 @@ func (e *Engine) RunSession(ctx context.Context, r SessionRequest) (SessionResul
 	switch {
 	case r.Detach:
 		c, err := ce.Start(ctx, r.ID, container.StartOptions{})
+		if err != nil {
+			_ = ce.Cleanup(ctx, r.ID) // run --rm -d: a failed start removes it
+		}
 		return SessionResult{Container: c}, err
 	case r.AttachOnly:
 		return attachRunning(ctx, ce, r)

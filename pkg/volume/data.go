@@ -44,8 +44,9 @@ func (m *Manager) Prepare(name, src string, user Owner) error {
 			srcInfo = fi
 		}
 	}
+	copied := false
 	if v.NeedsCopyUp && srcInfo != nil {
-		if err := copyUp(src, data); err != nil {
+		if copied, err = copyUp(src, data); err != nil {
 			return fmt.Errorf("volume %s: copy the image's files in: %w", name, err)
 		}
 	}
@@ -54,20 +55,31 @@ func (m *Manager) Prepare(name, src string, user Owner) error {
 			return fmt.Errorf("volume %s: %w", name, err)
 		}
 	}
-	return m.Update(name, func(r *Volume) { r.NeedsCopyUp, r.NeedsChown = false, false })
+	// As in Podman, the copy-up stays pending until a container brings
+	// files to copy: a first use at an empty or missing path leaves it.
+	return m.Update(name, func(r *Volume) {
+		r.NeedsChown = false
+		r.NeedsCopyUp = r.NeedsCopyUp && !copied
+	})
 }
 
 // copyUp copies the image's files into an empty volume, keeping owners,
-// modes, times and links. A volume that already holds files keeps them.
-func copyUp(src, data string) error {
-	ents, err := os.ReadDir(data)
-	if err != nil {
-		return err
+// modes, times and links, and says whether it did. A volume that already
+// holds files keeps them (they may have come from outside Roost); an empty
+// source has nothing to copy.
+func copyUp(src, data string) (bool, error) {
+	if empty, err := isEmptyDir(src); err != nil || empty {
+		return false, err
 	}
-	if len(ents) > 0 {
-		return nil
+	if empty, err := isEmptyDir(data); err != nil || !empty {
+		return false, err
 	}
-	return archive.NewDefaultArchiver().CopyWithTar(src, data)
+	return true, archive.NewDefaultArchiver().CopyWithTar(src, data)
+}
+
+func isEmptyDir(dir string) (bool, error) {
+	ents, err := os.ReadDir(dir)
+	return len(ents) == 0, err
 }
 
 // takeOwner gives _data the owner and mode of the image's directory, or,

@@ -144,6 +144,12 @@ func (m *Manager) Create(o CreateOptions) (*Volume, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.fsType == "bind" {
+		// Podman checks the directory now, in these words, not at first use.
+		if _, err := os.Stat(opts.device); err != nil {
+			return nil, fmt.Errorf("invalid volume option device for driver 'local': %w", err)
+		}
+	}
 	v := &Volume{
 		Name: o.Name, Driver: DriverLocal, CreatedAt: time.Now().UTC(),
 		Labels: o.Labels, Options: o.Options, Anonymous: o.Anonymous,

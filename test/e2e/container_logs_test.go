@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -214,4 +215,38 @@ func TestLogDriverNone(t *testing.T) {
 	}
 	e.roostFails(125, "run", "--rm", "--log-driver", "bogus", busybox, "true")
 	e.roostFails(125, "run", "--rm", "--log-opt", "max-size=lots", busybox, "true")
+}
+
+// `logs -f A B` follows both at once, lines as they come (035-logs "multi
+// k8s-file"): B's lines appear while A still runs. The test, not a clock,
+// orders the lines: each container waits for a file the test creates.
+func TestLogsFollowSeveralInterleaves(t *testing.T) {
+	e := pulled(t)
+	syncDir := filepath.Join(e.Home, "sync")
+	mustDir(t, syncDir, e.UID, e.GID)
+	wait := func(f string) string { return "while [ ! -e /s/" + f + " ]; do sleep 0.1; done" }
+	e.roostOK("run", "-d", "--name", "c1", "-v", syncDir+":/s", busybox, "sh", "-c", "echo a; "+wait("go-d")+"; echo d")
+	e.roostOK("run", "-d", "--name", "c2", "-v", syncDir+":/s", busybox, "sh", "-c", wait("go-b")+"; echo b; echo c")
+	cmd, out := e.start("logs", "-f", "--names", "c1", "c2")
+	done := make(chan int, 1)
+	go func() { done <- waitCmd(t, cmd) }()
+	until := func(want string) {
+		eventually(t, secs(20), func() error {
+			if out.String() != want {
+				return fmt.Errorf("logs -f c1 c2 shows %q, want %q", out, want)
+			}
+			return nil
+		})
+	}
+	until("c1 a\n")
+	e.writeFile("sync/go-b", "")
+	until("c1 a\nc2 b\nc2 c\n") // c1 still runs: its log is followed alongside
+	e.writeFile("sync/go-d", "")
+	if code := <-done; code != 0 {
+		t.Fatalf("logs -f c1 c2: exit %d: %q", code, out)
+	}
+	if got := out.String(); got != "c1 a\nc2 b\nc2 c\nc1 d\n" {
+		t.Fatalf("logs -f c1 c2 after both ended: %q", got)
+	}
+	e.roostOK("rm", "c1", "c2")
 }

@@ -121,18 +121,24 @@ func TestPublishedPortsOnOwnHelpersAndHost(t *testing.T) {
 	assertNoNetworkLeftovers(t, e)
 }
 
-// A busy port fails create with one line and no record; a created container
-// whose port was taken meanwhile fails its start and does not run.
+// A busy port fails run's start, as in Podman (030-run "failed --rm"): exit
+// 126 with one line; the container is kept, exited, or removed with --rm,
+// and nothing of its network is left. A created container whose port was
+// taken meanwhile fails its start (125) and does not run.
 func TestPublishingABusyPortLeavesNothing(t *testing.T) {
 	e := pulled(t)
 	busy := hostServer(t, "busy")
-	msg := e.roostFails(125, "run", "-d", "--name", "clash", "-p", fmt.Sprintf("%d:80", busy), busybox, "sleep", "30")
-	if !strings.Contains(msg, fmt.Sprintf("port %d is already in use", busy)) || strings.Count(strings.TrimSpace(msg), "\n") != 0 {
+	p := fmt.Sprintf("%d:80", busy)
+	msg := e.roostFails(126, "run", "-d", "--name", "clash", "-p", p, busybox, "sleep", "30")
+	if !strings.Contains(msg, fmt.Sprintf("port %d is already in use", busy)) {
 		t.Fatalf("busy port: want one line naming it, got %q", msg)
 	}
-	if out := e.roostOK("ps", "-aq"); out != "" {
-		t.Fatalf("a busy port left a container record: %q", out)
+	e.roostFails(126, "run", "-d", "--rm", "--name", "clash_rm", "-p", p, busybox, "sleep", "30")
+	if out := e.roostOK("ps", "-a", "--format", "{{.Names}} {{.State}}"); out != "clash exited\n" {
+		t.Fatalf("after two failed runs, want only clash, exited; ps -a: %q", out)
 	}
+	e.roostOK("rm", "clash")
+	assertNoNetworkLeftovers(t, e)
 	port := freeHostPort(t)
 	e.roostOK("create", "--name", "later", "-p", fmt.Sprintf("%d:80", port), busybox, "sleep", "30")
 	taken := hostServerOn(t, port)

@@ -192,11 +192,11 @@ func TestEgressHelperKilledIsReportedAndRestored(t *testing.T) {
 func TestPublishedPortChecks(t *testing.T) {
 	e := pulled(t)
 	busy := hostServer(t, "busy")
-	msg := e.roostFails(125, "run", "-d", "--name", "clash", "-p", fmt.Sprintf("%d:80", busy), busybox, "sleep", "30")
+	msg := e.roostFails(126, "run", "-d", "--rm", "--name", "clash", "-p", fmt.Sprintf("%d:80", busy), busybox, "sleep", "30")
 	if !strings.Contains(msg, "already in use") {
 		t.Fatalf("busy port: %q", msg)
 	}
-	msg = e.roostFails(125, "run", "-d", "-p", "80:80", busybox, "sleep", "30")
+	msg = e.roostFails(126, "run", "-d", "--rm", "-p", "80:80", busybox, "sleep", "30")
 	if !strings.Contains(msg, "ip_unprivileged_port_start") {
 		t.Fatalf("privileged port: %q", msg)
 	}

@@ -93,7 +93,7 @@ func TestPodSharesNetworkHostnameAndIPC(t *testing.T) {
 				t.Fatalf("pod inspect of a running pod: %+v", in)
 			}
 			// Nobody can remove the infra but its pod.
-			if msg := e.roostFails(125, "rm", "-f", in.InfraContainerID); !strings.Contains(msg, "is the infra container of pod") {
+			if msg := e.roostFails(125, "rm", "-f", in.InfraContainerID); !strings.HasSuffix(msg, "is the infra container of pod "+podID+" and cannot be removed without removing the pod") {
 				t.Fatalf("rm of the infra: %q", msg)
 			}
 
@@ -323,4 +323,86 @@ func TestReplaceTakesOnlyTheName(t *testing.T) {
 	}
 	e.roostOK("pod", "rm", "-f", "keep-pod", podID[:6])
 	e.roostOK("rm", "-f", "keep-ctr", ctrID[:6])
+}
+
+// The infra container goes only with its pod, in Podman's words (200-pod
+// "rm --force to remove infra container"): rm and rm -f refuse it; rm
+// --depend and rm -a remove the whole pod, members and record.
+func TestPodInfraRemoval(t *testing.T) {
+	e := pulled(t)
+	member := strings.TrimSpace(e.roostOK("create", "--pod", "new:pp", busybox))
+	infra := strings.TrimSpace(e.roostOK("pod", "inspect", "--format", "{{.InfraContainerID}}", "pp"))
+	podID := strings.TrimSpace(e.roostOK("pod", "inspect", "--format", "{{.ID}}", "pp"))
+	want := "Error: container " + infra + " is the infra container of pod " + podID + " and cannot be removed without removing the pod"
+	for _, args := range [][]string{{"rm", infra}, {"rm", "--force", infra}} {
+		if msg := e.roostFails(125, args...); msg != want {
+			t.Fatalf("roost %v: %q, want %q", args, msg, want)
+		}
+	}
+	out := e.roostOK("rm", "--depend", infra)
+	if !strings.Contains(out, infra) || !strings.Contains(out, member) {
+		t.Fatalf("rm --depend of the infra should name it and its member: %q", out)
+	}
+	if got := e.roostOK("pod", "ps", "-q"); got != "" {
+		t.Fatalf("rm --depend of the infra left its pod: %q", got)
+	}
+	e.roostOK("create", "--pod", "new:pp", busybox)
+	e.roostOK("create", "--pod", "pp", busybox)
+	e.roostOK("create", "--name", "lone", busybox)
+	e.roostOK("rm", "--force", "--all")
+	if got := e.roostOK("ps", "-aq") + e.roostOK("pod", "ps", "-q"); got != "" {
+		t.Fatalf("rm --force --all left: %q", got)
+	}
+	assertNoContainerLeftovers(t, e)
+}
+
+// A second pod cannot take an infra name in use: Podman's line, and no
+// pod is left half-made.
+func TestPodInfraNameInUse(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("pod", "create", "--name", "first", "--infra-name", "infra_x")
+	msg := e.roostFails(125, "pod", "create", "--infra-name", "infra_x")
+	re := regexp.MustCompile(`^Error: .*: the container name "infra_x" is already in use by .* You have to remove that container to be able to reuse that name: that name is already in use$`)
+	if !re.MatchString(msg) {
+		t.Fatalf("second pod with infra_x: %q", msg)
+	}
+	if got := e.roostOK("pod", "ps", "--format", "{{.Name}}"); got != "first\n" {
+		t.Fatalf("the refused pod was left: %q", got)
+	}
+	e.roostOK("pod", "rm", "first")
+	assertNoContainerLeftovers(t, e)
+}
+
+// pod create --share-parent (the default, as in Podman) gives the pod a
+// cgroup under the default parent (on cgroup v2, the user's delegated
+// user@UID.service) that is the parent of its containers' cgroups, infra
+// included; --share-parent=false gives it none; a member's own
+// --cgroup-parent wins.
+func TestPodShareParent(t *testing.T) {
+	e := pulled(t)
+	podID := strings.TrimSpace(e.roostOK("pod", "create", "--name", "shared"))
+	parent := fmt.Sprintf("/user.slice/user-%d.slice/user@%d.service/user.slice", e.UID, e.UID)
+	want := parent + " " + parent + "/roost_pod_" + podID + " true\n"
+	if got := e.roostOK("pod", "inspect", "--format", "{{.CgroupParent}} {{.CgroupPath}} {{.CreateCgroup}}", "shared"); got != want {
+		t.Fatalf("pod inspect of a --share-parent pod: %q, want %q", got, want)
+	}
+	podCgroup := parent + "/roost_pod_" + podID
+	e.roostOK("create", "--pod", "shared", "--name", "member", busybox, "true")
+	e.roostOK("create", "--pod", "shared", "--name", "own", "--cgroup-parent", "/elsewhere", busybox, "true")
+	infra := strings.TrimSpace(e.roostOK("pod", "inspect", "--format", "{{.InfraContainerID}}", "shared"))
+	for name, want := range map[string]string{"member": podCgroup, infra: podCgroup, "own": "/elsewhere"} {
+		if got := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.HostConfig.CgroupParent}}", name)); got != want {
+			t.Fatalf("cgroup parent of %s: %q, want %q", name, got, want)
+		}
+	}
+	e.roostOK("pod", "create", "--share-parent=false", "--name", "apart")
+	if got := e.roostOK("pod", "inspect", "--format", "{{.CgroupPath}}|{{.CreateCgroup}}", "apart"); got != "|false\n" {
+		t.Fatalf("pod inspect of a --share-parent=false pod: %q", got)
+	}
+	e.roostOK("create", "--pod", "apart", "--name", "alone", busybox, "true")
+	if got := e.roostOK("inspect", "--format", "{{.HostConfig.CgroupParent}}", "alone"); strings.Contains(got, "roost_pod_") {
+		t.Fatalf("a member of a --share-parent=false pod is under a pod cgroup: %q", got)
+	}
+	e.roostOK("pod", "rm", "-f", "shared", "apart")
+	assertNoContainerLeftovers(t, e)
 }

@@ -418,3 +418,41 @@ func TestBindVolume(t *testing.T) {
 		t.Fatalf("volume rm reached into the bound host directory: %v", err)
 	}
 }
+
+// A bind volume's device must exist when the volume is created: Podman's
+// line and exit code, and no volume left behind.
+func TestBindVolumeMissingDevice(t *testing.T) {
+	e := newEnv(t)
+	out := e.roostFails(125, "volume", "create", "-o", "type=bind", "-o", "device=/bogus", "bv")
+	if want := "Error: invalid volume option device for driver 'local': stat /bogus: no such file or directory"; out != want {
+		t.Fatalf("volume create with a missing device says %q, want %q", out, want)
+	}
+	if got := volumeNames(t, e); len(got) != 0 {
+		t.Fatalf("a refused volume was recorded: %v", got)
+	}
+}
+
+// As in Podman, the copy-up waits for a container that brings files: a
+// first use at a path the image lacks leaves NeedsCopyUp set (and clears
+// NeedsChown); a later use at /etc fills the volume and clears it.
+func TestVolumeCopyUpPending(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("volume", "create", "cv")
+	flags := func() string {
+		return e.roostOK("volume", "inspect", "--format", "{{.NeedsCopyUp}} {{.NeedsChown}}", "cv")
+	}
+	if got := flags(); got != "true true\n" {
+		t.Fatalf("new volume: NeedsCopyUp NeedsChown = %q", got)
+	}
+	e.roostOK("run", "--rm", "-v", "cv:/vol", busybox, "true")
+	if got := flags(); got != "true false\n" {
+		t.Fatalf("after a use at an empty path: %q, want true false", got)
+	}
+	e.roostOK("run", "--rm", "-v", "cv:/etc", busybox, "ls", "/etc/passwd")
+	if got := flags(); got != "false false\n" {
+		t.Fatalf("after a use at /etc: %q, want false false", got)
+	}
+	if _, err := os.Stat(filepath.Join(e.volumeDir("cv"), "passwd")); err != nil {
+		t.Fatalf("copy-up left no passwd in the volume: %v", err)
+	}
+}
