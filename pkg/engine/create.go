@@ -11,6 +11,7 @@ import (
 	"github.com/roost-containers/roost/pkg/image"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
+	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pods"
 )
 
