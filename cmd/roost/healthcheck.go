@@ -38,8 +38,7 @@ func newHealthcheckCommand(a *app) *cobra.Command {
 				return err
 			}
 			if status == monitor.HealthHealthy {
-				fmt.Fprintln(a.out, "healthy")
-				return nil
+				return nil // Podman prints nothing for a healthy check
 			}
 			fmt.Fprintln(a.out, status)
 			return &exitError{code: 1}

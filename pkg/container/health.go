@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/roost-containers/roost/pkg/monitor"
@@ -126,6 +127,21 @@ func (e *Engine) RunHealthCheck(ctx context.Context, ref string) (string, error)
 	if tctx.Err() == context.DeadlineExceeded {
 		r.ExitCode, r.Output = 1, "healthcheck timed out after "+cfg.Timeout.String()
 	}
+	status, err := e.recordHealth(ctx, c, cfg, r)
+	if err != nil {
+		return "", err
+	}
+	if status == monitor.HealthUnhealthy {
+		if err := e.onUnhealthy(ctx, c); err != nil {
+			return "", fmt.Errorf("healthcheck %s: --health-on-failure=%s: %w", c.Name, c.Run.HealthOnFailure, err)
+		}
+	}
+	return status, nil
+}
+
+// recordHealth adds one result to the health file under the container's
+// lock, as the monitor does for its own checks.
+func (e *Engine) recordHealth(ctx context.Context, c *Container, cfg monitor.HealthConfig, r monitor.HealthResult) (string, error) {
 	l, err := e.lock(ctx, c.ID)
 	if err != nil {
 		return "", err
@@ -138,4 +154,22 @@ func (e *Engine) RunHealthCheck(ctx context.Context, ref string) (string, error)
 	}
 	e.healthEvent(c, h.Status)
 	return h.Status, nil
+}
+
+// onUnhealthy applies --health-on-failure after a check run on demand turned
+// the container unhealthy; the monitor does the same after its own checks.
+// kill leaves the restart policy to decide, stop is a user stop, restart
+// starts it again whatever the policy.
+func (e *Engine) onUnhealthy(ctx context.Context, c *Container) error {
+	now := uint(0)
+	var err error
+	switch c.Run.HealthOnFailure {
+	case monitor.HealthActionKill:
+		_, err = e.Kill(ctx, c.ID, syscall.SIGKILL)
+	case monitor.HealthActionStop:
+		_, err = e.Stop(ctx, c.ID, &now)
+	case monitor.HealthActionRestart:
+		_, err = e.Restart(ctx, c.ID, StopOptions{Timeout: &now})
+	}
+	return err
 }

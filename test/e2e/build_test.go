@@ -375,7 +375,7 @@ func TestBuildImageHealthcheckReachesContainers(t *testing.T) {
 		"HEALTHCHECK --interval=1m --retries=2 CMD [\"/bin/true\"]\nCMD [\"sleep\", \"300\"]\n"})
 	e.roostOK("build", "--format", "docker", "-t", "withhealth", ctx)
 	e.roostOK("run", "-d", "--name", "h1", "withhealth")
-	if got := e.roostOK("healthcheck", "run", "h1"); strings.TrimSpace(got) != "healthy" {
+	if got := e.roostOK("healthcheck", "run", "h1"); strings.TrimSpace(got) != "" {
 		t.Errorf("healthcheck run: %q", got)
 	}
 	e.roostOK("run", "-d", "--name", "h2", "--no-healthcheck", "withhealth")

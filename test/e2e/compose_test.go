@@ -277,7 +277,7 @@ func TestHealthcheck(t *testing.T) {
 		t.Fatalf("healthcheck run of a failing check: %s", r)
 	}
 	e.roostOK("exec", "hc", "touch", "/tmp/ok")
-	if out := e.roostOK("healthcheck", "run", "hc"); strings.TrimSpace(out) != "healthy" {
+	if out := e.roostOK("healthcheck", "run", "hc"); strings.TrimSpace(out) != "" {
 		t.Fatalf("healthcheck run: %q", out)
 	}
 	var h struct {

@@ -226,6 +226,44 @@ func TestRunHealthOnFailureKills(t *testing.T) {
 	}
 }
 
+// `healthcheck run` that turns a container unhealthy applies
+// --health-on-failure at once, as the monitor's own checks do; a healthy
+// check prints nothing (Podman's 220-healthcheck).
+func TestHealthcheckRunAppliesOnFailure(t *testing.T) {
+	e := pulled(t)
+	want := map[string]string{"none": "running", "kill": "exited", "stop": "exited", "restart": "running"}
+	for _, policy := range []string{"none", "kill", "stop", "restart"} {
+		name := "hc-" + policy
+		e.roostOK("run", "-d", "--name", name, "--health-cmd", "test ! -e /uh-oh", "--health-interval", "1h",
+			"--health-retries", "1", "--health-on-failure", policy, busybox, "sh", "-c", "rm -f /uh-oh; exec sleep 600")
+		if out := e.roostOK("healthcheck", "run", name); out != "" {
+			t.Fatalf("%s: healthy check printed %q", policy, out)
+		}
+		started := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.State.StartedAt}}", name))
+		e.roostOK("exec", name, "touch", "/uh-oh")
+		r := e.roost("healthcheck", "run", name)
+		if r.Code != 1 || strings.TrimSpace(r.Stdout) != "unhealthy" {
+			t.Fatalf("%s: failing check: %s", policy, r)
+		}
+		got := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.State.Status}} {{.State.StartedAt}}", name))
+		status, at, _ := strings.Cut(got, " ")
+		if status != want[policy] {
+			t.Errorf("--health-on-failure=%s: container is %s, want %s", policy, status, want[policy])
+		}
+		if policy == "restart" {
+			if at == started {
+				t.Errorf("restart: StartedAt unchanged (%s)", at)
+			}
+			// The command clears the marker at each start, so the restarted
+			// container is healthy again.
+			if r := e.roost("healthcheck", "run", name); r.Code != 0 {
+				t.Errorf("restart: check after restart: %s", r)
+			}
+		}
+		e.roostOK("rm", "-f", "-t", "0", name)
+	}
+}
+
 // --requires: starting the container starts what it requires first, and
 // a missing one fails the create.
 func TestRunRequiresStartsTheRequired(t *testing.T) {
