@@ -427,6 +427,9 @@ func (e *Engine) inspectConfig(c *Container, sp *specs.Spec) InspectConfig {
 	if h := c.Run.Health; h != nil {
 		ic.Healthcheck = &InspectHealthcheck{Test: h.Test, StartPeriod: h.StartPeriod, Interval: h.Interval, Timeout: h.Timeout, Retries: h.Retries}
 		ic.HealthcheckOnFailureAction = "none"
+		if c.Run.HealthOnFailure != "" {
+			ic.HealthcheckOnFailureAction = c.Run.HealthOnFailure
+		}
 	}
 	if len(c.CreateArgs) > 0 {
 		ic.CreateCommand = append([]string{"roost", "create"}, c.CreateArgs...)
