@@ -303,7 +303,12 @@ func TestManifestCreateAddPushPullEachPlatform(t *testing.T) {
 		}
 		e.roostOK("rmi", dest)
 	}
-	// The list is no image of its own: images still lists the others, rmi removes it.
+	// Image commands say a list is one, in one line; push of a list pushes it whole.
+	if line := e.roostFails(125, "history", "mylist:1"); !strings.Contains(line, "is a manifest list") {
+		t.Errorf("history of a list: %q", line)
+	}
+	e.roostOK("push", "-q", "mylist:1", dest+"-again")
+	// rmi removes the list, not the images it names.
 	if e.roost("manifest", "exists", busyboxRef).Code != 1 {
 		t.Error("manifest exists says a missing name is a list")
 	}
