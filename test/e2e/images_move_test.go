@@ -352,3 +352,16 @@ func slicesContains(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestImageMountInsideUnshare(t *testing.T) {
+	e := newEnv(t)
+	id := imgPull(t, e, busyboxRef)
+	if line := e.roostFails(125, "image", "mount", busyboxRef); !strings.Contains(line, "roost unshare") {
+		t.Errorf("image mount outside unshare: %q", line)
+	}
+	roost := filepath.Join(binDir, "roost")
+	r := e.roost("unshare", "sh", "-c", "p=$("+roost+" image mount "+busyboxRef+") && test -x $p/bin/busybox && echo found && "+roost+" image unmount "+busyboxRef)
+	if r.Code != 0 || r.Stdout != "found\n"+id+"\n" {
+		t.Errorf("image mount/unmount in unshare: %s", r)
+	}
+}
