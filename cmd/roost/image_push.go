@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/roost-containers/roost/pkg/image"
@@ -59,8 +57,5 @@ func (a *app) push(c *cobra.Command, f pushFlags, args []string) error {
 		return err
 	}
 	_, err = image.Push(c.Context(), store, a.cfg, args[0], dest, o)
-	if err != nil {
-		return fmt.Errorf("%w", err)
-	}
-	return nil
+	return err
 }

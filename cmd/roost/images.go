@@ -23,7 +23,7 @@ func addImageCommands(a *app, root *cobra.Command) {
 	group := newGroup("image", "Manage images",
 		newPullCommand(a), newImagesCommand(a, "list", "ls"), newRmiCommand(a, "rm"),
 		newTagCommand(a), newUntagCommand(a), newImageInspectCommand(a),
-		newImageExistsCommand(a), newImagePruneCommand(a), newBuildCommand(a),
+		newImageExistsCommand(a), newImagePruneCommand(a), newBuildCommand(a), newImageMountCommand(a), newImageUnmountCommand(a),
 		newSaveCommand(a), newLoadCommand(a), newHistoryCommand(a), newImportCommand(a), newPushCommand(a),
 	)
 	root.AddCommand(group, newManifestCommand(a), newSearchCommand(a))

@@ -33,10 +33,8 @@ func (f *manifestAddFlags) add(fl *pflag.FlagSet, registry bool) {
 }
 
 func (f *manifestAddFlags) options(c *cobra.Command) (image.ManifestAddOptions, error) {
-	o := image.ManifestAddOptions{All: f.all, Platform: image.Platform{OS: f.os, Arch: f.arch, Variant: f.variant}}
-	if f.registry.authFile != "" || c.Flags().Lookup("tls-verify") != nil {
-		o.RegistryOptions = f.registry.options(c)
-	}
+	o := image.ManifestAddOptions{All: f.all, Platform: image.Platform{OS: f.os, Arch: f.arch, Variant: f.variant},
+		RegistryOptions: f.registry.options(c)}
 	o.Creds = f.creds
 	for _, a := range f.annotations {
 		k, v, ok := strings.Cut(a, "=")
@@ -157,7 +155,7 @@ func newManifestInspectCommand(a *app) *cobra.Command {
 
 func newManifestPushCommand(a *app) *cobra.Command {
 	var f pushFlags
-	var rm bool
+	var rm, all bool
 	cmd := &cobra.Command{
 		Use:   "push [options] LIST DESTINATION",
 		Short: "Push a manifest list and its images to a registry",
@@ -189,7 +187,7 @@ func newManifestPushCommand(a *app) *cobra.Command {
 	fl.StringVar(&f.digestFile, "digestfile", "", "accepted for Podman's sake")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress")
 	fl.BoolVar(&rm, "rm", false, "remove the local list after pushing it")
-	fl.BoolVar(&f.removeSigs, "all", true, "push every image of the list (always)")
+	fl.BoolVar(&all, "all", true, "push every image of the list (always: accepted for Podman's sake)")
 	return cmd
 }
 

@@ -27,6 +27,9 @@ func History(ctx context.Context, store cstorage.Store, name string) ([]HistoryE
 	if err != nil {
 		return nil, err
 	}
+	if isList(store, img) {
+		return nil, listRefused(img, name)
+	}
 	st, err := readStored(ctx, store, img.ID)
 	if err != nil {
 		return nil, err

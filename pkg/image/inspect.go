@@ -84,6 +84,9 @@ func Exists(store cstorage.Store, name string) bool {
 }
 
 func (c *catalog) details(ctx context.Context, img *cstorage.Image) (Details, error) {
+	if isList(c.store, img) {
+		return Details{}, listRefused(img, firstName(img))
+	}
 	st, err := readStored(ctx, c.store, img.ID)
 	if err != nil {
 		return Details{}, err
@@ -180,4 +183,11 @@ func annotations(st *stored) map[string]string {
 		return map[string]string{}
 	}
 	return m.Annotations
+}
+
+func firstName(img *cstorage.Image) string {
+	if len(img.Names) > 0 {
+		return img.Names[0]
+	}
+	return short(img.ID)
 }

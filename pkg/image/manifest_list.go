@@ -375,3 +375,18 @@ func putIndex(ctx context.Context, sys *types.SystemContext, dest types.ImageRef
 	}
 	return digest.FromBytes(blob), nil
 }
+
+// isList says whether a stored image is a manifest list (no layers, an
+// index as its manifest).
+func isList(store cstorage.Store, img *cstorage.Image) bool {
+	if img.TopLayer != "" {
+		return false
+	}
+	raw, err := store.ImageBigData(img.ID, cstorage.ImageDigestBigDataKey)
+	return err == nil && manifest.MIMETypeIsMultiImage(manifest.GuessMIMEType(raw))
+}
+
+// listRefused is the one line for an image command given a manifest list.
+func listRefused(img *cstorage.Image, name string) error {
+	return fmt.Errorf("%s is a manifest list (%s): use `roost manifest inspect` or `roost manifest push`", name, short(img.ID))
+}

@@ -49,6 +49,12 @@ func Push(ctx context.Context, store cstorage.Store, cfg *config.Config, name, d
 	if err != nil {
 		return "", err
 	}
+	if isList(store, img) && dest != "" {
+		return ManifestPush(ctx, store, cfg, name, dest, o)
+	}
+	if isList(store, img) {
+		return "", listRefused(img, name)
+	}
 	if dest == "" {
 		if dest = matched; dest == "" {
 			return "", fmt.Errorf("%s is an image ID: give the destination", name)

@@ -97,6 +97,9 @@ func findSaved(store cstorage.Store, names []string) ([]saved, error) {
 		if err != nil {
 			return nil, err
 		}
+		if isList(store, img) {
+			return nil, listRefused(img, n)
+		}
 		s := saved{id: img.ID}
 		if matched != "" {
 			if s.name, err = reference.ParseNormalizedNamed(matched); err != nil {

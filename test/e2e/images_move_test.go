@@ -303,7 +303,12 @@ func TestManifestCreateAddPushPullEachPlatform(t *testing.T) {
 		}
 		e.roostOK("rmi", dest)
 	}
-	// The list is no image of its own: images still lists the others, rmi removes it.
+	// Image commands say a list is one, in one line; push of a list pushes it whole.
+	if line := e.roostFails(125, "history", "mylist:1"); !strings.Contains(line, "is a manifest list") {
+		t.Errorf("history of a list: %q", line)
+	}
+	e.roostOK("push", "-q", "mylist:1", dest+"-again")
+	// rmi removes the list, not the images it names.
 	if e.roost("manifest", "exists", busyboxRef).Code != 1 {
 		t.Error("manifest exists says a missing name is a list")
 	}
@@ -346,4 +351,17 @@ func slicesContains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestImageMountInsideUnshare(t *testing.T) {
+	e := newEnv(t)
+	id := imgPull(t, e, busyboxRef)
+	if line := e.roostFails(125, "image", "mount", busyboxRef); !strings.Contains(line, "roost unshare") {
+		t.Errorf("image mount outside unshare: %q", line)
+	}
+	roost := filepath.Join(binDir, "roost")
+	r := e.roost("unshare", "sh", "-c", "p=$("+roost+" image mount "+busyboxRef+") && test -x $p/bin/busybox && echo found && "+roost+" image unmount "+busyboxRef)
+	if r.Code != 0 || r.Stdout != "found\n"+id+"\n" {
+		t.Errorf("image mount/unmount in unshare: %s", r)
+	}
 }
