@@ -138,6 +138,7 @@ func TestGenerateErrors(t *testing.T) {
 		{"relative ns path", func(o *Options) { o.Namespaces.PID = "path:proc/1/ns/pid" }, "must be absolute"},
 		{"bad userns", func(o *Options) { o.Namespaces.UserNS = "auto" }, `invalid --userns "auto"`},
 		{"bad stop signal", func(o *Options) { o.StopSignal = "SIGNOPE" }, `--stop-signal: invalid signal "SIGNOPE"`},
+		{"stop signal out of range", func(o *Options) { o.StopSignal = "99" }, "valid signals are 1 through 64"},
 		{"bad image stop signal", func(o *Options) { o.Image.StopSignal = "99" }, "the image's StopSignal"},
 		{"negative shm", func(o *Options) { o.ShmSize = -1 }, "--shm-size"},
 		{"bad env", func(o *Options) { o.Process.Env = []string{"=x"} }, `invalid environment variable "=x"`},
