@@ -175,8 +175,8 @@ func (f *createFlags) options(cmd *cobra.Command, args []string, rootless bool) 
 	}
 	s.Hostname, s.StopSignal = f.hostname, f.stopSignal
 	if f.stopSignal != "" {
-		if _, err := spec.ParseSignal(f.stopSignal); err != nil {
-			return o, nil, fmt.Errorf("--stop-signal: %w", err)
+		if _, err := spec.ParseStopSignal(f.stopSignal); err != nil {
+			return o, nil, err
 		}
 	}
 	if s.Process, err = f.process(cmd, args); err != nil {

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Driver is what Roost asks of an OCI runtime. crun and runc are the same
@@ -134,8 +132,10 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts CreateOpts
 }
 
 // Update runs `update --resources FILE`: the running container's cgroup
-// gets res (what Podman's update does through its runtime).
-func (r *Runtime) Update(ctx context.Context, id string, res *specs.LinuxResources) error {
+// gets res, an OCI LinuxResources (what Podman's update does through its
+// runtime). It is any so that the monitor, which links this package, does
+// not link the spec types.
+func (r *Runtime) Update(ctx context.Context, id string, res any) error {
 	f, err := os.CreateTemp("", "roost-resources-")
 	if err != nil {
 		return &Error{Runtime: r.name(), Op: "update", ID: id, Msg: err.Error(), Err: err}

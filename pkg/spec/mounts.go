@@ -662,7 +662,7 @@ func (o Options) mounts(ns namespaces, p process) ([]specs.Mount, error) {
 		case TypeDevpts:
 			sm, err = devptsSpec(m)
 		case TypeVolume, TypeImage:
-			err = fmt.Errorf("%s %q at %s: the caller must resolve it to a bind mount first", m.Type, m.Source, d)
+			err = fmt.Errorf("%s %q at %s: the caller must resolve volumes and images to bind mounts first", m.Type, m.Source, d)
 		default:
 			err = fmt.Errorf("mount at %s: unsupported type %q (use bind, tmpfs or devpts)", d, m.Type)
 		}

@@ -31,6 +31,8 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 
 	imgspec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -216,14 +218,23 @@ func Generate(o Options) (*Result, error) {
 	return &Result{Spec: s, PasswdEntry: proc.passwdEntry, GroupEntry: proc.groupEntry, StopSignal: stop}, nil
 }
 
+// ParseStopSignal reads --stop-signal; a number past the last signal gets
+// Podman's words, as kill's (its create and kill share a parser).
+func ParseStopSignal(v string) (syscall.Signal, error) {
+	sig, err := ParseSignal(v)
+	if n, nerr := strconv.Atoi(strings.TrimSpace(v)); err != nil && nerr == nil && n > sigRTMax {
+		return 0, fmt.Errorf("valid signals are 1 through %d", sigRTMax)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("--stop-signal: %w", err)
+	}
+	return sig, nil
+}
+
 func stopSignal(flag, image string) (syscall.Signal, error) {
 	switch {
 	case flag != "":
-		sig, err := ParseSignal(flag)
-		if err != nil {
-			return 0, fmt.Errorf("--stop-signal: %w", err)
-		}
-		return sig, nil
+		return ParseStopSignal(flag)
 	case image != "":
 		sig, err := ParseSignal(image)
 		if err != nil {

@@ -140,6 +140,7 @@ func TestGenerateErrors(t *testing.T) {
 		{"auto without mappings", func(o *Options) { o.Namespaces.UserNS = "auto" }, "no recorded id mappings"},
 		{"uidmap beyond the namespace", func(o *Options) { o.Namespaces.UIDMap = []string{"0:1:70000"} }, "the user's namespace has uids 0 to"},
 		{"bad stop signal", func(o *Options) { o.StopSignal = "SIGNOPE" }, `--stop-signal: invalid signal "SIGNOPE"`},
+		{"stop signal out of range", func(o *Options) { o.StopSignal = "99" }, "valid signals are 1 through 64"},
 		{"bad image stop signal", func(o *Options) { o.Image.StopSignal = "99" }, "the image's StopSignal"},
 		{"negative shm", func(o *Options) { o.ShmSize = -1 }, "--shm-size"},
 		{"bad env", func(o *Options) { o.Process.Env = []string{"=x"} }, `invalid environment variable "=x"`},

@@ -121,3 +121,15 @@ func TestKillInvalidSignalKeepsTrailingSpace(t *testing.T) {
 		}
 	}
 }
+
+// create --stop-signal reads a number as kill does, in Podman's words.
+func TestCreateStopSignalOutOfRange(t *testing.T) {
+	e := pulled(t)
+	r := e.roost("create", "--name", "badstop", "--stop-signal=99", busybox)
+	if r.Code != 125 || r.Stderr != "Error: valid signals are 1 through 64\n" {
+		t.Fatalf("create --stop-signal=99: %s", r)
+	}
+	if r := e.roost("container", "exists", "badstop"); r.Code != 1 {
+		t.Fatalf("a refused create left a container: %s", r)
+	}
+}
