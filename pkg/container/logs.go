@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,17 +54,7 @@ func parseLogLine(b []byte) (logLine, bool) {
 // Logs writes a container's logged output. With Follow it keeps reading
 // until the container exits for good or ctx ends.
 func (e *Engine) Logs(ctx context.Context, ref string, o LogOptions, stdout, stderr io.Writer) error {
-	c, err := e.Get(ref)
-	if err != nil {
-		return err
-	}
-	if c.Run.LogDriver == "none" {
-		return fmt.Errorf("this container is using the 'none' log driver, cannot read logs: container %s was created with --log-driver none (k8s-file keeps them)", c.Name)
-	}
-	if c.Run.LogDriver != "" && c.Run.LogDriver != monitor.LogK8sFile {
-		return fmt.Errorf("container %s logs with the %s driver: read them with journalctl or not at all (--log-driver k8s-file keeps them for `roost logs`)", c.Name, c.Run.LogDriver)
-	}
-	path, err := e.logPath(c)
+	c, path, err := e.logOf(ref)
 	if err != nil {
 		return err
 	}
@@ -73,6 +64,22 @@ func (e *Engine) Logs(ctx context.Context, ref string, o LogOptions, stdout, std
 		return err
 	}
 	return e.follow(ctx, c, path, offset, w)
+}
+
+// logOf is a container whose log Roost can read, and that log's path.
+func (e *Engine) logOf(ref string) (*Container, string, error) {
+	c, err := e.Get(ref)
+	if err != nil {
+		return nil, "", err
+	}
+	if c.Run.LogDriver == "none" {
+		return nil, "", fmt.Errorf("this container is using the 'none' log driver, cannot read logs: container %s was created with --log-driver none (k8s-file keeps them)", c.Name)
+	}
+	if c.Run.LogDriver != "" && c.Run.LogDriver != monitor.LogK8sFile {
+		return nil, "", fmt.Errorf("container %s logs with the %s driver: read them with journalctl or not at all (--log-driver k8s-file keeps them for `roost logs`)", c.Name, c.Run.LogDriver)
+	}
+	path, err := e.logPath(c)
+	return c, path, err
 }
 
 // LogSource is one container of a several-container logs call, with the
@@ -94,25 +101,64 @@ func (e *Engine) LogsMany(ctx context.Context, srcs []LogSource, o LogOptions, s
 		}
 		return nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var mu sync.Mutex // one line at a time, whichever stream it goes to
 	out, errOut := &lineWriter{mu: &mu, w: stdout}, &lineWriter{mu: &mu, w: stderr}
-	errs := make([]error, len(srcs))
-	var wg sync.WaitGroup
+	fs := make([]followed, len(srcs))
+	var backlog []timedLine
 	for i, s := range srcs {
+		c, path, err := e.logOf(s.Ref)
+		if err != nil {
+			return err
+		}
+		lo := o
+		lo.Prefix = s.Prefix
+		fs[i] = followed{c: c, path: path, w: &logWriter{o: lo, stdout: out, stderr: errOut}}
+		lines, offset, err := readAll(path, c.Run.LogMaxFiles)
+		if err != nil {
+			return err
+		}
+		fs[i].offset = offset
+		for _, l := range fs[i].w.keep(lines) {
+			backlog = append(backlog, timedLine{l, fs[i].w})
+		}
+	}
+	// What is already written comes in time order across the containers.
+	slices.SortStableFunc(backlog, func(a, b timedLine) int { return a.when.Compare(b.when) })
+	for _, l := range backlog {
+		if err := l.w.write([]logLine{l.logLine}); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(fs))
+	var wg sync.WaitGroup
+	for i := range fs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lo := o
-			lo.Prefix = s.Prefix
-			if errs[i] = e.Logs(ctx, s.Ref, lo, out, errOut); errs[i] != nil {
+			if errs[i] = e.follow(ctx, fs[i].c, fs[i].path, fs[i].offset, fs[i].w); errs[i] != nil {
 				cancel()
 			}
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// followed is one container of LogsMany: its log, how far it was read,
+// and the writer of its lines.
+type followed struct {
+	c      *Container
+	path   string
+	offset int64
+	w      *logWriter
+}
+
+// timedLine is a backlog line with the writer that prints it.
+type timedLine struct {
+	logLine
+	w *logWriter
 }
 
 // lineWriter serialises writes: logWriter.emit writes each line whole, so
@@ -131,26 +177,35 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 // copyAll writes the rotated files, oldest first, then the live one, and
 // returns the live file's size so following can continue from there.
 func (w *logWriter) copyAll(path string, maxFiles int) (int64, error) {
+	lines, offset, err := readAll(path, maxFiles)
+	if err != nil {
+		return 0, err
+	}
+	return offset, w.emit(lines)
+}
+
+// readAll reads the rotated files, oldest first, then the live one, and
+// returns their lines and the live file's size.
+func readAll(path string, maxFiles int) ([]logLine, int64, error) {
 	var lines []logLine
 	for i := maxFiles - 1; i >= 1; i-- {
 		lines = append(lines, readLogFile(fmt.Sprintf("%s.%d", path, i), 0)...)
 	}
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, w.emit(lines)
+		return lines, 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("open log: %w", err)
+		return nil, 0, fmt.Errorf("open log: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(f)
 	if err != nil {
-		return 0, fmt.Errorf("read log: %w", err)
+		return nil, 0, fmt.Errorf("read log: %w", err)
 	}
 	// Only whole lines: a line being written is read on the next pass.
 	end := bytes.LastIndexByte(data, '\n') + 1
-	lines = append(lines, parseLogData(data[:end])...)
-	return int64(end), w.emit(lines)
+	return append(lines, parseLogData(data[:end])...), int64(end), nil
 }
 
 func readLogFile(path string, from int64) []logLine {
@@ -228,6 +283,11 @@ type logWriter struct {
 
 // emit filters by time and tail, joins partial records, and writes.
 func (w *logWriter) emit(lines []logLine) error {
+	return w.write(w.keep(lines))
+}
+
+// keep is the lines --since, --until and --tail let through.
+func (w *logWriter) keep(lines []logLine) []logLine {
 	var kept []logLine
 	for _, l := range lines {
 		if (!w.o.Since.IsZero() && l.when.Before(w.o.Since)) || (!w.o.Until.IsZero() && l.when.After(w.o.Until)) {
@@ -238,6 +298,11 @@ func (w *logWriter) emit(lines []logLine) error {
 	if w.o.Tail >= 0 {
 		kept = tailLines(kept, w.o.Tail)
 	}
+	return kept
+}
+
+// write joins partial records and writes each line whole.
+func (w *logWriter) write(kept []logLine) error {
 	for _, l := range kept {
 		w.pending = append(w.pending, l.text...)
 		if l.partial {

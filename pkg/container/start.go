@@ -13,6 +13,7 @@ import (
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/pkg/scope"
+	"github.com/roost-containers/roost/slirp/portfwd"
 )
 
 // StartOptions shape one start.
@@ -108,7 +109,9 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 	if err := e.netUp(c); err != nil {
 		// A port that cannot be bound fails the start as the runtime's
 		// errors do: `run` exits 126 for it, as Podman's does.
-		err = &monitor.StartError{Msg: err.Error(), Err: err}
+		if be := (*portfwd.BindError)(nil); errors.As(err, &be) {
+			err = &monitor.StartError{Msg: err.Error(), Err: err}
+		}
 		e.recordFailedStart(c, err)
 		return nil, err
 	}

@@ -219,7 +219,8 @@ func TestLogDriverNone(t *testing.T) {
 
 // `logs -f A B` follows both at once, lines as they come (035-logs "multi
 // k8s-file"): B's lines appear while A still runs. The test, not a clock,
-// orders the lines: each container waits for a file the test creates.
+// orders the lines: each container waits for a file the test creates. What
+// is logged already comes in time order across the containers.
 func TestLogsFollowSeveralInterleaves(t *testing.T) {
 	e := pulled(t)
 	syncDir := filepath.Join(e.Home, "sync")
@@ -247,6 +248,11 @@ func TestLogsFollowSeveralInterleaves(t *testing.T) {
 	}
 	if got := out.String(); got != "c1 a\nc2 b\nc2 c\nc1 d\n" {
 		t.Fatalf("logs -f c1 c2 after both ended: %q", got)
+	}
+	// Lines logged before logs -f starts come in time order too, whatever
+	// the order of the names.
+	if got := e.roostOK("logs", "-f", "--names", "c2", "c1"); got != "c1 a\nc2 b\nc2 c\nc1 d\n" {
+		t.Fatalf("logs -f c2 c1 of ended containers: %q", got)
 	}
 	e.roostOK("rm", "c1", "c2")
 }
