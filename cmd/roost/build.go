@@ -121,10 +121,10 @@ func (f buildFlags) request(cmd *cobra.Command, args []string) (engine.BuildRequ
 	if r.BuildArgs, err = buildArgs(f.argFile, f.buildArgs); err != nil {
 		return r, err
 	}
-	if r.Labels, err = buildKeyValues("--label", f.labels); err != nil {
+	if r.Labels, err = keyValues("label", f.labels); err != nil {
 		return r, err
 	}
-	if r.Annotations, err = buildKeyValues("--annotation", f.annotations); err != nil {
+	if r.Annotations, err = keyValues("annotation", f.annotations); err != nil {
 		return r, err
 	}
 	if r.Secrets, err = buildSecrets(f.secrets); err != nil {
@@ -205,21 +205,6 @@ func buildArgs(files, list []string) (map[string]string, error) {
 			if v, set = os.LookupEnv(k); !set {
 				continue
 			}
-		}
-		m[k] = v
-	}
-	return m, nil
-}
-
-func buildKeyValues(flag string, list []string) (map[string]string, error) {
-	if len(list) == 0 {
-		return nil, nil
-	}
-	m := map[string]string{}
-	for _, kv := range list {
-		k, v, _ := strings.Cut(kv, "=")
-		if k == "" {
-			return nil, fmt.Errorf("invalid %s %q: use KEY=VALUE", flag, kv)
 		}
 		m[k] = v
 	}

@@ -47,8 +47,9 @@ func (a *app) commit(cmd *cobra.Command, f commitFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.format != image.FormatOCI && f.format != image.FormatDocker {
-		return fmt.Errorf("unknown --format %q: use oci or docker", f.format)
+	name, err := commitTarget(f.format, args)
+	if err != nil {
+		return err
 	}
 	o := container.CommitOptions{
 		CommitOptions: image.CommitOptions{
@@ -56,12 +57,7 @@ func (a *app) commit(cmd *cobra.Command, f commitFlags, args []string) error {
 		},
 		Pause: f.pause,
 	}
-	if len(args) == 2 {
-		if _, err := image.NormalizeName(args[1]); err != nil {
-			return err
-		}
-		o.Name = args[1]
-	}
+	o.Name = name
 	if !f.quiet {
 		o.Progress = a.errOut
 	}
@@ -78,4 +74,19 @@ func (a *app) commit(cmd *cobra.Command, f commitFlags, args []string) error {
 	}
 	fmt.Fprintln(a.out, id)
 	return nil
+}
+
+// commitTarget checks the --format of a new image and the name given as the
+// second argument of commit or import ("" when none is).
+func commitTarget(format string, args []string) (string, error) {
+	if format != image.FormatOCI && format != image.FormatDocker {
+		return "", fmt.Errorf("unknown --format %q: use oci or docker", format)
+	}
+	if len(args) < 2 {
+		return "", nil
+	}
+	if _, err := image.NormalizeName(args[1]); err != nil {
+		return "", err
+	}
+	return args[1], nil
 }

@@ -41,17 +41,13 @@ func (a *app) importImage(c *cobra.Command, f importFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	if f.format != image.FormatOCI && f.format != image.FormatDocker {
-		return fmt.Errorf("unknown --format %q: use oci or docker", f.format)
+	name, err := commitTarget(f.format, args)
+	if err != nil {
+		return err
 	}
 	o := image.ImportOptions{Source: args[0], Reader: os.Stdin,
 		CommitOptions: image.CommitOptions{Format: f.format, Message: f.message, Changes: changes}}
-	if len(args) == 2 {
-		if _, err := image.NormalizeName(args[1]); err != nil {
-			return err
-		}
-		o.Name = args[1]
-	}
+	o.Name = name
 	if !f.quiet {
 		o.Progress = a.errOut
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/image"
 )
@@ -57,80 +58,56 @@ func newManifestCommand(a *app) *cobra.Command {
 }
 
 func newManifestCreateCommand(a *app) *cobra.Command {
-	var f manifestAddFlags
-	cmd := &cobra.Command{
+	return a.manifestEntryVerb(&cobra.Command{
 		Use:   "create [options] LIST [IMAGE...]",
 		Short: "Create a manifest list, optionally adding images",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			o, err := f.options(c)
-			if err != nil {
-				return err
-			}
-			store, err := a.Store()
-			if err != nil {
-				return err
-			}
-			id, err := image.ManifestCreate(c.Context(), store, a.cfg, args[0], args[1:], o)
-			if err == nil {
-				fmt.Fprintln(a.out, id)
-			}
-			return err
-		},
-	}
-	f.add(cmd.Flags(), true)
-	return cmd
+	}, true, func(c *cobra.Command, store cstorage.Store, args []string, o image.ManifestAddOptions) (string, error) {
+		return image.ManifestCreate(c.Context(), store, a.cfg, args[0], args[1:], o)
+	})
 }
 
 func newManifestAddCommand(a *app) *cobra.Command {
-	var f manifestAddFlags
-	cmd := &cobra.Command{
+	return a.manifestEntryVerb(&cobra.Command{
 		Use:   "add [options] LIST IMAGE",
 		Short: "Add an image to a manifest list",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(c *cobra.Command, args []string) error {
-			o, err := f.options(c)
-			if err != nil {
-				return err
-			}
-			store, err := a.Store()
-			if err != nil {
-				return err
-			}
-			id, err := image.ManifestAdd(c.Context(), store, a.cfg, args[0], args[1], o)
-			if err == nil {
-				fmt.Fprintln(a.out, id)
-			}
-			return err
-		},
-	}
-	f.add(cmd.Flags(), true)
-	return cmd
+	}, true, func(c *cobra.Command, store cstorage.Store, args []string, o image.ManifestAddOptions) (string, error) {
+		return image.ManifestAdd(c.Context(), store, a.cfg, args[0], args[1], o)
+	})
 }
 
 func newManifestAnnotateCommand(a *app) *cobra.Command {
-	var f manifestAddFlags
-	cmd := &cobra.Command{
+	return a.manifestEntryVerb(&cobra.Command{
 		Use:   "annotate [options] LIST DIGEST",
 		Short: "Add or update information about an entry in a manifest list",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(c *cobra.Command, args []string) error {
-			o, err := f.options(c)
-			if err != nil {
-				return err
-			}
-			store, err := a.Store()
-			if err != nil {
-				return err
-			}
-			id, err := image.ManifestAnnotate(store, args[0], args[1], o.Platform, o.Annotations)
-			if err == nil {
-				fmt.Fprintln(a.out, id)
-			}
+	}, false, func(_ *cobra.Command, store cstorage.Store, args []string, o image.ManifestAddOptions) (string, error) {
+		return image.ManifestAnnotate(store, args[0], args[1], o.Platform, o.Annotations)
+	})
+}
+
+// manifestEntryVerb gives create, add and annotate their shared flags (the
+// registry ones only where an image is fetched) and prints the list's id.
+func (a *app) manifestEntryVerb(cmd *cobra.Command, registry bool,
+	do func(*cobra.Command, cstorage.Store, []string, image.ManifestAddOptions) (string, error)) *cobra.Command {
+	var f manifestAddFlags
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		o, err := f.options(c)
+		if err != nil {
 			return err
-		},
+		}
+		store, err := a.Store()
+		if err != nil {
+			return err
+		}
+		id, err := do(c, store, args, o)
+		if err == nil {
+			fmt.Fprintln(a.out, id)
+		}
+		return err
 	}
-	f.add(cmd.Flags(), false)
+	f.add(cmd.Flags(), registry)
 	return cmd
 }
 
