@@ -29,6 +29,9 @@ func leaveToContainersConf(fl *pflag.FlagSet, r *engine.CreateRequest) {
 	if !fl.Changed("log-driver") {
 		r.Options.Run.LogDriver = ""
 	}
+	if !fl.Changed("image-volume") {
+		r.Options.ImageVolume = ""
+	}
 	r.Unset = engine.Unset{
 		StopTimeout: !fl.Changed("stop-timeout"),
 		Init:        !fl.Changed("init"),

@@ -48,6 +48,9 @@ func applyConfDefaults(d config.ContainersConf, r *CreateRequest) error {
 	if o.Spec.Timezone == "" {
 		o.Spec.Timezone = c.TZ
 	}
+	if err := applyImageVolumeDefault(d.Engine.ImageVolumeMode, o); err != nil {
+		return err
+	}
 	if o.Spec.Security.DefaultCaps == nil {
 		o.Spec.Security.DefaultCaps = c.DefaultCapabilities
 	}
@@ -355,4 +358,18 @@ func confKeyValues(key string, list []string) (map[string]string, error) {
 		m[k] = v
 	}
 	return m, nil
+}
+
+// applyImageVolumeDefault gives a container without --image-volume
+// containers.conf's image_volume_mode (bind when unset).
+func applyImageVolumeDefault(mode string, o *container.CreateOptions) error {
+	if o.ImageVolume != "" || mode == "" {
+		return nil
+	}
+	switch mode {
+	case "bind", "tmpfs", "ignore":
+		o.ImageVolume = mode
+		return nil
+	}
+	return fmt.Errorf("containers.conf: invalid image_volume_mode %q: use bind, tmpfs or ignore", mode)
 }

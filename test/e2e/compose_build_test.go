@@ -254,7 +254,7 @@ func TestComposeBuildBadInput(t *testing.T) {
 		if ps := e.roostOK("ps", "-a", "--external", "-q"); ps != "" {
 			t.Errorf("%s: containers left: %q", c.name, ps)
 		}
-		if got := names(e.roostOK("network", "ls", "--format", "{{.Name}}")); !reflect.DeepEqual(got, []string{"roost"}) {
+		if got := names(e.roostOK("network", "ls", "--format", "{{.Name}}")); !reflect.DeepEqual(got, []string{"podman"}) {
 			t.Errorf("%s: networks made: %q", c.name, got)
 		}
 		if after := e.roostOK("images", "-a", "-q"); after != images {

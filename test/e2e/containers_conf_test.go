@@ -333,3 +333,35 @@ func TestContainersConfTmpDir(t *testing.T) {
 		t.Fatalf("rm left the run directory under tmp_dir: %v", err)
 	}
 }
+
+// image_volume_mode in containers.conf decides what an image's VOLUME
+// becomes when --image-volume is not given; the flag still wins.
+func TestContainersConfImageVolumeMode(t *testing.T) {
+	e := newEnv(t)
+	e.roostOK("pull", "-q", debianImage) // VOLUME /data
+	fsType := func(args ...string) string {
+		r := e.roost(append(append([]string{"run", "--rm"}, args...), debianImage, "stat", "-f", "-c", "%T", "/data")...)
+		return strings.TrimSpace(r.Stdout)
+	}
+	if got := fsType(); got == "tmpfs" {
+		t.Fatalf("without containers.conf /data is %q, want a volume on the host's file system", got)
+	}
+	e.writeFile(userContainersConf, "[engine]\nimage_volume_mode = \"tmpfs\"\n")
+	if got := fsType(); got != "tmpfs" {
+		t.Errorf("image_volume_mode = tmpfs: /data is %q", got)
+	}
+	if got := fsType("--image-volume", "bind"); got == "tmpfs" {
+		t.Errorf("--image-volume bind did not win over image_volume_mode")
+	}
+	e.writeFile(userContainersConf, "[engine]\nimage_volume_mode = \"ignore\"\n")
+	if r := e.roost("run", "--rm", debianImage, "stat", "/data"); r.Code == 0 {
+		t.Errorf("image_volume_mode = ignore: /data exists: %s", r)
+	}
+	e.writeFile(userContainersConf, "[engine]\nimage_volume_mode = \"sideways\"\n")
+	if line := e.roostFails(125, "create", debianImage, "true"); !strings.Contains(line, "image_volume_mode") {
+		t.Errorf("bad image_volume_mode: %q", line)
+	}
+	if out := e.roostOK("ps", "-aq"); strings.TrimSpace(out) != "" {
+		t.Errorf("a refused create left containers: %q", out)
+	}
+}
