@@ -45,23 +45,31 @@ as_user mkdir -p "$mv_dir"
 mpod() { as_user podman "${pdriver[@]}" --root "$mv_dir/podman" --runroot "$mv_dir/podman-run" "$@"; }
 as_user roost --root "$mv_dir/roost" pull -q "$image" >/dev/null
 mpod pull -q --tls-verify=false "$image" >/dev/null
-declare -a rsave psave rpush ppush
+# The floor: skopeo copying the same image from an OCI layout on disk (no
+# storage to read through) to the same kind of destination.
+as_user skopeo copy -q --src-tls-verify=false "docker://$image" "oci:$mv_dir/oci:latest" >/dev/null
+declare -a rsave psave fsave rpush ppush fpush
 for i in $(seq "$runs"); do
 	rsave+=("$(time_ms as_user roost --root "$mv_dir/roost" save -q -o "$mv_dir/r$i.tar" "$image")")
 	psave+=("$(time_ms mpod save -q -o "$mv_dir/p$i.tar" "$image")")
-	rm -f "$mv_dir/r$i.tar" "$mv_dir/p$i.tar"
+	fsave+=("$(time_ms as_user skopeo copy -q "oci:$mv_dir/oci:latest" "docker-archive:$mv_dir/f$i.tar:$image")")
+	rm -f "$mv_dir/r$i.tar" "$mv_dir/p$i.tar" "$mv_dir/f$i.tar"
 	rpush+=("$(time_ms as_user roost --root "$mv_dir/roost" push -q "$image" "$ROOST_TEST_REGISTRY/bench/roost-push:$i")")
 	ppush+=("$(time_ms mpod push -q --tls-verify=false "$image" "$ROOST_TEST_REGISTRY/bench/podman-push:$i")")
+	fpush+=("$(time_ms as_user skopeo copy -q --dest-tls-verify=false "oci:$mv_dir/oci:latest" "docker://$ROOST_TEST_REGISTRY/bench/skopeo-push:$i")")
 done
-for row in "save -o FILE debian:bookworm|rsave|psave" "push debian:bookworm to the registry|rpush|ppush"; do
-	IFS="|" read -r what rv pv <<<"$row"
-	declare -n rarr=$rv parr=$pv
+for row in "save -o FILE debian:bookworm|rsave|psave|fsave|skopeo copy oci: to docker-archive:" \
+	"push debian:bookworm to the registry|rpush|ppush|fpush|skopeo copy oci: to the registry"; do
+	IFS="|" read -r what rv pv fv floor <<<"$row"
+	declare -n rarr=$rv parr=$pv farr=$fv
 	r=$(median "${rarr[@]}")
 	p=$(median "${parr[@]}")
+	f=$(median "${farr[@]}")
 	printf '\n%-44s %10s %12s\n' "$what" "median ms" "vs Roost"
 	printf '%-44s %10s %12s\n' "roost" "$r" "1.00x"
 	printf '%-44s %10s %12s\n' "podman" "$p" "$(ratio "$p" "$r")x"
-	unset -n rarr parr
+	printf '%-44s %10s %12s\n' "floor: $floor" "$f" "$(ratio "$f" "$r")x"
+	unset -n rarr parr farr
 done
 
 # Container start latency: `run --rm busybox true`, same runtime (crun), no network.
