@@ -3,6 +3,7 @@ package container
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.podman.io/storage/pkg/archive"
 
@@ -47,7 +48,7 @@ func (e *Engine) Diff(ref string) ([]Change, error) {
 	}
 	out := make([]Change, 0, len(changes))
 	for _, ch := range changes {
-		if runtimeOwned[ch.Path] {
+		if runtimeOwned[ch.Path] || underKernelMount(ch.Path) {
 			continue
 		}
 		out = append(out, Change{Kind: changeKind(ch.Kind), Path: ch.Path})
@@ -63,4 +64,11 @@ func changeKind(k archive.ChangeType) string {
 		return "D"
 	}
 	return "C"
+}
+
+// underKernelMount: a path below /proc or /sys, where a kernel filesystem is
+// always mounted over the layer; what shows there in the layer is the
+// runtime's doing (a mount target), never the container's.
+func underKernelMount(p string) bool {
+	return strings.HasPrefix(p, "/proc/") || strings.HasPrefix(p, "/sys/")
 }

@@ -244,7 +244,7 @@ func (e *Engine) RunDir(id string) string { return e.runDir(id) }
 // Attach connects the caller's stdio to a running container's monitor.
 func (e *Engine) Attach(ctx context.Context, id string, a AttachIO) error {
 	s := monitor.Session{Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr,
-		Resize: a.Resize, DetachKeys: a.DetachKeys, Finish: a.Finish}
+		Resize: a.Resize, DetachKeys: a.DetachKeys, Finish: a.Finish, Exited: a.Exited}
 	err := s.Attach(ctx, e.runDir(id))
 	if c, gerr := e.get(id); gerr == nil {
 		err = nameCommand(c, err)
@@ -275,4 +275,6 @@ type AttachIO struct {
 	// from it spares the monitor its exit command (see monitor.Session).
 	// A foreground run waits and cleans up there.
 	Finish func() error
+	// Exited gets the exit the monitor reports, before Finish runs.
+	Exited func(monitor.ExitStatus)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/image"
 	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/state"
 )
 
 // SessionIO is where a session's container reads and writes. Terminal
@@ -88,9 +89,21 @@ func (e *Engine) RunSession(ctx context.Context, r SessionRequest) (SessionResul
 	stop := forwardSignals(ctx, ce, c.ID, r.IO.Signals)
 	defer stop()
 	var waitErr error
+	var reported *monitor.ExitStatus
 	aio := r.IO.attachIO()
+	aio.Exited = func(st monitor.ExitStatus) { reported = &st }
 	aio.Finish = func() error {
-		if res.ExitCode, waitErr = ce.Wait(ctx, c.ID); waitErr != nil {
+		res.ExitCode, waitErr = ce.Wait(ctx, c.ID)
+		// The monitor's report wins: `rm -f` from another command may have
+		// ended the container, and removed its record, before Wait read it.
+		if reported != nil && !reported.Restarting {
+			res.ExitCode = reported.Code
+			if errors.Is(waitErr, state.ErrNotFound) {
+				waitErr = nil
+				return nil // removed: nothing left to clean up
+			}
+		}
+		if waitErr != nil {
 			return waitErr
 		}
 		return ce.Cleanup(ctx, c.ID)

@@ -47,6 +47,10 @@ type Session struct {
 	// exit command; when it fails, or the caller dies first, the monitor runs
 	// it. Its error goes to the monitor only: the caller keeps what it needs.
 	Finish func() error
+	// Exited, if set, gets the exit the monitor reports (FrameExit) before
+	// Finish runs: the one account of the exit that another command (rm -f
+	// removing the container meanwhile) cannot take away.
+	Exited func(ExitStatus)
 }
 
 // Attach is the package's Attach for this session.
@@ -69,7 +73,7 @@ func (s Session) Attach(ctx context.Context, runDir string) error {
 		return fmt.Errorf("attach: %w", err)
 	}
 	done := make(chan error, 3)
-	go func() { done <- receive(conn, s.Stdout, s.Stderr) }()
+	go func() { done <- receive(conn, s.Stdout, s.Stderr, s.Exited) }()
 	if s.Stdin != nil {
 		go func() { done <- sendStdin(s.Stdin, w, keys) }()
 	}
@@ -124,7 +128,7 @@ func (f *frameWriter) write(typ byte, payload []byte) error {
 }
 
 // receive copies output frames until the exit report.
-func receive(conn io.Reader, stdout, stderr io.Writer) error {
+func receive(conn io.Reader, stdout, stderr io.Writer, exited func(ExitStatus)) error {
 	buf := make([]byte, 32<<10)
 	for {
 		typ, p, err := ReadFrame(conn, buf)
@@ -144,6 +148,10 @@ func receive(conn io.Reader, stdout, stderr io.Writer) error {
 				stderr.Write(p)
 			}
 		case FrameExit:
+			var st ExitStatus
+			if exited != nil && json.Unmarshal(p, &st) == nil {
+				exited(st)
+			}
 			return nil
 		case FrameError:
 			var msg SyncMessage

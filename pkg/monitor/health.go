@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -80,6 +81,8 @@ func (h *Health) Record(cfg HealthConfig, startedAt time.Time, r HealthResult) {
 			h.Status = HealthUnhealthy
 		}
 	}
+	// Podman keeps the output without its last newline; scripts compare it.
+	r.Output = strings.TrimSuffix(r.Output, "\n")
 	h.Log = append(h.Log, r)
 	if len(h.Log) > healthLogSize {
 		h.Log = h.Log[len(h.Log)-healthLogSize:]

@@ -60,3 +60,24 @@ func assertGone(t *testing.T, e *env, what string) {
 	})
 	assertNoContainerLeftovers(t, e)
 }
+
+// A foreground run whose container another command removes with rm -f
+// exits with the container's own status, 137 (Podman's 055 "rm -f").
+func TestRunExitCodeWhenRemovedByRmForce(t *testing.T) {
+	e := pulled(t)
+	cmd, _ := e.start("run", "--name", "victim", busybox, "sleep", "300")
+	eventually(t, secs(60), func() error {
+		if out := strings.TrimSpace(e.roostOK("ps", "--format", "{{.Names}}")); out != "victim" {
+			return fmt.Errorf("running: %q", out)
+		}
+		return nil
+	})
+	e.roostOK("rm", "-t", "0", "-f", "victim")
+	err := cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 137 {
+		t.Fatalf("run exited %d (%v), want 137", code, err)
+	}
+	if out := e.roostOK("ps", "-a", "-q"); strings.TrimSpace(out) != "" {
+		t.Fatalf("containers left: %q", out)
+	}
+}
