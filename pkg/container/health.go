@@ -165,7 +165,13 @@ func (e *Engine) onUnhealthy(ctx context.Context, c *Container) error {
 	var err error
 	switch c.Run.HealthOnFailure {
 	case monitor.HealthActionKill:
-		_, err = e.Kill(ctx, c.ID, syscall.SIGKILL)
+		if _, err = e.Kill(ctx, c.ID, syscall.SIGKILL); err == nil {
+			// As stop does, return once the exit is recorded: the caller's
+			// next command must not find it still running.
+			wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			_, err = e.Wait(wctx, c.ID)
+		}
 	case monitor.HealthActionStop:
 		_, err = e.Stop(ctx, c.ID, &now)
 	case monitor.HealthActionRestart:
