@@ -177,7 +177,7 @@ func stepLayer(store cstorage.Store, s StepCommit) (*layerBlob, func(), error) {
 		for _, p := range s.Exclude {
 			ex[strings.TrimPrefix(path.Clean("/"+p), "/")] = true
 		}
-		l, cleanup, err := diffLayer(store, s.ContainerLayer, ex)
+		l, cleanup, err := diffLayer(store, s.ContainerLayer, layerEdit{exclude: ex, mtime: s.Created})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -189,8 +189,16 @@ func stepLayer(store cstorage.Store, s StepCommit) (*layerBlob, func(), error) {
 	return nil, func() {}, nil
 }
 
-// withoutPaths streams a layer tar without the excluded entries.
-func withoutPaths(r io.Reader, exclude map[string]bool) io.Reader {
+// layerEdit says how a layer tar is rewritten on its way out of storage.
+type layerEdit struct {
+	exclude map[string]bool // paths left out
+	// mtime, when set, is every entry's time (build --timestamp): the same
+	// files then make the same layer whenever they were written.
+	mtime *time.Time
+}
+
+// editLayer streams a layer tar with edit applied.
+func editLayer(r io.Reader, edit layerEdit) io.Reader {
 	pr, pw := io.Pipe()
 	go func() {
 		tr, tw := tar.NewReader(r), tar.NewWriter(pw)
@@ -204,8 +212,11 @@ func withoutPaths(r io.Reader, exclude map[string]bool) io.Reader {
 				pw.CloseWithError(err)
 				return
 			}
-			if exclude[strings.TrimSuffix(strings.TrimPrefix(path.Clean("/"+hdr.Name), "/"), "/")] {
+			if edit.exclude[strings.TrimSuffix(strings.TrimPrefix(path.Clean("/"+hdr.Name), "/"), "/")] {
 				continue
+			}
+			if edit.mtime != nil {
+				setEntryTime(hdr, *edit.mtime)
 			}
 			if err := tw.WriteHeader(hdr); err != nil {
 				pw.CloseWithError(err)
@@ -243,4 +254,13 @@ func encodeBuildConfig(c BuildConfig, format string) ([]byte, error) {
 	img := c.Image
 	img.Config = c.Config.ImageConfig
 	return json.Marshal(img)
+}
+
+// setEntryTime gives a tar entry one time for all of its times.
+func setEntryTime(hdr *tar.Header, t time.Time) {
+	hdr.ModTime = t.UTC()
+	hdr.AccessTime, hdr.ChangeTime = time.Time{}, time.Time{}
+	for _, k := range []string{"mtime", "atime", "ctime"} {
+		delete(hdr.PAXRecords, k)
+	}
 }

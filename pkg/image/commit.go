@@ -78,7 +78,7 @@ func Commit(ctx context.Context, store cstorage.Store, cfg *config.Config, src C
 	if err != nil {
 		return "", err
 	}
-	top, cleanup, err := diffLayer(store, src.LayerID, nil)
+	top, cleanup, err := diffLayer(store, src.LayerID, layerEdit{})
 	if err != nil {
 		return "", err
 	}
@@ -184,15 +184,15 @@ func compressionNone() *archive.Compression {
 // whiteouts for deletions) to an unlinked temporary file, hashing as it goes:
 // the manifest must name the layer's digest and size before copy reads it.
 // Unlinked at once, the file cannot outlive a killed command.
-func diffLayer(store cstorage.Store, layerID string, exclude map[string]bool) (layerBlob, func(), error) {
+func diffLayer(store cstorage.Store, layerID string, edit layerEdit) (layerBlob, func(), error) {
 	raw, err := store.Diff("", layerID, &cstorage.DiffOptions{Compression: compressionNone()})
 	if err != nil {
 		return layerBlob{}, nil, fmt.Errorf("read the container's changes: %w", err)
 	}
 	defer raw.Close()
 	var rc io.Reader = raw
-	if len(exclude) > 0 {
-		rc = withoutPaths(raw, exclude)
+	if len(edit.exclude) > 0 || edit.mtime != nil {
+		rc = editLayer(raw, edit)
 	}
 	f, err := os.CreateTemp(tempDir(), "roost-commit-*.tar")
 	if err != nil {

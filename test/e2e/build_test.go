@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // buildFile is a multi-stage Containerfile with an ARG before FROM, COPY
@@ -383,4 +384,31 @@ func TestBuildImageHealthcheckReachesContainers(t *testing.T) {
 		t.Errorf("--no-healthcheck still has the image's health check: %s", r)
 	}
 	e.roostOK("rm", "-f", "-t", "0", "h1", "h2")
+}
+
+// --timestamp makes a build reproducible: files a RUN writes get the given
+// time too, so two uncached builds a while apart give the same image id.
+func TestBuildTimestampReproducible(t *testing.T) {
+	e := pulled(t)
+	ctx := buildContext(e, map[string]string{
+		"Containerfile": "FROM " + busybox + "\nCOPY a.txt /a.txt\nRUN mkdir -p /out && echo made > /out/f\n",
+		"a.txt":         "copied\n",
+	})
+	build := func(tag string) string {
+		e.roostOK("build", "--no-cache", "--timestamp", "0", "-q", "-t", tag, ctx)
+		return strings.TrimSpace(e.roostOK("image", "inspect", "--format", "{{.Id}} {{.Created}}", tag))
+	}
+	first := build("stamped1")
+	time.Sleep(1100 * time.Millisecond) // a second later, so that mtimes would differ
+	second := build("stamped2")
+	if first != second {
+		t.Fatalf("two --timestamp 0 builds differ: %q and %q", first, second)
+	}
+	if !strings.Contains(first, "1970-01-01") {
+		t.Errorf("created time is not the timestamp: %q", first)
+	}
+	out := e.roostOK("run", "--rm", "stamped1", "stat", "-c", "%Y", "/out/f", "/a.txt")
+	if strings.Fields(out)[0] != "0" || strings.Fields(out)[1] != "0" {
+		t.Errorf("file times in the image: %q, want 0 0", out)
+	}
 }
