@@ -59,10 +59,19 @@ services:
 YAML
 chown -R "$user:" "$composedir"
 chmod 0755 "$composedir"
-trap 'rm -rf "$composedir"' EXIT
+builddir=$(mktemp -d /tmp/roost-demo-build.XXXXXX)
+echo "hello from a built image" > "$builddir/hello.txt"
+cat > "$builddir/Containerfile" <<'CONTAINERFILE'
+FROM busybox
+COPY hello.txt /hello.txt
+RUN wc -c /hello.txt > /size.txt
+CMD ["cat", "/hello.txt", "/size.txt"]
+CONTAINERFILE
+chown -R "$user:" "$builddir"
+trap 'rm -rf "$composedir" "$builddir"' EXIT
 
 # What an interrupted earlier demo left behind goes first, quietly.
-(cd /tmp && as_user sh -c 'roost pod rm -af; roost rm -af; for n in demo-net demo-app_default; do roost network rm -f $n; done; roost volume rm -f demo-data; roost secret rm demo-token' >/dev/null 2>&1) || true
+(cd /tmp && as_user sh -c 'roost pod rm -af; roost rm -af; for n in demo-net demo-app_default; do roost network rm -f $n; done; roost volume rm -f demo-data; roost secret rm demo-token; roost rmi -f demo/built' >/dev/null 2>&1) || true
 
 echo "Roost demo, as the unprivileged user '$user' (uid $uid): no root, no daemon."
 step "Which version" roost version
@@ -157,4 +166,12 @@ step "Events: one record per lifecycle step, filtered" sh -c \
 	'roost run --rm --name demo-ev busybox true && roost events --stream=false --filter container=demo-ev --format "{{.Status}}"'
 step "Containers made by other tools (Buildah, a crashed build) are listed too" roost ps -a --external
 step "Disk use by kind" roost system df
+step "Build an image from a Containerfile (RUN steps run rootless, as roost run does)" roost build -t demo/built "$builddir"
+step "Build it again: every step comes from the cache, same image id" roost build -q -t demo/built "$builddir"
+step "Run what was built" roost run --rm demo/built
+step "Its history, step by step" roost history demo/built
+step "Save it to an archive, remove it, load it back: same id" sh -c \
+	"roost save -o $builddir/built.tar demo/built && roost rmi demo/built && roost load -i $builddir/built.tar && roost images --format '{{.Repository}} {{.ID}}' demo/built"
+step "Push it to the registry" roost push -q demo/built "$ROOST_TEST_REGISTRY/demo/built:latest"
+step "Remove the built image" roost rmi demo/built
 printf '\nDone.\n'
