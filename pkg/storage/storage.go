@@ -71,11 +71,25 @@ func writeChoice(graphRoot string, c Choice) error {
 		return fmt.Errorf("create %s: %w", graphRoot, err)
 	}
 	b, _ := json.Marshal(c)
-	tmp := choiceFile(graphRoot) + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+	// A temporary file of its own: several first commands may probe and
+	// write the choice at once, and each rename must find its own file.
+	f, err := os.CreateTemp(graphRoot, "roost-driver-*.tmp")
+	if err != nil {
 		return fmt.Errorf("remember storage driver: %w", err)
 	}
-	return os.Rename(tmp, choiceFile(graphRoot))
+	_, werr := f.Write(b)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("remember storage driver: %w", werr)
+	}
+	if err := os.Rename(f.Name(), choiceFile(graphRoot)); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("remember storage driver: %w", err)
+	}
+	return nil
 }
 
 // probe tries native overlay with a real test mount, then fuse-overlayfs, then vfs.
