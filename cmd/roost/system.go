@@ -20,7 +20,8 @@ func newSystemCommand(a *app) *cobra.Command {
 	group := &cobra.Command{Use: "system", Short: "Manage roost"}
 	info := newInfoCommand(a)
 	group.AddCommand(info, newSystemDfCommand(a), newSystemPruneCommand(a), newSystemResetCommand(a),
-		newSystemMigrateCommand(a), newSystemRenumberCommand(a), newSystemConnectionCommand(a))
+		newSystemMigrateCommand(a), newSystemRenumberCommand(a), newSystemConnectionCommand(a),
+		newSystemServiceCommand(a))
 	return group
 }
 
