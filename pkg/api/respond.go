@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/moby/moby/api/types/common"
+
 	"github.com/roost-containers/roost/pkg/state"
 )
 
@@ -51,7 +53,7 @@ func writeError(w http.ResponseWriter, err error) {
 		w.WriteHeader(status)
 		return
 	}
-	writeJSON(w, status, map[string]string{"message": err.Error()})
+	writeJSON(w, status, common.ErrorResponse{Message: err.Error()})
 }
 
 // writeJSON answers with v as JSON.
