@@ -45,13 +45,12 @@ func Listen(uri string) (net.Listener, error) {
 	if !ok {
 		return nil, fmt.Errorf("invalid service URI %q: want unix:///path/to/socket", uri)
 	}
-	switch scheme {
-	case "unix":
-		return listenUnix(addr)
-	case "tcp":
-		return net.Listen("tcp", addr)
+	// No tcp://: the API can do anything the user can, so it is served only
+	// where the user alone can reach it.
+	if scheme != "unix" {
+		return nil, fmt.Errorf("invalid service URI %q: Roost serves the API only on a unix socket (unix:///path/to/socket)", uri)
 	}
-	return nil, fmt.Errorf("invalid service URI %q: the scheme must be unix or tcp", uri)
+	return listenUnix(addr)
 }
 
 // listenUnix makes the socket 0600 in a 0700 directory: the API is as good

@@ -69,19 +69,12 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// routes is every endpoint. Each area registers its own routes from its own
-// file; Go's pattern mux matches method and path ("GET /containers/{id}/json").
-// Image names hold slashes, so image routes match a prefix and split the
-// rest themselves (images.go).
+// routes is every endpoint served. Each area registers its own routes from
+// its own file; Go's pattern mux matches method and path. Anything else is
+// Docker's 404, so a client learns at once what is not served.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	s.systemRoutes(mux)
-	s.imageRoutes(mux)
-	s.buildRoutes(mux)
-	s.containerRoutes(mux)
-	s.execRoutes(mux)
-	s.networkRoutes(mux)
-	s.volumeRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound(fmt.Errorf("page not found: %s %s", r.Method, strings.TrimSpace(r.URL.Path))))
 	})

@@ -2,7 +2,7 @@ package api
 
 import "net/http"
 
-// systemRoutes: _ping, version, info, events, system df (h16a fills in).
+// systemRoutes: the service's own endpoints.
 func (s *Server) systemRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_ping", s.ping)
 	mux.HandleFunc("HEAD /_ping", s.ping)

@@ -1,6 +1,0 @@
-package api
-
-import "net/http"
-
-// execRoutes: exec (h16b).
-func (s *Server) execRoutes(mux *http.ServeMux) {}
