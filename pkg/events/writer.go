@@ -96,11 +96,45 @@ func writeFile(o Options, e Event) error {
 			}
 		}
 	}
-	if !endsLine(f) {
-		line = append([]byte{'\n'}, line...) // end a line a full disk cut short
+	f, line, err = endTornLine(f, o.Path, line)
+	if err != nil {
+		return err
 	}
 	_, err = f.Write(line)
 	return err
+}
+
+// endTornLine prefixes line with a newline when the log ends in a line a
+// full disk cut short. An end that looks torn under the shared lock may be
+// another writer's record still being copied in (a write that spans pages
+// grows the file a page at a time), so it is looked at again under the
+// exclusive lock, which waits for every write in flight (flock drops the
+// shared lock before waiting, so two writers doing this cannot deadlock).
+// It returns the file to write to: a rotation meanwhile means the new one.
+func endTornLine(f *os.File, path string, line []byte) (*os.File, []byte, error) {
+	for range 100 {
+		if endsLine(f) {
+			return f, line, nil
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+			return f, nil, err
+		}
+		same, err := stillAt(f, path)
+		if err != nil {
+			return f, nil, err
+		}
+		if same {
+			if !endsLine(f) {
+				line = append([]byte{'\n'}, line...)
+			}
+			return f, line, nil
+		}
+		f.Close()
+		if f, err = openShared(path); err != nil {
+			return nil, nil, err
+		}
+	}
+	return f, nil, errors.New("the events log keeps being replaced")
 }
 
 // endsLine tells whether the file is empty or ends with a newline.
