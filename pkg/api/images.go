@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path"
 	"strings"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -51,13 +52,17 @@ func (s *Server) imageByName(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// imageError gives storage's errors Docker's statuses: a missing image is a
-// 404, one in use a 409.
-func imageError(err error) error {
+// imageError gives storage's errors Docker's statuses and words: a missing
+// image is a 404 "No such image: NAME" (clients match that text), one in
+// use a 409.
+func imageError(err error, names ...string) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, cstorage.ErrImageUnknown):
+		if len(names) == 1 {
+			return notFound(fmt.Errorf("No such image: %s", names[0]))
+		}
 		return notFound(err)
 	case errors.Is(err, image.ErrInUse):
 		return conflict(err)
@@ -92,12 +97,46 @@ func (s *Server) imageList(w http.ResponseWriter, r *http.Request) {
 	out := make([]dockerimage.Summary, 0, len(list))
 	for _, i := range list {
 		out = append(out, dockerimage.Summary{
-			ID: imageID(i.ID), ParentID: imageID(i.ParentID), RepoTags: dockerNames(i.RepoTags),
-			RepoDigests: dockerNames(i.RepoDigests), Created: i.Created, Size: i.Size,
+			ID: imageID(i.ID), ParentID: imageID(i.ParentID), RepoTags: matchingTags(dockerNames(i.RepoTags), f["reference"], true),
+			RepoDigests: matchingTags(dockerNames(i.RepoDigests), f["reference"], false), Created: i.Created, Size: i.Size,
 			SharedSize: -1, Labels: orEmpty(i.Labels), Containers: int64(i.Containers),
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// matchingTags keeps, as Docker does under a reference filter, only the
+// names that match it, so `docker images -q NAME` prints one line per
+// image rather than one per name. An image that matched otherwise (by a
+// name in another form, or by ID) keeps its tags when allIfNone.
+func matchingTags(tags, patterns []string, allIfNone bool) []string {
+	if len(patterns) == 0 {
+		return tags
+	}
+	var kept []string
+	for _, t := range tags {
+		repo, _, _ := strings.Cut(t, "@")
+		if i := strings.LastIndexByte(repo, ':'); i > strings.LastIndexByte(repo, '/') {
+			repo = repo[:i]
+		}
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, t); ok {
+				kept = append(kept, t)
+				break
+			}
+			if ok, _ := path.Match(p, repo); ok {
+				kept = append(kept, t)
+				break
+			}
+		}
+	}
+	if len(kept) == 0 && allIfNone {
+		return tags
+	}
+	if kept == nil {
+		return []string{}
+	}
+	return kept
 }
 
 func orEmpty(m map[string]string) map[string]string {
@@ -115,7 +154,7 @@ func (s *Server) imageInspect(w http.ResponseWriter, r *http.Request, name strin
 	}
 	ds, err := image.Inspect(r.Context(), store, []string{name})
 	if err != nil {
-		writeError(w, imageError(err))
+		writeError(w, imageError(err, name))
 		return
 	}
 	writeJSON(w, http.StatusOK, dockerInspect(ds[0]))
@@ -160,7 +199,7 @@ func (s *Server) imageHistory(w http.ResponseWriter, r *http.Request, name strin
 	}
 	entries, err := image.History(r.Context(), store, name)
 	if err != nil {
-		writeError(w, imageError(err))
+		writeError(w, imageError(err, name))
 		return
 	}
 	out := make([]dockerimage.HistoryResponseItem, 0, len(entries))
@@ -197,7 +236,7 @@ func (s *Server) imageTag(w http.ResponseWriter, r *http.Request, name string) {
 		if !errors.Is(err, cstorage.ErrImageUnknown) {
 			err = badRequest(err) // what remains is a name that is not one
 		}
-		writeError(w, imageError(err))
+		writeError(w, imageError(err, name))
 		return
 	}
 	w.WriteHeader(http.StatusCreated)
@@ -225,7 +264,7 @@ func (s *Server) imageDelete(w http.ResponseWriter, r *http.Request, name string
 		err = notFound(fmt.Errorf("No such image: %s", name))
 	}
 	if err != nil {
-		writeError(w, imageError(err))
+		writeError(w, imageError(err, name))
 		return
 	}
 	out := []dockerimage.DeleteResponse{}

@@ -42,7 +42,7 @@ func (s *Server) imageSave(w http.ResponseWriter, r *http.Request, names []strin
 	out := filepath.Join(tmp, "archive.tar")
 	err = image.Save(r.Context(), store, s.eng.Config(), names, image.SaveOptions{Format: image.FormatDockerArchive, Output: out})
 	if err != nil {
-		writeError(w, imageError(err))
+		writeError(w, imageError(err, names...))
 		return
 	}
 	f, err := os.Open(out)
