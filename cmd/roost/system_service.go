@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -35,6 +36,11 @@ func newSystemServiceCommand(a *app) *cobra.Command {
 }
 
 func (a *app) serveAPI(uri string, idle time.Duration) error {
+	// Under a unit (roost.service) the service does not own the containers
+	// it starts, as a Quadlet unit owns its one container: they must outlive
+	// the service's idle exit, so the engine must not hand them the unit's
+	// notify socket, and its monitors get scopes of their own.
+	os.Unsetenv("NOTIFY_SOCKET")
 	l, err := api.Listen(uri)
 	if err != nil {
 		return err

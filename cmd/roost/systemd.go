@@ -22,18 +22,20 @@ func newSystemdCommand(a *app) *cobra.Command {
 	var prefix string
 	install := &cobra.Command{
 		Use:   "install",
-		Short: "Install the Quadlet generator and the auto-update timer",
+		Short: "Install the Quadlet generator, the auto-update timer and the API socket",
 		Long: "As root: link roost-generator into systemd's generator directories and install\n" +
-			"roost-auto-update.service and .timer for every user and for the system.\n" +
-			"As a user: install roost-auto-update.service and .timer in ~/.config/systemd/user\n" +
-			"(systemd reads generators only from system directories).",
+			"roost-auto-update.service and .timer, roost.socket and roost.service for every user\n" +
+			"and for the system.\n" +
+			"As a user: install roost-auto-update.service and .timer, roost.socket and roost.service\n" +
+			"in ~/.config/systemd/user (systemd reads generators only from system directories).\n" +
+			"Enable the API with `systemctl --user enable --now roost.socket`.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			self, err := os.Executable()
 			if err != nil {
 				return err
 			}
-			units := systemd.AutoUpdateUnits([]string{self})
+			units := append(systemd.AutoUpdateUnits([]string{self}), systemd.APIUnits([]string{self})...)
 			if a.cfg.Rootless { // inside Roost's namespace geteuid() says 0
 				dir := filepath.Join(a.cfg.Home, ".config", "systemd", "user")
 				if err := writeUnits(a, filepath.Join(prefix, dir), units); err != nil {

@@ -3,12 +3,19 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/moby/moby/api/types/common"
 
 	"github.com/roost-containers/roost/pkg/state"
 )
+
+// maxBody bounds a JSON request body: create and update bodies are a few
+// kB; anything near this is a mistake or an attack, not a request.
+const maxBody = 8 << 20
 
 // statusError is an error with the HTTP status Docker answers it with.
 type statusError struct {
@@ -21,6 +28,10 @@ func (e *statusError) Unwrap() error { return e.err }
 
 func badRequest(err error) error { return &statusError{http.StatusBadRequest, err} }
 func notFound(err error) error   { return &statusError{http.StatusNotFound, err} }
+func conflict(err error) error   { return &statusError{http.StatusConflict, err} }
+func notModified(err error) error {
+	return &statusError{http.StatusNotModified, err}
+}
 
 // statusOf is the status Docker gives err: 404 for a missing object, what
 // the handler chose for a statusError, 500 otherwise.
@@ -37,7 +48,12 @@ func statusOf(err error) int {
 
 // writeError answers with Docker's error body, {"message": "..."}.
 func writeError(w http.ResponseWriter, err error) {
-	writeJSON(w, statusOf(err), common.ErrorResponse{Message: err.Error()})
+	status := statusOf(err)
+	if status == http.StatusNotModified {
+		w.WriteHeader(status)
+		return
+	}
+	writeJSON(w, status, common.ErrorResponse{Message: err.Error()})
 }
 
 // writeJSON answers with v as JSON.
@@ -47,4 +63,50 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
+}
+
+// decodeBody reads a JSON request body into v; a missing body leaves v as
+// it is, a malformed or oversized one is a 400 naming the problem.
+func decodeBody(r *http.Request, v any) error {
+	if r.Body == nil {
+		return nil
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return badRequest(fmt.Errorf("invalid JSON body: %w", err))
+	}
+	if dec.InputOffset() > maxBody {
+		return badRequest(fmt.Errorf("request body is larger than %d bytes", maxBody))
+	}
+	return nil
+}
+
+// queryBool reads a boolean query parameter as Docker's clients send it
+// ("1", "true", "0", "false", or absent).
+func queryBool(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, badRequest(fmt.Errorf("invalid value %q for query parameter %s: want a boolean", v, name))
+	}
+	return b, nil
+}
+
+// queryInt reads an integer query parameter, def when absent.
+func queryInt(r *http.Request, name string, def int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, badRequest(fmt.Errorf("invalid value %q for query parameter %s: want an integer", v, name))
+	}
+	return n, nil
 }

@@ -75,6 +75,8 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	s.systemRoutes(mux)
+	s.imageRoutes(mux)
+	s.buildRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound(fmt.Errorf("page not found: %s %s", r.Method, strings.TrimSpace(r.URL.Path))))
 	})

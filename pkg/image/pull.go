@@ -33,6 +33,10 @@ type PullOptions struct {
 	// "Copying blob ..." lines, or progress bars when it is a terminal.
 	// nil: nothing is written.
 	Progress io.Writer
+	// Layers receives each blob's progress (new, read, done, skipped), for
+	// a caller that reports it in its own shape (the API's JSON stream);
+	// nil: none is sent. The caller drains it until Pull returns.
+	Layers chan types.ProgressProperties
 }
 
 // puller holds what one pull command needs across candidates and tags.
@@ -167,6 +171,8 @@ func (p *puller) pullOne(ctx context.Context, named reference.Named) (string, er
 	}
 	_, err = copy.Image(ctx, p.policy, dest, src, &copy.Options{
 		ReportWriter:       p.opts.Progress,
+		Progress:           p.opts.Layers,
+		ProgressInterval:   layerProgressInterval(p.opts.Layers),
 		SourceCtx:          p.sys,
 		DestinationCtx:     p.sys,
 		ImageListSelection: copy.CopySystemImage,

@@ -34,6 +34,8 @@ type PushOptions struct {
 	RemoveSignatures bool
 	// Progress receives copy progress; nil: nothing is written.
 	Progress io.Writer
+	// Layers receives each blob's progress, as PullOptions.Layers.
+	Layers chan types.ProgressProperties
 }
 
 // Push copies a stored image to dest: a registry (docker://, or a bare
@@ -140,6 +142,8 @@ func transportsName(ref types.ImageReference) string {
 func pushCopyOptions(sys *types.SystemContext, mime string, o PushOptions) (*copy.Options, error) {
 	co := &copy.Options{
 		ReportWriter:          o.Progress,
+		Progress:              o.Layers,
+		ProgressInterval:      layerProgressInterval(o.Layers),
 		SourceCtx:             sys,
 		DestinationCtx:        sys,
 		ForceManifestMIMEType: mime,

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"go.podman.io/image/v5/signature"
 	"go.podman.io/image/v5/types"
@@ -105,4 +106,14 @@ func firstExisting(paths ...string) string {
 		}
 	}
 	return ""
+}
+
+// layerProgressInterval is how often a blob's read progress is sent on a
+// Layers channel: often enough for a progress bar, rarely enough not to
+// flood a client. Zero without a channel (containers/image then sends none).
+func layerProgressInterval(ch chan types.ProgressProperties) time.Duration {
+	if ch == nil {
+		return 0
+	}
+	return 200 * time.Millisecond
 }
