@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -14,6 +15,7 @@ import (
 // apiService is a `roost system service` run by the test user for one test.
 type apiService struct {
 	Socket string // the socket's path
+	Host   string // DOCKER_HOST for it: unix://Socket
 	Pid    int
 	Log    *bytes.Buffer
 }
@@ -53,5 +55,39 @@ func (e *env) startAPI(t *testing.T) *apiService {
 		}
 		return c.Close()
 	})
-	return &apiService{Socket: sock, Pid: cmd.Process.Pid, Log: &log}
+	return &apiService{Socket: sock, Host: "unix://" + sock, Pid: cmd.Process.Pid, Log: &log}
+}
+
+// docker runs the docker CLI as the test user against the service.
+func (e *env) docker(s *apiService, args ...string) result {
+	e.t.Helper()
+	return e.dockerInput(s, nil, args...)
+}
+
+func (e *env) dockerInput(s *apiService, stdin *bytes.Buffer, args ...string) result {
+	e.t.Helper()
+	old := e.Extra
+	e.Extra = append(append([]string{}, old...), "DOCKER_HOST="+s.Host, "DOCKER_CONFIG="+filepath.Join(e.Home, ".docker"))
+	defer func() { e.Extra = old }()
+	if stdin == nil {
+		return e.run(dockerCLI(e.t), args...)
+	}
+	return e.runInput(stdin, dockerCLI(e.t), args...)
+}
+
+// dockerOK runs the docker CLI and fails the test unless it exits 0.
+func (e *env) dockerOK(s *apiService, args ...string) string {
+	e.t.Helper()
+	return succeeded(e.t, fmt.Sprintf("docker %v", args), e.docker(s, args...))
+}
+
+// dockerCLI is the docker client the host set-up installs.
+func dockerCLI(t *testing.T) string {
+	for _, p := range []string{"/usr/bin/docker", "/usr/local/bin/docker"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	t.Fatal("no docker CLI on this host: test/host/prepare.sh installs it")
+	return ""
 }
