@@ -127,22 +127,37 @@ func (a *app) pick(cmd *cobra.Command, p *pickFlags, args []string) (*container.
 	return eng, targets, err
 }
 
-// eachTarget applies fn to every target and prints what it names (its
-// input) for each success; it goes on after an error and returns the last
-// one, having printed the others, as Podman does.
+// eachTarget applies fn to every target in turn and reports as report does.
 func (a *app) eachTarget(targets []container.Target, fn func(t container.Target) (bool, error)) error {
-	var last error
+	outcomes := make([]container.Outcome, 0, len(targets))
 	for _, t := range targets {
-		printIt, err := fn(t)
-		if err != nil {
+		done, err := fn(t)
+		outcomes = append(outcomes, container.Outcome{Target: t, Done: done, Err: err})
+	}
+	return a.report(outcomes)
+}
+
+// batchTargets applies fn to the targets several at once (container.Batch):
+// for operations that are mostly waiting and independent of each other.
+func (a *app) batchTargets(targets []container.Target, fn func(t container.Target) (bool, error)) error {
+	return a.report(container.Batch(targets, fn))
+}
+
+// report prints what each target's input names for each success, in
+// target order; it prints every error but the last and returns that one,
+// as Podman does.
+func (a *app) report(outcomes []container.Outcome) error {
+	var last error
+	for _, o := range outcomes {
+		if o.Err != nil {
 			if last != nil {
 				fmt.Fprintln(a.errOut, "Error: "+oneLine(last.Error()))
 			}
-			last = err
+			last = o.Err
 			continue
 		}
-		if printIt {
-			fmt.Fprintln(a.out, t.Input)
+		if o.Done {
+			fmt.Fprintln(a.out, o.Target.Input)
 		}
 	}
 	return last
@@ -243,7 +258,7 @@ func newStopCommand(a *app) *cobra.Command {
 				return err
 			}
 			o := container.StopOptions{Timeout: changedTime(cmd, &timeout)}
-			return a.eachTarget(targets, func(t container.Target) (bool, error) {
+			return a.batchTargets(targets, func(t container.Target) (bool, error) {
 				r, err := eng.StopWith(cmd.Context(), t.ID, o)
 				if err != nil {
 					return false, err
@@ -282,7 +297,7 @@ func newKillCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.eachTarget(targets, func(t container.Target) (bool, error) {
+			return a.batchTargets(targets, func(t container.Target) (bool, error) {
 				_, err := eng.Kill(cmd.Context(), t.ID, s)
 				if p.all && errors.Is(err, container.ErrNotRunning) {
 					return false, nil // --all signals the running ones
@@ -389,30 +404,49 @@ func newRmCommand(a *app) *cobra.Command {
 	return cmd
 }
 
-// removeTargets removes each target, with depend those depending on it
-// first (already removed ones are skipped), printing what it removed.
+// removeTargets removes the targets, printing what it removed. Without
+// depend they go in one batch. With depend (and for rm -a) the containers
+// nothing hangs on go in one batch, then the anchors (container.Anchors)
+// one by one, each after its dependents.
 func (a *app) removeTargets(cmd *cobra.Command, eng *container.Engine, targets []container.Target, o container.RemoveOptions, depend bool) error {
-	removed := map[string]bool{}
-	return a.eachTarget(targets, func(t container.Target) (bool, error) {
-		if removed[t.ID] {
-			return false, nil
+	removeOne := func(t container.Target) (bool, error) {
+		_, err := eng.Remove(cmd.Context(), t.ID, o)
+		if errors.Is(err, state.ErrNotFound) && o.Force {
+			return false, nil // gone meanwhile: what rm -f wanted
 		}
-		if !depend {
-			_, err := eng.Remove(cmd.Context(), t.ID, o)
-			if errors.Is(err, state.ErrNotFound) && o.Force {
-				return false, nil // gone meanwhile: what rm -f wanted
-			}
-			return err == nil, err
+		return err == nil, err
+	}
+	if !depend {
+		return a.batchTargets(targets, removeOne)
+	}
+	anchors, err := eng.Anchors()
+	if err != nil {
+		return err
+	}
+	var loose, anchored []container.Target
+	for _, t := range targets {
+		if anchors[t.ID] {
+			anchored = append(anchored, t)
+		} else {
+			loose = append(loose, t)
+		}
+	}
+	outcomes := container.Batch(loose, removeOne)
+	removed := map[string]bool{}
+	for _, t := range anchored {
+		if removed[t.ID] {
+			continue
 		}
 		ids, err := a.Core().RemoveContainerDepend(cmd.Context(), t.ID, o)
 		for _, id := range ids {
 			removed[id] = true
 			if id != t.ID {
-				fmt.Fprintln(a.out, id)
+				outcomes = append(outcomes, container.Outcome{Target: container.Target{ID: id, Input: id}, Done: true})
 			}
 		}
-		return removed[t.ID], err
-	})
+		outcomes = append(outcomes, container.Outcome{Target: t, Done: removed[t.ID], Err: err})
+	}
+	return a.report(outcomes)
 }
 
 // rmExit gives rm Podman's exit codes: 1 when a container does not exist,

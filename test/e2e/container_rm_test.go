@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,54 @@ func TestRunExitCodeWhenRemovedByRmForce(t *testing.T) {
 	}
 	if out := e.roostOK("ps", "-a", "-q"); strings.TrimSpace(out) != "" {
 		t.Fatalf("containers left: %q", out)
+	}
+}
+
+// TestRmAndStopInBatches: stop and rm work on many containers at once, yet
+// print the names in the order given; rm -a still removes a container
+// after those that depend on it, and a pod with its infra container.
+func TestRmAndStopInBatches(t *testing.T) {
+	e := pulled(t)
+	var names []string
+	for i := range 8 {
+		n := fmt.Sprintf("b%d", i)
+		e.roostOK("run", "-d", "--name", n, busybox, "sleep", "300")
+		names = append(names, n)
+	}
+	want := strings.Join(names, "\n") + "\n"
+	if out := e.roostOK(append([]string{"stop", "-t", "0"}, names...)...); out != want {
+		t.Fatalf("stop of eight printed %q, want %q", out, want)
+	}
+	if out := e.roostOK("ps", "-a", "--filter", "status=running", "-q"); out != "" {
+		t.Fatalf("containers still running after stop: %q", out)
+	}
+	for _, n := range names[:4] {
+		e.roostOK("start", n)
+	}
+	// rm -f of the eight, running and stopped alike, in the order given.
+	rev := slices.Clone(names)
+	slices.Reverse(rev)
+	if out := e.roostOK(append([]string{"rm", "-f", "-t", "0"}, rev...)...); out != strings.Join(rev, "\n")+"\n" {
+		t.Fatalf("rm -f of eight printed %q, want them in the order given", out)
+	}
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("containers left after rm -f: %q", out)
+	}
+
+	// rm -a -f: a chain of dependencies, a pod and loose containers.
+	e.roostOK("run", "-d", "--name", "base", busybox, "sleep", "300")
+	e.roostOK("run", "-d", "--name", "mid", "--requires", "base", busybox, "sleep", "300")
+	e.roostOK("run", "-d", "--name", "top", "--requires", "mid", busybox, "sleep", "300")
+	e.roostOK("pod", "create", "--name", "pb")
+	e.roostOK("run", "-d", "--pod", "pb", "--name", "member", busybox, "sleep", "300")
+	for i := range 4 {
+		e.roostOK("create", "--name", fmt.Sprintf("loose%d", i), busybox, "true")
+	}
+	e.roostOK("rm", "-a", "-f", "-t", "0")
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("containers left after rm -a -f: %q", out)
+	}
+	if out := e.roostOK("pod", "ps", "-q"); out != "" {
+		t.Fatalf("pods left after rm -a -f: %q", out)
 	}
 }
