@@ -20,7 +20,22 @@ func addNetworkDNSCommand(a *app, root *cobra.Command) {
 		group = &cobra.Command{Use: "network", Short: "Manage networks", Hidden: true}
 		root.AddCommand(group)
 	}
-	group.AddCommand(newNetworkDNSServeCommand(a))
+	group.AddCommand(newNetworkDNSServeCommand(a), newNetworkReapIdleCommand(a))
+}
+
+// newNetworkReapIdleCommand is the hidden `network reap-idle`: the process
+// that ends the shared namespace once it has stayed idle for roost.conf's
+// idle_grace (started by the network manager, pkg/network/idle.go).
+func newNetworkReapIdleCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:    "reap-idle",
+		Short:  "Tear the shared network namespace down once idle for the grace (started by roost)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.Core().Networks().ReapIdle()
+		},
+	}
 }
 
 func findCommand(root *cobra.Command, name string) *cobra.Command {

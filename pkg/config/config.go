@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/roost-containers/roost/pkg/events"
 )
@@ -70,6 +71,9 @@ type Config struct {
 	AuthFile       string // where login writes and pulls read credentials
 
 	Conf File // the parsed roost.conf
+	// NetworkIdleGrace is how long the shared network namespace and its
+	// helpers outlive their last container (roost.conf [network] idle_grace).
+	NetworkIdleGrace time.Duration
 
 	// Flags are the global flags as given, for what only they decide
 	// (--runtime-flag, --events-backend, --cgroup-manager...).
@@ -86,10 +90,14 @@ type Config struct {
 	ContainersConfFiles []string
 }
 
+// DefaultNetworkIdleGrace: long enough for a burst of commands, short
+// enough that nothing lingers for long after the user is done.
+const DefaultNetworkIdleGrace = 30 * time.Second
+
 // Load builds the configuration for the current user from defaults, the
 // configuration files and the command line, in that order of precedence.
 func Load(g Globals) (*Config, error) {
-	c := &Config{UID: hostUID(), GID: hostGID(), UserName: os.Getenv("USER")}
+	c := &Config{UID: hostUID(), GID: hostGID(), UserName: os.Getenv("USER"), NetworkIdleGrace: DefaultNetworkIdleGrace}
 	c.Rootless = c.UID != 0
 	if err := c.setDirs(); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	storageconf "go.podman.io/storage/pkg/config"
@@ -30,6 +31,9 @@ type File struct {
 	} `toml:"storage"`
 	Network struct {
 		Backend string `toml:"backend"` // slirp4netns or pasta
+		// IdleGrace: how long the shared network namespace and its helpers
+		// outlive their last container, a Go duration ("30s"; "0" none).
+		IdleGrace string `toml:"idle_grace"`
 	} `toml:"network"`
 }
 
@@ -83,6 +87,23 @@ func (c *Config) loadFiles() error {
 	if c.Conf.Engine.Runtime != "" {
 		c.Runtime = c.Conf.Engine.Runtime
 	}
+	return c.readIdleGrace(path)
+}
+
+// readIdleGrace checks [network] idle_grace; absent keeps the default.
+func (c *Config) readIdleGrace(path string) error {
+	v := c.Conf.Network.IdleGrace
+	if v == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if v == "0" {
+		d, err = 0, nil
+	}
+	if err != nil || d < 0 {
+		return fmt.Errorf("%s: invalid [network] idle_grace %q: give a duration such as \"30s\", or \"0\" for none", path, v)
+	}
+	c.NetworkIdleGrace = d
 	return nil
 }
 

@@ -163,7 +163,7 @@ type Engine struct {
 // New returns an engine over an open store.
 func New(cfg *config.Config, store cstorage.Store, exitCommand []string) *Engine {
 	db := state.Open(cfg.StateDB())
-	return &Engine{Cfg: cfg, Store: store, DB: db, ExitCommand: exitCommand, Networks: NetworkManager(cfg, db), Volumes: volume.New(cfg), Secrets: secrets.New(cfg)}
+	return &Engine{Cfg: cfg, Store: store, DB: db, ExitCommand: exitCommand, Networks: NetworkManager(cfg, db, exitCommand), Volumes: volume.New(cfg), Secrets: secrets.New(cfg)}
 }
 
 // runDir holds the bundle and the monitor's files: lost at reboot, as they should be.
@@ -278,7 +278,7 @@ func (e *Engine) leaseDir() string { return filepath.Join(e.lockDir(), "leases")
 
 // NetworkManager is the network manager for a configuration (also used by
 // the network commands, which need no storage).
-func NetworkManager(cfg *config.Config, db *state.DB) *network.Manager {
+func NetworkManager(cfg *config.Config, db *state.DB, self []string) *network.Manager {
 	return &network.Manager{DB: db, RunDir: cfg.RunDir, Backend: cfg.Conf.Network.Backend, Rootless: cfg.Rootless, Events: cfg.Events,
-		DefaultSubnet: cfg.ContainersConf.Network.DefaultSubnet}
+		DefaultSubnet: cfg.ContainersConf.Network.DefaultSubnet, IdleGrace: cfg.NetworkIdleGrace, Self: self}
 }

@@ -133,7 +133,7 @@ func (e *Engine) Networks() *network.Manager {
 		return e.containers.Networks
 	}
 	if e.networks == nil {
-		e.networks = container.NetworkManager(e.opts.Config, state.Open(e.opts.Config.StateDB()))
+		e.networks = container.NetworkManager(e.opts.Config, state.Open(e.opts.Config.StateDB()), e.opts.ExitCommand)
 	}
 	return e.networks
 }

@@ -64,7 +64,9 @@ func (e *Engine) RemoveNetwork(ctx context.Context, ref string, o NetworkRemoveO
 	if _, err := ce.Networks.Remove(n.ID); err != nil {
 		return "", err
 	}
-	return n.Name, nil
+	// Removing a network is cleaning up: an idle namespace goes now, not
+	// after its grace.
+	return n.Name, ce.Networks.EndIdle()
 }
 
 // PruneNetworks removes the networks that match and that no container

@@ -35,6 +35,7 @@ func (e *Engine) SystemReset(ctx context.Context) error {
 		add(err)
 	}
 	add(e.removeEveryNetwork(ctx))
+	add(e.Networks().EndIdle())
 	add(e.dropStore())
 	add(e.removeDirs())
 	add(stopHolder(e.opts.Config.HolderDir))

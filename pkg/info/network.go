@@ -6,7 +6,8 @@ import "github.com/roost-containers/roost/pkg/network"
 type Network struct {
 	Backend   string `json:"backend"`   // the shared namespace's egress helper: slirp4netns or pasta
 	Namespace string `json:"namespace"` // the shared namespace's file
-	// NamespaceActive: the shared namespace exists (some container runs on a network).
+	// NamespaceActive: the shared namespace exists (some container runs on a
+	// network, or the last one left less than idle_grace ago).
 	NamespaceActive bool `json:"namespaceActive"`
 	// EgressUp: its helper runs. False while the namespace is active means
 	// egress is down (the helper was killed): the next container start or

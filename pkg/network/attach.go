@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vishvananda/netlink"
 
@@ -274,7 +275,7 @@ func (m *Manager) Detach(containerID string, atts []Attachment) error {
 		}
 	}
 	m.detachLocked(h, containerID, atts)
-	return m.teardownIfIdle()
+	return m.release()
 }
 
 // detachLocked removes the veths (h may be nil when the namespace is gone)
@@ -332,8 +333,9 @@ func (m *Manager) Sweep(running func(containerID string) bool) error {
 	return errors.Join(errs...)
 }
 
-// sweepIdle tears down a shared namespace that has no lease at all: what a
-// command killed between starting the helper and taking its lease leaves.
+// sweepIdle tears down a shared namespace that has no lease at all and no
+// grace running: what a command killed between starting the helper and
+// taking its lease leaves, or a grace whose reaper was killed.
 func (m *Manager) sweepIdle(leases map[string]map[string]Lease) error {
 	if len(leases) > 0 {
 		return nil
@@ -346,6 +348,14 @@ func (m *Manager) sweepIdle(leases map[string]map[string]Lease) error {
 		return err
 	}
 	defer l.Unlock()
+	if since, idle := m.idleSince(); idle && m.graceful() && time.Since(since) < m.IdleGrace {
+		if m.reaperAlive() {
+			return nil
+		}
+		if err := m.startReaper(); err == nil {
+			return nil
+		}
+	}
 	return m.teardownIfIdle()
 }
 

@@ -110,6 +110,12 @@ type Manager struct {
 	// default network's range instead of DefaultSubnet. It takes effect
 	// while no container holds an address there.
 	DefaultSubnet string
+	// IdleGrace is how long the shared namespace and its helpers outlive
+	// their last member (idle.go); 0 tears them down with it.
+	IdleGrace time.Duration
+	// Self runs Roost with the command's global flags (the monitor's exit
+	// command): how the idle reaper is started. Without it there is no grace.
+	Self []string
 }
 
 // SharedNetNS is the user's network namespace holding the bridges.

@@ -166,6 +166,8 @@ func (m *Manager) teardownIfIdle() error {
 	if len(leases) > 0 {
 		return nil
 	}
+	m.stopReaper()
+	_ = os.Remove(m.idleFile())
 	dns.Stop(m.RunDir)
 	slirp.Stop(m.helperPidFile())
 	slirp.StopStrays(m.SharedNetNS())

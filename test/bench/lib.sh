@@ -45,8 +45,16 @@ bench_cleanup() {
 	if [ -d "$work/runs/podman-run" ]; then
 		as_user podman --root "$work/runs/podman-run/root" --storage-driver overlay --runroot "$work/runs/podman-run/run" rm -f -t 0 -a >/dev/null 2>&1 || true
 	fi
-	local p
-	for p in $(holder_pid roost) $(holder_pid podman); do kill -9 "$p" 2>/dev/null || true; done
+	# Every process in the holders' user namespaces: Roost's shared namespace
+	# helpers and their idle reaper outlive the last container by the grace.
+	local p ns q
+	for p in $(holder_pid roost) $(holder_pid podman); do
+		ns=$(readlink "/proc/$p/ns/user") || continue
+		for q in /proc/[0-9]*; do
+			[ "$(readlink "$q/ns/user" 2>/dev/null)" = "$ns" ] && kill -9 "${q#/proc/}" 2>/dev/null || true
+		done
+		kill -9 "$p" 2>/dev/null || true
+	done
 	rm -rf "$work" "$runtime_dir"
 }
 

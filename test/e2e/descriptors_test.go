@@ -32,7 +32,7 @@ func TestLongLivedProcessesCloseTheCallersDescriptors(t *testing.T) {
 
 func checkDescriptorsAfterFirstRun(t *testing.T, backend string) {
 	e := newEnv(t)
-	e.writeFile(".config/roost/roost.conf", "[network]\nbackend = \""+backend+"\"\n")
+	e.writeFile(".config/roost/roost.conf", "[network]\nbackend = \""+backend+"\"\nidle_grace = \"20s\"\n")
 	e.roostOK("pull", "-q", busybox)
 	e.roostOK("network", "create", "fdnet")
 	// As after a reboot: the next command starts every shared process.
@@ -58,27 +58,42 @@ func checkDescriptorsAfterFirstRun(t *testing.T, backend string) {
 		if pid <= 0 {
 			t.Fatalf("no %s found after roost run -d", what)
 		}
-		fds := openDescriptors(t, pid)
-		t.Logf("%s (pid %d): %s", what, pid, describeFDs(fds))
-		for fd, target := range fds {
-			if h.isHarnessPipe(target) {
-				t.Errorf("the %s (pid %d) keeps the harness's pipe %s on fd %d", what, pid, target, fd)
-			}
-		}
-		for fd := 0; fd <= 2; fd++ {
-			target, ok := fds[fd]
-			if !ok {
-				t.Errorf("the %s (pid %d) has no fd %d: it should be /dev/null or its log", what, pid, fd)
-			} else if target != "/dev/null" && !strings.HasSuffix(target, ".log") {
-				t.Errorf("the %s (pid %d) has %s on fd %d: want /dev/null or its own log", what, pid, target, fd)
-			}
-		}
+		checkOwnDescriptors(t, h, what, pid)
 	}
 	// The holder only pauses: it needs nothing beyond 0, 1 and 2.
 	if fds := openDescriptors(t, procs["namespace holder"]); len(fds) != 3 {
 		t.Errorf("the namespace holder should have only fds 0-2, has %s", describeFDs(fds))
 	}
-	e.roostOK("rm", "-f", "-t", "0", "fdtest")
+	// The last member's leaving starts the idle reaper (the grace): it too
+	// keeps none of the command's descriptors, or this rm would not end.
+	rm := startHarness(t, e, filepath.Join(binDir, "roost"), "rm", "-f", "-t", "0", "fdtest")
+	rm.waitEOF(t, 30*time.Second)
+	if pid := firstInt(t, filepath.Join(rt, "netns", "roost.reaper")); pid <= 0 {
+		t.Fatalf("no idle reaper after the last container went")
+	} else {
+		checkOwnDescriptors(t, rm, "idle reaper", pid)
+	}
+}
+
+// checkOwnDescriptors: a process that outlives the command keeps none of
+// the harness's pipes, and has /dev/null or its own log on 0, 1 and 2.
+func checkOwnDescriptors(t *testing.T, h *harness, what string, pid int) {
+	t.Helper()
+	fds := openDescriptors(t, pid)
+	t.Logf("%s (pid %d): %s", what, pid, describeFDs(fds))
+	for fd, target := range fds {
+		if h.isHarnessPipe(target) {
+			t.Errorf("the %s (pid %d) keeps the harness's pipe %s on fd %d", what, pid, target, fd)
+		}
+	}
+	for fd := 0; fd <= 2; fd++ {
+		target, ok := fds[fd]
+		if !ok {
+			t.Errorf("the %s (pid %d) has no fd %d: it should be /dev/null or its log", what, pid, fd)
+		} else if target != "/dev/null" && !strings.HasSuffix(target, ".log") {
+			t.Errorf("the %s (pid %d) has %s on fd %d: want /dev/null or its own log", what, pid, target, fd)
+		}
+	}
 }
 
 // harness runs a program as bats does: fd 3 an extra pipe, stdout and

@@ -116,9 +116,15 @@ func newEnvFor(t *testing.T, name string) *env {
 		mustDir(t, d, uid, gid)
 	}
 	e.writeFile(".config/containers/registries.conf", registriesConf)
+	// A short grace (TestNetworkIdleGrace tests it): the many tests that
+	// check nothing is left after the last container see it within seconds.
+	e.writeFile(".config/roost/roost.conf", testRoostConf)
 	t.Cleanup(e.cleanup)
 	return e
 }
+
+// testRoostConf is every test user's roost.conf unless a test writes its own.
+const testRoostConf = "[network]\nidle_grace = \"1s\"\n"
 
 const registriesConf = `unqualified-search-registries = ["127.0.0.1:5000"]
 

@@ -3,8 +3,11 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // A container on the default network reaches a server on the host's
@@ -277,7 +280,7 @@ func TestPastaAndPrivateHelpersReachTheHost(t *testing.T) {
 		}
 		assertNoNetworkLeftovers(t, e)
 	}
-	e.writeFile(".config/roost/roost.conf", "[network]\nbackend = \"pasta\"\n")
+	e.writeFile(".config/roost/roost.conf", "[network]\nbackend = \"pasta\"\nidle_grace = \"1s\"\n")
 	e.roostOK("run", "-d", "--name", "m", busybox, "sleep", "300")
 	if b := e.roostLine("info", "--format", "{{.Host.Network.Backend}} {{.Host.Network.EgressUp}}"); b != "pasta true" {
 		t.Fatalf("info with the pasta backend: %q", b)
@@ -287,4 +290,77 @@ func TestPastaAndPrivateHelpersReachTheHost(t *testing.T) {
 	}
 	e.roostOK("rm", "-f", "m")
 	assertNoNetworkLeftovers(t, e)
+}
+
+// TestNetworkIdleGrace: the shared namespace and its egress helper outlive
+// the last container by roost.conf's idle_grace, so that the next run
+// reuses them; then they go by themselves. network rm and system reset end
+// the grace at once, a killed reaper is made up for by the next command,
+// and a bad setting is one line.
+func TestNetworkIdleGrace(t *testing.T) {
+	e := pulled(t)
+	e.writeFile(".config/roost/roost.conf", "[network]\nidle_grace = \"5s\"\n")
+	rt := filepath.Join(e.RuntimeDir, "roost")
+	up := func() string {
+		return e.roostLine("info", "--format", "{{.Host.Network.NamespaceActive}} {{.Host.Network.EgressUp}}")
+	}
+
+	e.roostOK("run", "--rm", busybox, "true")
+	if got := up(); got != "true true" {
+		t.Fatalf("right after the last container the namespace and helper should be up for the grace: %s", got)
+	}
+	helper := e.helperPid(t)
+	reaper := firstInt(t, filepath.Join(rt, "netns", "roost.reaper"))
+	e.roostOK("run", "--rm", busybox, "true")
+	if got := e.helperPid(t); got != helper {
+		t.Fatalf("a run within the grace started a new helper (%d, was %d)", got, helper)
+	}
+	eventually(t, secs(20), func() error {
+		if got := up(); got != "false false" {
+			return fmt.Errorf("namespace and helper after the grace: %s", got)
+		}
+		if processRuns(helper) || processRuns(reaper) {
+			return fmt.Errorf("helper %d or reaper %d still runs after the grace", helper, reaper)
+		}
+		if files := e.netnsFiles(); len(files) != 0 {
+			return fmt.Errorf("files left in netns: %v", files)
+		}
+		return nil
+	})
+
+	// The last network rm is cleaning up: no grace.
+	e.roostOK("network", "create", "gracenet")
+	e.roostOK("run", "--rm", "--network", "gracenet", busybox, "true")
+	if got := up(); got != "true true" {
+		t.Fatalf("after a run on gracenet: %s", got)
+	}
+	e.roostOK("network", "rm", "gracenet")
+	if got := up(); got != "false false" {
+		t.Fatalf("network rm of the idle namespace's last network left it up: %s", got)
+	}
+
+	// A reaper killed with -9: the first command after the grace tears down.
+	e.roostOK("run", "--rm", busybox, "true")
+	helper = e.helperPid(t)
+	reaper = firstInt(t, filepath.Join(rt, "netns", "roost.reaper"))
+	syscall.Kill(reaper, syscall.SIGKILL)
+	time.Sleep(6 * time.Second) // past the grace; no reaper to end it
+	e.roostOK("ps", "-a")
+	if got := up(); got != "false false" || processRuns(helper) {
+		t.Fatalf("after the grace with the reaper killed, ps should tear down: %s (helper runs: %v)", got, processRuns(helper))
+	}
+
+	// system reset ends the grace at once.
+	e.roostOK("run", "--rm", busybox, "true")
+	helper = e.helperPid(t)
+	reaper = firstInt(t, filepath.Join(rt, "netns", "roost.reaper"))
+	e.roostOK("system", "reset", "-f")
+	if processRuns(helper) || processRuns(reaper) {
+		t.Fatalf("system reset left the helper (%v) or the reaper (%v) running", processRuns(helper), processRuns(reaper))
+	}
+
+	e.writeFile(".config/roost/roost.conf", "[network]\nidle_grace = \"soon\"\n")
+	if line := e.roostFails(125, "ps"); !strings.Contains(line, `invalid [network] idle_grace "soon"`) {
+		t.Fatalf("bad idle_grace: %q", line)
+	}
 }
