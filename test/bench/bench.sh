@@ -249,9 +249,18 @@ printf '%-40s %12s %10s %8s\n' "ps -a, 500 containers" "${ps500}x" "3x" "$(met "
 printf '%-40s %12s %10s %8s\n' "pod create + 3 starts + pod rm" "${pod_ratio}x" "-" ""
 printf '%-40s %12s %10s %8s\n' "compose up -d + down, 5 services" "${compose_sum}x" "-" ""
 printf '%-40s %12s %10s %8s\n' "memory per idle container" "$(ratio "$p_pss" "$r_pss")x" ">1x" "$(met "$(ratio "$p_pss" "$r_pss")" 1.0001)"
+headline "run --rm latency" "$run_ratio" higher
+headline "20 run -d + rm -f" "$sum_up" higher
+headline "ps -a, 50 containers" "$ps50" higher
+headline "ps -a, 500 containers" "$ps500" higher
+headline "pod create + 3 starts + pod rm" "$pod_ratio" higher
+headline "compose up -d + down, 5 services" "$compose_sum" higher
+headline "memory per idle container" "$(ratio "$p_pss" "$r_pss")" higher
 
 # Builds: first, unchanged and one-file-changed (test/bench/build.sh).
 source "$here/build.sh"
 
 # Published ports and egress (test/bench/network.sh), in the same run.
 source "$here/network.sh"
+
+check_headlines

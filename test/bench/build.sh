@@ -95,3 +95,5 @@ at_most() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "met" : "not met" 
 printf '\n%-40s %12s %10s %8s\n' "Build goals: Roost / Podman (lower is better)" "ratio" "target" ""
 printf '%-40s %12s %10s %8s\n' "first build" "${b_first}x" "<=1x" "$(at_most "$b_first" 1)"
 printf '%-40s %12s %10s %8s\n' "unchanged rebuild" "${b_same}x" "<=0.2x" "$(at_most "$b_same" 0.2)"
+headline "first build, roost/podman" "$b_first" lower
+headline "unchanged rebuild, roost/podman" "$b_same" lower

@@ -113,3 +113,33 @@ bundle_floor_setup() {
 	chown -R "$user:" "$floor_bundle"
 	(cd "$floor_bundle" && as_user crun spec --rootless && as_user sed -i 's/"terminal": true/"terminal": false/; s/"sh"/"true"/' config.json)
 }
+
+# headline keeps a summary ratio for the regression check: $1 its name, $2
+# the ratio, $3 "higher" or "lower" (which way is better for Roost).
+headlines=()
+headline() { headlines+=("$1"$'\t'"$2"$'\t'"$3"); }
+
+# check_headlines compares this run's headline ratios with the previous
+# recorded run's and prints a line for each that got worse by more than the
+# noise (10%), then records this run. Not a test: it never fails the bench.
+check_headlines() {
+	local rec=${BENCH_RECORD:-${XDG_CACHE_HOME:-$HOME/.cache}/roost/bench-headlines.tsv}
+	local now
+	now=$(date -u +%Y-%m-%dT%H:%MZ)
+	mkdir -p "$(dirname "$rec")"
+	printf '\nRegression check against the previous recorded run (%s):\n' "$rec"
+	if [ ! -r "$rec" ]; then
+		echo "  no previous run recorded here: this run is the baseline"
+	else
+		printf '%s\n' "${headlines[@]}" | awk -F'\t' -v prev="$rec" '
+			BEGIN { while ((getline l < prev) > 0) { split(l, f, "\t"); if (f[1] == "#") when = f[2]; else old[f[1]] = f[2] } }
+			{
+				if (!($1 in old)) { printf "  new row: %s %sx\n", $1, $2; next }
+				o = old[$1] + 0; n = $2 + 0
+				worse = ($3 == "higher") ? (n < o * 0.9) : (n > o * 1.1)
+				if (worse) { printf "  REGRESSION: %s: %sx now, %sx in the run of %s\n", $1, $2, old[$1], when; bad++ }
+			}
+			END { if (!bad) printf "  no headline ratio is worse than in the run of %s (10%% noise allowed)\n", when }'
+	fi
+	{ printf '#\t%s\n' "$now"; printf '%s\n' "${headlines[@]}"; } > "$rec.tmp" && mv "$rec.tmp" "$rec"
+}
