@@ -8,6 +8,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 	cstorage "go.podman.io/storage"
 
 	"github.com/roost-containers/roost/pkg/config"
@@ -35,8 +36,25 @@ type app struct {
 	debug        bool
 }
 
+// progressStderr is stderr as progress is written to it. containers/image
+// draws progress bars on a terminal and prints a "Copying blob" line per
+// blob elsewhere; a terminal that reports no width (a pty nobody sized:
+// script(1) without a terminal, some CI runners) gets bars of no width,
+// which is nothing at all. There the plain lines are written instead,
+// by hiding that stderr is a terminal.
+func progressStderr() io.Writer {
+	fd := int(os.Stderr.Fd())
+	if !term.IsTerminal(fd) {
+		return os.Stderr
+	}
+	if w, _, err := term.GetSize(fd); err == nil && w > 0 {
+		return os.Stderr
+	}
+	return struct{ io.Writer }{os.Stderr}
+}
+
 func newRootCommand() *cobra.Command {
-	a := &app{out: os.Stdout, errOut: os.Stderr}
+	a := &app{out: os.Stdout, errOut: progressStderr()}
 	root := &cobra.Command{
 		Use:           "roost [options]",
 		Short:         "Rootless, daemonless containers",

@@ -597,3 +597,30 @@ func TestPullWithOtherStorageDrivers(t *testing.T) {
 		})
 	}
 }
+
+// TestPullProgressOnATerminal: on a terminal with a width, a pull draws a
+// bar per layer with its bytes and speed; on a terminal that reports no
+// width (bars of no width show nothing) it prints a line per blob, as it
+// does on a pipe.
+func TestPullProgressOnATerminal(t *testing.T) {
+	e := newEnv(t)
+	p := e.startInPty(40, 120, "pull", registry+"/debian:bookworm")
+	if code := p.wait(); code != 0 {
+		t.Fatalf("pull on a terminal exited %d:\n%s", code, p.output())
+	}
+	out := p.output()
+	// A bar: "Copying blob f565ae386250 [====>----] 5.8MiB / 46.3MiB | 709.5 MiB/s".
+	bar := regexp.MustCompile(`Copying blob [0-9a-f]{12} \[[=>-]+\] [0-9.]+[KMG]?i?[bB] / [0-9.]+[KMG]?i?[bB]`)
+	if !bar.MatchString(out) || !strings.Contains(out, "done") {
+		t.Fatalf("pull on a 120-column terminal drew no progress bar:\n%q", out)
+	}
+	e.roostOK("rmi", registry+"/debian:bookworm")
+
+	p = e.startInPty(0, 0, "pull", registry+"/debian:bookworm")
+	if code := p.wait(); code != 0 {
+		t.Fatalf("pull on an unsized terminal exited %d:\n%s", code, p.output())
+	}
+	if out := p.output(); strings.Count(out, "Copying blob sha256:") < 2 || !strings.Contains(out, "Writing manifest") {
+		t.Fatalf("pull on a terminal without a width printed no line per blob:\n%q", out)
+	}
+}
