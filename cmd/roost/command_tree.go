@@ -65,6 +65,19 @@ func shapeTree(c *cobra.Command) {
 	}
 }
 
+// needsWholeTree says whether a command line may reach the named group or
+// needs every command (help, completion): only then is a tree that
+// repeats commands made whole.
+func needsWholeTree(args []string, group string) bool {
+	for _, a := range args {
+		switch a {
+		case group, "help", "--help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+			return true
+		}
+	}
+	return false
+}
+
 // newGroup is a command group (image, volume, secret...) holding subs;
 // shapeGroup gives it Podman's answer to a missing or unknown subcommand.
 func newGroup(use, short string, subs ...*cobra.Command) *cobra.Command {
@@ -88,7 +101,7 @@ func shapeGroup(c *cobra.Command) {
 
 // hasOwnOptions: the command has visible flags of its own (not inherited).
 func hasOwnOptions(c *cobra.Command) bool {
-	return c.HasAvailableLocalFlags()
+	return c.Flags().HasAvailableFlags() || c.PersistentFlags().HasAvailableFlags()
 }
 
 // insertOptions puts "[options]" after the command's name in a Use line,

@@ -404,10 +404,11 @@ func newRmCommand(a *app) *cobra.Command {
 	return cmd
 }
 
-// removeTargets removes the targets, printing what it removed. Without
-// depend they go in one batch. With depend (and for rm -a) the containers
-// nothing hangs on go in one batch, then the anchors (container.Anchors)
-// one by one, each after its dependents.
+// removeTargets removes the targets, printing what it removed. The
+// containers nothing hangs on go in one batch; then the anchors
+// (container.Anchors: those others depend on, pod infra containers) one by
+// one in the order given, with depend (and for rm -a) each after its
+// dependents, so that `rm top base` still removes base after top.
 func (a *app) removeTargets(cmd *cobra.Command, eng *container.Engine, targets []container.Target, o container.RemoveOptions, depend bool) error {
 	removeOne := func(t container.Target) (bool, error) {
 		_, err := eng.Remove(cmd.Context(), t.ID, o)
@@ -415,9 +416,6 @@ func (a *app) removeTargets(cmd *cobra.Command, eng *container.Engine, targets [
 			return false, nil // gone meanwhile: what rm -f wanted
 		}
 		return err == nil, err
-	}
-	if !depend {
-		return a.batchTargets(targets, removeOne)
 	}
 	anchors, err := eng.Anchors()
 	if err != nil {
@@ -435,6 +433,11 @@ func (a *app) removeTargets(cmd *cobra.Command, eng *container.Engine, targets [
 	removed := map[string]bool{}
 	for _, t := range anchored {
 		if removed[t.ID] {
+			continue
+		}
+		if !depend {
+			done, err := removeOne(t)
+			outcomes = append(outcomes, container.Outcome{Target: t, Done: done, Err: err})
 			continue
 		}
 		ids, err := a.Core().RemoveContainerDepend(cmd.Context(), t.ID, o)

@@ -11,8 +11,12 @@ import (
 
 // addContainerCommands adds the container commands, top-level and under
 // `container`, with Podman's aliases.
-func addContainerCommands(a *app, root *cobra.Command) {
+func addContainerCommands(a *app, root *cobra.Command, args []string) {
 	group := &cobra.Command{Use: "container", Short: "Manage containers"}
+	// Every command is also under `container`: made a second time only when
+	// the command line can reach the group, as run's and create's hundreds
+	// of flags cost every command's start-up otherwise.
+	whole := needsWholeTree(args, "container")
 	for _, mk := range []func(*app) *cobra.Command{
 		newRunCommand, newCreateCommand, newStartCommand, newStopCommand, newKillCommand,
 		newRestartCommand, newRmCommand, newPsCommand, newLogsCommand, newWaitCommand,
@@ -21,6 +25,9 @@ func addContainerCommands(a *app, root *cobra.Command) {
 		newCpCommand, newExportCommand, newDiffCommand, newMountCommand, newUnmountCommand, newUpdateCommand,
 	} {
 		root.AddCommand(mk(a))
+		if !whole {
+			continue
+		}
 		sub := mk(a)
 		if sub.Name() == "ps" {
 			sub.Aliases = []string{"ls", "list"}

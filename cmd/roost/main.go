@@ -50,7 +50,7 @@ func main() {
 	if isGenerator() {
 		os.Exit(runGenerator(os.Args[1:]))
 	}
-	root := newRootCommand()
+	root := newRootCommand(os.Args[1:])
 	err := root.Execute()
 	stopProfile()
 	if err == nil {

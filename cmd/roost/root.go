@@ -53,7 +53,9 @@ func progressStderr() io.Writer {
 	return struct{ io.Writer }{os.Stderr}
 }
 
-func newRootCommand() *cobra.Command {
+// newRootCommand is the command tree for the command line args (without
+// the program's name): parts that cannot be reached from it are left out.
+func newRootCommand(args []string) *cobra.Command {
 	a := &app{out: os.Stdout, errOut: progressStderr()}
 	root := &cobra.Command{
 		Use:           "roost [options]",
@@ -90,7 +92,7 @@ func newRootCommand() *cobra.Command {
 		root.AddCommand(add(a))
 	}
 	addImageCommands(a, root)
-	addContainerCommands(a, root)
+	addContainerCommands(a, root, args)
 	addNetworkCommands(a, root)
 	addVolumeCommands(a, root)
 	addSecretCommands(a, root)

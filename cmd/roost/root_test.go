@@ -11,7 +11,7 @@ import (
 // (no configuration, no namespace: the root's hooks do not run).
 func TestVersionFlag(t *testing.T) {
 	for _, flag := range []string{"--version", "-v"} {
-		root := newRootCommand()
+		root := newRootCommand([]string{flag})
 		var out bytes.Buffer
 		root.SetOut(&out)
 		root.SetArgs([]string{flag})
