@@ -120,8 +120,9 @@ func startSlirp(o Options) (*Record, error) {
 	}
 	rec := &Record{Backend: Slirp4netns, Pid: cmd.Process.Pid}
 	rec.StartTime, _ = proc.StartTime(rec.Pid)
-	// The helper is not our child to wait for: it lives on in its session.
-	_ = cmd.Process.Release()
+	// The helper lives on in its own session; should this process (the API
+	// service) outlive it, it is collected when it ends.
+	go func() { _ = cmd.Wait() }()
 	return rec, writeRecord(o.PidFile, rec)
 }
 

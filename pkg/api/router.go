@@ -77,6 +77,7 @@ func (s *Server) routes() http.Handler {
 	s.systemRoutes(mux)
 	s.imageRoutes(mux)
 	s.buildRoutes(mux)
+	s.containerRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound(fmt.Errorf("page not found: %s %s", r.Method, strings.TrimSpace(r.URL.Path))))
 	})

@@ -94,12 +94,13 @@ func dockerDiskUsage(du engine.DiskUsage) diskUsageResponse {
 	return out
 }
 
-// dockerState is a Roost status as Docker names it.
+// dockerState is a Roost (Podman) state word as Docker names it: created,
+// running, paused, restarting, removing, exited or dead.
 func dockerState(s string) container.ContainerState {
 	switch s {
-	case "stopped", "exited", "":
+	case "stopped", "stopping", "exited", "":
 		return container.StateExited
-	case "configured":
+	case "configured", "initialized":
 		return container.StateCreated
 	}
 	return container.ContainerState(s)

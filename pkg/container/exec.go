@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 
 	"github.com/roost-containers/roost/pkg/events"
 	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/proc"
 	"github.com/roost-containers/roost/pkg/runtime"
 	"github.com/roost-containers/roost/pkg/spec"
 )
@@ -45,6 +48,9 @@ type ExecIO struct {
 	Resize <-chan [2]uint16
 	// Signals are forwarded to the process.
 	Signals <-chan syscall.Signal
+	// Started, if set, gets the process's pid once it runs (the API's exec
+	// inspect shows it).
+	Started func(pid int)
 }
 
 // ErrDetached: the user typed the detach keys; the process runs on.
@@ -77,14 +83,32 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, io ExecIO)
 	}
 	defer s.close()
 	if !o.Detach {
-		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-			return 125, fmt.Errorf("exec: become subreaper: %w", err)
+		release, err := holdSubreaper()
+		if err != nil {
+			return 125, err
 		}
-	}
-	if err := s.start(ctx, e.runtime(c), c.ID, o, io); err != nil {
+		err = s.start(ctx, e.runtime(c), c.ID, o, io)
+		if err == nil {
+			waiting(s.pid, true)
+			defer waiting(s.pid, false)
+		}
+		release()
+		// A process that failed to start, or one the started process left,
+		// was handed to us: collect it.
+		defer reapContainerOrphans()
+		if err != nil {
+			return monitor.ExitCode(err), err
+		}
+	} else if err := s.start(ctx, e.runtime(c), c.ID, o, io); err != nil {
 		return monitor.ExitCode(err), err
 	}
+	if o.Detach {
+		reapIfOurs(s.pid)
+	}
 	e.event(c, events.Exec)
+	if io.Started != nil {
+		io.Started(s.pid)
+	}
 	switch {
 	case o.Detach && o.Terminal:
 		return 0, keepPty(s.master)
@@ -371,5 +395,94 @@ func keepPty(master *os.File) error {
 	}
 	// Our copy of the master is left to close when Roost exits: closing it
 	// now would wait for a relay read that blocking mode may hold forever.
-	return cmd.Process.Release()
+	// cat is collected when it ends, should this process outlive it.
+	go func() { _ = cmd.Wait() }()
+	return nil
+}
+
+// A process the runtime starts with --detach is handed to the nearest
+// subreaper when the runtime exits. An attached exec needs that to be this
+// process, to collect the exit; but the API service lives on and runs many
+// execs at once, so it is a subreaper only while some exec is starting
+// (the count below), and a detached exec that was handed to it anyway is
+// reaped here. Otherwise it would stay a zombie in the container's PID
+// namespace, and the container could not be stopped.
+var subreaper struct {
+	sync.Mutex
+	holders int
+}
+
+// holdSubreaper makes this process a subreaper until release is called
+// (by every holder).
+func holdSubreaper() (release func(), err error) {
+	subreaper.Lock()
+	defer subreaper.Unlock()
+	if subreaper.holders == 0 {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return nil, fmt.Errorf("exec: become subreaper: %w", err)
+		}
+	}
+	subreaper.holders++
+	return func() {
+		subreaper.Lock()
+		defer subreaper.Unlock()
+		if subreaper.holders--; subreaper.holders == 0 {
+			_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+		}
+	}, nil
+}
+
+// reapIfOurs collects pid's exit in the background if it is this
+// process's child.
+func reapIfOurs(pid int) {
+	if p, err := proc.ReadProcess(pid); err != nil || p.PPid != os.Getpid() {
+		return
+	}
+	go func() {
+		var ws syscall.WaitStatus
+		_, _ = syscall.Wait4(pid, &ws, 0, nil)
+	}()
+}
+
+// waited are the exec processes an attached Exec collects itself.
+var waited = struct {
+	sync.Mutex
+	pids map[int]bool
+}{pids: map[int]bool{}}
+
+func waiting(pid int, on bool) {
+	waited.Lock()
+	defer waited.Unlock()
+	if on {
+		waited.pids[pid] = true
+	} else {
+		delete(waited.pids, pid)
+	}
+}
+
+// reapContainerOrphans collects this process's dead children that lived
+// in a container's PID namespace and that no Exec waits for: processes the
+// runtime handed over while this process was a subreaper. A process of
+// Roost's own (the runtime, helpers) is never in another PID namespace, so
+// no exit another wait expects is taken.
+func reapContainerOrphans() {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	self := os.Getpid()
+	waited.Lock()
+	defer waited.Unlock()
+	for _, ent := range ents {
+		pid, err := strconv.Atoi(ent.Name())
+		if err != nil || waited.pids[pid] {
+			continue
+		}
+		p, err := proc.ReadProcess(pid)
+		if err != nil || p.PPid != self || p.State != "Z" || p.NSPid == 0 || p.NSPid == p.Pid {
+			continue
+		}
+		var ws syscall.WaitStatus
+		_, _ = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+	}
 }

@@ -40,6 +40,10 @@ type SessionRequest struct {
 	// RemoveImage removes the container's image after the container was
 	// removed (run --rm --rmi), unless another container still uses it.
 	RemoveImage bool
+	// Started, if set, is told once an attached session's container has
+	// started (its monitor waits for the attach): the API answers its start
+	// request then, while the session goes on.
+	Started func(*container.Container)
 }
 
 // SessionResult is how a session ended.
@@ -86,6 +90,9 @@ func (e *Engine) RunSession(ctx context.Context, r SessionRequest) (SessionResul
 		return SessionResult{}, err
 	}
 	res := SessionResult{Container: c}
+	if r.Started != nil {
+		r.Started(c)
+	}
 	stop := forwardSignals(ctx, ce, c.ID, r.IO.Signals)
 	defer stop()
 	var waitErr error

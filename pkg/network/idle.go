@@ -125,7 +125,8 @@ func (m *Manager) startReaper() error {
 		return err
 	}
 	pid := cmd.Process.Pid
-	_ = cmd.Process.Release()
+	// Collected when it ends, should this process (the API service) outlive it.
+	go func() { _ = cmd.Wait() }()
 	st, err := proc.StartTime(pid)
 	if err != nil {
 		return fmt.Errorf("the reaper exited at start: %w", err)

@@ -1,0 +1,135 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestAPIContainersDockerCLI: Docker's own CLI runs containers through the
+// service (create, attach, start, wait, rm as `docker run` does them) and
+// manages them; Roost's CLI sees the same containers.
+func TestAPIContainersDockerCLI(t *testing.T) {
+	e := pulled(t)
+	s := e.startAPI(t)
+
+	// docker run: output, exit codes, piped stdin, --rm leaves nothing.
+	if out := e.dockerOK(s, "run", "--rm", busybox, "echo", "hello from docker run"); out != "hello from docker run\n" {
+		t.Fatalf("docker run printed %q", out)
+	}
+	if r := e.docker(s, "run", "--rm", busybox, "sh", "-c", "exit 3"); r.Code != 3 {
+		t.Fatalf("docker run of exit 3: %s", r)
+	}
+	if r := e.dockerInput(s, bytes.NewBufferString("piped in\n"), "run", "--rm", "-i", busybox, "cat"); r.Code != 0 || r.Stdout != "piped in\n" {
+		t.Fatalf("docker run -i with piped stdin: %s", r)
+	}
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("docker run --rm left containers: %q", out)
+	}
+
+	// Ten at once, each with its own output.
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			want := fmt.Sprintf("run %d", i)
+			if r := e.docker(s, "run", "--rm", busybox, "echo", want); r.Code != 0 || r.Stdout != want+"\n" {
+				errs <- fmt.Errorf("concurrent docker run %d: %s", i, r)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+
+	// run -d with a published port: ps, logs, inspect, the port answers.
+	port := freePort(t)
+	id := strings.TrimSpace(e.dockerOK(s, "run", "-d", "--name", "web", "-p", fmt.Sprintf("%d:80", port), busybox,
+		"sh", "-c", "echo started; exec httpd -f -p 80 -h /etc"))
+	if want := strings.TrimSpace(e.roostOK("inspect", "--format", "{{.ID}}", "web")); id != want {
+		t.Fatalf("docker run -d printed %q, roost knows web as %q", id, want)
+	}
+	if rows := e.dockerOK(s, "ps", "--no-trunc", "--format", "{{.ID}} {{.Names}} {{.Ports}}"); !strings.Contains(rows, id+" web 0.0.0.0:"+strconv.Itoa(port)+"->80/tcp") {
+		t.Fatalf("docker ps printed %q", rows)
+	}
+	eventually(t, secs(10), func() error {
+		if out := e.dockerOK(s, "logs", "web"); out != "started\n" {
+			return fmt.Errorf("docker logs web printed %q", out)
+		}
+		return nil
+	})
+	var insp []struct {
+		ID    string `json:"Id"`
+		Name  string
+		State struct {
+			Status  string
+			Running bool
+		}
+		NetworkSettings struct {
+			Ports map[string][]struct{ HostPort string }
+		}
+	}
+	if err := json.Unmarshal([]byte(e.dockerOK(s, "inspect", "web")), &insp); err != nil || len(insp) != 1 {
+		t.Fatalf("docker inspect web: %v", err)
+	}
+	if c := insp[0]; c.ID != id || c.Name != "/web" || c.State.Status != "running" || !c.State.Running ||
+		len(c.NetworkSettings.Ports["80/tcp"]) != 1 || c.NetworkSettings.Ports["80/tcp"][0].HostPort != strconv.Itoa(port) {
+		t.Fatalf("docker inspect web: %+v", c)
+	}
+	eventually(t, secs(10), func() error {
+		r := e.run("curl", "-s", fmt.Sprintf("http://127.0.0.1:%d/hostname", port))
+		if r.Code != 0 || strings.TrimSpace(r.Stdout) != id[:12] {
+			return fmt.Errorf("curl of the published port: %s", r)
+		}
+		return nil
+	})
+
+	// exec: output, exit codes, stdin, detached, a missing command.
+	if out := e.dockerOK(s, "exec", "web", "cat", "/etc/hostname"); strings.TrimSpace(out) != id[:12] {
+		t.Fatalf("docker exec printed %q", out)
+	}
+	if r := e.docker(s, "exec", "web", "sh", "-c", "echo to-stderr >&2; exit 4"); r.Code != 4 || r.Stderr != "to-stderr\n" {
+		t.Fatalf("docker exec exit 4: %s", r)
+	}
+	if r := e.dockerInput(s, bytes.NewBufferString("exec stdin\n"), "exec", "-i", "web", "cat"); r.Stdout != "exec stdin\n" {
+		t.Fatalf("docker exec -i: %s", r)
+	}
+	e.dockerOK(s, "exec", "-d", "web", "sleep", "30")
+	if r := e.docker(s, "exec", "web", "no-such-command"); r.Code != 127 {
+		t.Fatalf("docker exec of a missing command: %s", r)
+	}
+
+	// stop, start, rm: Roost sees each.
+	e.dockerOK(s, "stop", "-t", "0", "web")
+	if st := e.roostLine("inspect", "--format", "{{.State.Status}}", "web"); st != "exited" {
+		t.Fatalf("after docker stop roost says %s", st)
+	}
+	e.dockerOK(s, "start", "web")
+	if st := e.roostLine("inspect", "--format", "{{.State.Status}}", "web"); st != "running" {
+		t.Fatalf("after docker start roost says %s", st)
+	}
+	e.dockerOK(s, "rm", "-f", "web")
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("docker rm -f left %q", out)
+	}
+
+	// wait gives the exit code; a missing container is Docker's words.
+	e.dockerOK(s, "run", "-d", "--name", "waiter", busybox, "sh", "-c", "sleep 1; exit 7")
+	if out := strings.TrimSpace(e.dockerOK(s, "wait", "waiter")); out != "7" {
+		t.Fatalf("docker wait printed %q, want 7", out)
+	}
+	e.dockerOK(s, "rm", "waiter")
+	if r := e.docker(s, "inspect", "nosuch"); r.Code == 0 || !strings.Contains(r.Stderr, "No such") {
+		t.Fatalf("docker inspect of a missing container: %s", r)
+	}
+	_ = time.Second
+}
