@@ -78,6 +78,8 @@ func (s *Server) routes() http.Handler {
 	s.imageRoutes(mux)
 	s.buildRoutes(mux)
 	s.containerRoutes(mux)
+	s.networkRoutes(mux)
+	s.volumeRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound(fmt.Errorf("page not found: %s %s", r.Method, strings.TrimSpace(r.URL.Path))))
 	})

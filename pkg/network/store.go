@@ -18,7 +18,19 @@ var (
 	ErrNotFound = state.ErrNotFound
 	ErrInUse    = errors.New("network is in use")
 	ErrExists   = errors.New("network already exists")
+	// ErrInvalid: the options ask for what Roost cannot make (a bad name,
+	// subnet or gateway, an unknown driver or option); the message says
+	// which. The API socket answers it with 400 rather than 500.
+	ErrInvalid = errors.New("invalid network options")
 )
+
+// invalidError keeps a validation message as it reads and makes it
+// ErrInvalid to errors.Is.
+type invalidError struct{ error }
+
+func (invalidError) Unwrap() error { return ErrInvalid }
+
+func invalid(err error) error { return invalidError{err} }
 
 // CreateOptions are `network create`'s flags.
 type CreateOptions struct {
@@ -128,23 +140,23 @@ func (m *Manager) List() ([]*Network, error) {
 // Create records a new network; its bridge appears when a member starts.
 func (m *Manager) Create(o CreateOptions) (*Network, error) {
 	if err := ValidName(o.Name); err != nil {
-		return nil, err
+		return nil, invalid(err)
 	}
 	if IsDefault(o.Name) {
 		return nil, fmt.Errorf("network name %s is taken: it names the default network (%s); choose another: %w", o.Name, DefaultName, ErrExists)
 	}
 	if o.Driver != "" && o.Driver != "bridge" {
-		return nil, fmt.Errorf("unsupported network driver %q: Roost supports bridge", o.Driver)
+		return nil, invalid(fmt.Errorf("unsupported network driver %q: Roost supports bridge", o.Driver))
 	}
 	if len(o.Options) > 0 {
 		keys := slices.Sorted(maps.Keys(o.Options))
-		return nil, fmt.Errorf("unsupported bridge network option %q: Roost's bridge driver takes no -o options", keys[0])
+		return nil, invalid(fmt.Errorf("unsupported bridge network option %q: Roost's bridge driver takes no -o options", keys[0]))
 	}
 	if o.Gateway != "" && o.Subnet == "" {
-		return nil, errors.New("--gateway needs --subnet")
+		return nil, invalid(errors.New("--gateway needs --subnet"))
 	}
 	if o.IPRange != "" && o.Subnet == "" {
-		return nil, errors.New("--ip-range needs --subnet")
+		return nil, invalid(errors.New("--ip-range needs --subnet"))
 	}
 	id, err := newID()
 	if err != nil {
@@ -164,7 +176,7 @@ func (m *Manager) Create(o CreateOptions) (*Network, error) {
 		}
 		sn, err := chooseSubnet(o, nets)
 		if err != nil {
-			return err
+			return invalid(err)
 		}
 		n.Subnets = []Subnet{sn}
 		n.Interface = chooseBridge(nets)

@@ -26,6 +26,9 @@ var volumeKeys = map[string]filter.Key[Candidate]{
 	"dangling": filter.Bool(func(c Candidate) bool { return !c.InUse }),
 	"driver":   filter.Equal(func(c Candidate) string { return c.Volume.Driver }),
 	"until":    filter.Until(func(c Candidate) time.Time { return c.Volume.CreatedAt }),
+	// anonymous is not a CLI key: the API's volume prune takes only
+	// anonymous volumes unless asked for all (Docker's API 1.42 and later).
+	"anonymous": filter.Bool(func(c Candidate) bool { return c.Volume.Anonymous }),
 }
 
 // ListFilterKeys and PruneFilterKeys are the keys of `volume ls` and
@@ -33,6 +36,9 @@ var volumeKeys = map[string]filter.Key[Candidate]{
 var (
 	ListFilterKeys  = []string{"name", "label", "dangling", "driver", "until"}
 	PruneFilterKeys = []string{"label", "until"}
+	// APIPruneFilterKeys are the API's: Docker's keys and the anonymous
+	// restriction that its "all" filter lifts.
+	APIPruneFilterKeys = []string{"label", "until", "anonymous"}
 )
 
 // ParseFilter reads --filter values for a command that accepts the keys

@@ -30,7 +30,19 @@ var (
 	ErrExists = errors.New("volume already exists")
 	// ErrInUse is returned when a volume a container uses would be removed.
 	ErrInUse = errors.New("volume is being used")
+	// ErrInvalid: Create was asked for what the local driver cannot make (a
+	// bad name, driver or option); the message says which. The API socket
+	// answers it with 400 rather than 500.
+	ErrInvalid = errors.New("invalid volume options")
 )
+
+// invalidError keeps a validation message as it reads and makes it
+// ErrInvalid to errors.Is.
+type invalidError struct{ error }
+
+func (invalidError) Unwrap() error { return ErrInvalid }
+
+func invalid(err error) error { return invalidError{err} }
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
@@ -133,21 +145,21 @@ type CreateOptions struct {
 // volume's lock when a container's create depends on the answer.
 func (m *Manager) Create(o CreateOptions) (*Volume, error) {
 	if o.Driver != "" && o.Driver != DriverLocal {
-		return nil, fmt.Errorf("volume driver %q is not supported: Roost has only the local driver", o.Driver)
+		return nil, invalid(fmt.Errorf("volume driver %q is not supported: Roost has only the local driver", o.Driver))
 	}
 	if o.Name == "" {
 		o.Name = randomName()
 	} else if !validName.MatchString(o.Name) {
-		return nil, fmt.Errorf("invalid volume name %q: use letters, digits and _ . - and begin with a letter or digit", o.Name)
+		return nil, invalid(fmt.Errorf("invalid volume name %q: use letters, digits and _ . - and begin with a letter or digit", o.Name))
 	}
 	opts, err := parseOptions(o.Options)
 	if err != nil {
-		return nil, err
+		return nil, invalid(err)
 	}
 	if opts.fsType == "bind" {
 		// Podman checks the directory now, in these words, not at first use.
 		if _, err := os.Stat(opts.device); err != nil {
-			return nil, fmt.Errorf("invalid volume option device for driver 'local': %w", err)
+			return nil, invalid(fmt.Errorf("invalid volume option device for driver 'local': %w", err))
 		}
 	}
 	v := &Volume{
