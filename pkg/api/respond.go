@@ -71,15 +71,19 @@ func decodeBody(r *http.Request, v any) error {
 	if r.Body == nil {
 		return nil
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
-	if err := dec.Decode(v); err != nil {
+	body := &io.LimitedReader{R: r.Body, N: maxBody + 1}
+	dec := json.NewDecoder(body)
+	err := dec.Decode(v)
+	// The limit cuts an oversized body short, which reads as a malformed
+	// one: say what is really wrong.
+	if body.N <= 0 || dec.InputOffset() > maxBody {
+		return badRequest(fmt.Errorf("request body is larger than %d bytes", maxBody))
+	}
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		return badRequest(fmt.Errorf("invalid JSON body: %w", err))
-	}
-	if dec.InputOffset() > maxBody {
-		return badRequest(fmt.Errorf("request body is larger than %d bytes", maxBody))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,4 +86,47 @@ func TestAPIServiceBadURI(t *testing.T) {
 		t.Fatalf("second service on a live socket: %q", out)
 	}
 	succeeded(t, "curl _ping after the refused second service", e.run("curl", "-sS", "--unix-socket", s.Socket, "http://d/_ping"))
+}
+
+// TestAPIBadRequestsAndOtherUsers: a malformed body, an oversized body and
+// a bad query each get Docker's error body with the right status, nothing
+// is made, and the service answers on; another user cannot reach it.
+func TestAPIBadRequestsAndOtherUsers(t *testing.T) {
+	e := pulled(t)
+	s := e.startAPI(t)
+	post := func(path, bodyFile string) string {
+		t.Helper()
+		r := e.run("curl", "-sS", "-w", "\n%{http_code}", "-X", "POST", "-H", "Content-Type: application/json",
+			"--data-binary", "@"+bodyFile, "--unix-socket", s.Socket, "http://d"+path)
+		return strings.TrimSpace(r.Stdout)
+	}
+	bad := filepath.Join(e.Home, "bad.json")
+	e.writeFile("bad.json", `{"Image": "busybox", "Cmd": [`)
+	if got := post("/v1.41/containers/create", bad); !strings.HasSuffix(got, "400") || !strings.Contains(got, `"message":"invalid JSON body`) {
+		t.Fatalf("a malformed create body answered %q", got)
+	}
+	huge := filepath.Join(e.Home, "huge.json")
+	e.writeFile("huge.json", `{"Image":"busybox","Labels":{"x":"`+strings.Repeat("a", 9<<20)+`"}}`)
+	if got := post("/v1.41/containers/create", huge); !strings.HasSuffix(got, "400") || !strings.Contains(got, "larger than") {
+		t.Fatalf("a 9 MiB create body answered %q", got[max(0, len(got)-200):])
+	}
+	if got := post("/v1.41/networks/create", bad); !strings.HasSuffix(got, "400") {
+		t.Fatalf("a malformed network body answered %q", got)
+	}
+	if code := apiStatus(e, s, "GET", "/v1.41/containers/json?all=maybe"); code != "400" {
+		t.Fatalf("containers/json?all=maybe answered %s, want 400", code)
+	}
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("bad requests made containers: %q", out)
+	}
+	if out := succeeded(t, "curl _ping", e.run("curl", "-sS", "--unix-socket", s.Socket, "http://d/_ping")); out != "OK" {
+		t.Fatalf("the service no longer answers after bad requests: %q", out)
+	}
+	// Another user: the socket is the test user's alone.
+	cmd := exec.Command("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+		"curl", "-sS", "--unix-socket", s.Socket, "http://d/_ping")
+	out, err := cmd.CombinedOutput()
+	if err == nil || strings.Contains(string(out), "OK") {
+		t.Fatalf("user nobody reached the service: %q (%v)", out, err)
+	}
 }
