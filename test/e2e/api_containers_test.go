@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -132,4 +133,72 @@ func TestAPIContainersDockerCLI(t *testing.T) {
 		t.Fatalf("docker inspect of a missing container: %s", r)
 	}
 	_ = time.Second
+}
+
+// TestAPIDockerCompose: Debian's docker-compose 1.29 (Docker's Python
+// client) brings an application up through the service: a web server with
+// a published port and a named volume, and a client that reaches it by
+// name on the project's network; down -v leaves nothing.
+func TestAPIDockerCompose(t *testing.T) {
+	e := pulled(t)
+	s := e.startAPI(t)
+	port := freePort(t)
+	dir := filepath.Dir(e.writeFile("app/docker-compose.yml", fmt.Sprintf(`version: "3.8"
+services:
+  web:
+    image: %[1]s
+    command: ["sh", "-c", "hostname > /www/index.html; exec httpd -f -p 80 -h /www"]
+    ports: ["%[2]d:80"]
+    volumes: ["site:/www"]
+  client:
+    image: %[1]s
+    command: ["sh", "-c", "sleep 2; wget -qO- http://web/ && sleep 300"]
+    depends_on: [web]
+volumes:
+  site: {}
+`, busybox, port)))
+	compose := func(args ...string) result {
+		e.t.Helper()
+		old := e.Extra
+		e.Extra = append(append([]string{}, old...), "DOCKER_HOST="+s.Host, "COMPOSE_HTTP_TIMEOUT=120")
+		defer func() { e.Extra = old }()
+		return e.run("sh", append([]string{"-c", `cd "$0" && exec docker-compose -p demo "$@"`, dir}, args...)...)
+	}
+	if r := compose("up", "-d"); r.Code != 0 {
+		t.Fatalf("docker-compose up -d: %s", r)
+	}
+	var webHost string
+	eventually(t, secs(20), func() error {
+		r := e.run("curl", "-s", fmt.Sprintf("http://127.0.0.1:%d/", port))
+		if webHost = strings.TrimSpace(r.Stdout); r.Code != 0 || webHost == "" {
+			return fmt.Errorf("curl of web's published port: %s", r)
+		}
+		return nil
+	})
+	// The client fetched the same page from web by its service name.
+	eventually(t, secs(20), func() error {
+		r := compose("logs", "--no-color", "client")
+		if r.Code != 0 || !strings.Contains(r.Stdout, "| "+webHost) {
+			return fmt.Errorf("client's logs lack web's page %q: %s", webHost, r)
+		}
+		return nil
+	})
+	if names := e.roostOK("ps", "--format", "{{.Names}}"); !strings.Contains(names, "demo_web_1") || !strings.Contains(names, "demo_client_1") {
+		t.Fatalf("roost ps after docker-compose up: %q", names)
+	}
+	if vols := e.roostOK("volume", "ls", "-q"); !strings.Contains(vols, "demo_site") {
+		t.Fatalf("roost volume ls after docker-compose up: %q", vols)
+	}
+	if r := compose("down", "-v"); r.Code != 0 {
+		t.Fatalf("docker-compose down -v: %s", r)
+	}
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("containers left after docker-compose down: %q", out)
+	}
+	if out := e.roostOK("volume", "ls", "-q"); out != "" {
+		t.Fatalf("volumes left after docker-compose down -v: %q", out)
+	}
+	if out := e.roostOK("network", "ls", "--format", "{{.Name}}"); strings.Contains(out, "demo") {
+		t.Fatalf("networks left after docker-compose down: %q", out)
+	}
 }
