@@ -520,6 +520,9 @@ func networkFlags(cfg *dcontainer.Config, hc *dcontainer.HostConfig, nc *dnetwor
 		for _, b := range list {
 			v := p.String()
 			host := b.HostPort
+			if host == "0" {
+				host = "" // Docker's "any free port", as testcontainers asks
+			}
 			ip := ""
 			if b.HostIP.IsValid() && !b.HostIP.IsUnspecified() {
 				ip = b.HostIP.String()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 	dcontainer "github.com/moby/moby/api/types/container"
+	dnetwork "github.com/moby/moby/api/types/network"
 
 	"github.com/roost-containers/roost/pkg/container"
 )
@@ -165,7 +166,25 @@ func containerInspect(in *container.Inspect) (*dcontainer.InspectResponse, error
 	if out.Mounts == nil {
 		out.Mounts = []dcontainer.MountPoint{}
 	}
+	// Every address is 0.0.0.0 to Docker's clients (`docker port`,
+	// testcontainers' mapped ports), where Podman leaves the address empty.
+	if out.NetworkSettings != nil {
+		anyAddress(out.NetworkSettings.Ports)
+	}
+	if out.HostConfig != nil {
+		anyAddress(out.HostConfig.PortBindings)
+	}
 	return &out, nil
+}
+
+func anyAddress(ports dnetwork.PortMap) {
+	for _, list := range ports {
+		for i := range list {
+			if !list[i].HostIP.IsValid() {
+				list[i].HostIP = netip.IPv4Unspecified()
+			}
+		}
+	}
 }
 
 // dockerTime is Docker's way of writing a time that never was.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -200,5 +202,42 @@ volumes:
 	}
 	if out := e.roostOK("network", "ls", "--format", "{{.Name}}"); strings.Contains(out, "demo") {
 		t.Fatalf("networks left after docker-compose down: %q", out)
+	}
+}
+
+// TestAPITestcontainers: testcontainers-go (test/testcontainers, a module
+// of its own so that Roost's go.mod stays lean) starts a container through
+// the service, waits for its log line and its listening port, fetches from
+// the mapped port and terminates it. Its reaper container is disabled, as
+// with Podman (TESTCONTAINERS_RYUK_DISABLED).
+func TestAPITestcontainers(t *testing.T) {
+	e := pulled(t)
+	s := e.startAPI(t)
+	// Built as root, into the directory of binaries every user can read.
+	bin := filepath.Join(binDir, "testcontainers.test")
+	src, err := filepath.Abs("../testcontainers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "test", "-c", "-o", bin, ".")
+	build.Dir = src
+	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the testcontainers test: %v\n%s", err, out)
+	}
+	defer os.Remove(bin)
+	old := e.Extra
+	// This machine has a /.dockerenv, so testcontainers believes it runs in
+	// a container and would look for the host at the default bridge's
+	// gateway; the published ports are on this host's loopback.
+	e.Extra = append(append([]string{}, old...), "DOCKER_HOST="+s.Host, "TESTCONTAINERS_RYUK_DISABLED=true",
+		"TESTCONTAINERS_HOST_OVERRIDE=localhost", "ROOST_TC_IMAGE="+busybox)
+	defer func() { e.Extra = old }()
+	r := e.run(bin, "-test.v", "-test.count=1", "-test.timeout=3m")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "--- PASS: TestGenericContainerWithWaitStrategies") {
+		t.Fatalf("testcontainers-go against the service: %s\nservice log:\n%s", r, s.Log.String())
+	}
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("containers left after Terminate: %q", out)
 	}
 }
