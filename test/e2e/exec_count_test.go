@@ -50,9 +50,15 @@ func TestCommandsExecOnce(t *testing.T) {
 }
 
 // countExecs counts successful execve calls of path in strace's output.
+// The idle network reaper (`roost network reap-idle`) is not counted: it is
+// a helper of its own that the last container's leaving starts, not a
+// re-exec of the command.
 func countExecs(trace, path string) int {
 	n := 0
 	for _, line := range strings.Split(trace, "\n") {
+		if strings.Contains(line, `"network", "reap-idle"`) {
+			continue
+		}
 		if strings.Contains(line, `execve("`+path+`"`) && strings.HasSuffix(strings.TrimSpace(line), "= 0") {
 			n++
 		}
