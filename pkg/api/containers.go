@@ -50,6 +50,7 @@ func (s *Server) containerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /containers/{id}/export", c.export)
 	mux.HandleFunc("DELETE /containers/{id}", c.remove)
 	c.execRoutes(mux)
+	c.archiveRoutes(mux)
 }
 
 // engine is the container lifecycle the CLI uses.

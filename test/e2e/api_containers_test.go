@@ -241,3 +241,35 @@ func TestAPITestcontainers(t *testing.T) {
 		t.Fatalf("containers left after Terminate: %q", out)
 	}
 }
+
+// TestAPICopyDockerCLI: docker cp both ways through the archive endpoints,
+// and Roost's CLI sees the files.
+func TestAPICopyDockerCLI(t *testing.T) {
+	e := pulled(t)
+	s := e.startAPI(t)
+	e.dockerOK(s, "run", "-d", "--name", "box", busybox, "sleep", "300")
+	src := e.writeFile("in/hello.txt", "hello through the API\n")
+	e.dockerOK(s, "cp", src, "box:/tmp/")
+	if out := e.roostOK("exec", "box", "cat", "/tmp/hello.txt"); out != "hello through the API\n" {
+		t.Fatalf("after docker cp into box, /tmp/hello.txt holds %q", out)
+	}
+	e.dockerOK(s, "cp", filepath.Dir(src), "box:/tmp/dir")
+	if out := e.roostOK("exec", "box", "cat", "/tmp/dir/hello.txt"); out != "hello through the API\n" {
+		t.Fatalf("after docker cp of a directory, /tmp/dir/hello.txt holds %q", out)
+	}
+	e.roostOK("exec", "box", "sh", "-c", "echo from the container > /tmp/out.txt")
+	dst := filepath.Join(e.Home, "out")
+	e.run("mkdir", "-p", dst)
+	e.dockerOK(s, "cp", "box:/tmp/out.txt", dst+"/")
+	if b, err := os.ReadFile(filepath.Join(dst, "out.txt")); err != nil || string(b) != "from the container\n" {
+		t.Fatalf("docker cp out of box wrote %q (%v)", b, err)
+	}
+	if r := e.docker(s, "cp", "box:/no/such/file", dst); r.Code == 0 || !strings.Contains(r.Stderr, "no such file") && !strings.Contains(r.Stderr, "No such") && !strings.Contains(r.Stderr, "Could not find") {
+		t.Fatalf("docker cp of a missing path: %s", r)
+	}
+	// HEAD: curl -I, which expects no body.
+	head := e.run("curl", "-sS", "-I", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", s.Socket, "http://d/v1.41/containers/box/archive?path=/no/such")
+	if code := strings.TrimSpace(head.Stdout); code != "404" {
+		t.Fatalf("HEAD archive of a missing path answered %s, want 404", code)
+	}
+}
