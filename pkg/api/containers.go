@@ -46,6 +46,7 @@ func (s *Server) containerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /containers/{id}/update", c.update)
 	mux.HandleFunc("GET /containers/{id}/logs", c.logs)
 	mux.HandleFunc("GET /containers/{id}/top", c.top)
+	mux.HandleFunc("GET /containers/{id}/stats", c.stats)
 	mux.HandleFunc("GET /containers/{id}/changes", c.changes)
 	mux.HandleFunc("GET /containers/{id}/export", c.export)
 	mux.HandleFunc("DELETE /containers/{id}", c.remove)

@@ -66,13 +66,25 @@ func (e *env) docker(s *apiService, args ...string) result {
 
 func (e *env) dockerInput(s *apiService, stdin *bytes.Buffer, args ...string) result {
 	e.t.Helper()
-	old := e.Extra
-	e.Extra = append(append([]string{}, old...), "DOCKER_HOST="+s.Host, "DOCKER_CONFIG="+filepath.Join(e.Home, ".docker"))
-	defer func() { e.Extra = old }()
+	defer e.withDockerEnv(s)()
 	if stdin == nil {
 		return e.run(dockerCLI(e.t), args...)
 	}
 	return e.runInput(stdin, dockerCLI(e.t), args...)
+}
+
+// dockerPty runs the docker CLI as the test user on a new 24x80 terminal.
+func (e *env) dockerPty(s *apiService, args ...string) *ptySession {
+	e.t.Helper()
+	defer e.withDockerEnv(s)()
+	return e.startProgramInPty(24, 80, dockerCLI(e.t), args...)
+}
+
+// withDockerEnv points the docker CLI at s until the returned func runs.
+func (e *env) withDockerEnv(s *apiService) func() {
+	old := e.Extra
+	e.Extra = append(append([]string{}, old...), "DOCKER_HOST="+s.Host, "DOCKER_CONFIG="+filepath.Join(e.Home, ".docker"))
+	return func() { e.Extra = old }
 }
 
 // dockerOK runs the docker CLI and fails the test unless it exits 0.

@@ -38,6 +38,13 @@ func (e *env) startPty(args ...string) *ptySession {
 // startInPty starts roost with args on a new terminal of rows x cols.
 func (e *env) startInPty(rows, cols uint16, args ...string) *ptySession {
 	e.t.Helper()
+	return e.startProgramInPty(rows, cols, filepath.Join(binDir, "roost"), args...)
+}
+
+// startProgramInPty starts program (roost, or a client such as docker)
+// with args on a new terminal of rows x cols.
+func (e *env) startProgramInPty(rows, cols uint16, program string, args ...string) *ptySession {
+	e.t.Helper()
 	master, slave, err := openPty()
 	if err != nil {
 		e.t.Fatalf("open a pty: %v", err)
@@ -49,7 +56,7 @@ func (e *env) startInPty(rows, cols uint16, args ...string) *ptySession {
 	}
 	p := &ptySession{t: e.t, master: master, out: &syncBuffer{}, done: make(chan struct{})}
 	p.setSize(rows, cols)
-	p.cmd = e.command(context.Background(), filepath.Join(binDir, "roost"), args...)
+	p.cmd = e.command(context.Background(), program, args...)
 	p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = slave, slave, slave
 	// A session of its own with the pty as controlling terminal (fd 0):
 	// the kernel then sends it SIGWINCH and the terminal's job control.
@@ -59,7 +66,7 @@ func (e *env) startInPty(rows, cols uint16, args ...string) *ptySession {
 	p.cmd.SysProcAttr.Ctty = 0
 	if err := p.cmd.Start(); err != nil {
 		master.Close()
-		e.t.Fatalf("start roost %v: %v", args, err)
+		e.t.Fatalf("start %s %v: %v", filepath.Base(program), args, err)
 	}
 	go p.read()
 	go func() {
