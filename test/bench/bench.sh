@@ -260,6 +260,9 @@ headline "memory per idle container" "$(ratio "$p_pss" "$r_pss")" higher
 # Builds: first, unchanged and one-file-changed (test/bench/build.sh).
 source "$here/build.sh"
 
+# The Docker API through each tool's service (test/bench/api.sh).
+source "$here/api.sh"
+
 # Published ports and egress (test/bench/network.sh), in the same run.
 source "$here/network.sh"
 
