@@ -19,18 +19,17 @@ import (
 // is not served (a 404, as Podman answers it): Docker's CLI then needs
 // DOCKER_BUILDKIT=0, which is what it uses when _ping says Builder-Version 1.
 func (s *Server) buildRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /build", s.build)
-	mux.HandleFunc("POST /build/prune", s.buildPrune)
+	mux.Handle("POST /build", endpoint(s.build))
+	mux.Handle("POST /build/prune", endpoint(s.buildPrune))
 }
 
 // build runs the engine's Build on the tar context of the body, streaming
 // its output as {"stream": ...} lines, the image ID as {"aux": {"ID": ...}}
 // and a failure as {"errorDetail": ...}, as Docker's classic builder does.
-func (s *Server) build(w http.ResponseWriter, r *http.Request) {
+func (s *Server) build(w http.ResponseWriter, r *http.Request) error {
 	req, quiet, err := buildRequest(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ps := newProgressStream(w)
 	if !quiet {
@@ -42,10 +41,10 @@ func (s *Server) build(w http.ResponseWriter, r *http.Request) {
 		var re *build.RunError
 		if errors.As(err, &re) {
 			ps.failCode(err, re.ExitCode)
-			return
+			return nil
 		}
 		ps.fail(err)
-		return
+		return nil
 	}
 	id := imageID(res.ImageID)
 	aux, _ := json.Marshal(map[string]string{"ID": id})
@@ -53,13 +52,14 @@ func (s *Server) build(w http.ResponseWriter, r *http.Request) {
 	ps.send(jsonstream.Message{Aux: &raw})
 	if quiet {
 		ps.send(jsonstream.Message{Stream: id + "\n"})
-		return
+		return nil
 	}
 	// docker-compose 1.x reads the ID from this line, as older Dockers wrote it.
 	ps.send(jsonstream.Message{Stream: "Successfully built " + res.ImageID[:min(12, len(res.ImageID))] + "\n"})
 	for _, t := range res.Tags {
 		ps.send(jsonstream.Message{Stream: "Successfully tagged " + dockerName(t) + "\n"})
 	}
+	return nil
 }
 
 // buildRequest reads /build's query into the engine's request; every
@@ -162,8 +162,9 @@ func jsonQuery[T any](name, v string) (T, error) {
 
 // buildPrune: Roost's build cache is intermediate images, which image
 // prune removes; there is no separate cache to report.
-func (s *Server) buildPrune(w http.ResponseWriter, r *http.Request) {
+func (s *Server) buildPrune(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, dockerbuild.CachePruneReport{CachesDeleted: []string{}})
+	return nil
 }
 
 // streamLines sends what the build writes as {"stream": ...} messages.

@@ -29,27 +29,27 @@ type containerAPI struct {
 // containerRoutes: the container endpoints.
 func (s *Server) containerRoutes(mux *http.ServeMux) {
 	c := &containerAPI{s: s, sessions: newSessions()}
-	mux.HandleFunc("POST /containers/create", s.createContainer)
-	mux.HandleFunc("GET /containers/json", c.list)
-	mux.HandleFunc("POST /containers/prune", c.prune)
-	mux.HandleFunc("GET /containers/{id}/json", c.inspect)
-	mux.HandleFunc("POST /containers/{id}/start", c.start)
-	mux.HandleFunc("POST /containers/{id}/stop", c.stop)
-	mux.HandleFunc("POST /containers/{id}/restart", c.restart)
-	mux.HandleFunc("POST /containers/{id}/kill", c.kill)
-	mux.HandleFunc("POST /containers/{id}/pause", c.pause)
-	mux.HandleFunc("POST /containers/{id}/unpause", c.pause)
-	mux.HandleFunc("POST /containers/{id}/wait", c.wait)
-	mux.HandleFunc("POST /containers/{id}/attach", c.attach)
-	mux.HandleFunc("POST /containers/{id}/resize", c.resize)
-	mux.HandleFunc("POST /containers/{id}/rename", c.rename)
-	mux.HandleFunc("POST /containers/{id}/update", c.update)
-	mux.HandleFunc("GET /containers/{id}/logs", c.logs)
-	mux.HandleFunc("GET /containers/{id}/top", c.top)
-	mux.HandleFunc("GET /containers/{id}/stats", c.stats)
-	mux.HandleFunc("GET /containers/{id}/changes", c.changes)
-	mux.HandleFunc("GET /containers/{id}/export", c.export)
-	mux.HandleFunc("DELETE /containers/{id}", c.remove)
+	mux.Handle("POST /containers/create", endpoint(s.createContainer))
+	mux.Handle("GET /containers/json", endpoint(c.list))
+	mux.Handle("POST /containers/prune", endpoint(c.prune))
+	mux.Handle("GET /containers/{id}/json", endpoint(c.inspect))
+	mux.Handle("POST /containers/{id}/start", endpoint(c.start))
+	mux.Handle("POST /containers/{id}/stop", endpoint(c.stop))
+	mux.Handle("POST /containers/{id}/restart", endpoint(c.restart))
+	mux.Handle("POST /containers/{id}/kill", endpoint(c.kill))
+	mux.Handle("POST /containers/{id}/pause", endpoint(c.pause))
+	mux.Handle("POST /containers/{id}/unpause", endpoint(c.pause))
+	mux.Handle("POST /containers/{id}/wait", endpoint(c.wait))
+	mux.Handle("POST /containers/{id}/attach", endpoint(c.attach))
+	mux.Handle("POST /containers/{id}/resize", endpoint(c.resize))
+	mux.Handle("POST /containers/{id}/rename", endpoint(c.rename))
+	mux.Handle("POST /containers/{id}/update", endpoint(c.update))
+	mux.Handle("GET /containers/{id}/logs", endpoint(c.logs))
+	mux.Handle("GET /containers/{id}/top", endpoint(c.top))
+	mux.Handle("GET /containers/{id}/stats", endpoint(c.stats))
+	mux.Handle("GET /containers/{id}/changes", endpoint(c.changes))
+	mux.Handle("GET /containers/{id}/export", endpoint(c.export))
+	mux.Handle("DELETE /containers/{id}", endpoint(c.remove))
 	c.execRoutes(mux)
 	c.archiveRoutes(mux)
 }
@@ -105,33 +105,29 @@ func running(ct *container.Container) bool {
 // start is POST /containers/{id}/start. An attach waiting for this
 // container (`docker run`) runs the container in its session; otherwise
 // it starts detached, as `roost start` does. 304 when it runs already.
-func (c *containerAPI) start(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) start(w http.ResponseWriter, r *http.Request) error {
 	if _, err := queryDetachKeys(r); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	_, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if running(ct) {
-		writeError(w, notModified(errors.New("container already started")))
-		return
+		return notModified(errors.New("container already started"))
 	}
 	if handled, err := c.sessions.startAttached(ct.ID); handled {
 		if err != nil {
-			writeError(w, ctrError(ct.Name, err))
-			return
+			return ctrError(ct.Name, err)
 		}
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	if _, err := c.s.eng.RunSession(r.Context(), engine.SessionRequest{ID: ct.ID, Detach: true}); err != nil {
-		writeError(w, ctrError(ct.Name, err))
-		return
+		return ctrError(ct.Name, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // stopTimeout reads ?t (Docker) or ?timeout (Podman); nil: the container's.
@@ -155,81 +151,72 @@ func stopTimeout(r *http.Request) (*uint, error) {
 }
 
 // stop is POST /containers/{id}/stop; 304 when it does not run.
-func (c *containerAPI) stop(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) stop(w http.ResponseWriter, r *http.Request) error {
 	t, err := stopTimeout(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if !running(ct) {
-		writeError(w, notModified(errors.New("container already stopped")))
-		return
+		return notModified(errors.New("container already stopped"))
 	}
 	if _, err := ce.StopWith(r.Context(), ct.ID, container.StopOptions{Timeout: t}); err != nil {
-		writeError(w, ctrError(ct.Name, err))
-		return
+		return ctrError(ct.Name, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (c *containerAPI) restart(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) restart(w http.ResponseWriter, r *http.Request) error {
 	t, err := stopTimeout(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if _, err := ce.Restart(r.Context(), ct.ID, container.StopOptions{Timeout: t}); err != nil {
-		writeError(w, ctrError(ct.Name, err))
-		return
+		return ctrError(ct.Name, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // kill is POST /containers/{id}/kill?signal=; a container that does not
 // run is a 409, as in Docker.
-func (c *containerAPI) kill(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) kill(w http.ResponseWriter, r *http.Request) error {
 	sig := syscall.SIGKILL
 	if v := r.URL.Query().Get("signal"); v != "" {
 		var err error
 		if sig, err = container.ParseKillSignal(v); err != nil {
-			writeError(w, badRequest(err))
-			return
+			return badRequest(err)
 		}
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if !running(ct) {
-		writeError(w, conflict(fmt.Errorf("cannot kill container: %s: container %s is not running", r.PathValue("id"), ct.ID)))
-		return
+		return conflict(fmt.Errorf("cannot kill container: %s: container %s is not running", r.PathValue("id"), ct.ID))
 	}
 	if _, err := ce.Kill(r.Context(), ct.ID, sig); err != nil {
-		writeError(w, ctrError(ct.Name, err))
-		return
+		return ctrError(ct.Name, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // pause serves pause and unpause. Without cgroups of its own (rootless
 // without cgroup v2 delegation) a container cannot be frozen: the engine
 // says so, and so does the answer.
-func (c *containerAPI) pause(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) pause(w http.ResponseWriter, r *http.Request) error {
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if r.URL.Path[len(r.URL.Path)-len("unpause"):] == "unpause" {
 		_, err = ce.Unpause(r.Context(), ct.ID)
@@ -237,38 +224,35 @@ func (c *containerAPI) pause(w http.ResponseWriter, r *http.Request) {
 		_, err = ce.Pause(r.Context(), ct.ID)
 	}
 	if err != nil {
-		writeError(w, ctrError(ct.Name, err))
-		return
+		return ctrError(ct.Name, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // resize is POST /containers/{id}/resize?h=&w=: the terminal's new size,
 // for the monitor to give the container's pty.
-func (c *containerAPI) resize(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) resize(w http.ResponseWriter, r *http.Request) error {
 	rows, cols, err := querySize(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if !running(ct) {
-		writeError(w, conflict(fmt.Errorf("container %s is not running: %w", ct.Name, container.ErrNotRunning)))
-		return
+		return conflict(fmt.Errorf("container %s is not running: %w", ct.Name, container.ErrNotRunning))
 	}
 	if !ct.Run.Terminal {
 		w.WriteHeader(http.StatusOK) // nothing to size, as Docker answers
-		return
+		return nil
 	}
 	if err := monitor.Resize(ce.RunDir(ct.ID), rows, cols); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
 // querySize reads ?h and ?w, a terminal's rows and columns.
@@ -285,75 +269,66 @@ func querySize(r *http.Request) (uint16, uint16, error) {
 	return out[0], out[1], nil
 }
 
-func (c *containerAPI) rename(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) rename(w http.ResponseWriter, r *http.Request) error {
 	name := r.URL.Query().Get("name")
 	if name == "" {
-		writeError(w, badRequest(errors.New("the new name is missing: give ?name=")))
-		return
+		return badRequest(errors.New("the new name is missing: give ?name="))
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if _, err := ce.Rename(r.Context(), ct.ID, name); err != nil {
 		if errors.Is(err, state.ErrNameInUse) {
 			err = conflict(err)
 		}
-		writeError(w, ctrError(ct.Name, err))
-		return
+		return ctrError(ct.Name, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // update is POST /containers/{id}/update: new resource limits, which the
 // engine drops with a warning where the container has no cgroup.
-func (c *containerAPI) update(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) update(w http.ResponseWriter, r *http.Request) error {
 	var body dcontainer.UpdateConfig
 	if err := decodeBody(r, &body); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if body.RestartPolicy.Name != "" {
-		writeError(w, badRequest(errors.New("changing the restart policy of a container is not supported: recreate it with the new policy")))
-		return
+		return badRequest(errors.New("changing the restart policy of a container is not supported: recreate it with the new policy"))
 	}
 	res, err := resourceFlags(body.Resources).Parse()
 	if err != nil {
-		writeError(w, badRequest(err))
-		return
+		return badRequest(err)
 	}
 	_, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	_, warnings, err := c.s.eng.UpdateContainer(r.Context(), ct.ID, res)
 	if err != nil {
-		writeError(w, ctrError(ct.Name, err))
-		return
+		return ctrError(ct.Name, err)
 	}
 	writeJSON(w, http.StatusOK, dcontainer.UpdateResponse{Warnings: nonNilStrings(warnings)})
+	return nil
 }
 
 // remove is DELETE /containers/{id}?force&v&link.
-func (c *containerAPI) remove(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) remove(w http.ResponseWriter, r *http.Request) error {
 	var flags [3]bool
 	for i, name := range []string{"force", "v", "link"} {
 		var err error
 		if flags[i], err = queryBool(r, name); err != nil {
-			writeError(w, err)
-			return
+			return err
 		}
 	}
 	if flags[2] {
-		writeError(w, badRequest(errors.New("links are not supported: there is no link to remove")))
-		return
+		return badRequest(errors.New("links are not supported: there is no link to remove"))
 	}
 	ce, err := c.engine()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ref := r.PathValue("id")
 	var zero uint
@@ -362,70 +337,64 @@ func (c *containerAPI) remove(w http.ResponseWriter, r *http.Request) {
 		o.Timeout = &zero // Docker's rm -f kills at once
 	}
 	if _, err := ce.Remove(r.Context(), ref, o); err != nil {
-		writeError(w, ctrError(ref, err))
-		return
+		return ctrError(ref, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // prune is POST /containers/prune?filters=.
-func (c *containerAPI) prune(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) prune(w http.ResponseWriter, r *http.Request) error {
 	filters, err := queryFilters(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	f, err := container.ParsePruneFilters(filters)
 	if err != nil {
-		writeError(w, badRequest(err))
-		return
+		return badRequest(err)
 	}
 	ce, err := c.engine()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ids, err := ce.Prune(r.Context(), f)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, dcontainer.PruneReport{ContainersDeleted: nonNilStrings(ids)})
+	return nil
 }
 
-func (c *containerAPI) top(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) top(w http.ResponseWriter, r *http.Request) error {
 	var descriptors []string
 	if v := r.URL.Query().Get("ps_args"); v != "" {
 		descriptors = strings.Fields(v)
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	rows, err := ce.Top(ct.ID, descriptors)
 	if err != nil {
-		writeError(w, ctrError(ct.Name, err))
-		return
+		return ctrError(ct.Name, err)
 	}
 	resp := dcontainer.TopResponse{Titles: rows[0], Processes: [][]string{}}
 	if len(rows) > 1 {
 		resp.Processes = rows[1:]
 	}
 	writeJSON(w, http.StatusOK, resp)
+	return nil
 }
 
 // changes is GET /containers/{id}/changes: Docker's kinds are numbers.
-func (c *containerAPI) changes(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) changes(w http.ResponseWriter, r *http.Request) error {
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	list, err := ce.Diff(ct.ID)
 	if err != nil {
-		writeError(w, ctrError(ct.Name, err))
-		return
+		return ctrError(ct.Name, err)
 	}
 	kinds := map[string]dcontainer.ChangeType{"C": dcontainer.ChangeModify, "A": dcontainer.ChangeAdd, "D": dcontainer.ChangeDelete}
 	out := make([]dcontainer.FilesystemChange, 0, len(list))
@@ -433,20 +402,21 @@ func (c *containerAPI) changes(w http.ResponseWriter, r *http.Request) {
 		out = append(out, dcontainer.FilesystemChange{Kind: kinds[ch.Kind], Path: ch.Path})
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // export is GET /containers/{id}/export: the filesystem as a tar.
-func (c *containerAPI) export(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) export(w http.ResponseWriter, r *http.Request) error {
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/x-tar")
 	out := &lazyWriter{w: w}
 	if err := ce.Export(ct.ID, out); err != nil && !out.started {
-		writeError(w, ctrError(ct.Name, err))
+		return ctrError(ct.Name, err)
 	}
+	return nil
 }
 
 // lazyWriter sends the 200 with the first byte: an error found before any

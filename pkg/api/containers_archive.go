@@ -17,9 +17,9 @@ import (
 // with a tar on stdin or stdout (container.ArchiveOut, ArchiveIn).
 
 func (c *containerAPI) archiveRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("HEAD /containers/{id}/archive", c.archiveStat)
-	mux.HandleFunc("GET /containers/{id}/archive", c.archiveGet)
-	mux.HandleFunc("PUT /containers/{id}/archive", c.archivePut)
+	mux.Handle("HEAD /containers/{id}/archive", endpoint(c.archiveStat))
+	mux.Handle("GET /containers/{id}/archive", endpoint(c.archiveGet))
+	mux.Handle("PUT /containers/{id}/archive", endpoint(c.archivePut))
 }
 
 // archivePath is ?path=, which Docker requires.
@@ -54,77 +54,70 @@ func (c *containerAPI) statHeader(w http.ResponseWriter, ce *container.Engine, r
 	return nil
 }
 
-func (c *containerAPI) archiveStat(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) archiveStat(w http.ResponseWriter, r *http.Request) error {
 	p, err := archivePath(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if err := c.statHeader(w, ce, ct.ID, p); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
-func (c *containerAPI) archiveGet(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) archiveGet(w http.ResponseWriter, r *http.Request) error {
 	p, err := archivePath(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if err := c.statHeader(w, ce, ct.ID, p); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/x-tar")
 	out := &lazyWriter{w: w}
 	if err := ce.ArchiveOut(ct.ID, p, container.CopyOptions{}, out); err != nil && !out.started {
-		writeError(w, archiveError(ct.Name, err))
+		return archiveError(ct.Name, err)
 	}
+	return nil
 }
 
 // archivePut extracts the body into the directory ?path=; with
 // ?noOverwriteDirNonDir a file may not replace a directory nor the reverse.
 // ?copyUIDGID gives the files the container user's ownership.
-func (c *containerAPI) archivePut(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) archivePut(w http.ResponseWriter, r *http.Request) error {
 	p, err := archivePath(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	noOverwrite, err := queryBool(r, "noOverwriteDirNonDir")
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	chown, err := queryBool(r, "copyUIDGID")
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	err = ce.ArchiveIn(ct.ID, p, container.CopyOptions{Chown: chown, Overwrite: !noOverwrite}, r.Body)
 	switch {
 	case errors.Is(err, container.ErrNotArchive):
-		writeError(w, badRequest(err))
+		return badRequest(err)
 	case err != nil:
-		writeError(w, archiveError(ct.Name, fmt.Errorf("extract into %s: %w", p, err)))
+		return archiveError(ct.Name, fmt.Errorf("extract into %s: %w", p, err))
 	default:
 		w.WriteHeader(http.StatusOK)
 	}
+	return nil
 }

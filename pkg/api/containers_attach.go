@@ -159,7 +159,7 @@ func queryDetachKeys(r *http.Request) (string, error) {
 // carries the container's output (raw with a terminal, multiplexed
 // otherwise) and the client's input, until the container exits or the
 // client detaches.
-func (c *containerAPI) attach(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) attach(w http.ResponseWriter, r *http.Request) error {
 	var opt struct{ logs, stream, stdin, stdout, stderr bool }
 	for _, q := range []struct {
 		name string
@@ -167,25 +167,22 @@ func (c *containerAPI) attach(w http.ResponseWriter, r *http.Request) {
 	}{{"logs", &opt.logs}, {"stream", &opt.stream}, {"stdin", &opt.stdin}, {"stdout", &opt.stdout}, {"stderr", &opt.stderr}} {
 		var err error
 		if *q.dst, err = queryBool(r, q.name); err != nil {
-			writeError(w, err)
-			return
+			return err
 		}
 	}
 	keys, err := queryDetachKeys(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	tty := ct.Run.Terminal
 	st, err := hijack(w, r, tty)
 	if err != nil {
 		logrus.Warnf("api: attach %s: %v", ct.ID, err)
-		return
+		return nil
 	}
 	defer st.close()
 	sio := engine.SessionIO{Stdout: io.Discard, Stderr: io.Discard}
@@ -206,13 +203,14 @@ func (c *containerAPI) attach(w http.ResponseWriter, r *http.Request) {
 		_ = ce.Logs(context.Background(), ct.ID, container.LogOptions{Tail: -1}, sio.Stdout, sio.Stderr)
 	}
 	if !opt.stream {
-		return
+		return nil
 	}
 	if running(ct) {
 		c.attachRunning(ce, ct.ID, st, tty, sio)
-		return
+		return nil
 	}
 	c.attachBeforeStart(ce, ct.ID, st, tty, sio)
+	return nil
 }
 
 // attachRunning joins a running container until it exits or the client

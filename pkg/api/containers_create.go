@@ -25,24 +25,22 @@ import (
 // engine's CreateRequest (what `roost create` builds from its flags). The
 // image is never pulled here: Docker answers 404 "No such image", and its
 // clients pull through /images/create and ask again.
-func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createContainer(w http.ResponseWriter, r *http.Request) error {
 	var body dcontainer.CreateRequest
 	if err := decodeBody(r, &body); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	req, warnings, err := createRequest(body, q.Get("name"), q.Get("platform"), s.eng.Config().Rootless)
 	if err != nil {
-		writeError(w, badRequest(err))
-		return
+		return badRequest(err)
 	}
 	res, err := s.eng.CreateContainer(r.Context(), req)
 	if err != nil {
-		writeError(w, createError(req.Image.Name, err))
-		return
+		return createError(req.Image.Name, err)
 	}
 	writeJSON(w, http.StatusCreated, dcontainer.CreateResponse{ID: res.Container.ID, Warnings: nonNilStrings(append(warnings, res.Warnings...))})
+	return nil
 }
 
 // createError gives a create failure Docker's status: 404 for an image that

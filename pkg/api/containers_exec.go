@@ -58,30 +58,26 @@ func (t *execTable) get(id string) (*execRecord, error) {
 
 // execRoutes: create, start, resize, inspect.
 func (c *containerAPI) execRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /containers/{id}/exec", c.execCreate)
-	mux.HandleFunc("POST /exec/{id}/start", c.execStart)
-	mux.HandleFunc("POST /exec/{id}/resize", c.execResize)
-	mux.HandleFunc("GET /exec/{id}/json", c.execInspect)
+	mux.Handle("POST /containers/{id}/exec", endpoint(c.execCreate))
+	mux.Handle("POST /exec/{id}/start", endpoint(c.execStart))
+	mux.Handle("POST /exec/{id}/resize", endpoint(c.execResize))
+	mux.Handle("GET /exec/{id}/json", endpoint(c.execInspect))
 }
 
-func (c *containerAPI) execCreate(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) execCreate(w http.ResponseWriter, r *http.Request) error {
 	var req dcontainer.ExecCreateRequest
 	if err := decodeBody(r, &req); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if len(req.Cmd) == 0 {
-		writeError(w, badRequest(fmt.Errorf("no exec command specified")))
-		return
+		return badRequest(fmt.Errorf("no exec command specified"))
 	}
 	_, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if !running(ct) {
-		writeError(w, conflict(fmt.Errorf("container %s is not running", ct.ID)))
-		return
+		return conflict(fmt.Errorf("container %s is not running", ct.ID))
 	}
 	var b [32]byte
 	_, _ = rand.Read(b[:])
@@ -91,55 +87,51 @@ func (c *containerAPI) execCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	c.execs.add(e)
 	writeJSON(w, http.StatusCreated, dcontainer.ExecCreateResponse{ID: e.id})
+	return nil
 }
 
 // execStart runs the process: detached it answers at once; attached it
 // takes the connection over, relays stdin and the output (raw with a
 // terminal, else Docker's frames) until the process ends.
-func (c *containerAPI) execStart(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) execStart(w http.ResponseWriter, r *http.Request) error {
 	var req dcontainer.ExecStartRequest
 	if err := decodeBody(r, &req); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	e, err := c.execs.get(r.PathValue("id"))
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	e.mu.Lock()
 	already := e.started
 	e.started = true
 	e.mu.Unlock()
 	if already {
-		writeError(w, conflict(fmt.Errorf("exec %s has already been started", e.id)))
-		return
+		return conflict(fmt.Errorf("exec %s has already been started", e.id))
 	}
 	ce, err := c.engine()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	o := container.ExecOptions{Cmd: e.req.Cmd, Env: e.req.Env, WorkDir: e.req.WorkingDir, User: e.req.User,
 		Terminal: e.req.Tty, Privileged: e.req.Privileged, Detach: req.Detach}
 	if req.Detach {
 		code, err := c.runExec(context.WithoutCancel(r.Context()), ce, e, o, container.ExecIO{})
 		if err != nil && code != 0 {
-			writeError(w, ctrError(e.containerID, err))
-			return
+			return ctrError(e.containerID, err)
 		}
 		w.WriteHeader(http.StatusOK)
-		return
+		return nil
 	}
 	s, err := hijack(w, r, e.req.Tty)
 	if err != nil {
-		return
+		return nil
 	}
 	defer s.close()
 	eio, finish, err := execStreams(s, e)
 	if err != nil {
 		s.systemError(e.req.Tty, err)
-		return
+		return nil
 	}
 	code, err := c.runExec(context.WithoutCancel(r.Context()), ce, e, o, eio)
 	finish()
@@ -147,6 +139,7 @@ func (c *containerAPI) execStart(w http.ResponseWriter, r *http.Request) {
 		s.systemError(e.req.Tty, err)
 	}
 	s.closeWrite()
+	return nil
 }
 
 // runExec runs the exec and records its pid and exit code for inspect.
@@ -221,16 +214,14 @@ func execStreams(s *stream, e *execRecord) (container.ExecIO, func(), error) {
 	return eio, finish, nil
 }
 
-func (c *containerAPI) execResize(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) execResize(w http.ResponseWriter, r *http.Request) error {
 	rows, cols, err := querySize(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	e, err := c.execs.get(r.PathValue("id"))
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	select {
 	case <-e.resize: // an older size not taken yet: the new one wins
@@ -241,13 +232,13 @@ func (c *containerAPI) execResize(w http.ResponseWriter, r *http.Request) {
 	default:
 	}
 	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
-func (c *containerAPI) execInspect(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) execInspect(w http.ResponseWriter, r *http.Request) error {
 	e, err := c.execs.get(r.PathValue("id"))
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -257,4 +248,5 @@ func (c *containerAPI) execInspect(w http.ResponseWriter, r *http.Request) {
 		ProcessConfig: &dcontainer.ExecProcessConfig{Tty: e.req.Tty, Entrypoint: e.req.Cmd[0], Arguments: e.req.Cmd[1:], User: e.req.User},
 	}
 	writeJSON(w, http.StatusOK, resp)
+	return nil
 }

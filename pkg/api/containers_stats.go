@@ -23,32 +23,29 @@ const statsInterval = time.Second
 // CPU %) or one-shot=true (one sample at once). Where the host gives Roost
 // no cgroup, the engine's error says so and the answer is a 500 with it:
 // zeros would read as an idle container.
-func (c *containerAPI) stats(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) stats(w http.ResponseWriter, r *http.Request) error {
 	stream, err := true, error(nil)
 	if r.URL.Query().Has("stream") {
 		stream, err = queryBool(r, "stream")
 	}
 	oneShot, err2 := queryBool(r, "one-shot")
 	if err = errors.Join(err, err2); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	first, err := sampleStats(r.Context(), ce, ct, nil)
 	if err != nil {
-		writeError(w, ctrError(r.PathValue("id"), err))
-		return
+		return ctrError(r.PathValue("id"), err)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
 	if !stream && oneShot {
 		_ = enc.Encode(first)
-		return
+		return nil
 	}
 	prev := first
 	if stream {
@@ -58,15 +55,15 @@ func (c *containerAPI) stats(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
-			return
+			return nil
 		case <-time.After(statsInterval):
 		}
 		next, err := sampleStats(r.Context(), ce, ct, prev)
 		if err != nil {
-			return // the container went away: the stream ends, as Docker's
+			return nil // the container went away: the stream ends, as Docker's
 		}
 		if err := enc.Encode(next); err != nil || !stream {
-			return
+			return nil
 		}
 		flushOut(w)
 		prev = next

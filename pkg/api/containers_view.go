@@ -29,38 +29,32 @@ func queryFilters(r *http.Request) ([]string, error) {
 
 // list is GET /containers/json?all&limit&size&filters: ps's rows in
 // Docker's Summary shape.
-func (c *containerAPI) list(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) list(w http.ResponseWriter, r *http.Request) error {
 	filters, err := queryFilters(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	all, err := queryBool(r, "all")
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	limit, err := queryInt(r, "limit", 0)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	size, err := queryBool(r, "size")
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, err := c.engine()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	rows, err := ce.Listings(r.Context(), container.ListingOptions{
 		ListOptions: container.ListOptions{All: all || limit > 0, Filters: filters}, Last: limit, Size: size,
 	})
 	if err != nil {
-		writeError(w, badRequest(err))
-		return
+		return badRequest(err)
 	}
 	out := make([]dcontainer.Summary, 0, len(rows))
 	for _, l := range rows {
@@ -69,6 +63,7 @@ func (c *containerAPI) list(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // summary is one ps row as Docker lists it: names with a leading slash,
@@ -120,23 +115,21 @@ func dockerStatus(s string) string {
 // shape, which follows Docker's: it is carried over field by field through
 // JSON, and what differs (the name's slash, the state's words, the
 // network mode's name) is set after.
-func (c *containerAPI) inspect(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) inspect(w http.ResponseWriter, r *http.Request) error {
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	in, err := ce.Inspect(ct.ID)
 	if err != nil {
-		writeError(w, ctrError(ct.Name, err))
-		return
+		return ctrError(ct.Name, err)
 	}
 	resp, err := containerInspect(in)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, resp)
+	return nil
 }
 
 func containerInspect(in *container.Inspect) (*dcontainer.InspectResponse, error) {
@@ -197,16 +190,14 @@ func dockerTime(t time.Time) string {
 
 // logs is GET /containers/{id}/logs: the container's log, multiplexed
 // unless it has a terminal, following with ?follow.
-func (c *containerAPI) logs(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) logs(w http.ResponseWriter, r *http.Request) error {
 	o, stdout, stderr, err := logRequest(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	tty := ct.Run.Terminal
 	ctype := "application/vnd.docker.multiplexed-stream"
@@ -217,6 +208,7 @@ func (c *containerAPI) logs(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	out, errOut := logWriters(w, tty, stdout, stderr)
 	_ = ce.Logs(r.Context(), ct.ID, o, out, errOut)
+	return nil
 }
 
 // logRequest reads logs' query: follow, since/until (unix seconds, with an

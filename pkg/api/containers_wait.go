@@ -17,20 +17,18 @@ import (
 // default), next-exit or removed. The answer's headers go out at once,
 // as Docker's do: `docker run` waits for them before it starts the
 // container. The status code follows in the body when the condition is met.
-func (c *containerAPI) wait(w http.ResponseWriter, r *http.Request) {
+func (c *containerAPI) wait(w http.ResponseWriter, r *http.Request) error {
 	cond := container.WaitCondition(r.URL.Query().Get("condition"))
 	switch cond {
 	case "":
 		cond = container.WaitNotRunning
 	case container.WaitNotRunning, container.WaitNextExit, container.WaitRemoved:
 	default:
-		writeError(w, badRequest(fmt.Errorf("invalid condition %q: use not-running, next-exit or removed", cond)))
-		return
+		return badRequest(fmt.Errorf("invalid condition %q: use not-running, next-exit or removed", cond))
 	}
 	ce, ct, err := c.get(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
@@ -43,6 +41,7 @@ func (c *containerAPI) wait(w http.ResponseWriter, r *http.Request) {
 		resp.Error = &dcontainer.WaitExitError{Message: err.Error()}
 	}
 	_ = json.NewEncoder(w).Encode(resp)
+	return nil
 }
 
 // waitFor waits through the session that runs the container, when this

@@ -17,11 +17,10 @@ import (
 // events streams what happened, as `roost events` reads it from the same
 // log, in Docker's message shape: one JSON object per event, flushed as it
 // comes. With since it starts with past events; with until it ends there.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	opts, match, err := eventRequest(r, time.Now())
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
@@ -31,17 +30,18 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			// The status is sent: say it the way a stream can.
 			_ = enc.Encode(map[string]string{"error": err.Error()})
-			return
+			return nil
 		}
 		m, ok := dockerEvent(e)
 		if !ok || !match(m) {
 			continue
 		}
 		if enc.Encode(m) != nil {
-			return // the client went away
+			return nil // the client went away
 		}
 		flushOut(w)
 	}
+	return nil
 }
 
 // eventRequest reads since, until and filters. Docker's events stream

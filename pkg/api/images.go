@@ -20,36 +20,36 @@ import (
 // get, load, search, prune. Routes on a named image go through
 // imageByName, which splits the name (it holds slashes) from the action.
 func (s *Server) imageRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /images/json", s.imageList)
-	mux.HandleFunc("POST /images/create", s.imageCreate)
-	mux.HandleFunc("POST /images/load", s.imageLoad)
-	mux.HandleFunc("GET /images/get", s.imageSaveMany)
-	mux.HandleFunc("GET /images/search", s.imageSearch)
-	mux.HandleFunc("POST /images/prune", s.imagePrune)
-	mux.HandleFunc("/images/", s.imageByName)
+	mux.Handle("GET /images/json", endpoint(s.imageList))
+	mux.Handle("POST /images/create", endpoint(s.imageCreate))
+	mux.Handle("POST /images/load", endpoint(s.imageLoad))
+	mux.Handle("GET /images/get", endpoint(s.imageSaveMany))
+	mux.Handle("GET /images/search", endpoint(s.imageSearch))
+	mux.Handle("POST /images/prune", endpoint(s.imagePrune))
+	mux.Handle("/images/", endpoint(s.imageByName))
 }
 
 // imageByName serves /images/{name}[/{action}].
-func (s *Server) imageByName(w http.ResponseWriter, r *http.Request) {
+func (s *Server) imageByName(w http.ResponseWriter, r *http.Request) error {
 	name, action, err := splitImagePath(r.Method, strings.TrimPrefix(r.URL.Path, "/images/"))
 	if err != nil {
-		writeError(w, notFound(fmt.Errorf("page not found: %s %s: %w", r.Method, r.URL.Path, err)))
-		return
+		return notFound(fmt.Errorf("page not found: %s %s: %w", r.Method, r.URL.Path, err))
 	}
 	switch action {
 	case "json":
-		s.imageInspect(w, r, name)
+		return s.imageInspect(w, r, name)
 	case "history":
-		s.imageHistory(w, r, name)
+		return s.imageHistory(w, r, name)
 	case "get":
-		s.imageSave(w, r, []string{name})
+		return s.imageSave(w, r, []string{name})
 	case "tag":
-		s.imageTag(w, r, name)
+		return s.imageTag(w, r, name)
 	case "push":
-		s.imagePush(w, r, name)
+		return s.imagePush(w, r, name)
 	case "":
-		s.imageDelete(w, r, name)
+		return s.imageDelete(w, r, name)
 	}
+	return nil // splitImagePath knows no other action
 }
 
 // imageError gives storage's errors Docker's statuses and words: a missing
@@ -70,15 +70,14 @@ func imageError(err error, names ...string) error {
 	return err
 }
 
-func (s *Server) imageList(w http.ResponseWriter, r *http.Request) {
+func (s *Server) imageList(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseFilters(r)
 	if err == nil {
 		err = f.only("dangling", "label", "before", "since", "reference", "until", "id", "digest")
 	}
 	all, err2 := queryBool(r, "all")
 	if err = errors.Join(err, err2); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	filters := f.podmanStyle()
 	if ref := r.URL.Query().Get("filter"); ref != "" { // API < 1.41's way to say reference=
@@ -86,13 +85,11 @@ func (s *Server) imageList(w http.ResponseWriter, r *http.Request) {
 	}
 	store, err := s.eng.Store()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	list, err := image.List(r.Context(), store, image.ListOptions{All: all, Filters: filters})
 	if err != nil {
-		writeError(w, badRequest(err))
-		return
+		return badRequest(err)
 	}
 	out := make([]dockerimage.Summary, 0, len(list))
 	for _, i := range list {
@@ -103,6 +100,7 @@ func (s *Server) imageList(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // matchingTags keeps, as Docker does under a reference filter, only the
@@ -146,18 +144,17 @@ func orEmpty(m map[string]string) map[string]string {
 	return m
 }
 
-func (s *Server) imageInspect(w http.ResponseWriter, r *http.Request, name string) {
+func (s *Server) imageInspect(w http.ResponseWriter, r *http.Request, name string) error {
 	store, err := s.eng.Store()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ds, err := image.Inspect(r.Context(), store, []string{name})
 	if err != nil {
-		writeError(w, imageError(err, name))
-		return
+		return imageError(err, name)
 	}
 	writeJSON(w, http.StatusOK, dockerInspect(ds[0]))
+	return nil
 }
 
 // dockerInspect is Docker's image inspect from Roost's details.
@@ -191,16 +188,14 @@ func dockerInspect(d image.Details) dockerimage.InspectResponse {
 	return out
 }
 
-func (s *Server) imageHistory(w http.ResponseWriter, r *http.Request, name string) {
+func (s *Server) imageHistory(w http.ResponseWriter, r *http.Request, name string) error {
 	store, err := s.eng.Store()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	entries, err := image.History(r.Context(), store, name)
 	if err != nil {
-		writeError(w, imageError(err, name))
-		return
+		return imageError(err, name)
 	}
 	out := make([]dockerimage.HistoryResponseItem, 0, len(entries))
 	for _, e := range entries {
@@ -214,14 +209,14 @@ func (s *Server) imageHistory(w http.ResponseWriter, r *http.Request, name strin
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // imageTag gives an image another name: repo[:tag], Docker's 201 answer.
-func (s *Server) imageTag(w http.ResponseWriter, r *http.Request, name string) {
+func (s *Server) imageTag(w http.ResponseWriter, r *http.Request, name string) error {
 	repo, tag := r.URL.Query().Get("repo"), r.URL.Query().Get("tag")
 	if repo == "" {
-		writeError(w, badRequest(errors.New("repo is required: POST /images/{name}/tag?repo=NAME&tag=TAG")))
-		return
+		return badRequest(errors.New("repo is required: POST /images/{name}/tag?repo=NAME&tag=TAG"))
 	}
 	target := repo
 	if tag != "" {
@@ -229,31 +224,28 @@ func (s *Server) imageTag(w http.ResponseWriter, r *http.Request, name string) {
 	}
 	store, err := s.eng.Store()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if err := image.Tag(store, name, []string{target}, s.eng.Config().Events); err != nil {
 		if !errors.Is(err, cstorage.ErrImageUnknown) {
 			err = badRequest(err) // what remains is a name that is not one
 		}
-		writeError(w, imageError(err, name))
-		return
+		return imageError(err, name)
 	}
 	w.WriteHeader(http.StatusCreated)
+	return nil
 }
 
 // imageDelete is rmi: untag, then delete when no name is left; force also
 // removes the containers that use it.
-func (s *Server) imageDelete(w http.ResponseWriter, r *http.Request, name string) {
+func (s *Server) imageDelete(w http.ResponseWriter, r *http.Request, name string) error {
 	force, err := queryBool(r, "force")
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, err := s.eng.Containers()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	o := image.RemoveOptions{Force: force, Events: s.eng.Config().Events}
 	if force {
@@ -264,8 +256,7 @@ func (s *Server) imageDelete(w http.ResponseWriter, r *http.Request, name string
 		err = notFound(fmt.Errorf("No such image: %s", name))
 	}
 	if err != nil {
-		writeError(w, imageError(err, name))
-		return
+		return imageError(err, name)
 	}
 	out := []dockerimage.DeleteResponse{}
 	for _, d := range done {
@@ -279,13 +270,13 @@ func (s *Server) imageDelete(w http.ResponseWriter, r *http.Request, name string
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) imageSearch(w http.ResponseWriter, r *http.Request) {
+func (s *Server) imageSearch(w http.ResponseWriter, r *http.Request) error {
 	term := r.URL.Query().Get("term")
 	if term == "" {
-		writeError(w, badRequest(errors.New("term is required: GET /images/search?term=NAME")))
-		return
+		return badRequest(errors.New("term is required: GET /images/search?term=NAME"))
 	}
 	limit, err := queryInt(r, "limit", 0)
 	var f filterArgs
@@ -296,18 +287,15 @@ func (s *Server) imageSearch(w http.ResponseWriter, r *http.Request) {
 		err = f.only("stars", "is-official", "is-automated")
 	}
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	o := image.SearchOptions{Limit: limit, Filters: f.podmanStyle()}
 	if o.RegistryOptions, err = registryAuth(r); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	found, err := image.Search(r.Context(), s.eng.Config(), term, o)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	out := make([]registry.SearchResult, 0, len(found))
 	for _, f := range found {
@@ -317,18 +305,18 @@ func (s *Server) imageSearch(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // imagePrune removes dangling images, or with dangling=false every unused
 // one, as `roost image prune [--all]` does.
-func (s *Server) imagePrune(w http.ResponseWriter, r *http.Request) {
+func (s *Server) imagePrune(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseFilters(r)
 	if err == nil {
 		err = f.only("dangling", "label", "label!", "until")
 	}
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	o := image.PruneOptions{Events: s.eng.Config().Events}
 	for _, v := range f["dangling"] {
@@ -338,8 +326,7 @@ func (s *Server) imagePrune(w http.ResponseWriter, r *http.Request) {
 	o.Filters = f.podmanStyle()
 	store, err := s.eng.Store()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	sizes := map[string]int64{}
 	if imgs, err := store.Images(); err == nil {
@@ -351,8 +338,7 @@ func (s *Server) imagePrune(w http.ResponseWriter, r *http.Request) {
 	}
 	ids, err := image.Prune(r.Context(), store, o)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	rep := dockerimage.PruneReport{ImagesDeleted: []dockerimage.DeleteResponse{}}
 	for _, id := range ids {
@@ -360,4 +346,5 @@ func (s *Server) imagePrune(w http.ResponseWriter, r *http.Request) {
 		rep.SpaceReclaimed += uint64(sizes[id])
 	}
 	writeJSON(w, http.StatusOK, rep)
+	return nil
 }

@@ -15,58 +15,52 @@ import (
 
 // imageSaveMany is GET /images/get?names=A&names=B: one docker-archive of
 // every named image.
-func (s *Server) imageSaveMany(w http.ResponseWriter, r *http.Request) {
+func (s *Server) imageSaveMany(w http.ResponseWriter, r *http.Request) error {
 	names := r.URL.Query()["names"]
 	if len(names) == 0 {
-		writeError(w, badRequest(errors.New("names is required: GET /images/get?names=IMAGE[&names=IMAGE...]")))
-		return
+		return badRequest(errors.New("names is required: GET /images/get?names=IMAGE[&names=IMAGE...]"))
 	}
-	s.imageSave(w, r, names)
+	return s.imageSave(w, r, names)
 }
 
 // imageSave answers with a docker-archive tar of the images, as `roost
 // save` writes it: the archive writer needs a file, so it is made in a
 // private temporary directory first and then sent.
-func (s *Server) imageSave(w http.ResponseWriter, r *http.Request, names []string) {
+func (s *Server) imageSave(w http.ResponseWriter, r *http.Request, names []string) error {
 	store, err := s.eng.Store()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	tmp, err := os.MkdirTemp(image.TempDir(), "roost-api-save-")
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, "archive.tar")
 	err = image.Save(r.Context(), store, s.eng.Config(), names, image.SaveOptions{Format: image.FormatDockerArchive, Output: out})
 	if err != nil {
-		writeError(w, imageError(err, names...))
-		return
+		return imageError(err, names...)
 	}
 	f, err := os.Open(out)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	defer f.Close()
 	w.Header().Set("Content-Type", "application/x-tar")
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.Copy(w, f)
+	return nil
 }
 
 // imageLoad reads an archive (any format `save` writes) from the body and
 // answers, as Docker does, with a JSON stream of "Loaded image" lines.
-func (s *Server) imageLoad(w http.ResponseWriter, r *http.Request) {
+func (s *Server) imageLoad(w http.ResponseWriter, r *http.Request) error {
 	if _, err := queryBool(r, "quiet"); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	store, err := s.eng.Store()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	names, err := image.Load(r.Context(), store, s.eng.Config(), image.LoadOptions{Reader: r.Body})
 	ps := newProgressStream(w)
@@ -79,9 +73,10 @@ func (s *Server) imageLoad(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		ps.fail(badRequest(err))
-		return
+		return nil
 	}
 	if len(names) == 0 {
 		ps.send(jsonstream.Message{Stream: "No images were loaded\n"})
 	}
+	return nil
 }

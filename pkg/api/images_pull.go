@@ -182,32 +182,27 @@ func decodeAuth(h string) (registry.AuthConfig, error) {
 // imageCreate is `docker pull` (fromImage, tag, platform) and `docker
 // import` (fromSrc: - is the body, else a URL), answered as Docker's
 // progress stream.
-func (s *Server) imageCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) imageCreate(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if q.Get("fromSrc") != "" {
-		s.imageImport(w, r)
-		return
+		return s.imageImport(w, r)
 	}
 	name, err := pullName(q.Get("fromImage"), q.Get("tag"))
 	if err != nil {
-		writeError(w, badRequest(err))
-		return
+		return badRequest(err)
 	}
 	o := image.PullOptions{}
 	if p := q.Get("platform"); p != "" {
 		if o.Platform, err = image.ParsePlatform(p); err != nil {
-			writeError(w, badRequest(err))
-			return
+			return badRequest(err)
 		}
 	}
 	if o.RegistryOptions, err = registryAuth(r); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	store, err := s.eng.Store()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ps := newProgressStream(w)
 	named, _ := reference.ParseNormalizedNamed(name)
@@ -225,7 +220,7 @@ func (s *Server) imageCreate(w http.ResponseWriter, r *http.Request) {
 	finish()
 	if err != nil {
 		ps.fail(err)
-		return
+		return nil
 	}
 	if len(ids) > 0 {
 		ps.send(jsonstream.Message{Status: "Digest: " + imageID(ids[0])})
@@ -235,6 +230,7 @@ func (s *Server) imageCreate(w http.ResponseWriter, r *http.Request) {
 		verdict = "Downloaded newer image for "
 	}
 	ps.send(jsonstream.Message{Status: "Status: " + verdict + reference.FamiliarString(named)})
+	return nil
 }
 
 // pullName joins fromImage and tag (a tag or a digest) into one reference;
@@ -260,7 +256,7 @@ func pullName(from, tag string) (string, error) {
 
 // imageImport makes an image of a filesystem tarball (fromSrc=- reads the
 // body), named repo:tag, as `roost import` does.
-func (s *Server) imageImport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) imageImport(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	o := image.ImportOptions{Source: q.Get("fromSrc"), Reader: r.Body}
 	o.Message = q.Get("message")
@@ -272,49 +268,44 @@ func (s *Server) imageImport(w http.ResponseWriter, r *http.Request) {
 	}
 	changes, err := image.ParseChanges(q["changes"])
 	if err != nil {
-		writeError(w, badRequest(err))
-		return
+		return badRequest(err)
 	}
 	o.Changes = changes
 	store, err := s.eng.Store()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	id, err := image.Import(r.Context(), store, s.eng.Config(), o)
 	ps := newProgressStream(w)
 	if err != nil {
 		ps.fail(err)
-		return
+		return nil
 	}
 	ps.send(jsonstream.Message{Status: imageID(id)})
+	return nil
 }
 
 // imagePush is `docker push`: the image's own name (with ?tag=), to its
 // registry, as Docker's progress stream ending with the pushed digest.
-func (s *Server) imagePush(w http.ResponseWriter, r *http.Request, name string) {
+func (s *Server) imagePush(w http.ResponseWriter, r *http.Request, name string) error {
 	if t := r.URL.Query().Get("tag"); t != "" {
 		name += ":" + t
 	}
 	named, err := reference.ParseNormalizedNamed(name)
 	if err != nil {
-		writeError(w, badRequest(fmt.Errorf("invalid image reference %q: %w", name, err)))
-		return
+		return badRequest(fmt.Errorf("invalid image reference %q: %w", name, err))
 	}
 	named = reference.TagNameOnly(named)
 	o := image.PushOptions{}
 	if o.RegistryOptions, err = registryAuth(r); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	store, err := s.eng.Store()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if !image.Exists(store, named.String()) {
-		writeError(w, notFound(fmt.Errorf("No such image: %s", reference.FamiliarString(named))))
-		return
+		return notFound(fmt.Errorf("No such image: %s", reference.FamiliarString(named)))
 	}
 	ps := newProgressStream(w)
 	ps.send(jsonstream.Message{Status: "The push refers to repository [" + named.Name() + "]"})
@@ -325,7 +316,7 @@ func (s *Server) imagePush(w http.ResponseWriter, r *http.Request, name string) 
 	finish()
 	if err != nil {
 		ps.fail(err)
-		return
+		return nil
 	}
 	tag := "latest"
 	if t, ok := named.(reference.Tagged); ok {
@@ -335,6 +326,7 @@ func (s *Server) imagePush(w http.ResponseWriter, r *http.Request, name string) 
 	aux, _ := json.Marshal(map[string]any{"Tag": tag, "Digest": d.String()})
 	raw := json.RawMessage(aux)
 	ps.send(jsonstream.Message{Aux: &raw})
+	return nil
 }
 
 // failCode is fail with the exit code of the step that failed.

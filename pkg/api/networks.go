@@ -16,34 +16,31 @@ import (
 // (the default one named bridge, host and none listed) is in
 // networks_view.go.
 func (s *Server) networkRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /networks", s.networkList)
-	mux.HandleFunc("GET /networks/{id}", s.networkInspect)
-	mux.HandleFunc("POST /networks/create", s.networkCreate)
-	mux.HandleFunc("POST /networks/{id}/connect", s.networkConnect)
-	mux.HandleFunc("POST /networks/{id}/disconnect", s.networkDisconnect)
-	mux.HandleFunc("DELETE /networks/{id}", s.networkDelete)
-	mux.HandleFunc("POST /networks/prune", s.networkPrune)
+	mux.Handle("GET /networks", endpoint(s.networkList))
+	mux.Handle("GET /networks/{id}", endpoint(s.networkInspect))
+	mux.Handle("POST /networks/create", endpoint(s.networkCreate))
+	mux.Handle("POST /networks/{id}/connect", endpoint(s.networkConnect))
+	mux.Handle("POST /networks/{id}/disconnect", endpoint(s.networkDisconnect))
+	mux.Handle("DELETE /networks/{id}", endpoint(s.networkDelete))
+	mux.Handle("POST /networks/prune", endpoint(s.networkPrune))
 }
 
 // forbidden is Docker's 403: what it refuses on its predefined networks
 // and on networks that still have members.
 func forbidden(err error) error { return &statusError{http.StatusForbidden, err} }
 
-func (s *Server) networkList(w http.ResponseWriter, r *http.Request) {
+func (s *Server) networkList(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseFilters(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	keep, err := networkListFilter(f)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	views, err := s.networkViews(r.Context())
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	out := []dockernet.Summary{}
 	for _, v := range views {
@@ -52,65 +49,58 @@ func (s *Server) networkList(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) networkInspect(w http.ResponseWriter, r *http.Request) {
+func (s *Server) networkInspect(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.findNetwork(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, v.inspect())
+	return nil
 }
 
-func (s *Server) networkCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) networkCreate(w http.ResponseWriter, r *http.Request) error {
 	var req dockernet.CreateRequest
 	if err := decodeBody(r, &req); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	o, err := createOptions(req)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if o.Name == container.NetHost || o.Name == container.NetNone {
-		writeError(w, conflict(fmt.Errorf("network with name %s already exists: it is a pre-defined network; choose another name", o.Name)))
-		return
+		return conflict(fmt.Errorf("network with name %s already exists: it is a pre-defined network; choose another name", o.Name))
 	}
 	n, err := s.eng.Networks().Create(o)
 	switch {
 	case errors.Is(err, network.ErrExists):
-		writeError(w, conflict(err))
-		return
+		return conflict(err)
 	case errors.Is(err, network.ErrInvalid):
-		writeError(w, badRequest(err))
-		return
+		return badRequest(err)
 	case err != nil:
-		writeError(w, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, dockernet.CreateResponse{ID: n.ID})
+	return nil
 }
 
-func (s *Server) networkConnect(w http.ResponseWriter, r *http.Request) {
+func (s *Server) networkConnect(w http.ResponseWriter, r *http.Request) error {
 	var req dockernet.ConnectRequest
 	if err := decodeBody(r, &req); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	n, err := s.memberNetwork(r, req.Container)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	nr := network.Request{Network: n.Name}
 	if ec := req.EndpointConfig; ec != nil {
 		nr.Aliases = ec.Aliases
 		if ec.IPAMConfig != nil {
 			if ec.IPAMConfig.IPv6Address.IsValid() {
-				writeError(w, badRequest(errors.New("invalid IPv6Address: Roost's networks give IPv4 addresses only")))
-				return
+				return badRequest(errors.New("invalid IPv6Address: Roost's networks give IPv4 addresses only"))
 			}
 			if a := ec.IPAMConfig.IPv4Address; a.IsValid() {
 				nr.IP = a.String()
@@ -119,37 +109,33 @@ func (s *Server) networkConnect(w http.ResponseWriter, r *http.Request) {
 	}
 	ce, err := s.eng.Containers()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if err := ce.Connect(r.Context(), req.Container, nr); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
-func (s *Server) networkDisconnect(w http.ResponseWriter, r *http.Request) {
+func (s *Server) networkDisconnect(w http.ResponseWriter, r *http.Request) error {
 	var req dockernet.DisconnectRequest
 	if err := decodeBody(r, &req); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	n, err := s.memberNetwork(r, req.Container)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, err := s.eng.Containers()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if err := ce.Disconnect(r.Context(), req.Container, n.Name); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
 // memberNetwork resolves the network of a connect or disconnect: one of
@@ -168,28 +154,26 @@ func (s *Server) memberNetwork(r *http.Request, container string) (*network.Netw
 	return v.n, nil
 }
 
-func (s *Server) networkDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) networkDelete(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.findNetwork(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if v.builtin() {
-		writeError(w, forbidden(fmt.Errorf("%s is a pre-defined network and cannot be removed", v.name())))
-		return
+		return forbidden(fmt.Errorf("%s is a pre-defined network and cannot be removed", v.name()))
 	}
 	_, err = s.eng.RemoveNetwork(r.Context(), v.n.ID, engine.NetworkRemoveOptions{})
 	if errors.Is(err, network.ErrInUse) {
 		err = forbidden(err)
 	}
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) networkPrune(w http.ResponseWriter, r *http.Request) {
+func (s *Server) networkPrune(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseFilters(r)
 	if err == nil {
 		err = f.only("label", "label!", "until")
@@ -202,16 +186,15 @@ func (s *Server) networkPrune(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	removed, err := s.eng.PruneNetworks(r.Context(), match.Match)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if removed == nil {
 		removed = []string{}
 	}
 	writeJSON(w, http.StatusOK, dockernet.PruneReport{NetworksDeleted: removed})
+	return nil
 }

@@ -46,6 +46,17 @@ func statusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
+// endpoint is a handler that returns its failure rather than answering
+// it: ServeHTTP writes it as Docker's error body. One that has begun its
+// answer (a stream, a hijacked connection) returns nil from then on.
+type endpoint func(http.ResponseWriter, *http.Request) error
+
+func (h endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := h(w, r); err != nil {
+		writeError(w, err)
+	}
+}
+
 // writeError answers with Docker's error body, {"message": "..."}.
 func writeError(w http.ResponseWriter, err error) {
 	status := statusOf(err)

@@ -13,17 +13,17 @@ import (
 
 // systemRoutes: _ping, version, info, events, system df.
 func (s *Server) systemRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /_ping", s.ping)
-	mux.HandleFunc("HEAD /_ping", s.ping)
-	mux.HandleFunc("GET /version", s.version)
-	mux.HandleFunc("GET /info", s.info)
-	mux.HandleFunc("GET /events", s.events)
-	mux.HandleFunc("GET /system/df", s.systemDF)
+	mux.Handle("GET /_ping", endpoint(s.ping))
+	mux.Handle("HEAD /_ping", endpoint(s.ping))
+	mux.Handle("GET /version", endpoint(s.version))
+	mux.Handle("GET /info", endpoint(s.info))
+	mux.Handle("GET /events", endpoint(s.events))
+	mux.Handle("GET /system/df", endpoint(s.systemDF))
 }
 
 // ping answers Docker clients' first request; its headers tell them the
 // API version to use.
-func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ping(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h.Set("API-Version", MaxVersion)
 	h.Set("Docker-Experimental", "false")
@@ -35,17 +35,19 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusOK)
-		return
+		return nil
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte("OK"))
+	return nil
 }
 
 // version is Docker's version report: the engine is Roost, and the
 // components say which API versions it serves.
-func (s *Server) version(w http.ResponseWriter, r *http.Request) {
+func (s *Server) version(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, versionReport())
+	return nil
 }
 
 func versionReport() system.VersionResponse {
@@ -101,6 +103,7 @@ func machine() string {
 }
 
 // info is Docker's system.Info, filled from the report `roost info` gives.
-func (s *Server) info(w http.ResponseWriter, r *http.Request) {
+func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, dockerInfo(s.eng.Info(r.Context())))
+	return nil
 }

@@ -27,13 +27,13 @@ type diskUsageResponse struct {
 }
 
 // systemDF is `system df`, measured by the engine as `roost system df` is.
-func (s *Server) systemDF(w http.ResponseWriter, r *http.Request) {
+func (s *Server) systemDF(w http.ResponseWriter, r *http.Request) error {
 	du, err := s.eng.DiskUsage(r.Context())
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, dockerDiskUsage(du))
+	return nil
 }
 
 func dockerDiskUsage(du engine.DiskUsage) diskUsageResponse {

@@ -17,11 +17,11 @@ import (
 // CLI's unambiguous-prefix lookup must not let `DELETE /volumes/ab` remove
 // volume abc.
 func (s *Server) volumeRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /volumes", s.volumeList)
-	mux.HandleFunc("POST /volumes/create", s.volumeCreate)
-	mux.HandleFunc("GET /volumes/{name}", s.volumeInspect)
-	mux.HandleFunc("DELETE /volumes/{name}", s.volumeDelete)
-	mux.HandleFunc("POST /volumes/prune", s.volumePrune)
+	mux.Handle("GET /volumes", endpoint(s.volumeList))
+	mux.Handle("POST /volumes/create", endpoint(s.volumeCreate))
+	mux.Handle("GET /volumes/{name}", endpoint(s.volumeInspect))
+	mux.Handle("DELETE /volumes/{name}", endpoint(s.volumeDelete))
+	mux.Handle("POST /volumes/prune", endpoint(s.volumePrune))
 }
 
 // dockerVolume is a volume in Docker's shape.
@@ -33,7 +33,7 @@ func dockerVolume(in volume.Inspect) dockervolume.Volume {
 	}
 }
 
-func (s *Server) volumeList(w http.ResponseWriter, r *http.Request) {
+func (s *Server) volumeList(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseFilters(r)
 	if err == nil {
 		err = f.only("dangling", "driver", "label", "label!", "name")
@@ -46,35 +46,31 @@ func (s *Server) volumeList(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, err := s.eng.Containers()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	list, err := ce.ListVolumes(match)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	out := dockervolume.ListResponse{Volumes: []dockervolume.Volume{}, Warnings: []string{}}
 	for _, in := range list {
 		out.Volumes = append(out.Volumes, dockerVolume(in))
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) volumeCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) volumeCreate(w http.ResponseWriter, r *http.Request) error {
 	var req dockervolume.CreateRequest
 	if err := decodeBody(r, &req); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if req.ClusterVolumeSpec != nil {
-		writeError(w, badRequest(errors.New("cluster volumes are a swarm feature, which Roost does not have")))
-		return
+		return badRequest(errors.New("cluster volumes are a swarm feature, which Roost does not have"))
 	}
 	// Docker's create is idempotent: a volume of that name is returned as
 	// it is (compose creates its volumes on every `up`).
@@ -84,20 +80,20 @@ func (s *Server) volumeCreate(w http.ResponseWriter, r *http.Request) {
 		err = badRequest(err)
 	}
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	// Docker's shape has no mount count: no need to ask the containers.
 	writeJSON(w, http.StatusCreated, dockerVolume(s.eng.Volumes().Inspect(v, 0)))
+	return nil
 }
 
-func (s *Server) volumeInspect(w http.ResponseWriter, r *http.Request) {
+func (s *Server) volumeInspect(w http.ResponseWriter, r *http.Request) error {
 	in, err := s.inspectVolume(r.PathValue("name"))
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, dockerVolume(in))
+	return nil
 }
 
 // inspectVolume reads the volume of exactly that name.
@@ -125,50 +121,47 @@ func (s *Server) exactVolume(name string) error {
 // volumeDelete removes a volume. As in Docker, ?force only makes a missing
 // volume no error: a volume in use is refused (409) either way, and no
 // container is removed for it (that is `roost volume rm --force`).
-func (s *Server) volumeDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) volumeDelete(w http.ResponseWriter, r *http.Request) error {
 	force, err := queryBool(r, "force")
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	name := r.PathValue("name")
 	if err := s.exactVolume(name); err != nil {
 		if force && statusOf(err) == http.StatusNotFound {
 			w.WriteHeader(http.StatusNoContent)
-			return
+			return nil
 		}
-		writeError(w, err)
-		return
+		return err
 	}
 	ce, err := s.eng.Containers()
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	_, err = ce.RemoveVolume(r.Context(), name, container.VolumeRemoveOptions{})
 	switch {
 	case err == nil:
 		w.WriteHeader(http.StatusNoContent)
 	case errors.Is(err, volume.ErrInUse):
-		writeError(w, conflict(fmt.Errorf("remove %s: %w", name, err)))
+		return conflict(fmt.Errorf("remove %s: %w", name, err))
 	case force && errors.Is(err, state.ErrNotFound):
 		w.WriteHeader(http.StatusNoContent) // removed meanwhile
 	default:
-		writeError(w, err)
+		return err
 	}
+	return nil
 }
 
 // volumePrune removes unused volumes. From API 1.42 on, Docker prunes only
 // anonymous volumes unless the filter all=true asks for every unused one;
 // older clients expect every unused volume gone.
-func (s *Server) volumePrune(w http.ResponseWriter, r *http.Request) {
+func (s *Server) volumePrune(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseFilters(r)
 	if err == nil {
 		err = f.only("label", "label!", "until", "all")
 	}
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	all := versionLess(requestVersion(r.Context()), "1.42")
 	for _, v := range f["all"] {
@@ -177,8 +170,7 @@ func (s *Server) volumePrune(w http.ResponseWriter, r *http.Request) {
 			all = true
 		case "false", "0":
 		default:
-			writeError(w, badRequest(fmt.Errorf("invalid filter 'all=%s': want true or false", v)))
-			return
+			return badRequest(fmt.Errorf("invalid filter 'all=%s': want true or false", v))
 		}
 	}
 	delete(f, "all")
@@ -188,16 +180,15 @@ func (s *Server) volumePrune(w http.ResponseWriter, r *http.Request) {
 	}
 	match, err := volume.ParseFilter(specs, volume.APIPruneFilterKeys)
 	if err != nil {
-		writeError(w, badRequest(err))
-		return
+		return badRequest(err)
 	}
 	rep, err := s.eng.PruneVolumes(r.Context(), match)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if rep.Names == nil {
 		rep.Names = []string{}
 	}
 	writeJSON(w, http.StatusOK, dockervolume.PruneReport{VolumesDeleted: rep.Names, SpaceReclaimed: rep.SpaceReclaimed})
+	return nil
 }
