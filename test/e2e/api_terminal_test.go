@@ -104,7 +104,24 @@ func TestAPIContainerChoresDockerCLI(t *testing.T) {
 		t.Fatalf("GET stats without cgroups: %s", raw)
 	}
 
-	e.dockerOK(s, "stop", "-t", "0", "second")
+	// restart gives a new process; kill's signal decides the exit code.
+	pid := e.roostLine("inspect", "--format", "{{.State.Pid}}", "second")
+	e.dockerOK(s, "restart", "-t", "0", "second")
+	if now := e.roostLine("inspect", "--format", "{{.State.Status}} {{.State.Pid}}", "second"); now == "running "+pid || !strings.HasPrefix(now, "running ") {
+		t.Fatalf("after docker restart roost says %q (pid before: %s)", now, pid)
+	}
+	e.dockerOK(s, "kill", "second")
+	if code := strings.TrimSpace(e.dockerOK(s, "wait", "second")); code != "137" {
+		t.Fatalf("docker kill: wait printed %q, want 137 (SIGKILL)", code)
+	}
+
+	// logs -f follows until the container ends.
+	e.dockerOK(s, "run", "-d", "--name", "talker", busybox, "sh", "-c", "echo one; sleep 2; echo two")
+	if out := e.dockerOK(s, "logs", "-f", "talker"); out != "one\ntwo\n" {
+		t.Fatalf("docker logs -f printed %q, want one and two", out)
+	}
+	e.dockerOK(s, "rm", "talker")
+
 	e.dockerOK(s, "run", "--name", "third", busybox, "true")
 	e.dockerOK(s, "run", "-d", "--name", "keeps", busybox, "sleep", "300")
 	out = e.dockerOK(s, "container", "prune", "-f")
