@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestAPIImagesDockerCLI: Docker's own CLI pulls, lists, inspects, tags,
@@ -88,6 +90,22 @@ func TestAPIImagesDockerCLI(t *testing.T) {
 		t.Fatalf("images/json with malformed filters answered %s, want 400", code)
 	}
 	e.roostOK("rm", "user1")
+
+	// push: the registry holds the image (skopeo reads it back), and search
+	// finds it there.
+	pushed := fmt.Sprintf("%s/apitest/pushed:%d", registry, time.Now().UnixNano())
+	e.dockerOK(s, "tag", busyboxRef, pushed)
+	if out := e.dockerOK(s, "push", pushed); !strings.Contains(out, "digest: sha256:") {
+		t.Fatalf("docker push printed %q, want its digest line", out)
+	}
+	raw := e.run("skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://"+pushed)
+	if raw.Code != 0 || !strings.HasPrefix(raw.Stdout, "sha256:") {
+		t.Fatalf("skopeo inspect of the pushed image: %s", raw)
+	}
+	if out := e.dockerOK(s, "search", registry+"/apitest"); !strings.Contains(out, "apitest/pushed") {
+		t.Fatalf("docker search printed %q, want apitest/pushed", out)
+	}
+	e.dockerOK(s, "rmi", pushed)
 
 	// save | load: the archive of the service reloads into a fresh store
 	// with the same ID and name.
