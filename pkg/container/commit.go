@@ -50,6 +50,8 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 	if o.CreatedBy == "" {
 		o.CreatedBy = strings.Join(c.Command, " ")
 	}
+	p := c.Spec.Process
+	o.Container = &image.ContainerConfig{Entrypoint: p.Entrypoint, Cmd: p.Args, Env: p.Env, WorkDir: p.WorkDir, User: p.User}
 	id, err := image.Commit(ctx, e.Store, e.Cfg, image.CommitSource{LayerID: sc.LayerID, ImageID: sc.ImageID}, o.CommitOptions)
 	if err != nil {
 		return "", fmt.Errorf("commit %s: %w", c.Name, err)

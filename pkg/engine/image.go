@@ -68,6 +68,15 @@ func (e *Engine) ResolveImage(ctx context.Context, r ImageRequest) (ResolvedImag
 	if err != nil {
 		return ResolvedImage{}, err
 	}
+	if image.OnDisk(r.Name) {
+		// An archive or directory is loaded on every use, as Podman's run
+		// does: the file, not a stored copy, is what was asked for.
+		img, err := e.pull(ctx, store, r)
+		if err != nil {
+			return ResolvedImage{}, err
+		}
+		return e.describe(ctx, store, img, r.Name)
+	}
 	policy := r.Pull
 	if policy == "" {
 		policy = PullMissing

@@ -39,6 +39,9 @@ type CommitOptions struct {
 	Author    string // "" keeps the base image's
 	Message   string // the history entry's comment
 	CreatedBy string // the history entry's created_by: what the container ran
+	// Container is how the container differs from its image; nil: not at
+	// all. The Changes apply after it.
+	Container *ContainerConfig
 	Changes   []Change
 	// Progress receives containers/image's copy lines ("Copying blob ...");
 	// nil: nothing is written.
@@ -230,6 +233,9 @@ func newConfig(base *imgspecv1.Image, layer digest.Digest, o CommitOptions) ([]b
 		img.Author = o.Author
 	}
 	edit := ConfigEdit{Config: base.Config}
+	if o.Container != nil {
+		o.Container.applyTo(&edit.Config)
+	}
 	Apply(o.Changes, &edit)
 	img.Config = edit.Config
 	img.RootFS.Type = "layers"

@@ -53,6 +53,9 @@ type puller struct {
 // through registries.conf. An image already present with the same manifest is
 // not copied again: the pull only adds the name.
 func Pull(ctx context.Context, store cstorage.Store, cfg *config.Config, name string, opts PullOptions) ([]string, error) {
+	if OnDisk(name) {
+		return pullFromDisk(ctx, store, cfg, name, opts)
+	}
 	name = dropTagOfDigested(strings.TrimPrefix(name, "docker://"))
 	if _, err := reference.ParseNormalizedNamed(name); err != nil {
 		return nil, fmt.Errorf("invalid image reference %q: %w: use NAME[:TAG] or NAME@sha256:DIGEST", name, err)
