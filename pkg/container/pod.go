@@ -53,6 +53,11 @@ var ErrInfraNotRunning = fmt.Errorf("the pod's infra container is not running")
 // bundle is only a check then, and every start writes it again.
 func (e *Engine) joinPod(c *Container, o *spec.Options) error {
 	p := c.Pod
+	if p != nil && p.IsInfra {
+		var err error
+		o.SharedShm, err = e.mountPodShm(c)
+		return err
+	}
 	if p == nil || p.Infra == "" {
 		return nil
 	}
@@ -74,6 +79,7 @@ func (e *Engine) joinPod(c *Container, o *spec.Options) error {
 	dir := e.runDir(infra.ID)
 	if p.Shares(ShareIPC) {
 		o.Namespaces.IPC = proc + "ipc"
+		o.SharedShm = e.podShmDir(infra.ID)
 	}
 	if p.Shares(ShareUTS) {
 		o.Namespaces.UTS = proc + "uts"

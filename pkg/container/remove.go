@@ -123,6 +123,9 @@ func (e *Engine) teardown(ctx context.Context, c *Container) error {
 	if err := e.Store.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
 		return fmt.Errorf("remove storage of %s: %w", c.Name, err)
 	}
+	if err := e.unmountPodShm(c.ID); err != nil {
+		return fmt.Errorf("remove %s: %w", c.Name, err)
+	}
 	if err := os.RemoveAll(e.runDir(c.ID)); err != nil {
 		return fmt.Errorf("remove run directory of %s: %w", c.Name, err)
 	}

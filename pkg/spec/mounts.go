@@ -567,8 +567,11 @@ func (o Options) defaultMounts(ns namespaces) []specs.Mount {
 		if shm == 0 {
 			shm = DefaultShmSize
 		}
-		out = append(out,
-			specs.Mount{Destination: "/dev/shm", Type: TypeTmpfs, Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=" + strconv.FormatInt(shm, 10)}},
+		shmMount := specs.Mount{Destination: "/dev/shm", Type: TypeTmpfs, Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=" + strconv.FormatInt(shm, 10)}}
+		if o.SharedShm != "" {
+			shmMount = specs.Mount{Destination: "/dev/shm", Type: TypeBind, Source: o.SharedShm, Options: []string{"rbind", "nosuid", "noexec", "nodev"}}
+		}
+		out = append(out, shmMount,
 			specs.Mount{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}})
 	}
 

@@ -53,6 +53,10 @@ type Options struct {
 	Hostname string
 	// ShmSize is the size of /dev/shm in bytes; 0 means 64 MiB.
 	ShmSize int64
+	// SharedShm is a directory bound at /dev/shm in place of a tmpfs of
+	// the container's own: a pod's, which its infra and the members
+	// sharing its IPC namespace all see, as in Podman's pods.
+	SharedShm string `json:",omitempty"`
 	// StopSignal overrides the image's; empty means the image's, else SIGTERM.
 	StopSignal string
 	// Annotations are copied into the spec.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -405,4 +406,42 @@ func TestPodShareParent(t *testing.T) {
 	}
 	e.roostOK("pod", "rm", "-f", "shared", "apart")
 	assertNoContainerLeftovers(t, e)
+}
+
+// TestPodMembersShareDevShm: members that share the pod's IPC namespace
+// see one /dev/shm, the infra's, which outlives each member (Podman's
+// 200-pod "communicating via /dev/shm"); removing the pod leaves no mount
+// behind in Roost's mount namespace.
+func TestPodMembersShareDevShm(t *testing.T) {
+	for _, rt := range runtimes {
+		t.Run(rt, func(t *testing.T) {
+			e := pulled(t)
+			e.roostOK("--runtime", rt, "pod", "create", "--name", "shmpod")
+			e.roostOK("--runtime", rt, "run", "--rm", "--pod", "shmpod", busybox, "sh", "-c", "echo written > /dev/shm/note")
+			if out := e.roostOK("--runtime", rt, "run", "--rm", "--pod", "shmpod", busybox, "cat", "/dev/shm/note"); out != "written\n" {
+				t.Fatalf("a later member reads %q from /dev/shm, want the first member's note", out)
+			}
+			// A container outside the pod has its own.
+			if r := e.roost("--runtime", rt, "run", "--rm", busybox, "cat", "/dev/shm/note"); r.Code == 0 {
+				t.Fatalf("a container outside the pod sees the pod's /dev/shm: %s", r)
+			}
+			// /dev/shm is a tmpfs of the default size, open to every user.
+			if out := e.roostOK("--runtime", rt, "run", "--rm", "--pod", "shmpod", busybox, "sh", "-c", "stat -c %a /dev/shm; grep ' /dev/shm ' /proc/mounts"); !strings.HasPrefix(out, "1777\n") || !strings.Contains(out, "tmpfs") || !strings.Contains(out, "size=65536k") {
+				t.Fatalf("the pod's /dev/shm: %q", out)
+			}
+			holder := e.holderPid()
+			infra := inspectPod(t, e, "shmpod").InfraContainerID
+			if mounts, _ := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", holder)); !strings.Contains(string(mounts), infra+"/shm ") {
+				t.Fatalf("no /dev/shm tmpfs of infra %s in Roost's mount namespace:\n%s", infra, mounts)
+			}
+			e.roostOK("pod", "rm", "-f", "shmpod")
+			mounts, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", holder))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(mounts), infra+"/shm ") {
+				t.Fatalf("pod rm left the /dev/shm of infra %s mounted:\n%s", infra, mounts)
+			}
+		})
+	}
 }
