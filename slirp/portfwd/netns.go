@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -17,6 +18,9 @@ import (
 // channel round trip, not an open and two setns calls.
 type nsDialer struct {
 	path string // the container's namespace file
+	// needLink refuses sockets while the namespace has no interface but
+	// lo: the container was disconnected from every network.
+	needLink bool
 
 	once  sync.Once
 	reqs  chan socketReq
@@ -34,7 +38,10 @@ type socketResult struct {
 	err error
 }
 
-var errDialerClosed = errors.New("the forwarder is closed")
+var (
+	errDialerClosed = errors.New("the forwarder is closed")
+	errNoLink       = errors.New("the container is connected to no network")
+)
 
 // dialContainer connects to 127.0.0.1:port inside the container's namespace.
 func (d *nsDialer) dialContainer(typ int, port uint16) (*sock, error) {
@@ -106,6 +113,10 @@ func (d *nsDialer) thread(ready chan<- error) {
 	for {
 		select {
 		case r := <-d.reqs:
+			if d.needLink && !hasLink() {
+				r.reply <- socketResult{-1, errNoLink}
+				continue
+			}
 			fd, err := unix.Socket(unix.AF_INET, r.typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 			r.reply <- socketResult{fd, err}
 		case <-d.done:
@@ -124,4 +135,21 @@ func (d *nsDialer) close() {
 			close(d.done)
 		}
 	}
+}
+
+// hasLink says whether the calling thread's network namespace has an
+// interface other than lo, from /proc/thread-self/net/dev (the thread's
+// namespace, not the process's): one small read per connection.
+func hasLink() bool {
+	b, err := os.ReadFile("/proc/thread-self/net/dev")
+	if err != nil {
+		return true // cannot tell: forward as before
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		name, _, ok := strings.Cut(line, ":")
+		if ok && strings.TrimSpace(name) != "lo" {
+			return true
+		}
+	}
+	return false
 }

@@ -108,3 +108,29 @@ func freePort(t testing.TB, network string) uint16 {
 	defer ln.Close()
 	return uint16(ln.Addr().(*net.TCPAddr).Port)
 }
+
+// TestDialerNeedsALink: a forwarder for a container refuses connections
+// while its namespace has nothing but lo (disconnected from every
+// network), and the namespace's own loopback is not taken for a network.
+func TestDialerNeedsALink(t *testing.T) {
+	ns := newTestNS(t)
+	ln, _ := ns.listen(t, "tcp")
+	defer ln.Close()
+	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+
+	d := &nsDialer{path: ns.path, done: make(chan struct{}), needLink: true}
+	defer d.close()
+	if s, err := d.dialContainer(unix.SOCK_STREAM, port); err != errNoLink {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("dial in a namespace with only lo: %v, want errNoLink", err)
+	}
+	plain := &nsDialer{path: ns.path, done: make(chan struct{})}
+	defer plain.close()
+	s, err := plain.dialContainer(unix.SOCK_STREAM, port)
+	if err != nil {
+		t.Fatalf("dial without needLink: %v", err)
+	}
+	s.Close()
+}

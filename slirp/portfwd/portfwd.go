@@ -37,9 +37,15 @@ type Forwarder struct {
 // Listen binds every port on the host side, before the container starts, so
 // that a busy port stops the start with a clear error (a *BindError). On
 // error nothing stays bound. Forwarding begins at once: connections that
-// arrive before the container listens are refused (reset).
+// arrive before the container listens are refused (reset), and so are
+// those that arrive while the container has no network: a container
+// disconnected from its last network is out of reach, as with Podman.
 func Listen(netns string, ports []monitor.Port) (*Forwarder, error) {
-	return listen(netns, ports, DefaultUDPIdle)
+	f, err := listen(netns, ports, DefaultUDPIdle)
+	if f != nil {
+		f.dial.needLink = true
+	}
+	return f, err
 }
 
 func listen(netns string, ports []monitor.Port, udpIdle time.Duration) (*Forwarder, error) {

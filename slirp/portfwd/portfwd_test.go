@@ -359,7 +359,7 @@ func TestCloseEndsConnections(t *testing.T) {
 	ln, _ := ns.listen(t, "tcp")
 	serveTCP(t, ln, echo)
 	host := freePort(t, "tcp")
-	f, err := Listen(ns.path, []monitor.Port{{HostIP: "127.0.0.1", HostPort: host, ContainerPort: portOf(ln.Addr())}})
+	f, err := listen(ns.path, []monitor.Port{{HostIP: "127.0.0.1", HostPort: host, ContainerPort: portOf(ln.Addr())}}, DefaultUDPIdle)
 	if err != nil {
 		t.Fatal(err)
 	}

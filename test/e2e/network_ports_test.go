@@ -153,3 +153,28 @@ func TestPublishingABusyPortLeavesNothing(t *testing.T) {
 	e.roostOK("rm", "-f", "later")
 	assertNoNetworkLeftovers(t, e)
 }
+
+// TestPublishedPortFollowsNetworkConnection: a container disconnected from
+// its last network is out of reach through its published port, and in
+// reach again once connected (Podman's 500-networking "connect/disconnect
+// with port forwarding"); on the default network as on a user one.
+func TestPublishedPortFollowsNetworkConnection(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("network", "create", "portnet")
+	for _, net := range []string{"portnet", "podman"} {
+		p := freeHostPort(t)
+		name := "web-" + net
+		e.roostOK("run", "-d", "--name", name, "--hostname", name, "--network", net, "-p", fmt.Sprintf("%d:8080", p),
+			busybox, "httpd", "-f", "-p", "8080", "-h", "/etc")
+		hostGetEventually(t, p, "/hostname", name+"\n")
+		e.roostOK("network", "disconnect", net, name)
+		if got, err := hostGet(p, "/hostname"); err == nil {
+			t.Fatalf("%s: the published port still answers %q after the container left its only network", net, got)
+		}
+		e.roostOK("network", "connect", net, name)
+		hostGetEventually(t, p, "/hostname", name+"\n")
+		e.roostOK("rm", "-f", name)
+	}
+	e.roostOK("network", "rm", "portnet")
+	assertNoNetworkLeftovers(t, e)
+}
