@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -205,38 +206,21 @@ func newStatsCommand(a *app) *cobra.Command {
 		Use:   "stats [options] [CONTAINER...]",
 		Short: "Show the resource use of running containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if interval < 1 {
-				return fmt.Errorf("invalid --interval %d: give a number of seconds, at least 1", interval)
-			}
 			eng, err := a.Engine()
 			if err != nil {
 				return err
 			}
 			prev := map[string]container.Stats{}
-			clear := !noStream && term.IsTerminal(int(os.Stdout.Fd())) && !format.IsJSON(f)
-			for {
+			return a.statsLoop(cmd.Context(), interval, noStream, f, func() error {
 				list, err := eng.Stats(cmd.Context(), args, prev)
 				if err != nil {
 					return err
 				}
-				if clear {
-					fmt.Fprint(a.out, "\033[H\033[2J")
-				}
-				if err := a.printStats(list, f); err != nil {
-					return err
-				}
-				if noStream {
-					return nil
-				}
 				for _, s := range list {
 					prev[s.ContainerID] = s
 				}
-				select {
-				case <-cmd.Context().Done():
-					return nil
-				case <-time.After(time.Duration(interval) * time.Second):
-				}
-			}
+				return a.printStats(list, f)
+			})
 		},
 	}
 	fl := cmd.Flags()
@@ -246,6 +230,32 @@ func newStatsCommand(a *app) *cobra.Command {
 	fl.IntVarP(&interval, "interval", "i", 5, "seconds between samples")
 	fl.StringVar(&f, "format", "", "json, or a Go template (table ...)")
 	return cmd
+}
+
+// statsLoop prints a sample (sample prints it), then, unless noStream,
+// another every interval seconds until the command is interrupted; on a
+// terminal each replaces the last, as Podman's do.
+func (a *app) statsLoop(ctx context.Context, interval int, noStream bool, f string, sample func() error) error {
+	if interval < 1 {
+		return fmt.Errorf("invalid --interval %d: give a number of seconds, at least 1", interval)
+	}
+	clear := !noStream && term.IsTerminal(int(os.Stdout.Fd())) && !format.IsJSON(f)
+	for {
+		if clear {
+			fmt.Fprint(a.out, "\033[H\033[2J")
+		}
+		if err := sample(); err != nil {
+			return err
+		}
+		if noStream {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Duration(interval) * time.Second):
+		}
+	}
 }
 
 func (a *app) printStats(list []container.Stats, f string) error {

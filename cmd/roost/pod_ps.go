@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
 	"github.com/roost-containers/roost/pkg/container"
@@ -201,38 +202,60 @@ func newPodLogsCommand(a *app) *cobra.Command {
 func newPodStatsCommand(a *app) *cobra.Command {
 	var f string
 	var all, noStream bool
+	var interval int
 	cmd := &cobra.Command{
 		Use:   "stats [options] [POD...]",
-		Short: "Show the resource use of pods' running containers (one sample)",
+		Short: "Show the resource use of pods' running containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			mgr, refs, err := a.podTargets(cmd, all || len(args) == 0, args)
 			if err != nil {
 				return err
 			}
-			var ids []string
-			for _, ref := range refs {
-				_, list, err := mgr.GetWithContainers(cmd.Context(), ref)
+			prev := map[string]container.Stats{}
+			return a.statsLoop(cmd.Context(), interval, noStream, f, func() error {
+				list, err := mgr.Stats(cmd.Context(), refs, prev)
 				if err != nil {
 					return err
 				}
-				for _, c := range list {
-					if c.State.Status == container.StatusRunning {
-						ids = append(ids, c.ID)
-					}
+				for _, s := range list {
+					prev[s.ContainerID] = s.Stats
 				}
-			}
-			if len(ids) == 0 {
-				return a.printStats(nil, f)
-			}
-			list, err := mgr.Eng.Stats(cmd.Context(), ids, nil)
-			if err != nil {
-				return err
-			}
-			return a.printStats(list, f)
+				return a.printPodStats(list, f)
+			})
 		},
 	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "every pod (the default without names)")
-	cmd.Flags().BoolVar(&noStream, "no-stream", false, "print one sample and exit (always so for pods)")
-	cmd.Flags().StringVar(&f, "format", "", "json, or a Go template (table ...)")
+	fl := cmd.Flags()
+	fl.BoolVarP(&all, "all", "a", false, "every pod (the default without names)")
+	fl.BoolVar(&noStream, "no-stream", false, "print one sample and exit")
+	fl.IntVarP(&interval, "interval", "i", 5, "seconds between samples")
+	fl.StringVar(&f, "format", "", "json, or a Go template (table ...)")
 	return cmd
+}
+
+// podStatsRow is one line of pod stats, with Podman's field names.
+type podStatsRow struct {
+	Pod, CID, Name, CPU, MemUsage, MemUsageBytes, Mem, NetIO, BlockIO, PIDS string
+}
+
+var podStatsHeaders = map[string]string{
+	"Pod": "POD", "CPU": "CPU %", "MemUsage": "MEM USAGE / LIMIT", "MemUsageBytes": "MEM USAGE / LIMIT",
+	"Mem": "MEM %", "NetIO": "NET IO", "BlockIO": "BLOCK IO",
+}
+
+const podStatsDefault = "table {{.Pod}}\t{{.CID}}\t{{.Name}}\t{{.CPU}}\t{{.MemUsage}}\t{{.Mem}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}"
+
+func (a *app) printPodStats(list []pods.Stats, f string) error {
+	rows := make([]podStatsRow, 0, len(list))
+	for _, s := range list {
+		c := newStatsRow(s.Stats)
+		rows = append(rows, podStatsRow{
+			Pod: s.PodID[:12], CID: c.ID, Name: c.Name, CPU: c.CPUPerc, MemUsage: c.MemUsage,
+			MemUsageBytes: units.BytesSize(float64(s.MemUsage)) + " / " + units.BytesSize(float64(s.MemLimit)),
+			Mem:           c.MemPerc, NetIO: c.NetIO, BlockIO: c.BlockIO, PIDS: c.PIDS,
+		})
+	}
+	if format.IsJSON(f) {
+		return format.JSON(a.out, rows)
+	}
+	return format.List(a.out, f, podStatsDefault, podStatsHeaders, rows, false)
 }

@@ -210,6 +210,20 @@ func TestPauseAndStatsSayCgroupsAreMissing(t *testing.T) {
 	}
 	e.roostFails(125, "pause", "nosuchcontainer")
 	e.roostOK("rm", "-f", "live")
+
+	// pod stats: a pod that runs nothing has no row, under Podman's header;
+	// one that runs says what is missing, streaming (the default) or not.
+	e.roostOK("pod", "create", "--name", "statspod")
+	if out := e.roostOK("pod", "stats", "--no-stream", "statspod"); !strings.HasPrefix(out, "POD") || !strings.Contains(out, "CID") || strings.Count(out, "\n") != 1 {
+		t.Fatalf("pod stats of a pod that runs nothing: %q", out)
+	}
+	e.roostOK("run", "-d", "--pod", "statspod", busybox, "sleep", "1000")
+	for _, cmd := range [][]string{{"pod", "stats", "--no-stream", "statspod"}, {"pod", "stats"}} {
+		if msg := e.roostFails(125, cmd...); !strings.Contains(msg, "stats needs cgroup v2 with delegated controllers") {
+			t.Fatalf("%v: %q", cmd, msg)
+		}
+	}
+	e.roostOK("pod", "rm", "-f", "statspod")
 }
 
 type psSize struct {
