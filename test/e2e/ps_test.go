@@ -45,6 +45,12 @@ func TestPsExternalListsAndRemovesStorageContainers(t *testing.T) {
 	if len(table) != 2 || !strings.Contains(table[1], " Storage ") || !strings.HasSuffix(table[1], " ext") {
 		t.Fatalf("ps --external table: %q", table)
 	}
+	// exists sees it only with --external (Podman's 055); diff reads it (140).
+	if r := e.roost("container", "exists", "ext"); r.Code != 1 {
+		t.Fatalf("container exists of an external container without --external: %s", r)
+	}
+	e.roostOK("container", "exists", "--external", "ext")
+	e.roostOK("diff", "ext")
 	e.roostOK("rm", "-a")
 	if got := e.roostOK("ps", "-a", "--external", "--format", "{{.Names}}"); got != "ext\n" {
 		t.Fatalf("rm -a must leave the external container: %q", got)
