@@ -54,16 +54,36 @@ func lease(tx *state.Tx, n *Network, containerID, want string, names []string) (
 			hi = prevAddr(hi)
 		}
 	}
-	for ip := lo; toInt(ip) <= toInt(hi); ip = nextAddr(ip) {
+	if ip := nextFree(n, lo, hi, gw); ip != nil {
+		n.Leases[ip.String()] = Lease{Container: containerID, Names: names}
+		n.LastLease = ip.String()
+		return ip, put(tx, n)
+	}
+	return nil, fmt.Errorf("network %s has no free address left in %s", n.Name, sn)
+}
+
+// nextFree is the first address of lo..hi after n's last lease, wrapping
+// around, that is neither the gateway nor leased; nil when all are.
+func nextFree(n *Network, lo, hi, gw net.IP) net.IP {
+	first, last := toInt(lo), toInt(hi)
+	if first > last {
+		return nil
+	}
+	start := first
+	if prev := net.ParseIP(n.LastLease).To4(); prev != nil && toInt(prev) >= first && toInt(prev) < last {
+		start = toInt(prev) + 1
+	}
+	size := last - first + 1
+	for i := uint32(0); i < size; i++ {
+		ip := fromInt(first + (start-first+i)%size)
 		if ip.Equal(gw) {
 			continue
 		}
 		if _, taken := n.Leases[ip.String()]; !taken {
-			n.Leases[ip.String()] = Lease{Container: containerID, Names: names}
-			return ip, put(tx, n)
+			return ip
 		}
 	}
-	return nil, fmt.Errorf("network %s has no free address left in %s", n.Name, sn)
+	return nil
 }
 
 // release frees every lease of containerID on n; it reports whether any was held.

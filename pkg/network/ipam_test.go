@@ -53,6 +53,46 @@ func TestLeaseAndRelease(t *testing.T) {
 	}
 }
 
+// TestLeasesGoRoundTheRange: the next lease starts after the last one, so
+// a container that leaves and comes back gets a new address while others
+// are free, and the search wraps around to the start of the range.
+func TestLeasesGoRoundTheRange(t *testing.T) {
+	m := &Manager{DB: state.Open(filepath.Join(t.TempDir(), "db")), RunDir: t.TempDir()}
+	n, err := m.Create(CreateOptions{Name: "n", Subnet: "10.60.0.0/29"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(id string) string {
+		var ip string
+		if err := m.DB.Update(func(tx *state.Tx) error {
+			cur, err := m.get(tx, n.Name)
+			if err != nil {
+				return err
+			}
+			got, err := lease(tx, cur, id, "", nil)
+			ip = got.String()
+			return err
+		}); err != nil {
+			t.Fatalf("lease for %s: %v", id, err)
+		}
+		return ip
+	}
+	// Hosts .2 to .6 (.1 is the gateway, .7 broadcast).
+	if ip := get("a"); ip != "10.60.0.2" {
+		t.Fatalf("first lease %s", ip)
+	}
+	m.releaseLease("n", "a")
+	if ip := get("a"); ip != "10.60.0.3" {
+		t.Fatalf("a reconnect got %s, want the next address .3", ip)
+	}
+	for _, id := range []string{"b", "c", "d"} {
+		get(id) // .4 .5 .6
+	}
+	if ip := get("e"); ip != "10.60.0.2" {
+		t.Fatalf("after .6 the search wraps to %s, want .2", ip)
+	}
+}
+
 func TestChooseSubnet(t *testing.T) {
 	m := &Manager{DB: state.Open(filepath.Join(t.TempDir(), "db")), RunDir: t.TempDir()}
 	a, err := m.Create(CreateOptions{Name: "a"})

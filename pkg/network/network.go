@@ -74,6 +74,10 @@ type Network struct {
 	Labels     map[string]string `json:"labels,omitempty"`
 	// Leases maps an allocated address to the container holding it.
 	Leases map[string]Lease `json:"leases,omitempty"`
+	// LastLease is the address handed out last: the next lease starts
+	// after it (and wraps around), as Podman's IPAM does, so an address
+	// just freed is not given again at once to someone else.
+	LastLease string `json:"lastLease,omitempty"`
 }
 
 // Lease is one address held by a running container, with the names the DNS

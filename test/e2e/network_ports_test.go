@@ -167,12 +167,18 @@ func TestPublishedPortFollowsNetworkConnection(t *testing.T) {
 		e.roostOK("run", "-d", "--name", name, "--hostname", name, "--network", net, "-p", fmt.Sprintf("%d:8080", p),
 			busybox, "httpd", "-f", "-p", "8080", "-h", "/etc")
 		hostGetEventually(t, p, "/hostname", name+"\n")
+		addr := fmt.Sprintf("{{(index .NetworkSettings.Networks %q).IPAddress}}", net)
+		before := e.roostLine("inspect", "--format", addr, name)
 		e.roostOK("network", "disconnect", net, name)
 		if got, err := hostGet(p, "/hostname"); err == nil {
 			t.Fatalf("%s: the published port still answers %q after the container left its only network", net, got)
 		}
 		e.roostOK("network", "connect", net, name)
 		hostGetEventually(t, p, "/hostname", name+"\n")
+		// As Podman's IPAM, a reconnect gets the next free address.
+		if after := e.roostLine("inspect", "--format", addr, name); after == before || after == "" {
+			t.Fatalf("%s: address %q before the disconnect, %q after the connect: want a new one", net, before, after)
+		}
 		e.roostOK("rm", "-f", name)
 	}
 	e.roostOK("network", "rm", "portnet")
