@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"go.podman.io/image/v5/docker/reference"
 
 	"github.com/roost-containers/roost/pkg/engine"
 )
@@ -105,12 +106,19 @@ func (c *Compose) buildService(ctx context.Context, s types.ServiceConfig, o Bui
 func buildRequest(p *types.Project, s types.ServiceConfig, o BuildOptions) (engine.BuildRequest, map[string][]byte, error) {
 	b := s.Build
 	r := engine.BuildRequest{ContextDir: b.Context, Target: b.Target, NoCache: b.NoCache || o.NoCache,
-		Layers: true, RemoveIntermediate: true, CacheFrom: b.CacheFrom, CacheTo: b.CacheTo}
+		Layers: true, RemoveIntermediate: true}
 	fail := func(format string, a ...any) (engine.BuildRequest, map[string][]byte, error) {
 		return r, nil, fmt.Errorf("service %s: build.%s", s.Name, fmt.Sprintf(format, a...))
 	}
 	if err := unsupportedBuildKeys(b); err != nil {
 		return fail("%v", err)
+	}
+	var err error
+	if r.CacheFrom, err = cacheRepos(b.CacheFrom); err != nil {
+		return fail("cache_from: %v", err)
+	}
+	if r.CacheTo, err = cacheRepos(b.CacheTo); err != nil {
+		return fail("cache_to: %v", err)
 	}
 	if r.ContextDir == "" {
 		r.ContextDir = p.WorkingDir
@@ -261,4 +269,33 @@ func writeBuildSecrets(dst map[string]string, inline map[string][]byte) (string,
 		dst[id] = p
 	}
 	return dir, nil
+}
+
+// cacheRepos reads cache_from/cache_to entries, NAME[:TAG] or BuildKit's
+// type=registry,ref=NAME[:TAG], as the registry repositories Roost's
+// builder shares step images through (each step its own tag, so the
+// entry's tag is dropped).
+func cacheRepos(entries []string) ([]string, error) {
+	var out []string
+	for _, e := range entries {
+		ref := e
+		if strings.Contains(e, "=") {
+			ref = ""
+			for _, kv := range strings.Split(e, ",") {
+				k, v, _ := strings.Cut(kv, "=")
+				switch {
+				case k == "type" && v != "registry":
+					return nil, fmt.Errorf("%q: only type=registry is supported", e)
+				case k == "ref":
+					ref = v
+				}
+			}
+		}
+		n, err := reference.ParseNormalizedNamed(ref)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", e, err)
+		}
+		out = append(out, reference.FamiliarString(reference.TrimNamed(n)))
+	}
+	return out, nil
 }

@@ -69,8 +69,11 @@ type Options struct {
 	NoHosts           bool
 	Ulimits           []string
 	Secrets           map[string]string
-	Output            io.Writer
-	Quiet             bool
+	// CacheFrom and CacheTo are registry repositories that step images
+	// are pulled from and pushed to, tagged with their cache keys.
+	CacheFrom, CacheTo []string
+	Output             io.Writer
+	Quiet              bool
 }
 
 // Result is the built image.
@@ -102,6 +105,7 @@ type builder struct {
 	made    []string          // images this build committed (removed on failure)
 	res     Result
 	cache   *cache
+	remote  *registryCache // nil without --cache-from and --cache-to
 	tmpDirs []string
 	mounts  map[string]string // image ID -> mounted root
 	ignore  func(rel string) bool
@@ -133,6 +137,12 @@ func Build(ctx context.Context, host Host, o Options) (Result, error) {
 		out = io.Discard
 	}
 	b := &builder{host: host, store: store, opts: o, file: file, out: out, cache: &cache{store: store}}
+	if len(o.CacheFrom)+len(o.CacheTo) > 0 {
+		if err := errors.Join(checkRepos("--cache-from", o.CacheFrom), checkRepos("--cache-to", o.CacheTo)); err != nil {
+			return Result{}, err
+		}
+		b.remote = &registryCache{from: o.CacheFrom, to: o.CacheTo, store: store, cfg: host.Config(), out: out, warned: map[string]bool{}}
+	}
 	defer b.removeTemp()
 	defer b.unmountAll()
 	if b.ignore, err = ignoreFile(o.ContextDir, o.ContainerfileName); err != nil {

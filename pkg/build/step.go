@@ -35,12 +35,16 @@ func (s *stage) commit(ctx context.Context, st step) error {
 	key := stepKey(s.imageID, s.b.opts.Format, st.createdBy, st.content)
 	if s.b.opts.Layers && !s.b.opts.NoCache {
 		id, err := s.b.cache.lookup(key)
+		if err == nil && id == "" && s.b.remote != nil {
+			id, err = s.b.remote.fetch(ctx, s.b.cache, key)
+		}
 		if err != nil {
 			return err
 		}
 		if id != "" {
 			s.b.say("--> Using cache %s\n", id)
 			s.b.res.Cached++
+			s.b.shareStep(ctx, id, key)
 			return s.moveTo(ctx, id)
 		}
 	}
@@ -74,7 +78,15 @@ func (s *stage) commit(ctx context.Context, st step) error {
 	if err := s.b.cache.record(id, key); err != nil {
 		return err
 	}
+	s.b.shareStep(ctx, id, key)
 	return s.moveTo(ctx, id)
+}
+
+// shareStep pushes a step's image to the --cache-to repositories.
+func (b *builder) shareStep(ctx context.Context, id, key string) {
+	if b.remote != nil {
+		b.remote.send(ctx, id, key)
+	}
 }
 
 func (s *stage) moveTo(ctx context.Context, id string) error {

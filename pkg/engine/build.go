@@ -65,7 +65,9 @@ type BuildRequest struct {
 	Ulimits  []string          `json:"ulimits,omitempty"`
 	Secrets  map[string]string `json:"-"` // id -> source file, for RUN --mount=type=secret
 
-	CacheFrom []string `json:"cacheFrom,omitempty"` // accepted; the local store is the cache
+	// CacheFrom and CacheTo are registry repositories sharing step images
+	// (tagged with their cache keys), as Buildah's.
+	CacheFrom []string `json:"cacheFrom,omitempty"`
 	CacheTo   []string `json:"cacheTo,omitempty"`
 
 	// RemoveIntermediate removes RUN's containers after a successful step
@@ -134,6 +136,7 @@ func (e *Engine) Build(ctx context.Context, r BuildRequest) (BuildResult, error)
 		BuildArgs: r.BuildArgs, Labels: r.Labels, Annotations: r.Annotations, NoCache: r.NoCache,
 		Layers: r.Layers, Squash: r.Squash, Format: r.Format, Timestamp: r.Timestamp, Network: r.Network,
 		AddHosts: r.AddHosts, NoHosts: r.NoHosts, Ulimits: r.Ulimits, Secrets: r.Secrets, Output: out, Quiet: r.Quiet,
+		CacheFrom: r.CacheFrom, CacheTo: r.CacheTo,
 	})
 	if err != nil {
 		return BuildResult{}, err
