@@ -21,48 +21,65 @@ import (
 )
 
 // addStep is ADD: COPY's work, plus URLs fetched and local tars unpacked.
+// Sources of every kind may be mixed: they make one layer, as Docker's.
 func (s *stage) addStep(ctx context.Context, c *instructions.AddCommand) error {
 	root := copier.Root{Dir: s.b.opts.ContextDir, Ignore: s.b.ignore}
+	urls := 0
 	for _, src := range c.SourcePaths {
-		if isURL(src) || isArchive(root, src) {
-			return s.addSpecial(ctx, c, root)
+		if isURL(src) {
+			urls++
 		}
 	}
-	if c.Checksum != "" {
-		return fmt.Errorf("ADD --checksum is only for a URL source")
+	if c.Checksum != "" && (urls != 1 || len(c.SourcePaths) != 1) {
+		return fmt.Errorf("ADD --checksum takes exactly one source, a URL")
 	}
-	return s.copyFiles(ctx, "ADD", c.String(), root, c.SourcePaths, c.DestPath, c.Chown, c.Chmod)
-}
-
-// addSpecial is ADD of one URL (fetched, checked against --checksum) or
-// one local tar archive (unpacked into the destination directory).
-func (s *stage) addSpecial(ctx context.Context, c *instructions.AddCommand, root copier.Root) error {
-	if len(c.SourcePaths) != 1 {
-		return fmt.Errorf("ADD of a URL or an archive takes one source at a time")
+	if len(c.SourcePaths) > 1 && !strings.HasSuffix(c.DestPath, "/") {
+		return fmt.Errorf("ADD with several sources: the destination %q must be a directory ending in /", c.DestPath)
 	}
-	src := c.SourcePaths[0]
-	dir, err := s.b.tempDir()
-	if err != nil {
-		return err
-	}
-	if isURL(src) {
-		name, err := fetch(ctx, src, c.Checksum, dir)
+	var groups []placement
+	var plain []string
+	for _, src := range c.SourcePaths {
+		g, special, err := s.addSource(ctx, root, src, c)
 		if err != nil {
 			return err
 		}
-		return s.copyFiles(ctx, "ADD", c.String(), copier.Root{Dir: dir}, []string{name}, c.DestPath, c.Chown, c.Chmod)
+		if !special {
+			plain = append(plain, src)
+			continue
+		}
+		groups = append(groups, g)
 	}
-	if c.Checksum != "" {
-		return fmt.Errorf("ADD --checksum is only for a URL source")
+	if len(plain) > 0 {
+		groups = append([]placement{{root, plain, c.DestPath}}, groups...)
+	}
+	return s.copyPlaced(ctx, "ADD", c.String(), groups, c.Chown, c.Chmod)
+}
+
+// addSource readies a URL (fetched, checked against --checksum) or a
+// local tar archive (unpacked, its contents go into the destination
+// directory) in a directory of its own; special is false for a plain
+// context source, which COPY's rules place.
+func (s *stage) addSource(ctx context.Context, root copier.Root, src string, c *instructions.AddCommand) (g placement, special bool, err error) {
+	url := isURL(src)
+	if !url && !isArchive(root, src) {
+		return placement{}, false, nil
+	}
+	dir, err := s.b.tempDir()
+	if err != nil {
+		return placement{}, true, err
+	}
+	if url {
+		name, err := fetch(ctx, src, c.Checksum, dir)
+		return placement{copier.Root{Dir: dir}, []string{name}, c.DestPath}, true, err
 	}
 	if err := unpack(filepath.Join(root.Dir, filepath.Clean("/"+src)), dir); err != nil {
-		return fmt.Errorf("ADD %s: %w", src, err)
+		return placement{}, true, fmt.Errorf("ADD %s: %w", src, err)
 	}
 	dest := c.DestPath
 	if !strings.HasSuffix(dest, "/") {
 		dest += "/"
 	}
-	return s.copyFiles(ctx, "ADD", c.String(), copier.Root{Dir: dir, Image: true}, []string{"."}, dest, c.Chown, c.Chmod)
+	return placement{copier.Root{Dir: dir, Image: true}, []string{"."}, dest}, true, nil
 }
 
 func isURL(s string) bool {

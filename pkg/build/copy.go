@@ -44,21 +44,39 @@ func (s *stage) copyStep(ctx context.Context, c *instructions.CopyCommand) error
 
 // copyFiles places the sources, digests them and commits them as a layer.
 func (s *stage) copyFiles(ctx context.Context, verb, line string, root copier.Root, sources []string, dest, chown, chmod string) error {
+	return s.copyPlaced(ctx, verb, line, []placement{{root, sources, dest}}, chown, chmod)
+}
+
+// placement is a group of sources read under one root, for one dest: ADD
+// of several kinds of sources (context files, URLs, archives) makes one
+// layer of several.
+type placement struct {
+	root    copier.Root
+	sources []string
+	dest    string
+}
+
+// copyPlaced makes one layer of every group's files, placed at their dest.
+func (s *stage) copyPlaced(ctx context.Context, verb, line string, groups []placement, chown, chmod string) error {
 	parentRoot, err := s.b.mountImage(s.imageID)
 	if err != nil {
 		return err
 	}
-	dest = s.destPath(dest)
-	items, err := copier.Place(root, sources, dest, func(p string) bool {
-		info, err := os.Stat(filepath.Join(parentRoot, p))
-		return parentRoot != "" && err == nil && info.IsDir()
-	})
-	if errors.Is(err, copier.ErrNoSource) {
-		return fmt.Errorf("%s %s: %w in the build context", verb, strings.TrimSuffix(err.Error(), ": "+copier.ErrNoSource.Error()), copier.ErrNoSource)
+	var items []copier.Item
+	for _, g := range groups {
+		placed, err := copier.Place(g.root, g.sources, s.destPath(g.dest), func(p string) bool {
+			info, err := os.Stat(filepath.Join(parentRoot, p))
+			return parentRoot != "" && err == nil && info.IsDir()
+		})
+		if errors.Is(err, copier.ErrNoSource) {
+			return fmt.Errorf("%s %s: %w in the build context", verb, strings.TrimSuffix(err.Error(), ": "+copier.ErrNoSource.Error()), copier.ErrNoSource)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", verb, err)
+		}
+		items = append(items, placed...)
 	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", verb, err)
-	}
+	root := copier.Root{} // each item says whether its owner is kept
 	o := copier.Options{Time: s.b.opts.Timestamp, ParentRoot: parentRoot}
 	if o.Owner, err = s.owner(chown, parentRoot); err != nil {
 		return err

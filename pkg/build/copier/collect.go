@@ -23,6 +23,9 @@ type Item struct {
 	// Parent: the directory whose contents are copied; it is written like
 	// a parent directory (kept as the image has it, else made 0755).
 	Parent bool
+	// KeepOwner: Src is in an image's file system (Root.Image), whose
+	// owners are kept; a context's files belong to root.
+	KeepOwner bool
 }
 
 // Root is where sources are read: a context directory or an image's
@@ -79,6 +82,9 @@ func Place(root Root, sources []string, dest string, destIsDir func(string) bool
 			}
 			items = append(items, it)
 		}
+	}
+	for i := range items {
+		items[i].KeepOwner = root.Image
 	}
 	return items, nil
 }

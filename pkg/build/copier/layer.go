@@ -58,7 +58,7 @@ func Digest(items []Item, root Root) (string, error) {
 }
 
 func owner(it Item, root Root) (int, int) {
-	if !root.Image {
+	if !root.Image && !it.KeepOwner {
 		return 0, 0
 	}
 	if st, ok := it.Info.Sys().(*syscall.Stat_t); ok {
