@@ -187,14 +187,14 @@ func (s *stage) writeSquashed(w io.Writer, base, top string) error {
 		return err
 	}
 	keep := map[[2]int]bool{}
-	final := map[string][2]int{}
+	final := newPathIndex()
 	err = s.eachEntry(ids, func(pos [2]int, hdr *tar.Header, _ io.Reader) error {
 		name := strings.TrimSuffix(strings.TrimPrefix(path.Clean("/"+hdr.Name), "/"), "/")
 		dir, file := path.Split(name)
 		target, whiteout := "", false
 		switch {
 		case file == ".wh..wh..opq":
-			dropUnder(final, keep, strings.TrimSuffix(dir, "/"), false)
+			final.drop(strings.TrimSuffix(dir, "/"), false, keep)
 			whiteout, target = true, ""
 		case strings.HasPrefix(file, ".wh."):
 			whiteout, target = true, dir+strings.TrimPrefix(file, ".wh.")
@@ -202,13 +202,19 @@ func (s *stage) writeSquashed(w io.Writer, base, top string) error {
 			whiteout, target = true, name
 		}
 		if !whiteout {
-			dropUnder(final, keep, name, true)
-			final[name] = pos
+			if hdr.Typeflag == tar.TypeDir {
+				// A directory merges with what is below it (overlay's rule):
+				// only its own entry is replaced.
+				final.forget(name, keep)
+			} else {
+				final.drop(name, true, keep)
+			}
+			final.set(name, pos)
 			keep[pos] = true
 			return nil
 		}
 		if target != "" {
-			dropUnder(final, keep, target, true)
+			final.drop(target, true, keep)
 			if _, err := os.Lstat(filepath.Join(baseRoot, target)); baseRoot == "" || err != nil {
 				return nil // nothing below to hide
 			}
@@ -236,14 +242,62 @@ func (s *stage) writeSquashed(w io.Writer, base, top string) error {
 	return tw.Close()
 }
 
-// dropUnder forgets the entries under name (and name itself when self).
-func dropUnder(final map[string][2]int, keep map[[2]int]bool, name string, self bool) {
-	for k, pos := range final {
-		if (self && k == name) || strings.HasPrefix(k, name+"/") || (name == "" && k != "") {
-			delete(final, k)
-			delete(keep, pos)
-		}
+// pathIndex is each path's last entry in the layers squashed, with each
+// directory's children, so that replacing or deleting a directory costs
+// the size of what is under it, not of everything seen so far.
+type pathIndex struct {
+	pos      map[string][2]int
+	children map[string]map[string]bool // "" is the root
+}
+
+func newPathIndex() *pathIndex {
+	return &pathIndex{pos: map[string][2]int{}, children: map[string]map[string]bool{}}
+}
+
+func parentOf(name string) string {
+	if d := path.Dir(name); d != "." {
+		return d
 	}
+	return ""
+}
+
+// set records name's entry, linking it and its ancestors into the tree.
+func (x *pathIndex) set(name string, pos [2]int) {
+	x.pos[name] = pos
+	for n := name; n != ""; n = parentOf(n) {
+		p := parentOf(n)
+		kids := x.children[p]
+		if kids == nil {
+			kids = map[string]bool{}
+			x.children[p] = kids
+		}
+		if kids[n] {
+			return // the rest of the chain is linked already
+		}
+		kids[n] = true
+	}
+}
+
+// forget drops name's own entry, keeping what is under it.
+func (x *pathIndex) forget(name string, keep map[[2]int]bool) {
+	if p, ok := x.pos[name]; ok {
+		delete(keep, p)
+		delete(x.pos, name)
+	}
+}
+
+// drop forgets the entries under name (and name itself when self), and
+// their places in keep.
+func (x *pathIndex) drop(name string, self bool, keep map[[2]int]bool) {
+	for kid := range x.children[name] {
+		x.drop(kid, true, keep)
+	}
+	delete(x.children, name)
+	if !self || name == "" {
+		return
+	}
+	x.forget(name, keep)
+	delete(x.children[parentOf(name)], name)
 }
 
 // eachEntry walks the layers' diffs in order, each entry with its position.
