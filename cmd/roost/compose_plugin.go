@@ -14,9 +14,25 @@ import (
 // addComposeCommands adds `compose`, which hands the whole command line over
 // to roost-compose (see composeBinary).
 func addComposeCommands(a *app, root *cobra.Command) {
-	root.AddCommand(&cobra.Command{
-		Use:                "compose",
-		Short:              "Run multi-container applications from compose files",
+	root.AddCommand(pluginCommand("compose", "Run multi-container applications from compose files"))
+}
+
+// addKubeCommands adds `kube`, `play` and `generate kube`, which hand the
+// whole command line over to roost-compose, where Kubernetes YAML is built
+// in (k8s.io's types would add megabytes to every roost command).
+func addKubeCommands(a *app, root *cobra.Command) {
+	root.AddCommand(pluginCommand("kube", "Play, generate and tear down Kubernetes YAML"),
+		pluginCommand("play", "Play Kubernetes YAML (play kube is kube play)"))
+	if g := subcommand(root, "generate"); g != nil {
+		g.AddCommand(pluginCommand("kube", "Generate Kubernetes YAML from pods and containers"))
+	}
+}
+
+// pluginCommand is a command run by roost-compose with this command line.
+func pluginCommand(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:                use,
+		Short:              short,
 		DisableFlagParsing: true,
 		Annotations:        map[string]string{noNamespace: "true"},
 		RunE: func(*cobra.Command, []string) error {
@@ -31,7 +47,7 @@ func addComposeCommands(a *app, root *cobra.Command) {
 			}
 			return nil
 		},
-	})
+	}
 }
 
 // composePath is roost-compose beside this executable.
@@ -42,7 +58,7 @@ func composePath() (string, error) {
 	}
 	path := filepath.Join(filepath.Dir(self), composeBinary)
 	if _, err := os.Stat(path); err != nil {
-		return "", fmt.Errorf("roost compose needs %s next to roost (%s): it was not installed with roost (make install installs both)", composeBinary, path)
+		return "", fmt.Errorf("roost compose and kube need %s next to roost (%s): it was not installed with roost (make install installs both)", composeBinary, path)
 	}
 	return path, nil
 }

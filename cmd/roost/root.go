@@ -99,6 +99,7 @@ func newRootCommand(args []string) *cobra.Command {
 	addNetworkDNSCommand(a, root) // after any network group, which it joins
 	addPodCommands(a, root)
 	addComposeCommands(a, root)
+	addKubeCommands(a, root)
 	// --version and -v print one line, as `podman --version` does (scripts
 	// and the conformance harness read it); cobra answers them before any
 	// hook runs, so no namespace is joined.
@@ -218,6 +219,16 @@ func (a *app) close() error {
 	}
 	if err := a.core.Close(); err != nil {
 		fmt.Fprintln(a.errOut, "WARNING: "+oneLine(err.Error()))
+	}
+	return nil
+}
+
+// subcommand is root's direct subcommand named name, nil if none.
+func subcommand(root *cobra.Command, name string) *cobra.Command {
+	for _, c := range root.Commands() {
+		if c.Name() == name {
+			return c
+		}
 	}
 	return nil
 }

@@ -318,7 +318,7 @@ func TestComposeWithoutThePluginSaysWhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.run(lone, "compose", "ps")
-	want := "roost compose needs roost-compose next to roost (" + filepath.Join(dir, "roost-compose") + ")"
+	want := "roost compose and kube need roost-compose next to roost (" + filepath.Join(dir, "roost-compose") + ")"
 	if r.Code != 125 || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 || !strings.Contains(r.Stderr, want) {
 		t.Fatalf("want one line with %q and exit 125, got %s", want, r)
 	}
