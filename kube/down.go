@@ -53,11 +53,7 @@ func Down(ctx context.Context, core *engine.Engine, docs []Document, force bool)
 	}
 	claims := map[string]bool{}
 	if force {
-		for _, d := range docs {
-			if pvc, ok := d.Obj.(*corev1.PersistentVolumeClaim); ok {
-				claims[pvc.Name] = true
-			}
-		}
+		claims = claimNames(docs)
 	}
 	for _, v := range vols {
 		if !mine[v.Labels[labelPod]] && !claims[v.Name] {
@@ -69,4 +65,24 @@ func Down(ctx context.Context, core *engine.Engine, docs []Document, force bool)
 		rep.Volumes = append(rep.Volumes, v.Name)
 	}
 	return rep, nil
+}
+
+// claimNames are the volumes the file claims: its PersistentVolumeClaims
+// and the claims its pods mount.
+func claimNames(docs []Document) map[string]bool {
+	out := map[string]bool{}
+	for _, d := range docs {
+		if pvc, ok := d.Obj.(*corev1.PersistentVolumeClaim); ok {
+			out[pvc.Name] = true
+		}
+	}
+	loads, _ := workloads(docs)
+	for _, w := range loads {
+		for _, v := range w.spec.Volumes {
+			if c := v.PersistentVolumeClaim; c != nil {
+				out[c.ClaimName] = true
+			}
+		}
+	}
+	return out
 }

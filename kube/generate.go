@@ -231,8 +231,8 @@ func containerOf(s source, c container.Container, vols map[string]corev1.Volume)
 	kc.SecurityContext = sc
 	if h := c.Run.Health; h != nil {
 		kc.LivenessProbe = &corev1.Probe{
-			ProbeHandler:   corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: h.Test}},
-			PeriodSeconds:  int32(h.Interval.Seconds()), TimeoutSeconds: int32(h.Timeout.Seconds()),
+			ProbeHandler:  corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: h.Test}},
+			PeriodSeconds: int32(h.Interval.Seconds()), TimeoutSeconds: int32(h.Timeout.Seconds()),
 			InitialDelaySeconds: int32(h.StartPeriod.Seconds()), FailureThreshold: int32(h.Retries),
 		}
 	}
@@ -254,17 +254,17 @@ func mountOf(m spec.Mount) (corev1.VolumeMount, corev1.Volume, error) {
 		if m.Source == "" {
 			return vm, v, fmt.Errorf("the anonymous volume at %s has no name to claim: give it one", m.Destination)
 		}
-		v = corev1.Volume{Name: dnsName(m.Source) + "-pvc", VolumeSource: corev1.VolumeSource{
+		v = corev1.Volume{Name: volumeName(m.Source, "pvc"), VolumeSource: corev1.VolumeSource{
 			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: m.Source}}}
 	case spec.TypeBind:
 		t := corev1.HostPathDirectory
 		if st, err := os.Stat(m.Source); err == nil && !st.IsDir() {
 			t = corev1.HostPathFile
 		}
-		v = corev1.Volume{Name: dnsName(strings.Trim(m.Source, "/")) + "-host", VolumeSource: corev1.VolumeSource{
+		v = corev1.Volume{Name: volumeName(m.Source, "host"), VolumeSource: corev1.VolumeSource{
 			HostPath: &corev1.HostPathVolumeSource{Path: m.Source, Type: &t}}}
 	case spec.TypeTmpfs:
-		v = corev1.Volume{Name: dnsName(strings.Trim(m.Destination, "/")) + "-tmpfs", VolumeSource: corev1.VolumeSource{
+		v = corev1.Volume{Name: volumeName(m.Destination, "tmpfs"), VolumeSource: corev1.VolumeSource{
 			EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}}}
 	default:
 		return vm, v, fmt.Errorf("the %s mount at %s has no Kubernetes form", m.Type, m.Destination)
@@ -370,6 +370,16 @@ func serviceOf(pod *corev1.Pod) *corev1.Service {
 		return nil
 	}
 	return svc
+}
+
+// volumeName is a pod volume's name: what it comes from, then its kind,
+// as one DNS-1123 label (the kind kept when the rest is cut short).
+func volumeName(from, kind string) string {
+	base := dnsName(from)
+	if max := 63 - len(kind) - 1; len(base) > max {
+		base = strings.Trim(base[len(base)-max:], "-")
+	}
+	return base + "-" + kind
 }
 
 var notDNS = regexp.MustCompile(`[^a-z0-9-]+`)

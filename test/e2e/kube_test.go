@@ -1,0 +1,204 @@
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestKubeGeneratePlayDownRoundTrip: a pod of a web server and a client
+// sharing localhost, with a named volume, env and a healthcheck, becomes
+// YAML (generate kube --service); with everything removed, kube play of
+// that YAML gives the same behaviour; kube down --force leaves nothing.
+func TestKubeGeneratePlayDownRoundTrip(t *testing.T) {
+	e := pulled(t)
+	port := freeHostPort(t)
+	e.roostOK("pod", "create", "--name", "web", "-p", fmt.Sprintf("%d:80", port))
+	e.roostOK("volume", "create", "webdata")
+	e.roostOK("run", "-d", "--pod", "web", "--name", "web-server", "-v", "webdata:/data", "-e", "GREETING=hello",
+		"--health-cmd", "wget -q -O /dev/null http://localhost:80/index.html", busybox,
+		"sh", "-c", "echo $GREETING > /data/index.html; exec httpd -f -p 80 -h /data")
+	e.roostOK("run", "-d", "--pod", "web", "--name", "web-client", busybox, "sleep", "1000")
+	hostGetEventually(t, port, "/index.html", "hello\n")
+
+	yaml := e.roostOK("generate", "kube", "--service", "web")
+	for _, want := range []string{"kind: Pod", "kind: Service", "claimName: webdata", "name: GREETING", "livenessProbe:", fmt.Sprintf("hostPort: %d", port), "name: server", "name: client"} {
+		if !strings.Contains(yaml, want) {
+			t.Fatalf("generate kube lacks %q:\n%s", want, yaml)
+		}
+	}
+	file := filepath.Join(e.Home, "web.yaml")
+	e.writeFile("web.yaml", yaml)
+	e.roostOK("pod", "rm", "-f", "web")
+	// The volume goes too: play must make the claim's volume again. Its
+	// data is written again by the server's command.
+	e.roostOK("volume", "rm", "webdata")
+
+	out := e.roostOK("kube", "play", file)
+	if !strings.Contains(out, "Pod:") {
+		t.Fatalf("kube play printed %q", out)
+	}
+	e.roostOK("volume", "exists", "webdata") // the claim's volume, made again
+	hostGetEventually(t, port, "/index.html", "hello\n")
+	eventually(t, secs(20), func() error {
+		r := e.roost("exec", "web-client", "wget", "-qO-", "http://localhost:80/index.html")
+		if r.Code != 0 || r.Stdout != "hello\n" {
+			return fmt.Errorf("the client reaching the server on localhost: %s", r)
+		}
+		return nil
+	})
+	if got := e.roostLine("exec", "web-server", "cat", "/data/index.html"); got != "hello" {
+		t.Fatalf("the volume's data: %q", got)
+	}
+	if got := e.roostLine("inspect", "--format", "{{.Config.Healthcheck.Test}}", "web-server"); !strings.Contains(got, "wget") {
+		t.Fatalf("the healthcheck did not come through: %q", got)
+	}
+	// Played again without --replace: the pod exists.
+	if msg := e.roostFails(125, "kube", "play", file); !strings.Contains(msg, "web") {
+		t.Fatalf("a second play said %q", msg)
+	}
+	e.roostOK("kube", "play", "--replace", file)
+	hostGetEventually(t, port, "/index.html", "hello\n")
+
+	down := e.roostOK("kube", "down", "--force", file)
+	if !strings.Contains(down, "Pods removed:") || !strings.Contains(down, "webdata") {
+		t.Fatalf("kube down printed %q", down)
+	}
+	for _, args := range [][]string{{"ps", "-aq"}, {"pod", "ls", "-q"}, {"volume", "ls", "-q"}} {
+		if got := e.roostOK(args...); got != "" {
+			t.Fatalf("after kube down, %v lists %q", args, got)
+		}
+	}
+	if err := portFree(port); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestKubePlayKinds: a Deployment of 3 replicas makes 3 pods; a ConfigMap
+// and a Secret reach env (env and envFrom) and files; a Job runs to
+// completion; kube down removes all of it.
+func TestKubePlayKinds(t *testing.T) {
+	e := pulled(t)
+	e.writeFile("kinds.yaml", `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  MODE: production
+  app.conf: |
+    listen=80
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+stringData:
+  password: s3cret
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: api
+  template:
+    metadata:
+      labels:
+        app: api
+    spec:
+      containers:
+      - name: app
+        image: `+busybox+`
+        command: ["sleep", "1000"]
+        envFrom:
+        - configMapRef:
+            name: settings
+        env:
+        - name: PASSWORD
+          valueFrom:
+            secretKeyRef:
+              name: creds
+              key: password
+        volumeMounts:
+        - name: conf
+          mountPath: /etc/app
+        - name: secret
+          mountPath: /run/secret
+      volumes:
+      - name: conf
+        configMap:
+          name: settings
+          items:
+          - key: app.conf
+            path: app.conf
+      - name: secret
+        secret:
+          secretName: creds
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: once
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: task
+        image: `+busybox+`
+        command: ["sh", "-c", "echo job done; exit 0"]
+`)
+	file := filepath.Join(e.Home, "kinds.yaml")
+	e.roostOK("kube", "play", file)
+	pods := lines(e.roostOK("pod", "ls", "--format", "{{.Name}}"))
+	if len(pods) != 4 {
+		t.Fatalf("pods: %q, want api-pod-0..2 and once-pod", pods)
+	}
+	for i := range 3 {
+		name := fmt.Sprintf("api-pod-%d-app", i)
+		got := e.roostOK("exec", name, "sh", "-c", "echo $MODE $PASSWORD; cat /etc/app/app.conf /run/secret/password")
+		if got != "production s3cret\nlisten=80\ns3cret" {
+			t.Fatalf("%s sees %q", name, got)
+		}
+	}
+	if code := e.roostLine("wait", "once-pod-task"); code != "0" {
+		t.Fatalf("the job's container exited %s", code)
+	}
+	if got := e.roostOK("logs", "once-pod-task"); got != "job done\n" {
+		t.Fatalf("the job's output: %q", got)
+	}
+	e.roostOK("kube", "down", file)
+	for _, args := range [][]string{{"ps", "-aq"}, {"pod", "ls", "-q"}, {"volume", "ls", "-q"}} {
+		if got := e.roostOK(args...); got != "" {
+			t.Fatalf("after kube down, %v lists %q", args, got)
+		}
+	}
+}
+
+// TestKubePlayBadYAML: each mistake names the document, the field and the
+// reason, exits 125 and makes nothing.
+func TestKubePlayBadYAML(t *testing.T) {
+	e := pulled(t)
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  containers:\n  - name: c\n"
+	for _, c := range []struct{ yaml, want string }{
+		{"apiVersion: v1\nkind: Pod\nmetadata: [\n", "document 1: not valid YAML"},
+		{"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n" + pod + "    image: " + busybox + "\n    imagePullPolicy: Sometimes\n    bogus: true\n", `document 2 (Pod): unknown field "spec.containers[0].bogus"`},
+		{pod + "    image: " + busybox + "\n    ports:\n    - containerPort: \"eighty\"\n", "document 1 (Pod): "},
+		{pod + "    command: [\"true\"]\n", "containers[0]: c: image is required"},
+	} {
+		e.writeFile("bad.yaml", c.yaml)
+		msg := e.roostFails(125, "kube", "play", filepath.Join(e.Home, "bad.yaml"))
+		if !strings.Contains(msg, c.want) || strings.Contains(msg, "\n") {
+			t.Errorf("%q: said %q, want one line with %q", c.yaml, msg, c.want)
+		}
+		for _, args := range [][]string{{"ps", "-aq"}, {"pod", "ls", "-q"}, {"volume", "ls", "-q"}} {
+			if got := e.roostOK(args...); got != "" {
+				t.Errorf("%q: %v lists %q", c.yaml, args, got)
+			}
+		}
+	}
+}
