@@ -3,12 +3,14 @@ package kube
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -33,6 +35,8 @@ type GenerateOptions struct {
 // source is one pod's worth of Roost objects: a pod's members, or one
 // container on its own.
 type source struct {
+	infraID    string
+	created    time.Time
 	name       string
 	labels     map[string]string
 	hostname   string
@@ -56,6 +60,12 @@ func Generate(ctx context.Context, core *engine.Engine, refs []string, o Generat
 	var docs []any
 	for _, ref := range refs {
 		src, err := sourceOf(ctx, core, ref)
+		if isNotFound(err) {
+			if v, verr := core.Volumes().Get(ref); verr == nil {
+				docs = append(docs, claimOf(v.Name, v.Labels, v.CreatedAt))
+				continue
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -80,7 +90,7 @@ func Generate(ctx context.Context, core *engine.Engine, refs []string, o Generat
 		if i > 0 {
 			b.WriteString("---\n")
 		}
-		out, err := yaml.Marshal(d)
+		out, err := encode(d)
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +106,7 @@ func sourceOf(ctx context.Context, core *engine.Engine, ref string) (source, err
 		return source{}, err
 	}
 	if p, list, err := mgr.GetWithContainers(ctx, ref); err == nil {
-		s := source{name: p.Name, labels: p.Labels, hostname: p.Hostname, createdPod: true}
+		s := source{name: p.Name, labels: p.Labels, hostname: p.Hostname, createdPod: true, infraID: p.Infra, created: p.Created}
 		for _, c := range list {
 			if c.Pod != nil && c.Pod.IsInfra {
 				s.ports = c.Ports
@@ -106,7 +116,7 @@ func sourceOf(ctx context.Context, core *engine.Engine, ref string) (source, err
 			s.members = append(s.members, c)
 		}
 		if len(s.members) == 0 {
-			return s, fmt.Errorf("pod %s has no containers but its infra: nothing to generate", p.Name)
+			return s, fmt.Errorf("pod %s only has an infra container: add a container to generate it", p.Name)
 		}
 		return s, nil
 	} else if !isNotFound(err) {
@@ -118,13 +128,13 @@ func sourceOf(ctx context.Context, core *engine.Engine, ref string) (source, err
 	}
 	c, err := ce.Get(ref)
 	if err != nil {
-		return source{}, fmt.Errorf("no pod or container %q: %w", ref, err)
+		return source{}, fmt.Errorf("no pod, container or volume %q: %w", ref, err)
 	}
 	if c.Pod != nil {
 		return source{}, fmt.Errorf("container %s is in a pod: generate the pod", c.Name)
 	}
-	return source{name: c.Name + "-pod", labels: nil, members: []container.Container{*c}, ports: c.Ports,
-		hostNet: c.Net.Mode == container.NetHost}, nil
+	return source{name: c.Name + "-pod", members: []container.Container{*c}, ports: c.Ports,
+		hostNet: c.Net.Mode == container.NetHost, created: c.Created}, nil
 }
 
 // podOf is the Pod of a source.
@@ -138,8 +148,14 @@ func podOf(s source) (*corev1.Pod, error) {
 		pod.Labels[k] = v
 	}
 	delete(pod.Labels, LabelPlayed)
-	if s.hostname != "" && s.hostname != s.name {
+	if s.createdPod {
 		pod.Spec.Hostname = s.hostname
+		if pod.Spec.Hostname == "" {
+			pod.Spec.Hostname = s.name
+		}
+	}
+	if !s.created.IsZero() {
+		pod.CreationTimestamp = metav1.NewTime(s.created.UTC())
 	}
 	pod.Spec.HostNetwork = s.hostNet
 	vols := map[string]corev1.Volume{}
@@ -153,9 +169,15 @@ func podOf(s source) (*corev1.Pod, error) {
 			for _, pm := range s.ports {
 				kc.Ports = append(kc.Ports, portOf(pm))
 			}
-			if len(c.Spec.Annotations) > 0 {
-				pod.Annotations = c.Spec.Annotations
-			}
+		}
+		if pod.Annotations == nil {
+			pod.Annotations = map[string]string{}
+		}
+		for k, v := range c.Spec.Annotations {
+			pod.Annotations[k] = v
+		}
+		for k, v := range containerAnnotations(c, kc.Name, s.infraID) {
+			pod.Annotations[k] = v
 		}
 		pod.Spec.Containers = append(pod.Spec.Containers, kc)
 	}
@@ -198,9 +220,16 @@ func containerOf(s source, c container.Container, vols map[string]corev1.Volume)
 		name = strings.TrimPrefix(name, s.name+"-")
 	}
 	pr := c.Spec.Process
-	kc := corev1.Container{Name: dnsName(name), Image: c.ImageName, Args: pr.Args, WorkingDir: pr.WorkDir}
-	if pr.Entrypoint != nil {
-		kc.Command = *pr.Entrypoint
+	kc := corev1.Container{Name: dnsName(name), Image: c.ImageName, WorkingDir: pr.WorkDir}
+	switch {
+	case pr.Entrypoint != nil:
+		kc.Command, kc.Args = *pr.Entrypoint, pr.Args
+	case len(c.Spec.Image.Entrypoint) == 0:
+		// Without an entrypoint the words are the whole command, which
+		// Podman writes as command.
+		kc.Command = pr.Args
+	default:
+		kc.Args = pr.Args
 	}
 	for _, kv := range pr.Env {
 		k, v, _ := strings.Cut(kv, "=")
@@ -302,19 +331,127 @@ func securityOf(c container.Container) (*corev1.SecurityContext, error) {
 		f := false
 		sc.AllowPrivilegeEscalation, set = &f, true
 	}
-	if len(sec.CapAdd)+len(sec.CapDrop) > 0 {
-		sc.Capabilities, set = &corev1.Capabilities{}, true
-		for _, a := range sec.CapAdd {
-			sc.Capabilities.Add = append(sc.Capabilities.Add, corev1.Capability(strings.TrimPrefix(strings.ToUpper(a), "CAP_")))
-		}
-		for _, d := range sec.CapDrop {
-			sc.Capabilities.Drop = append(sc.Capabilities.Drop, corev1.Capability(strings.TrimPrefix(strings.ToUpper(d), "CAP_")))
+	if !sec.Privileged {
+		if caps := capabilitiesOf(sec); caps != nil {
+			sc.Capabilities, set = caps, true
 		}
 	}
 	if !set {
 		return nil, nil
 	}
 	return sc, nil
+}
+
+// kubeDefaultCaps are the capabilities Kubernetes' runtimes give a
+// container by default (the CRI's list), in their order.
+var kubeDefaultCaps = []string{"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+	"CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"}
+
+// capabilitiesOf says how the container's capabilities differ from
+// Kubernetes' defaults, so the pod there gets the same set as here (Roost's
+// defaults lack MKNOD, NET_RAW and AUDIT_WRITE, as Podman's).
+func capabilitiesOf(sec spec.SecurityOptions) *corev1.Capabilities {
+	norm := func(c string) string {
+		c = strings.ToUpper(c)
+		if !strings.HasPrefix(c, "CAP_") {
+			c = "CAP_" + c
+		}
+		return c
+	}
+	have := map[string]bool{}
+	base := spec.DefaultCapabilities
+	if sec.DefaultCaps != nil {
+		base = sec.DefaultCaps
+	}
+	for _, c := range base {
+		have[norm(c)] = true
+	}
+	for _, c := range sec.CapAdd {
+		if strings.EqualFold(c, "all") {
+			return &corev1.Capabilities{Add: []corev1.Capability{"ALL"}}
+		}
+		have[norm(c)] = true
+	}
+	for _, c := range sec.CapDrop {
+		delete(have, norm(c))
+	}
+	caps := &corev1.Capabilities{}
+	inKube := map[string]bool{}
+	for _, c := range kubeDefaultCaps {
+		inKube[c] = true
+		if !have[c] {
+			caps.Drop = append(caps.Drop, corev1.Capability(c))
+		}
+	}
+	var added []string
+	for c := range have {
+		if !inKube[c] {
+			added = append(added, c)
+		}
+	}
+	sort.Strings(added)
+	for _, c := range added {
+		caps.Add = append(caps.Add, corev1.Capability(c))
+	}
+	if len(caps.Add)+len(caps.Drop) == 0 {
+		return nil
+	}
+	return caps
+}
+
+// containerAnnotations are Podman's per-container annotations, which its
+// `kube play` reads back (Roost's too).
+func containerAnnotations(c container.Container, name, infra string) map[string]string {
+	b := func(v bool) string { return strings.ToUpper(strconv.FormatBool(v)) }
+	a := map[string]string{
+		annotTTY + "/" + name:        strconv.FormatBool(c.Run.Terminal),
+		annotAutoRemove + "/" + name: b(c.Run.Remove),
+		annotInit + "/" + name:       b(c.Spec.Process.Init),
+		annotPrivileged + "/" + name: b(c.Spec.Security.Privileged),
+		annotPublishAll + "/" + name: b(false),
+	}
+	if infra != "" {
+		a["io.kubernetes.cri-o.ContainerType/"+name] = "container"
+		a["io.kubernetes.cri-o.SandboxID/"+name] = infra
+	}
+	return a
+}
+
+// Podman's annotation keys, per container (KEY/CONTAINER).
+const (
+	annotTTY        = "io.kubernetes.cri-o.TTY"
+	annotAutoRemove = "io.podman.annotations.autoremove"
+	annotInit       = "io.podman.annotations.init"
+	annotPrivileged = "io.podman.annotations.privileged"
+	annotPublishAll = "io.podman.annotations.publish-all"
+)
+
+// claimOf is the PersistentVolumeClaim of a named volume.
+func claimOf(name string, labels map[string]string, created time.Time) *corev1.PersistentVolumeClaim {
+	return &corev1.PersistentVolumeClaim{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels, CreationTimestamp: metav1.NewTime(created.UTC())},
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{
+				corev1.ResourceStorage: resource.MustParse("1Gi")}},
+		},
+	}
+}
+
+// encode writes an object as YAML without its status: what Roost writes
+// is a request to a cluster, and a status is the cluster's answer.
+func encode(obj any) ([]byte, error) {
+	j, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(j, &m); err != nil {
+		return nil, err
+	}
+	delete(m, "status")
+	return yaml.Marshal(m)
 }
 
 // wrap puts the pod in a Deployment or Job when asked.

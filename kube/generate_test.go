@@ -8,7 +8,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/yaml"
 
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/monitor"
@@ -74,11 +73,12 @@ func TestGeneratedKindsDecodeStrictlyAndRoundTrip(t *testing.T) {
 		t.Fatalf("service: %+v", svc)
 	}
 	roundTrip(t, "service", svc)
+	roundTrip(t, "claim", claimOf("data", map[string]string{"k": "v"}, time.Unix(1e9, 0)))
 }
 
 func roundTrip(t *testing.T, what string, obj any) {
 	t.Helper()
-	first, err := yaml.Marshal(obj)
+	first, err := encode(obj)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func roundTrip(t *testing.T, what string, obj any) {
 	if err != nil {
 		t.Fatalf("%s: strict decode of what generate writes: %v\n%s", what, err, first)
 	}
-	again, err := yaml.Marshal(docs[0].Obj)
+	again, err := encode(docs[0].Obj)
 	if err != nil {
 		t.Fatal(err)
 	}

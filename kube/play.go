@@ -25,11 +25,16 @@ func isNotFound(err error) bool { return errors.Is(err, state.ErrNotFound) }
 
 // PlayOptions are `kube play`'s flags.
 type PlayOptions struct {
-	Start     bool     // start the pods (--start, default true)
-	Replace   bool     // remove pods of the same names first
-	Networks  []string // --network: the pods' networks; empty: the default
-	Publish   []string // --publish: more ports for every pod
-	LogDriver string
+	Start    bool     // start the pods (--start, default true)
+	Replace  bool     // remove pods of the same names first
+	Networks []string // --network: the pods' networks; empty: the default
+	Publish  []string // --publish: more ports for every pod
+	// PublishAll publishes every containerPort on the same host port when
+	// it has no hostPort (--publish-all; Kubernetes publishes none).
+	PublishAll bool
+	// Annotations go on every container (--annotation).
+	Annotations map[string]string
+	LogDriver   string
 	// ConfigMaps are more ConfigMap documents (--configmap FILE...).
 	ConfigMaps [][]byte
 	// Registry and Pull are how images are pulled.

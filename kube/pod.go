@@ -34,7 +34,7 @@ type podPlan struct {
 func planPod(w workload, env *envSources, o PlayOptions) (*podPlan, error) {
 	p := &podPlan{w: w, files: map[string]map[string]string{}}
 	po := pods.CreateOptions{Name: w.name, Hostname: w.spec.Hostname, Infra: true, Share: pods.DefaultShare,
-		Labels: map[string]string{LabelPlayed: w.from}, ExitPolicy: pods.ExitContinue}
+		Labels: map[string]string{LabelPlayed: w.from}, ExitPolicy: pods.ExitStop}
 	for k, v := range w.labels {
 		po.Labels[k] = v
 	}
@@ -47,10 +47,14 @@ func planPod(w workload, env *envSources, o PlayOptions) (*podPlan, error) {
 	}
 	for _, c := range append(append([]corev1.Container{}, w.spec.InitContainers...), w.spec.Containers...) {
 		for _, port := range c.Ports {
-			if port.HostPort == 0 {
+			host := port.HostPort
+			if host == 0 && o.PublishAll {
+				host = port.ContainerPort
+			}
+			if host == 0 {
 				continue
 			}
-			v := fmt.Sprintf("%d:%d/%s", port.HostPort, port.ContainerPort, strings.ToLower(string(orTCP(port.Protocol))))
+			v := fmt.Sprintf("%d:%d/%s", host, port.ContainerPort, strings.ToLower(string(orTCP(port.Protocol))))
 			if port.HostIP != "" {
 				v = port.HostIP + ":" + v
 			}
@@ -197,7 +201,14 @@ func containerRequest(w workload, c corev1.Container, env *envSources, vols map[
 	co.Name = w.name + "-" + c.Name
 	co.Labels = map[string]string{LabelPlayed: w.from}
 	sp := &co.Spec
-	sp.Annotations = w.annot
+	sp.Annotations = map[string]string{}
+	for k, v := range w.annot {
+		sp.Annotations[k] = v
+	}
+	for k, v := range o.Annotations {
+		sp.Annotations[k] = v
+	}
+	sp.Process.Init = w.annot[annotInit+"/"+c.Name] == "TRUE"
 	sp.Process.Args, sp.Process.WorkDir = c.Args, c.WorkingDir
 	if len(c.Command) > 0 {
 		ep := append([]string{}, c.Command...)
@@ -207,9 +218,12 @@ func containerRequest(w workload, c corev1.Container, env *envSources, vols map[
 	if sp.Process.Env, err = env.containerEnv(c); err != nil {
 		return engine.CreateRequest{}, err
 	}
-	sp.Process.Terminal = c.TTY
+	sp.Process.Terminal = c.TTY || w.annot[annotTTY+"/"+c.Name] == "true"
 	if err := security(w.spec.SecurityContext, c.SecurityContext, sp); err != nil {
 		return engine.CreateRequest{}, fmt.Errorf("%s: securityContext: %w", c.Name, err)
+	}
+	if w.annot[annotPrivileged+"/"+c.Name] == "TRUE" {
+		sp.Security.Privileged = true
 	}
 	for _, vm := range c.VolumeMounts {
 		m, ok := vols[vm.Name]
@@ -225,7 +239,7 @@ func containerRequest(w workload, c corev1.Container, env *envSources, vols map[
 	if sp.Resources, err = resources(c.Resources); err != nil {
 		return engine.CreateRequest{}, fmt.Errorf("%s: resources: %w", c.Name, err)
 	}
-	co.Run = container.RunOptions{StopTimeout: 10, Terminal: c.TTY, Stdin: c.Stdin, LogDriver: o.LogDriver}
+	co.Run = container.RunOptions{StopTimeout: 10, Terminal: sp.Process.Terminal, Stdin: c.Stdin, LogDriver: o.LogDriver}
 	if co.Run.Restart, err = monitor.ParseRestartPolicy(restart); err != nil {
 		return engine.CreateRequest{}, err
 	}

@@ -30,7 +30,9 @@ func addKubeCommands(a *app, root *cobra.Command) {
 
 type kubePlayFlags struct {
 	start, replace, down, force bool
+	publishAll                  bool
 	networks, publish           []string
+	annotations                 []string
 	configMaps                  []string
 	logDriver                   string
 	quiet                       bool
@@ -50,7 +52,10 @@ func newKubePlay(a *app, use string) *cobra.Command {
 			if f.down {
 				return a.kubeDown(cmd, docs, f.force)
 			}
-			o := kube.PlayOptions{Start: f.start, Replace: f.replace, Networks: f.networks, Publish: f.publish, LogDriver: f.logDriver}
+			o := kube.PlayOptions{Start: f.start, Replace: f.replace, Networks: f.networks, Publish: f.publish, LogDriver: f.logDriver, PublishAll: f.publishAll}
+			if o.Annotations, err = kubeAnnotations(f.annotations); err != nil {
+				return err
+			}
 			for _, path := range f.configMaps {
 				b, err := os.ReadFile(path)
 				if err != nil {
@@ -76,6 +81,8 @@ func newKubePlay(a *app, use string) *cobra.Command {
 	fl.BoolVar(&f.force, "force", false, "with --down: remove the claims' volumes too")
 	fl.StringArrayVar(&f.networks, "network", nil, "the pods' network")
 	fl.StringArrayVar(&f.publish, "publish", nil, "publish a port of every pod: [ip:]hostPort:containerPort")
+	fl.BoolVar(&f.publishAll, "publish-all", false, "publish every containerPort without a hostPort on the same host port")
+	fl.StringArrayVar(&f.annotations, "annotation", nil, "KEY=VALUE annotation for every container")
 	fl.StringArrayVar(&f.configMaps, "configmap", nil, "a YAML file of ConfigMaps the pods may read")
 	fl.StringVar(&f.logDriver, "log-driver", "", "log driver of the containers")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no pull progress")
@@ -126,8 +133,8 @@ func newKubeGenerate(a *app, use string) *cobra.Command {
 	var file string
 	var replicas int32
 	cmd := &cobra.Command{
-		Use:   use + " [options] POD|CONTAINER...",
-		Short: "Write Kubernetes YAML for pods and containers",
+		Use:   use + " [options] {CONTAINER...|POD...|VOLUME...}",
+		Short: "Write Kubernetes YAML for pods, containers and volumes",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Replicas = replicas
@@ -206,4 +213,21 @@ func printPlay(w io.Writer, rep kube.PlayReport) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// kubeAnnotations reads --annotation KEY=VALUE; Kubernetes takes values of
+// at most 63 characters here, as Podman checks.
+func kubeAnnotations(list []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, a := range list {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("invalid --annotation %q: use KEY=VALUE", a)
+		}
+		if len(v) > 63 {
+			return nil, fmt.Errorf("annotation exceeds maximum size, 63, of kubernetes annotation: %s", a)
+		}
+		out[k] = v
+	}
+	return out, nil
 }
