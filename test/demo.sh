@@ -129,7 +129,12 @@ step "A pod: containers sharing one network namespace (and one published port), 
 step "Pods, with their containers" roost pod ps --ctr-names
 step "A systemd unit for the pod: with --new, the unit makes the pod and removes it" \
 	roost generate systemd --new --no-header demo-pod
+step "The same pod as Kubernetes YAML (generate kube --service): it runs on a cluster as it runs here" \
+	sh -c 'roost generate kube --service demo-pod | tee /tmp/demo-pod.yaml'
 step "Remove the pod with its containers" roost pod rm -f demo-pod
+step "Play the YAML: the pod, its containers and its port come back" sh -c \
+	'roost kube play /tmp/demo-pod.yaml >/dev/null && until curl -s http://127.0.0.1:8089/hostname; do sleep 0.2; done'
+step "kube down removes what the play made" sh -c 'roost kube down /tmp/demo-pod.yaml && rm -f /tmp/demo-pod.yaml'
 step "A compose app: a web service and a client that waits for it, on the project's network" sh -c \
 	"cd $composedir && cat compose.yaml && roost compose up -d"
 step "The app's containers" sh -c "cd $composedir && roost compose ps"
@@ -173,5 +178,13 @@ step "Its history, step by step" roost history demo/built
 step "Save it to an archive, remove it, load it back: same id" sh -c \
 	"roost save -o $builddir/built.tar demo/built && roost rmi demo/built && roost load -i $builddir/built.tar && roost images --format '{{.Repository}} {{.ID}}' demo/built"
 step "Push it to the registry" roost push -q demo/built "$ROOST_TEST_REGISTRY/demo/built:latest"
+step "Run straight from the archive (docker-archive:FILE), as Podman does" \
+	roost run --rm "docker-archive:$builddir/built.tar"
+docker_bin=$(command -v docker || echo /usr/local/bin/docker)
+step "Docker's own CLI drives Roost through the API socket (roost system service; no daemon: it exits 2 s after its last request)" sh -c \
+	"sock=\$XDG_RUNTIME_DIR/roost/demo.sock; roost system service --time 2 unix://\$sock & sleep 1;
+	 DOCKER_HOST=unix://\$sock $docker_bin run --rm $ROOST_TEST_REGISTRY/busybox echo hello from docker run &&
+	 DOCKER_HOST=unix://\$sock $docker_bin images --format '{{.Repository}}:{{.Tag}}'; wait"
+
 step "Remove the built image" roost rmi demo/built
 printf '\nDone.\n'
