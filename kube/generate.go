@@ -412,7 +412,9 @@ func containerAnnotations(c container.Container, name, infra string) map[string]
 	}
 	if infra != "" {
 		a["io.kubernetes.cri-o.ContainerType/"+name] = "container"
-		a["io.kubernetes.cri-o.SandboxID/"+name] = infra
+		// Podman refuses annotation values longer than 63 characters (and
+		// cuts its own to that), so the infra's id is cut as Podman cuts it.
+		a["io.kubernetes.cri-o.SandboxID/"+name] = infra[:min(len(infra), 63)]
 	}
 	return a
 }

@@ -92,6 +92,9 @@ func Play(ctx context.Context, core *engine.Engine, docs []Document, o PlayOptio
 	for _, p := range plans {
 		pr, err := p.make(ctx, core, o)
 		if err != nil {
+			if pr.ID != "" {
+				rep.Pods = append(rep.Pods, pr) // made in part: it goes too
+			}
 			undo(ctx, core, rep)
 			return PlayReport{}, fmt.Errorf("%s: %w", p.w.from, err)
 		}

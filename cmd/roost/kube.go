@@ -205,11 +205,15 @@ func printPlay(w io.Writer, rep kube.PlayReport) {
 	for _, p := range rep.Pods {
 		fmt.Fprintln(w, "Pod:")
 		fmt.Fprintln(w, p.ID)
-		if len(p.Containers) > 0 {
+		switch len(p.Containers) { // Podman's headings
+		case 0:
+		case 1:
+			fmt.Fprintln(w, "Container:")
+		default:
 			fmt.Fprintln(w, "Containers:")
-			for _, c := range p.Containers {
-				fmt.Fprintln(w, c)
-			}
+		}
+		for _, c := range p.Containers {
+			fmt.Fprintln(w, c)
 		}
 		fmt.Fprintln(w)
 	}

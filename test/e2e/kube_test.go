@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -189,6 +190,8 @@ func TestKubePlayBadYAML(t *testing.T) {
 		{"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n" + pod + "    image: " + busybox + "\n    imagePullPolicy: Sometimes\n    bogus: true\n", `document 2 (Pod): unknown field "spec.containers[0].bogus"`},
 		{pod + "    image: " + busybox + "\n    ports:\n    - containerPort: \"eighty\"\n", "document 1 (Pod): "},
 		{pod + "    command: [\"true\"]\n", "containers[0]: c: image is required"},
+		// Found only when pulled, after the pod is made: the pod goes again.
+		{pod + "    image: " + registry + "/no/such:image\n", "Pod/bad: container bad-c: "},
 	} {
 		e.writeFile("bad.yaml", c.yaml)
 		msg := e.roostFails(125, "kube", "play", filepath.Join(e.Home, "bad.yaml"))
@@ -200,5 +203,52 @@ func TestKubePlayBadYAML(t *testing.T) {
 				t.Errorf("%q: %v lists %q", c.yaml, args, got)
 			}
 		}
+	}
+}
+
+// TestKubeAcrossPodman: Debian's Podman 4.3.1 plays the YAML Roost
+// generates for a pod, and Roost plays the YAML `podman generate kube`
+// writes for a pod of Podman's; each serves on its published port.
+func TestKubeAcrossPodman(t *testing.T) {
+	e := pulled(t)
+	podmanBin := "/usr/bin/podman"
+	if _, err := os.Stat(podmanBin); err != nil {
+		t.Fatal("podman is not installed: test/host/prepare.sh installs it")
+	}
+	root := filepath.Join(e.Home, "podman")
+	pm := func(args ...string) result {
+		return e.run(podmanBin, append([]string{"--storage-driver", "overlay", "--root", root + "/root", "--runroot", root + "/run"}, args...)...)
+	}
+	pmOK := func(args ...string) string {
+		t.Helper()
+		return succeeded(t, fmt.Sprintf("podman %v", args), pm(args...))
+	}
+	t.Cleanup(func() {
+		pm("pod", "rm", "-af", "-t", "0")
+		pm("system", "reset", "-f")
+	})
+	pmOK("pull", "-q", "--tls-verify=false", busybox)
+
+	// Roost's YAML, played by Podman.
+	p1 := freeHostPort(t)
+	e.roostOK("pod", "create", "--name", "fromroost", "-p", fmt.Sprintf("%d:80", p1))
+	e.roostOK("run", "-d", "--pod", "fromroost", "--name", "fromroost-web", busybox, "httpd", "-f", "-p", "80", "-h", "/etc")
+	e.writeFile("roost.yaml", e.roostOK("generate", "kube", "fromroost"))
+	e.roostOK("pod", "rm", "-f", "fromroost")
+	pmOK("kube", "play", filepath.Join(e.Home, "roost.yaml"))
+	hostGetEventually(t, p1, "/hostname", "fromroost\n")
+	pmOK("kube", "down", filepath.Join(e.Home, "roost.yaml"))
+
+	// Podman's YAML, played by Roost.
+	p2 := freeHostPort(t)
+	pmOK("pod", "create", "--name", "frompodman", "-p", fmt.Sprintf("%d:80", p2))
+	pmOK("run", "-d", "--pod", "frompodman", "--name", "frompodman-web", busybox, "httpd", "-f", "-p", "80", "-h", "/etc")
+	e.writeFile("podman.yaml", pmOK("generate", "kube", "frompodman"))
+	pmOK("pod", "rm", "-f", "-t", "0", "frompodman")
+	e.roostOK("kube", "play", filepath.Join(e.Home, "podman.yaml"))
+	hostGetEventually(t, p2, "/hostname", "frompodman\n")
+	e.roostOK("kube", "down", filepath.Join(e.Home, "podman.yaml"))
+	if got := e.roostOK("ps", "-aq"); got != "" {
+		t.Fatalf("kube down of Podman's YAML left %q", got)
 	}
 }

@@ -29,7 +29,7 @@ SUBID_COUNT=65536
 
 PACKAGES=(uidmap slirp4netns passt fuse-overlayfs crun runc catatonit busybox-static
   docker-registry skopeo debootstrap apache2-utils iproute2 nftables curl jq util-linux procps psmisc
-  strace buildah docker-compose)
+  strace buildah docker-compose podman)
 
 export DEBIAN_FRONTEND=noninteractive
 export LC_ALL=C
