@@ -56,42 +56,39 @@ func newEnvSources(docs []Document, extra [][]byte) (*envSources, error) {
 	return s, nil
 }
 
-// lookup reads key of the named ConfigMap or Secret; optional ones that
-// are missing give ok false and no error.
-func (s *envSources) lookup(kind, name, key string, optional bool) (string, bool, error) {
+// source is the named ConfigMap's or Secret's data; nil without error
+// when it is missing and optional.
+func (s *envSources) source(kind, name string, optional bool) (map[string]string, error) {
 	src := s.configMaps
 	if kind == "Secret" {
 		src = s.secrets
 	}
 	m, found := src[name]
-	if !found {
-		if optional {
-			return "", false, nil
-		}
-		return "", false, fmt.Errorf("%s %q is not in the file nor given with --configmap", kind, name)
+	if !found && !optional {
+		return nil, fmt.Errorf("%s %q is not in the file nor given with --configmap", kind, name)
+	}
+	return m, nil
+}
+
+// lookup reads key of the named ConfigMap or Secret; optional ones that
+// are missing give ok false and no error.
+func (s *envSources) lookup(kind, name, key string, optional bool) (string, bool, error) {
+	m, err := s.source(kind, name, optional)
+	if err != nil || m == nil {
+		return "", false, err
 	}
 	v, found := m[key]
-	if !found {
-		if optional {
-			return "", false, nil
-		}
+	if !found && !optional {
 		return "", false, fmt.Errorf("%s %q has no key %q", kind, name, key)
 	}
-	return v, true, nil
+	return v, found, nil
 }
 
 // all is every key of the named ConfigMap or Secret, sorted.
 func (s *envSources) all(kind, name string, optional bool) ([][2]string, error) {
-	src := s.configMaps
-	if kind == "Secret" {
-		src = s.secrets
-	}
-	m, found := src[name]
-	if !found {
-		if optional {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("%s %q is not in the file nor given with --configmap", kind, name)
+	m, err := s.source(kind, name, optional)
+	if err != nil {
+		return nil, err
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {

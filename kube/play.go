@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -34,6 +35,11 @@ type PlayOptions struct {
 	PublishAll bool
 	// Annotations go on every container (--annotation).
 	Annotations map[string]string
+	// Build and ContextDir: images named after a directory of ContextDir
+	// with a Containerfile are built from it (BuildAuto: when missing).
+	Build       string
+	ContextDir  string
+	BuildOutput io.Writer
 	LogDriver   string
 	// ConfigMaps are more ConfigMap documents (--configmap FILE...).
 	ConfigMaps [][]byte
@@ -84,6 +90,9 @@ func Play(ctx context.Context, core *engine.Engine, docs []Document, o PlayOptio
 			return PlayReport{}, fmt.Errorf("%s: %w", w.from, err)
 		}
 		plans = append(plans, p)
+	}
+	if err := buildImages(ctx, core, plans, o); err != nil {
+		return PlayReport{}, err
 	}
 	var rep PlayReport
 	if err := makeClaims(core, docs, &rep); err != nil {

@@ -31,6 +31,8 @@ func addKubeCommands(a *app, root *cobra.Command) {
 type kubePlayFlags struct {
 	start, replace, down, force bool
 	publishAll                  bool
+	build                       string
+	contextDir                  string
 	networks, publish           []string
 	annotations                 []string
 	configMaps                  []string
@@ -56,6 +58,10 @@ func newKubePlay(a *app, use string) *cobra.Command {
 			if o.Annotations, err = kubeAnnotations(f.annotations); err != nil {
 				return err
 			}
+			if o.Build, o.ContextDir, err = kubeBuild(cmd, f); err != nil {
+				return err
+			}
+			o.BuildOutput = a.errOut
 			for _, path := range f.configMaps {
 				b, err := os.ReadFile(path)
 				if err != nil {
@@ -86,6 +92,9 @@ func newKubePlay(a *app, use string) *cobra.Command {
 	fl.StringArrayVar(&f.configMaps, "configmap", nil, "a YAML file of ConfigMaps the pods may read")
 	fl.StringVar(&f.logDriver, "log-driver", "", "log driver of the containers")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no pull progress")
+	fl.StringVar(&f.build, "build", "", "build images from directories of the context named after them: true (always), false (never); default: when missing")
+	fl.Lookup("build").NoOptDefVal = "true"
+	fl.StringVar(&f.contextDir, "context-dir", "", "where --build finds image directories (default: the working directory)")
 	return cmd
 }
 
@@ -234,4 +243,28 @@ func kubeAnnotations(list []string) (map[string]string, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+// kubeBuild reads --build and --context-dir: the build mode, and where
+// image directories are (the working directory by default, as Podman's).
+func kubeBuild(cmd *cobra.Command, f kubePlayFlags) (string, string, error) {
+	mode := kube.BuildAuto
+	if cmd.Flags().Changed("build") {
+		switch f.build {
+		case "true":
+			mode = kube.BuildAlways
+		case "false":
+			mode = kube.BuildNever
+		default:
+			return "", "", fmt.Errorf("invalid --build %q: use true or false", f.build)
+		}
+	}
+	dir := f.contextDir
+	if dir == "" {
+		return mode, ".", nil
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "", "", fmt.Errorf("--context-dir %s: not a directory", dir)
+	}
+	return mode, dir, nil
 }

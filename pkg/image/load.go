@@ -57,21 +57,30 @@ func Load(ctx context.Context, store cstorage.Store, cfg *config.Config, o LoadO
 		return nil, err
 	}
 	defer closeSrc()
-	pc, err := acceptAll()
+	_, loaded, err := storeAll(ctx, store, cfg, sys, found, o.Progress, events.LoadFromArchive)
 	if err != nil {
-		return nil, err
-	}
-	defer pc.Destroy() //nolint:errcheck // nothing to do about it
-	var loaded []string
-	for _, l := range found {
-		id, names, err := loadOne(ctx, store, sys, pc, l, o.Progress)
-		if err != nil {
-			return loaded, fmt.Errorf("load %s: %w", path, err)
-		}
-		loaded = append(loaded, names...)
-		record(cfg.Events, events.LoadFromArchive, id, names...)
+		return loaded, fmt.Errorf("load %s: %w", path, err)
 	}
 	return loaded, nil
+}
+
+// storeAll copies every image found into storage, recording status for
+// each name: the IDs and the names stored (an unnamed image as sha256:ID).
+func storeAll(ctx context.Context, store cstorage.Store, cfg *config.Config, sys *types.SystemContext, found []loadable, progress io.Writer, status events.Status) (ids, loaded []string, err error) {
+	pc, err := acceptAll()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer pc.Destroy() //nolint:errcheck // nothing to do about it
+	for _, l := range found {
+		id, names, err := loadOne(ctx, store, sys, pc, l, progress)
+		if err != nil {
+			return ids, loaded, err
+		}
+		ids, loaded = append(ids, id), append(loaded, names...)
+		record(cfg.Events, status, id, names...)
+	}
+	return ids, loaded, nil
 }
 
 // loadInput is a local path to read: the input itself, or a temporary

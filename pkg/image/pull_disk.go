@@ -67,19 +67,9 @@ func pullFromDisk(ctx context.Context, store cstorage.Store, cfg *config.Config,
 		return nil, fmt.Errorf("pull %s: not a readable %s: %w", name, strings.TrimSuffix(prefix, ":"), err)
 	}
 	defer closeSrc()
-	pc, err := acceptAll()
+	ids, _, err := storeAll(ctx, store, cfg, sys, found, opts.Progress, events.Pull)
 	if err != nil {
-		return nil, err
-	}
-	defer pc.Destroy() //nolint:errcheck // nothing to do about it
-	var ids []string
-	for _, l := range found {
-		id, names, err := loadOne(ctx, store, sys, pc, l, opts.Progress)
-		if err != nil {
-			return ids, fmt.Errorf("pull %s: %w", name, err)
-		}
-		ids = append(ids, id)
-		record(cfg.Events, events.Pull, id, names...)
+		return ids, fmt.Errorf("pull %s: %w", name, err)
 	}
 	return ids, nil
 }

@@ -236,7 +236,7 @@ func TestKubeAcrossPodman(t *testing.T) {
 	e.writeFile("roost.yaml", e.roostOK("generate", "kube", "fromroost"))
 	e.roostOK("pod", "rm", "-f", "fromroost")
 	pmOK("kube", "play", filepath.Join(e.Home, "roost.yaml"))
-	hostGetEventually(t, p1, "/hostname", "fromroost\n")
+	hostnameEventually(t, p1, "fromroost") // Podman writes /etc/hostname without a newline
 	pmOK("kube", "down", filepath.Join(e.Home, "roost.yaml"))
 
 	// Podman's YAML, played by Roost.
@@ -246,9 +246,52 @@ func TestKubeAcrossPodman(t *testing.T) {
 	e.writeFile("podman.yaml", pmOK("generate", "kube", "frompodman"))
 	pmOK("pod", "rm", "-f", "-t", "0", "frompodman")
 	e.roostOK("kube", "play", filepath.Join(e.Home, "podman.yaml"))
-	hostGetEventually(t, p2, "/hostname", "frompodman\n")
+	hostnameEventually(t, p2, "frompodman")
 	e.roostOK("kube", "down", filepath.Join(e.Home, "podman.yaml"))
 	if got := e.roostOK("ps", "-aq"); got != "" {
 		t.Fatalf("kube down of Podman's YAML left %q", got)
 	}
+}
+
+// TestKubePlayBuildsFromTheContext: an image named after a directory of
+// --context-dir holding a Containerfile is built when it is missing, and
+// always with --build; --build=false never builds.
+func TestKubePlayBuildsFromTheContext(t *testing.T) {
+	e := pulled(t)
+	e.writeFile("ctx/kubebuilt/Containerfile", "FROM "+busybox+"\nUSER 1234\nRUN echo built > /tmp/mark\n")
+	e.writeFile("ctx/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bp\nspec:\n  containers:\n  - name: c\n    image: localhost/kubebuilt\n    command: [\"sleep\", \"1000\"]\n")
+	ctx := filepath.Join(e.Home, "ctx")
+	yaml := filepath.Join(ctx, "pod.yaml")
+	if msg := e.roostFails(125, "kube", "play", "--build=false", "--context-dir", ctx, "--start=false", yaml); !strings.Contains(msg, "kubebuilt") {
+		t.Fatalf("--build=false with the image missing said %q", msg)
+	}
+	e.roostOK("kube", "play", "--context-dir", ctx, "--start=false", yaml)
+	if got := e.roostLine("inspect", "--format", "{{.Config.User}}", "bp-c"); got != "1234" {
+		t.Fatalf("the container of the built image runs as %q, want 1234", got)
+	}
+	id := e.roostLine("image", "inspect", "--format", "{{.ID}}", "localhost/kubebuilt")
+	// Stored now: auto does not build again; --build does (same id: the cache).
+	e.writeFile("ctx/kubebuilt/Containerfile", "FROM "+busybox+"\nUSER 4321\n")
+	e.roostOK("kube", "play", "--replace", "--context-dir", ctx, "--start=false", yaml)
+	if got := e.roostLine("inspect", "--format", "{{.Config.User}}", "bp-c"); got != "1234" {
+		t.Fatalf("auto rebuilt a stored image: user %q", got)
+	}
+	e.roostOK("kube", "play", "--replace", "--build", "--context-dir", ctx, "--start=false", yaml)
+	if got := e.roostLine("inspect", "--format", "{{.Config.User}}", "bp-c"); got != "4321" {
+		t.Fatalf("--build did not rebuild: user %q (image was %s)", got, id)
+	}
+	e.roostOK("kube", "down", yaml)
+}
+
+// hostnameEventually waits until 127.0.0.1:port serves /hostname (httpd
+// serving /etc) with name, whatever the line ending.
+func hostnameEventually(t *testing.T, port int, name string) {
+	t.Helper()
+	eventually(t, secs(30), func() error {
+		got, err := hostGet(port, "/hostname")
+		if err != nil || strings.TrimSpace(got) != name {
+			return fmt.Errorf("GET 127.0.0.1:%d/hostname: %q, %v; want %s", port, got, err, name)
+		}
+		return nil
+	})
 }
