@@ -34,7 +34,7 @@ vet:
 	$(GO) vet -tags "$(TAGS) compose" ./cmd/roost
 
 unit:
-	$(GO) test -count=1 ./cmd/... ./pkg/... ./userns/... ./slirp/... ./pods/... ./compose/... ./kube/... ./systemd/...
+	$(GO) test -count=1 ./cmd/... ./pkg/... ./userns/... ./slirp/... ./pods/... ./compose/... ./systemd/...
 	$(GO) test -count=1 -tags "$(TAGS) compose" ./cmd/roost
 
 e2e: build

@@ -17,17 +17,6 @@ func addComposeCommands(a *app, root *cobra.Command) {
 	root.AddCommand(pluginCommand("compose", "Run multi-container applications from compose files"))
 }
 
-// addKubeCommands adds `kube`, `play` and `generate kube`, which hand the
-// whole command line over to roost-compose, where Kubernetes YAML is built
-// in (k8s.io's types would add megabytes to every roost command).
-func addKubeCommands(a *app, root *cobra.Command) {
-	root.AddCommand(pluginCommand("kube", "Play, generate and tear down Kubernetes YAML"),
-		pluginCommand("play", "Play Kubernetes YAML (play kube is kube play)"))
-	if g := subcommand(root, "generate"); g != nil {
-		g.AddCommand(pluginCommand("kube", "Generate Kubernetes YAML from pods and containers"))
-	}
-}
-
 // pluginCommand is a command run by roost-compose with this command line.
 func pluginCommand(use, short string) *cobra.Command {
 	return &cobra.Command{

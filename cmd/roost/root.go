@@ -99,7 +99,6 @@ func newRootCommand(args []string) *cobra.Command {
 	addNetworkDNSCommand(a, root) // after any network group, which it joins
 	addPodCommands(a, root)
 	addComposeCommands(a, root)
-	addKubeCommands(a, root)
 	// --version and -v print one line, as `podman --version` does (scripts
 	// and the conformance harness read it); cobra answers them before any
 	// hook runs, so no namespace is joined.
@@ -223,12 +222,3 @@ func (a *app) close() error {
 	return nil
 }
 
-// subcommand is root's direct subcommand named name, nil if none.
-func subcommand(root *cobra.Command, name string) *cobra.Command {
-	for _, c := range root.Commands() {
-		if c.Name() == name {
-			return c
-		}
-	}
-	return nil
-}
