@@ -1,0 +1,435 @@
+package kube
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/spec"
+)
+
+// Kinds generate kube writes (--type).
+const (
+	TypePod        = "pod"
+	TypeDeployment = "deployment"
+	TypeJob        = "job"
+)
+
+// GenerateOptions are generate kube's flags.
+type GenerateOptions struct {
+	Type     string // pod (""), deployment or job
+	Replicas int32  // deployment only; 0: 1
+	Service  bool   // add a Service for the published ports
+}
+
+// PodInput is what one Kubernetes pod is made from: a Roost pod and its
+// members, or a lone container (then Name is its name and Ports its own).
+type PodInput struct {
+	Name       string
+	Labels     map[string]string
+	Hostname   string
+	Ports      []container.PortMapping
+	Containers []container.Container
+}
+
+// Generate maps pods to Kubernetes objects: one workload per input, the
+// PersistentVolumeClaims of the named volumes they mount, and with
+// Service a Service per workload that publishes ports.
+func Generate(in []PodInput, o GenerateOptions) ([]any, error) {
+	switch o.Type {
+	case "", TypePod, TypeDeployment, TypeJob:
+	default:
+		return nil, fmt.Errorf("invalid --type %q: use pod, deployment or job", o.Type)
+	}
+	if o.Replicas != 0 && o.Type != TypeDeployment {
+		return nil, fmt.Errorf("--replicas applies to --type deployment only")
+	}
+	var objs, claims []any
+	seen := map[string]bool{}
+	for _, p := range in {
+		t, vols, err := podTemplate(p, o.Type)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, workload(t, o))
+		for _, v := range vols {
+			if !seen[v] {
+				seen[v] = true
+				claims = append(claims, claim(v))
+			}
+		}
+		if o.Service {
+			if s := service(t); s != nil {
+				objs = append(objs, s)
+			}
+		}
+	}
+	return append(claims, objs...), nil
+}
+
+// workload wraps a pod template in the kind asked.
+func workload(t corev1.PodTemplateSpec, o GenerateOptions) any {
+	meta := metav1.ObjectMeta{Name: t.Name, Labels: t.Labels, Annotations: t.Annotations}
+	switch o.Type {
+	case TypeDeployment:
+		n := o.Replicas
+		if n == 0 {
+			n = 1
+		}
+		t.Spec.RestartPolicy = corev1.RestartPolicyAlways
+		t.ObjectMeta = metav1.ObjectMeta{Labels: t.Labels, Annotations: t.Annotations}
+		return &appsv1.Deployment{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+			ObjectMeta: meta,
+			Spec: appsv1.DeploymentSpec{
+				Replicas: &n,
+				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": t.Labels["app"]}},
+				Template: t,
+			},
+		}
+	case TypeJob:
+		if t.Spec.RestartPolicy != corev1.RestartPolicyOnFailure {
+			t.Spec.RestartPolicy = corev1.RestartPolicyNever
+		}
+		t.ObjectMeta = metav1.ObjectMeta{Labels: t.Labels, Annotations: t.Annotations}
+		return &batchv1.Job{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+			ObjectMeta: meta,
+			Spec:       batchv1.JobSpec{Template: t},
+		}
+	}
+	return &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}, ObjectMeta: t.ObjectMeta, Spec: t.Spec}
+}
+
+// podTemplate is one pod's spec, and the named volumes it mounts.
+func podTemplate(p PodInput, kind string) (corev1.PodTemplateSpec, []string, error) {
+	name := Sanitize(p.Name)
+	t := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": name}}}
+	for k, v := range p.Labels {
+		t.Labels[k] = v
+	}
+	if p.Hostname != "" && p.Hostname != p.Name {
+		t.Spec.Hostname = p.Hostname
+	}
+	vs := &volumeSet{byKey: map[string]string{}}
+	restart := ""
+	for i, c := range p.Containers {
+		kc, err := kubeContainer(c, p.Name, vs)
+		if err != nil {
+			return t, nil, err
+		}
+		if i == 0 {
+			restart = c.Run.Restart.Policy
+		}
+		for k, v := range c.Spec.Annotations {
+			if t.Annotations == nil {
+				t.Annotations = map[string]string{}
+			}
+			t.Annotations[k] = v
+		}
+		t.Spec.Containers = append(t.Spec.Containers, kc)
+	}
+	if len(t.Spec.Containers) == 0 {
+		return t, nil, fmt.Errorf("pod %s has no containers to generate", p.Name)
+	}
+	placePorts(&t.Spec, p)
+	t.Spec.Volumes = vs.list
+	t.Spec.RestartPolicy = restartPolicy(restart)
+	return t, vs.claims, nil
+}
+
+// placePorts puts a pod's published ports on the container whose image
+// exposes them, else on the first container (Kubernetes has no pod-level
+// ports: hostPort belongs to a container).
+func placePorts(s *corev1.PodSpec, p PodInput) {
+	for _, pm := range p.Ports {
+		i := 0
+		key := fmt.Sprintf("%d/%s", pm.ContainerPort, strings.ToLower(pm.Protocol))
+		for j, c := range p.Containers {
+			if _, ok := c.Spec.Image.ExposedPorts[key]; ok {
+				i = j
+				break
+			}
+		}
+		s.Containers[i].Ports = append(s.Containers[i].Ports, corev1.ContainerPort{
+			ContainerPort: int32(pm.ContainerPort), HostPort: int32(pm.HostPort), HostIP: pm.HostIP,
+			Protocol: corev1.Protocol(strings.ToUpper(protoOr(pm.Protocol))),
+		})
+	}
+}
+
+func protoOr(p string) string {
+	if p == "" {
+		return "tcp"
+	}
+	return p
+}
+
+func restartPolicy(p string) corev1.RestartPolicy {
+	switch p {
+	case monitor.RestartAlways, monitor.RestartUnlessStopped:
+		return corev1.RestartPolicyAlways
+	case monitor.RestartOnFailure:
+		return corev1.RestartPolicyOnFailure
+	}
+	return corev1.RestartPolicyNever
+}
+
+func kubeContainer(c container.Container, pod string, vs *volumeSet) (corev1.Container, error) {
+	sp := c.Spec
+	kc := corev1.Container{
+		Name:       Sanitize(strings.TrimPrefix(c.Name, pod+"-")),
+		Image:      c.ImageName,
+		WorkingDir: sp.Process.WorkDir,
+		Args:       sp.Process.Args,
+		TTY:        sp.Process.Terminal,
+		Stdin:      c.Run.Stdin,
+	}
+	if sp.Process.Entrypoint != nil {
+		kc.Command = *sp.Process.Entrypoint
+	}
+	if sp.Process.WorkDir == sp.Image.WorkingDir {
+		kc.WorkingDir = ""
+	}
+	for _, kv := range sp.Process.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		kc.Env = append(kc.Env, corev1.EnvVar{Name: k, Value: v})
+	}
+	for _, m := range sp.Mounts {
+		vm, err := vs.add(m)
+		if err != nil {
+			return kc, fmt.Errorf("container %s: %w", c.Name, err)
+		}
+		kc.VolumeMounts = append(kc.VolumeMounts, vm)
+	}
+	kc.Resources = resources(sp.Resources)
+	kc.SecurityContext = securityContext(sp)
+	kc.LivenessProbe = probe(c.Run.Health)
+	return kc, nil
+}
+
+func resources(r *spec.Resources) corev1.ResourceRequirements {
+	var out corev1.ResourceRequirements
+	if r == nil {
+		return out
+	}
+	if r.Memory > 0 || r.NanoCPUs > 0 {
+		out.Limits = corev1.ResourceList{}
+	}
+	if r.Memory > 0 {
+		out.Limits[corev1.ResourceMemory] = *resource.NewQuantity(r.Memory, resource.BinarySI)
+	}
+	if r.NanoCPUs > 0 {
+		out.Limits[corev1.ResourceCPU] = *resource.NewMilliQuantity(r.NanoCPUs/1e6, resource.DecimalSI)
+	}
+	if r.MemoryReservation > 0 {
+		out.Requests = corev1.ResourceList{corev1.ResourceMemory: *resource.NewQuantity(r.MemoryReservation, resource.BinarySI)}
+	}
+	return out
+}
+
+func securityContext(sp spec.Options) *corev1.SecurityContext {
+	var sc corev1.SecurityContext
+	set := false
+	if sp.Security.Privileged {
+		sc.Privileged, set = ptr(true), true
+	}
+	if sp.Security.ReadOnlyRootfs {
+		sc.ReadOnlyRootFilesystem, set = ptr(true), true
+	}
+	if len(sp.Security.CapAdd) > 0 || len(sp.Security.CapDrop) > 0 {
+		sc.Capabilities, set = &corev1.Capabilities{Add: capNames(sp.Security.CapAdd), Drop: capNames(sp.Security.CapDrop)}, true
+	}
+	if u, g, ok := numericUser(sp.Process.User); ok {
+		sc.RunAsUser, set = &u, true
+		if g >= 0 {
+			sc.RunAsGroup = &g
+		}
+	}
+	if !set {
+		return nil
+	}
+	return &sc
+}
+
+// numericUser reads "uid[:gid]" when both are numbers (Kubernetes has no
+// user names); gid -1 when absent.
+func numericUser(s string) (int64, int64, bool) {
+	if s == "" {
+		return 0, 0, false
+	}
+	us, gs, hasG := strings.Cut(s, ":")
+	u, err := strconv.ParseInt(us, 10, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	g := int64(-1)
+	if hasG {
+		if g, err = strconv.ParseInt(gs, 10, 64); err != nil {
+			return 0, 0, false
+		}
+	}
+	return u, g, true
+}
+
+func capNames(in []string) []corev1.Capability {
+	var out []corev1.Capability
+	for _, c := range in {
+		out = append(out, corev1.Capability(strings.TrimPrefix(strings.ToUpper(c), "CAP_")))
+	}
+	return out
+}
+
+func probe(h *monitor.HealthConfig) *corev1.Probe {
+	if h == nil || len(h.Test) == 0 {
+		return nil
+	}
+	return &corev1.Probe{
+		ProbeHandler:        corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: h.Test}},
+		InitialDelaySeconds: int32(h.StartPeriod.Seconds()),
+		PeriodSeconds:       int32(h.Interval.Seconds()),
+		TimeoutSeconds:      int32(h.Timeout.Seconds()),
+		FailureThreshold:    int32(h.Retries),
+	}
+}
+
+// volumeSet gathers a pod's volumes: one entry per named volume, host
+// path or tmpfs, shared by the containers that mount it.
+type volumeSet struct {
+	list   []corev1.Volume
+	byKey  map[string]string
+	claims []string
+}
+
+func (vs *volumeSet) add(m spec.Mount) (corev1.VolumeMount, error) {
+	ro := hasOpt(m.Options, "ro")
+	var key, name string
+	var src corev1.VolumeSource
+	switch m.Type {
+	case spec.TypeVolume:
+		if m.Source == "" {
+			return corev1.VolumeMount{}, fmt.Errorf("anonymous volume at %s has no name a claim could carry: use a named volume", m.Destination)
+		}
+		key, name = "v:"+m.Source, Sanitize(m.Source)+"-pvc"
+		src.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: Sanitize(m.Source)}
+	case spec.TypeBind:
+		key, name = "b:"+m.Source, Sanitize(strings.Trim(m.Source, "/"))+"-host"
+		t := corev1.HostPathDirectoryOrCreate
+		src.HostPath = &corev1.HostPathVolumeSource{Path: m.Source, Type: &t}
+	case spec.TypeTmpfs:
+		key, name = "t:"+m.Destination, Sanitize(strings.Trim(m.Destination, "/"))+"-tmpfs"
+		src.EmptyDir = &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}
+	default:
+		return corev1.VolumeMount{}, fmt.Errorf("a %s mount at %s has no Kubernetes volume", m.Type, m.Destination)
+	}
+	if have, ok := vs.byKey[key]; ok {
+		return corev1.VolumeMount{Name: have, MountPath: m.Destination, ReadOnly: ro}, nil
+	}
+	name = vs.unique(name)
+	vs.byKey[key] = name
+	vs.list = append(vs.list, corev1.Volume{Name: name, VolumeSource: src})
+	if m.Type == spec.TypeVolume {
+		vs.claims = append(vs.claims, Sanitize(m.Source))
+	}
+	return corev1.VolumeMount{Name: name, MountPath: m.Destination, ReadOnly: ro}, nil
+}
+
+func (vs *volumeSet) unique(name string) string {
+	taken := func(n string) bool {
+		for _, v := range vs.list {
+			if v.Name == n {
+				return true
+			}
+		}
+		return false
+	}
+	out := name
+	for i := 1; taken(out); i++ {
+		out = fmt.Sprintf("%s-%d", name, i)
+	}
+	return out
+}
+
+func hasOpt(opts []string, o string) bool {
+	for _, v := range opts {
+		if v == o {
+			return true
+		}
+	}
+	return false
+}
+
+// claim is a named volume as a PersistentVolumeClaim: kube play makes the
+// volume of that name again.
+func claim(name string) *corev1.PersistentVolumeClaim {
+	return &corev1.PersistentVolumeClaim{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{
+				corev1.ResourceStorage: resource.MustParse("1Gi"),
+			}},
+		},
+	}
+}
+
+// service publishes a pod's host ports as a NodePort Service; nil when the
+// pod publishes none.
+func service(t corev1.PodTemplateSpec) *corev1.Service {
+	var ports []corev1.ServicePort
+	for _, c := range t.Spec.Containers {
+		for _, p := range c.Ports {
+			if p.HostPort == 0 {
+				continue
+			}
+			ports = append(ports, corev1.ServicePort{
+				Name: fmt.Sprintf("%d-%s", p.HostPort, strings.ToLower(string(p.Protocol))), Protocol: p.Protocol,
+				Port: p.HostPort, TargetPort: intstr.FromInt32(p.ContainerPort),
+			})
+		}
+	}
+	if len(ports) == 0 {
+		return nil
+	}
+	sort.Slice(ports, func(i, j int) bool { return ports[i].Port < ports[j].Port })
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: t.Name, Labels: map[string]string{"app": t.Labels["app"]}},
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeNodePort,
+			Selector: map[string]string{"app": t.Labels["app"]},
+			Ports:    ports,
+		},
+	}
+}
+
+var notLabel = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// Sanitize makes a Roost name (letters, digits, _ . -) a DNS-1123 label,
+// as Kubernetes wants names of pods, containers, volumes and claims.
+func Sanitize(s string) string {
+	s = notLabel.ReplaceAllString(strings.ToLower(filepath.ToSlash(s)), "-")
+	s = strings.Trim(s, "-")
+	if len(s) > 63 {
+		s = strings.TrimRight(s[:63], "-")
+	}
+	if s == "" {
+		s = "x"
+	}
+	return s
+}
+
+func ptr[T any](v T) *T { return &v }

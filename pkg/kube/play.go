@@ -1,0 +1,590 @@
+package kube
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/engine"
+	"github.com/roost-containers/roost/pkg/monitor"
+	"github.com/roost-containers/roost/pkg/spec"
+)
+
+// LabelPlay marks the pods and volumes kube play made, so that kube down
+// removes exactly those (a volume that existed before is left alone).
+const LabelPlay = "io.roost.kube.play"
+
+// Plan is everything a YAML stream asks for, checked and mapped before
+// anything is made.
+type Plan struct {
+	Pods []PodPlan
+	// Volumes are named volumes to make: the claims, and the ConfigMap and
+	// Secret volumes with their files.
+	Volumes []VolumePlan
+}
+
+// PodPlan is one pod to make.
+type PodPlan struct {
+	Name     string
+	Kind     string // the workload it comes from: Pod, Deployment, DaemonSet, Job
+	Labels   map[string]string
+	Hostname string
+	HostNet  bool
+	Ports    []container.PortMapping
+	Init     []ContainerPlan
+	Members  []ContainerPlan
+}
+
+// ContainerPlan is one container of a pod: its image and options.
+type ContainerPlan struct {
+	Image   string
+	Pull    engine.PullPolicy
+	Options container.CreateOptions
+}
+
+// VolumePlan is a named volume; Files (name -> content) are written into
+// a new one (ConfigMap and Secret volumes).
+type VolumePlan struct {
+	Name  string
+	Files map[string][]byte
+	Mode  uint32 // of the files
+	// Claim: a PersistentVolumeClaim's volume, whose data outlives a
+	// --replace (kube down removes it).
+	Claim bool
+}
+
+// PlanOptions are kube play's flags that shape the plan.
+type PlanOptions struct {
+	// ConfigMaps are objects from --configmap files, looked up like the
+	// stream's own.
+	ConfigMaps []Document
+	// LogDriver is --log-driver ("" the default).
+	LogDriver string
+}
+
+type objects struct {
+	configMaps map[string]*corev1.ConfigMap
+	secrets    map[string]*corev1.Secret
+	claims     map[string]*corev1.PersistentVolumeClaim
+}
+
+// MakePlan maps decoded documents onto pods and volumes. Errors name the
+// document and the field, like Decode's.
+func MakePlan(docs []Document, o PlanOptions) (*Plan, error) {
+	objs := objects{configMaps: map[string]*corev1.ConfigMap{}, secrets: map[string]*corev1.Secret{}, claims: map[string]*corev1.PersistentVolumeClaim{}}
+	for _, d := range append(append([]Document{}, o.ConfigMaps...), docs...) {
+		switch v := d.Object.(type) {
+		case *corev1.ConfigMap:
+			objs.configMaps[v.Name] = v
+		case *corev1.Secret:
+			objs.secrets[v.Name] = v
+		case *corev1.PersistentVolumeClaim:
+			objs.claims[v.Name] = v
+		}
+	}
+	p := &Plan{}
+	for name := range objs.claims {
+		p.Volumes = append(p.Volumes, VolumePlan{Name: name, Claim: true})
+	}
+	sort.Slice(p.Volumes, func(i, j int) bool { return p.Volumes[i].Name < p.Volumes[j].Name })
+	for _, d := range docs {
+		pods, vols, err := planWorkload(d, objs, o)
+		if err != nil {
+			return nil, err
+		}
+		p.Pods = append(p.Pods, pods...)
+		p.Volumes = append(p.Volumes, vols...)
+	}
+	return p, nil
+}
+
+// PodNames are the pods a document makes (kube down removes these).
+func planWorkload(d Document, objs objects, o PlanOptions) ([]PodPlan, []VolumePlan, error) {
+	wrap := func(err error) error {
+		if fe, ok := err.(*fieldErr); ok {
+			return &DocError{Index: d.Index, Kind: d.Kind, Name: d.Name, Path: fe.path, Reason: fe.reason}
+		}
+		return &DocError{Index: d.Index, Kind: d.Kind, Name: d.Name, Reason: err.Error()}
+	}
+	var names []string
+	var meta metav1.ObjectMeta
+	var tmpl corev1.PodTemplateSpec
+	prefix := "spec.template.spec"
+	switch v := d.Object.(type) {
+	case *corev1.Pod:
+		names, meta, tmpl, prefix = []string{v.Name}, v.ObjectMeta, corev1.PodTemplateSpec{ObjectMeta: v.ObjectMeta, Spec: v.Spec}, "spec"
+	case *appsv1.Deployment:
+		n := int32(1)
+		if v.Spec.Replicas != nil {
+			n = *v.Spec.Replicas
+		}
+		names, meta, tmpl = replicaNames(v.Name, int(n)), v.ObjectMeta, v.Spec.Template
+	case *appsv1.DaemonSet:
+		// One machine: a DaemonSet is one pod.
+		names, meta, tmpl = []string{v.Name + "-pod"}, v.ObjectMeta, v.Spec.Template
+	case *batchv1.Job:
+		names, meta, tmpl = []string{v.Name + "-pod"}, v.ObjectMeta, v.Spec.Template
+	default:
+		return nil, nil, nil
+	}
+	var pods []PodPlan
+	var vols []VolumePlan
+	for _, name := range names {
+		pp, vv, err := planPod(name, d.Kind, meta, tmpl, prefix, objs, o)
+		if err != nil {
+			return nil, nil, wrap(err)
+		}
+		pods, vols = append(pods, pp), append(vols, vv...)
+	}
+	return pods, vols, nil
+}
+
+// replicaNames: NAME-pod for one replica (Podman's name), NAME-pod-I for
+// several.
+func replicaNames(name string, n int) []string {
+	if n == 1 {
+		return []string{name + "-pod"}
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-pod-%d", name, i)
+	}
+	return out
+}
+
+type fieldErr struct{ path, reason string }
+
+func (e *fieldErr) Error() string { return e.path + ": " + e.reason }
+
+func errAt(path, format string, args ...any) error {
+	return &fieldErr{path: path, reason: fmt.Sprintf(format, args...)}
+}
+
+func planPod(name, kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec, prefix string, objs objects, o PlanOptions) (PodPlan, []VolumePlan, error) {
+	s := t.Spec
+	pp := PodPlan{Name: name, Kind: kind, Hostname: s.Hostname, HostNet: s.HostNetwork, Labels: map[string]string{}}
+	for k, v := range meta.Labels {
+		pp.Labels[k] = v
+	}
+	for k, v := range t.Labels {
+		pp.Labels[k] = v
+	}
+	pp.Labels[LabelPlay] = kind
+	mounts, vols, err := podVolumes(name, s, prefix, objs)
+	if err != nil {
+		return pp, nil, err
+	}
+	restart := restartOf(s.RestartPolicy, kind)
+	for i := range s.InitContainers {
+		c, err := planContainer(name, &s.InitContainers[i], fmt.Sprintf("%s.initContainers[%d]", prefix, i), mounts, objs, o, monitor.RestartPolicy{Policy: monitor.RestartNo})
+		if err != nil {
+			return pp, nil, err
+		}
+		pp.Init = append(pp.Init, c)
+	}
+	for i := range s.Containers {
+		kc := &s.Containers[i]
+		c, err := planContainer(name, kc, fmt.Sprintf("%s.containers[%d]", prefix, i), mounts, objs, o, restart)
+		if err != nil {
+			return pp, nil, err
+		}
+		c.Options.Spec.Annotations = meta.Annotations
+		pp.Members = append(pp.Members, c)
+		for _, port := range kc.Ports {
+			if port.HostPort == 0 {
+				continue // Kubernetes publishes only host ports
+			}
+			pp.Ports = append(pp.Ports, container.PortMapping{
+				HostIP: port.HostIP, HostPort: uint16(port.HostPort), ContainerPort: uint16(port.ContainerPort),
+				Protocol: strings.ToLower(protoOr(string(port.Protocol))),
+			})
+		}
+	}
+	return pp, vols, nil
+}
+
+// restartOf: a pod's restartPolicy as the monitor's (Kubernetes' default
+// is Always; a Job's containers run to completion).
+func restartOf(p corev1.RestartPolicy, kind string) monitor.RestartPolicy {
+	switch p {
+	case corev1.RestartPolicyOnFailure:
+		return monitor.RestartPolicy{Policy: monitor.RestartOnFailure}
+	case corev1.RestartPolicyNever:
+		return monitor.RestartPolicy{Policy: monitor.RestartNo}
+	}
+	if kind == "Job" {
+		return monitor.RestartPolicy{Policy: monitor.RestartNo}
+	}
+	return monitor.RestartPolicy{Policy: monitor.RestartAlways}
+}
+
+// podVolumes maps the pod's volumes onto mounts by volume name, and the
+// named volumes ConfigMaps and Secrets become.
+func podVolumes(pod string, s corev1.PodSpec, prefix string, objs objects) (map[string]spec.Mount, []VolumePlan, error) {
+	mounts := map[string]spec.Mount{}
+	var vols []VolumePlan
+	for i, v := range s.Volumes {
+		path := fmt.Sprintf("%s.volumes[%d]", prefix, i)
+		switch {
+		case v.PersistentVolumeClaim != nil:
+			mounts[v.Name] = spec.Mount{Type: spec.TypeVolume, Source: v.PersistentVolumeClaim.ClaimName}
+			if v.PersistentVolumeClaim.ReadOnly {
+				mounts[v.Name] = spec.Mount{Type: spec.TypeVolume, Source: v.PersistentVolumeClaim.ClaimName, Options: []string{"ro"}}
+			}
+		case v.HostPath != nil:
+			if !strings.HasPrefix(v.HostPath.Path, "/") {
+				return nil, nil, errAt(path+".hostPath.path", "%q is not an absolute path", v.HostPath.Path)
+			}
+			mounts[v.Name] = spec.Mount{Type: spec.TypeBind, Source: v.HostPath.Path}
+		case v.EmptyDir != nil:
+			if v.EmptyDir.Medium == corev1.StorageMediumMemory {
+				opts := []string{}
+				if v.EmptyDir.SizeLimit != nil {
+					opts = append(opts, "size="+strconv.FormatInt(v.EmptyDir.SizeLimit.Value(), 10))
+				}
+				mounts[v.Name] = spec.Mount{Type: spec.TypeTmpfs, Source: "tmpfs", Options: opts}
+			} else {
+				// An emptyDir lives as long as the pod: a volume of the pod's.
+				vn := pod + "-" + v.Name
+				mounts[v.Name] = spec.Mount{Type: spec.TypeVolume, Source: vn}
+				vols = append(vols, VolumePlan{Name: vn})
+			}
+		case v.ConfigMap != nil:
+			vp, err := configMapVolume(pod, v, path, objs)
+			if err != nil {
+				return nil, nil, err
+			}
+			if vp != nil {
+				vols = append(vols, *vp)
+				mounts[v.Name] = spec.Mount{Type: spec.TypeVolume, Source: vp.Name, Options: []string{"ro"}}
+			}
+		case v.Secret != nil:
+			vp, err := secretVolume(pod, v, path, objs)
+			if err != nil {
+				return nil, nil, err
+			}
+			if vp != nil {
+				vols = append(vols, *vp)
+				mounts[v.Name] = spec.Mount{Type: spec.TypeVolume, Source: vp.Name, Options: []string{"ro"}}
+			}
+		default:
+			return nil, nil, errAt(path, "this volume type is not supported: Roost plays persistentVolumeClaim, hostPath, emptyDir, configMap and secret volumes")
+		}
+	}
+	return mounts, vols, nil
+}
+
+func configMapVolume(pod string, v corev1.Volume, path string, objs objects) (*VolumePlan, error) {
+	cm, ok := objs.configMaps[v.ConfigMap.Name]
+	if !ok {
+		if v.ConfigMap.Optional != nil && *v.ConfigMap.Optional {
+			return nil, nil
+		}
+		return nil, errAt(path+".configMap.name", "ConfigMap %q is not in the YAML nor in a --configmap file", v.ConfigMap.Name)
+	}
+	data := map[string][]byte{}
+	for k, val := range cm.Data {
+		data[k] = []byte(val)
+	}
+	for k, val := range cm.BinaryData {
+		data[k] = val
+	}
+	files, err := selectItems(data, v.ConfigMap.Items, path+".configMap.items")
+	if err != nil {
+		return nil, err
+	}
+	return &VolumePlan{Name: pod + "-" + v.Name, Files: files, Mode: fileMode(v.ConfigMap.DefaultMode)}, nil
+}
+
+func secretVolume(pod string, v corev1.Volume, path string, objs objects) (*VolumePlan, error) {
+	sec, ok := objs.secrets[v.Secret.SecretName]
+	if !ok {
+		if v.Secret.Optional != nil && *v.Secret.Optional {
+			return nil, nil
+		}
+		return nil, errAt(path+".secret.secretName", "Secret %q is not in the YAML", v.Secret.SecretName)
+	}
+	files, err := selectItems(secretData(sec), v.Secret.Items, path+".secret.items")
+	if err != nil {
+		return nil, err
+	}
+	return &VolumePlan{Name: pod + "-" + v.Name, Files: files, Mode: fileMode(v.Secret.DefaultMode)}, nil
+}
+
+func secretData(s *corev1.Secret) map[string][]byte {
+	data := map[string][]byte{}
+	for k, v := range s.Data {
+		data[k] = v
+	}
+	for k, v := range s.StringData {
+		data[k] = []byte(v)
+	}
+	return data
+}
+
+// selectItems: every key as a file, or only the items listed, at their paths.
+func selectItems(data map[string][]byte, items []corev1.KeyToPath, path string) (map[string][]byte, error) {
+	if len(items) == 0 {
+		return data, nil
+	}
+	out := map[string][]byte{}
+	for i, it := range items {
+		val, ok := data[it.Key]
+		if !ok {
+			return nil, errAt(fmt.Sprintf("%s[%d].key", path, i), "key %q is not in the object", it.Key)
+		}
+		if strings.HasPrefix(it.Path, "/") || strings.Contains(it.Path, "..") {
+			return nil, errAt(fmt.Sprintf("%s[%d].path", path, i), "%q must be a relative path without ..", it.Path)
+		}
+		out[it.Path] = val
+	}
+	return out, nil
+}
+
+func fileMode(m *int32) uint32 {
+	if m == nil {
+		return 0o644
+	}
+	return uint32(*m) & 0o777
+}
+
+func planContainer(pod string, kc *corev1.Container, path string, mounts map[string]spec.Mount, objs objects, o PlanOptions, restart monitor.RestartPolicy) (ContainerPlan, error) {
+	cp := ContainerPlan{Image: kc.Image, Pull: engine.PullMissing}
+	if kc.ImagePullPolicy == corev1.PullAlways {
+		cp.Pull = engine.PullAlways
+	} else if kc.ImagePullPolicy == corev1.PullNever {
+		cp.Pull = engine.PullNever
+	}
+	co := &cp.Options
+	co.Name = pod + "-" + kc.Name
+	co.Labels = map[string]string{}
+	pr := &co.Spec.Process
+	if len(kc.Command) > 0 {
+		ep := append([]string{}, kc.Command...)
+		pr.Entrypoint = &ep
+	}
+	pr.Args, pr.WorkDir, pr.Terminal = kc.Args, kc.WorkingDir, kc.TTY
+	env, err := containerEnv(kc, path, objs)
+	if err != nil {
+		return cp, err
+	}
+	pr.Env = env
+	for i, vm := range kc.VolumeMounts {
+		m, ok := mounts[vm.Name]
+		if !ok {
+			return cp, errAt(fmt.Sprintf("%s.volumeMounts[%d].name", path, i), "no volume %q in the pod", vm.Name)
+		}
+		m.Destination = vm.MountPath
+		if vm.SubPath != "" {
+			return cp, errAt(fmt.Sprintf("%s.volumeMounts[%d].subPath", path, i), "subPath is not supported")
+		}
+		m.Options = append([]string{}, m.Options...)
+		if vm.ReadOnly {
+			m.Options = append(m.Options, "ro")
+		}
+		co.Spec.Mounts = append(co.Spec.Mounts, m)
+	}
+	if err := applySecurity(kc.SecurityContext, &co.Spec); err != nil {
+		return cp, errAt(path+".securityContext", "%v", err)
+	}
+	co.Spec.Resources = kubeResources(kc.Resources)
+	co.Run = container.RunOptions{Restart: restart, StopTimeout: 10, Terminal: kc.TTY, Stdin: kc.Stdin, LogDriver: o.LogDriver}
+	if co.Run.LogDriver == "" {
+		co.Run.LogDriver = monitor.LogK8sFile
+	}
+	h, err := probeHealth(kc.LivenessProbe)
+	if err != nil {
+		return cp, errAt(path+".livenessProbe", "%v", err)
+	}
+	co.Run.Health = h
+	return cp, nil
+}
+
+// containerEnv: env (values and references) after envFrom, as Kubernetes
+// orders them.
+func containerEnv(kc *corev1.Container, path string, objs objects) ([]string, error) {
+	var env []string
+	for i, ef := range kc.EnvFrom {
+		p := fmt.Sprintf("%s.envFrom[%d]", path, i)
+		var data map[string][]byte
+		switch {
+		case ef.ConfigMapRef != nil:
+			cm, ok := objs.configMaps[ef.ConfigMapRef.Name]
+			if !ok {
+				if ef.ConfigMapRef.Optional != nil && *ef.ConfigMapRef.Optional {
+					continue
+				}
+				return nil, errAt(p+".configMapRef.name", "ConfigMap %q is not in the YAML nor in a --configmap file", ef.ConfigMapRef.Name)
+			}
+			data = map[string][]byte{}
+			for k, v := range cm.Data {
+				data[k] = []byte(v)
+			}
+		case ef.SecretRef != nil:
+			sec, ok := objs.secrets[ef.SecretRef.Name]
+			if !ok {
+				if ef.SecretRef.Optional != nil && *ef.SecretRef.Optional {
+					continue
+				}
+				return nil, errAt(p+".secretRef.name", "Secret %q is not in the YAML", ef.SecretRef.Name)
+			}
+			data = secretData(sec)
+		}
+		keys := make([]string, 0, len(data))
+		for k := range data {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			env = append(env, ef.Prefix+k+"="+string(data[k]))
+		}
+	}
+	for i, e := range kc.Env {
+		p := fmt.Sprintf("%s.env[%d].valueFrom", path, i)
+		if e.ValueFrom == nil {
+			env = append(env, e.Name+"="+e.Value)
+			continue
+		}
+		v, ok, err := envRef(e.ValueFrom, p, objs)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			env = append(env, e.Name+"="+v)
+		}
+	}
+	return env, nil
+}
+
+func envRef(src *corev1.EnvVarSource, p string, objs objects) (string, bool, error) {
+	switch {
+	case src.ConfigMapKeyRef != nil:
+		r := src.ConfigMapKeyRef
+		cm, ok := objs.configMaps[r.Name]
+		optional := r.Optional != nil && *r.Optional
+		if !ok {
+			if optional {
+				return "", false, nil
+			}
+			return "", false, errAt(p+".configMapKeyRef.name", "ConfigMap %q is not in the YAML nor in a --configmap file", r.Name)
+		}
+		v, ok := cm.Data[r.Key]
+		if !ok && !optional {
+			return "", false, errAt(p+".configMapKeyRef.key", "ConfigMap %q has no key %q", r.Name, r.Key)
+		}
+		return v, ok, nil
+	case src.SecretKeyRef != nil:
+		r := src.SecretKeyRef
+		sec, ok := objs.secrets[r.Name]
+		optional := r.Optional != nil && *r.Optional
+		if !ok {
+			if optional {
+				return "", false, nil
+			}
+			return "", false, errAt(p+".secretKeyRef.name", "Secret %q is not in the YAML", r.Name)
+		}
+		v, ok := secretData(sec)[r.Key]
+		if !ok && !optional {
+			return "", false, errAt(p+".secretKeyRef.key", "Secret %q has no key %q", r.Name, r.Key)
+		}
+		return string(v), ok, nil
+	}
+	return "", false, errAt(p, "only configMapKeyRef and secretKeyRef are supported")
+}
+
+func applySecurity(sc *corev1.SecurityContext, s *spec.Options) error {
+	if sc == nil {
+		return nil
+	}
+	if sc.Privileged != nil {
+		s.Security.Privileged = *sc.Privileged
+	}
+	if sc.ReadOnlyRootFilesystem != nil {
+		s.Security.ReadOnlyRootfs = *sc.ReadOnlyRootFilesystem
+	}
+	if sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation {
+		s.Process.NoNewPrivileges = true
+	}
+	if c := sc.Capabilities; c != nil {
+		for _, v := range c.Add {
+			s.Security.CapAdd = append(s.Security.CapAdd, string(v))
+		}
+		for _, v := range c.Drop {
+			s.Security.CapDrop = append(s.Security.CapDrop, string(v))
+		}
+	}
+	if sc.RunAsUser != nil {
+		s.Process.User = strconv.FormatInt(*sc.RunAsUser, 10)
+		if sc.RunAsGroup != nil {
+			s.Process.User += ":" + strconv.FormatInt(*sc.RunAsGroup, 10)
+		}
+	} else if sc.RunAsGroup != nil {
+		return fmt.Errorf("runAsGroup needs runAsUser")
+	}
+	return nil
+}
+
+func kubeResources(r corev1.ResourceRequirements) *spec.Resources {
+	var out spec.Resources
+	if q, ok := r.Limits[corev1.ResourceMemory]; ok {
+		out.Memory = q.Value()
+	}
+	if q, ok := r.Limits[corev1.ResourceCPU]; ok {
+		out.NanoCPUs = q.MilliValue() * 1e6
+	}
+	if q, ok := r.Requests[corev1.ResourceMemory]; ok {
+		out.MemoryReservation = q.Value()
+	}
+	if out.Memory == 0 && out.NanoCPUs == 0 && out.MemoryReservation == 0 {
+		return nil
+	}
+	return &out
+}
+
+// probeHealth maps a liveness probe onto the monitor's healthcheck: exec
+// as is, httpGet and tcpSocket as commands run in the container.
+func probeHealth(p *corev1.Probe) (*monitor.HealthConfig, error) {
+	if p == nil {
+		return nil, nil
+	}
+	var test []string
+	switch {
+	case p.Exec != nil:
+		test = p.Exec.Command
+	case p.HTTPGet != nil:
+		url := fmt.Sprintf("http://localhost:%s%s", p.HTTPGet.Port.String(), p.HTTPGet.Path)
+		test = []string{"/bin/sh", "-c", fmt.Sprintf("wget -q -O /dev/null %s || curl -fsS -o /dev/null %s", url, url)}
+	case p.TCPSocket != nil:
+		test = []string{"/bin/sh", "-c", "nc -z localhost " + p.TCPSocket.Port.String()}
+	default:
+		return nil, fmt.Errorf("only exec, httpGet and tcpSocket probes are supported")
+	}
+	if len(test) == 0 {
+		return nil, fmt.Errorf("exec probe has no command")
+	}
+	h := monitor.HealthConfig{
+		Test:        test,
+		Interval:    time.Duration(p.PeriodSeconds) * time.Second,
+		Timeout:     time.Duration(p.TimeoutSeconds) * time.Second,
+		StartPeriod: time.Duration(p.InitialDelaySeconds) * time.Second,
+		Retries:     int(p.FailureThreshold),
+	}.WithDefaults()
+	return &h, nil
+}
+
+// PodNames are the pods a plan makes, for kube down.
+func (p *Plan) PodNames() []string {
+	out := make([]string, 0, len(p.Pods))
+	for _, pp := range p.Pods {
+		out = append(out, pp.Name)
+	}
+	return out
+}

@@ -1,0 +1,296 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/engine"
+	"github.com/roost-containers/roost/pkg/state"
+	"github.com/roost-containers/roost/pkg/volume"
+	"github.com/roost-containers/roost/pods"
+)
+
+// PlayOptions are kube play's flags that act on the engine.
+type PlayOptions struct {
+	Network []string // --network, as run's
+	Publish []string // --publish: more ports for every pod
+	Start   bool     // start the pods (--start, default true)
+	Replace bool     // remove what the same YAML made first
+	// Build builds an image whose name matches a directory beside the
+	// YAML (BuildDir) holding a Containerfile or Dockerfile.
+	Build    bool
+	BuildDir string
+	Progress io.Writer // pulls' and builds' progress; nil: none
+}
+
+// PodReport is one pod made: its id and its containers' ids.
+type PodReport struct {
+	Name       string
+	ID         string
+	Containers []string
+}
+
+// Report is what kube play made.
+type Report struct {
+	Pods    []PodReport
+	Volumes []string
+}
+
+// Play makes the plan's volumes and pods through the engine and starts
+// them. Whatever fails to be made, nothing made by this call is left.
+func Play(ctx context.Context, e *engine.Engine, p *Plan, o PlayOptions) (*Report, error) {
+	if o.Replace {
+		if _, err := down(ctx, e, p, true); err != nil {
+			return nil, err
+		}
+	} else if err := checkFree(e, p); err != nil {
+		return nil, err
+	}
+	r := &Report{}
+	if err := make_(ctx, e, p, o, r); err != nil {
+		_, _ = down(ctx, e, p, o.Replace)
+		return nil, err
+	}
+	if o.Start {
+		if err := start(ctx, e, p, r); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// checkFree refuses a plan whose pods exist already: --replace says to
+// remove them.
+func checkFree(e *engine.Engine, p *Plan) error {
+	mgr, err := e.Pods()
+	if err != nil {
+		return err
+	}
+	for _, pp := range p.Pods {
+		if _, err := mgr.Get(pp.Name); err == nil {
+			return fmt.Errorf("pod %s already exists: remove it with `kube down`, or play with --replace", pp.Name)
+		}
+	}
+	return nil
+}
+
+func make_(ctx context.Context, e *engine.Engine, p *Plan, o PlayOptions, r *Report) error {
+	for _, v := range p.Volumes {
+		made, err := makeVolume(e, v)
+		if err != nil {
+			return err
+		}
+		if made {
+			r.Volumes = append(r.Volumes, v.Name)
+		}
+	}
+	for _, pp := range p.Pods {
+		pr, err := makePod(ctx, e, pp, o)
+		if err != nil {
+			return fmt.Errorf("pod %s: %w", pp.Name, err)
+		}
+		r.Pods = append(r.Pods, pr)
+	}
+	return nil
+}
+
+// makeVolume makes a named volume unless it exists (a claim may name a
+// volume the user made: it is used and left alone). A ConfigMap or Secret
+// volume gets its files.
+func makeVolume(e *engine.Engine, v VolumePlan) (bool, error) {
+	vm := e.Volumes()
+	if _, err := vm.Exact(v.Name); err == nil {
+		if v.Files != nil {
+			return false, fmt.Errorf("volume %s already exists: remove it, or play with --replace", v.Name)
+		}
+		return false, nil
+	}
+	if _, err := vm.Create(volume.CreateOptions{Name: v.Name, Labels: map[string]string{LabelPlay: "true"}}); err != nil {
+		return false, err
+	}
+	if v.Files == nil {
+		return true, nil
+	}
+	dir := vm.Mountpoint(v.Name)
+	for name, data := range v.Files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return true, err
+		}
+		if err := os.WriteFile(path, data, os.FileMode(v.Mode)); err != nil {
+			return true, err
+		}
+	}
+	// Its files are the data: no copy from the image, no chown on first use.
+	return true, vm.Update(v.Name, func(x *volume.Volume) { x.NeedsCopyUp, x.NeedsChown = false, false })
+}
+
+func makePod(ctx context.Context, e *engine.Engine, pp PodPlan, o PlayOptions) (PodReport, error) {
+	nf := engine.NetworkFlags{Networks: o.Network, Publish: o.Publish}
+	if pp.HostNet {
+		nf.Networks = []string{container.NetHost}
+	}
+	ns, err := nf.Parse(e.Config().Rootless)
+	if err != nil {
+		return PodReport{}, err
+	}
+	ports := append(append([]container.PortMapping{}, pp.Ports...), ns.Ports...)
+	if ns.Net.Mode == container.NetHost {
+		ports = nil
+	}
+	po := pods.CreateOptions{
+		Name: pp.Name, Labels: pp.Labels, Hostname: pp.Hostname, Infra: true, ShareParent: true,
+		Share: pods.DefaultShare, Net: ns.Net, Ports: ports,
+	}
+	pod, err := e.CreatePod(ctx, engine.PodRequest{Options: po, NetworkGiven: len(o.Network) > 0})
+	if err != nil {
+		return PodReport{}, err
+	}
+	pr := PodReport{Name: pp.Name, ID: pod.ID}
+	for _, cp := range append(append([]ContainerPlan{}, pp.Init...), pp.Members...) {
+		if o.Build {
+			if err := buildImage(ctx, e, cp.Image, o); err != nil {
+				return pr, err
+			}
+		}
+		res, err := e.CreateContainer(ctx, engine.CreateRequest{
+			Image:   engine.ImageRequest{Name: cp.Image, Pull: cp.Pull, Progress: o.Progress},
+			Options: cp.Options, Pod: pod.ID,
+		})
+		if err != nil {
+			return pr, fmt.Errorf("container %s: %w", cp.Options.Name, err)
+		}
+		pr.Containers = append(pr.Containers, res.Container.ID)
+	}
+	return pr, nil
+}
+
+// buildImage builds image from BuildDir/NAME (NAME: the image's last path
+// part without tag) when that directory has a Containerfile or Dockerfile,
+// as Podman's --build does; other images are pulled as usual.
+func buildImage(ctx context.Context, e *engine.Engine, image string, o PlayOptions) error {
+	base := image
+	if i := strings.LastIndex(base, "/"); i >= 0 {
+		base = base[i+1:]
+	}
+	base, _, _ = strings.Cut(base, ":")
+	dir := filepath.Join(o.BuildDir, base)
+	found := false
+	for _, f := range []string{"Containerfile", "Dockerfile"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			found = true
+		}
+	}
+	if !found {
+		return nil
+	}
+	_, err := e.Build(ctx, engine.BuildRequest{ContextDir: dir, Tags: []string{image}, Layers: true, RemoveIntermediate: true, Output: o.Progress})
+	if err != nil {
+		return fmt.Errorf("build %s from %s: %w", image, dir, err)
+	}
+	return nil
+}
+
+// start runs each pod's init containers to completion, in order, then
+// starts its containers. An init container that fails stops the pod's
+// start, as in Kubernetes.
+func start(ctx context.Context, e *engine.Engine, p *Plan, r *Report) error {
+	ce, err := e.Containers()
+	if err != nil {
+		return err
+	}
+	for i, pp := range p.Pods {
+		ids := r.Pods[i].Containers
+		for j := range pp.Init {
+			id := ids[j]
+			if _, err := ce.Start(ctx, id, container.StartOptions{}); err != nil {
+				return fmt.Errorf("pod %s: start init container %s: %w", pp.Name, pp.Init[j].Options.Name, err)
+			}
+			code, err := ce.Wait(ctx, id)
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return fmt.Errorf("pod %s: init container %s exited with code %d", pp.Name, pp.Init[j].Options.Name, code)
+			}
+		}
+		for _, id := range ids[len(pp.Init):] {
+			if _, err := ce.Start(ctx, id, container.StartOptions{}); err != nil {
+				return fmt.Errorf("pod %s: start: %w", pp.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Down removes what Play made for the plan: its pods (only those labelled
+// as played) with their containers, and the volumes it made.
+func Down(ctx context.Context, e *engine.Engine, p *Plan) ([]string, error) {
+	return down(ctx, e, p, false)
+}
+
+// down removes the pods, and the volumes play made (but claims' with
+// keepClaims: --replace keeps their data).
+func down(ctx context.Context, e *engine.Engine, p *Plan, keepClaims bool) ([]string, error) {
+	mgr, err := e.Pods()
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	var errs []error
+	for _, pp := range p.Pods {
+		pod, err := mgr.Get(pp.Name)
+		if errors.Is(err, state.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if _, ok := pod.Labels[LabelPlay]; !ok {
+			continue // a pod of that name kube play did not make
+		}
+		if _, err := mgr.Remove(ctx, pod.ID, pods.RemoveOptions{Force: true}); err != nil {
+			errs = append(errs, fmt.Errorf("remove pod %s: %w", pp.Name, err))
+			continue
+		}
+		removed = append(removed, pod.ID)
+	}
+	ce, err := e.Containers()
+	if err != nil {
+		return removed, errors.Join(append(errs, err)...)
+	}
+	for _, v := range p.Volumes {
+		vol, err := e.Volumes().Exact(v.Name)
+		if err != nil || vol.Labels[LabelPlay] == "" || (keepClaims && v.Claim) {
+			continue
+		}
+		if _, err := ce.RemoveVolume(ctx, v.Name, container.VolumeRemoveOptions{Force: true}); err != nil {
+			errs = append(errs, fmt.Errorf("remove volume %s: %w", v.Name, err))
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+// Wait waits until every container of the plan's pods (not the infras)
+// has exited, or ctx ends.
+func Wait(ctx context.Context, e *engine.Engine, r *Report) error {
+	ce, err := e.Containers()
+	if err != nil {
+		return err
+	}
+	for _, pr := range r.Pods {
+		for _, id := range pr.Containers {
+			if _, err := ce.Wait(ctx, id); err != nil && !errors.Is(err, state.ErrNotFound) {
+				return err
+			}
+		}
+	}
+	return nil
+}
