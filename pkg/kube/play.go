@@ -68,18 +68,22 @@ type PlanOptions struct {
 	ConfigMaps []Document
 	// LogDriver is --log-driver ("" the default).
 	LogDriver string
+	// Lenient skips references to ConfigMaps and Secrets that are not
+	// there: kube down needs only the names of what play made.
+	Lenient bool
 }
 
 type objects struct {
 	configMaps map[string]*corev1.ConfigMap
 	secrets    map[string]*corev1.Secret
 	claims     map[string]*corev1.PersistentVolumeClaim
+	lenient    bool
 }
 
 // MakePlan maps decoded documents onto pods and volumes. Errors name the
 // document and the field, like Decode's.
 func MakePlan(docs []Document, o PlanOptions) (*Plan, error) {
-	objs := objects{configMaps: map[string]*corev1.ConfigMap{}, secrets: map[string]*corev1.Secret{}, claims: map[string]*corev1.PersistentVolumeClaim{}}
+	objs := objects{configMaps: map[string]*corev1.ConfigMap{}, secrets: map[string]*corev1.Secret{}, claims: map[string]*corev1.PersistentVolumeClaim{}, lenient: o.Lenient}
 	for _, d := range append(append([]Document{}, o.ConfigMaps...), docs...) {
 		switch v := d.Object.(type) {
 		case *corev1.ConfigMap:
@@ -285,7 +289,7 @@ func podVolumes(pod string, s corev1.PodSpec, prefix string, objs objects) (map[
 func configMapVolume(pod string, v corev1.Volume, path string, objs objects) (*VolumePlan, error) {
 	cm, ok := objs.configMaps[v.ConfigMap.Name]
 	if !ok {
-		if v.ConfigMap.Optional != nil && *v.ConfigMap.Optional {
+		if objs.lenient || (v.ConfigMap.Optional != nil && *v.ConfigMap.Optional) {
 			return nil, nil
 		}
 		return nil, errAt(path+".configMap.name", "ConfigMap %q is not in the YAML nor in a --configmap file", v.ConfigMap.Name)
@@ -307,7 +311,7 @@ func configMapVolume(pod string, v corev1.Volume, path string, objs objects) (*V
 func secretVolume(pod string, v corev1.Volume, path string, objs objects) (*VolumePlan, error) {
 	sec, ok := objs.secrets[v.Secret.SecretName]
 	if !ok {
-		if v.Secret.Optional != nil && *v.Secret.Optional {
+		if objs.lenient || (v.Secret.Optional != nil && *v.Secret.Optional) {
 			return nil, nil
 		}
 		return nil, errAt(path+".secret.secretName", "Secret %q is not in the YAML", v.Secret.SecretName)
@@ -419,7 +423,7 @@ func containerEnv(kc *corev1.Container, path string, objs objects) ([]string, er
 		case ef.ConfigMapRef != nil:
 			cm, ok := objs.configMaps[ef.ConfigMapRef.Name]
 			if !ok {
-				if ef.ConfigMapRef.Optional != nil && *ef.ConfigMapRef.Optional {
+				if objs.lenient || (ef.ConfigMapRef.Optional != nil && *ef.ConfigMapRef.Optional) {
 					continue
 				}
 				return nil, errAt(p+".configMapRef.name", "ConfigMap %q is not in the YAML nor in a --configmap file", ef.ConfigMapRef.Name)
@@ -431,7 +435,7 @@ func containerEnv(kc *corev1.Container, path string, objs objects) ([]string, er
 		case ef.SecretRef != nil:
 			sec, ok := objs.secrets[ef.SecretRef.Name]
 			if !ok {
-				if ef.SecretRef.Optional != nil && *ef.SecretRef.Optional {
+				if objs.lenient || (ef.SecretRef.Optional != nil && *ef.SecretRef.Optional) {
 					continue
 				}
 				return nil, errAt(p+".secretRef.name", "Secret %q is not in the YAML", ef.SecretRef.Name)
@@ -469,7 +473,7 @@ func envRef(src *corev1.EnvVarSource, p string, objs objects) (string, bool, err
 	case src.ConfigMapKeyRef != nil:
 		r := src.ConfigMapKeyRef
 		cm, ok := objs.configMaps[r.Name]
-		optional := r.Optional != nil && *r.Optional
+		optional := objs.lenient || (r.Optional != nil && *r.Optional)
 		if !ok {
 			if optional {
 				return "", false, nil
@@ -484,7 +488,7 @@ func envRef(src *corev1.EnvVarSource, p string, objs objects) (string, bool, err
 	case src.SecretKeyRef != nil:
 		r := src.SecretKeyRef
 		sec, ok := objs.secrets[r.Name]
-		optional := r.Optional != nil && *r.Optional
+		optional := objs.lenient || (r.Optional != nil && *r.Optional)
 		if !ok {
 			if optional {
 				return "", false, nil

@@ -1,0 +1,334 @@
+//go:build kube || compose
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roost-containers/roost/pkg/container"
+	"github.com/roost-containers/roost/pkg/engine"
+	"github.com/roost-containers/roost/pkg/kube"
+	"github.com/roost-containers/roost/pods"
+)
+
+// addKubeCommands adds `kube play|down|generate`, with Podman's aliases
+// `play kube` and `generate kube`. They live in roost-compose (k8s.io's
+// types weigh about 9 MB): plain roost hands them over (kube_plugin.go).
+func addKubeCommands(a *app, root *cobra.Command) {
+	group := &cobra.Command{Use: "kube", Short: "Play, remove and generate Kubernetes YAML"}
+	group.AddCommand(newKubePlay(a, "play"), newKubeDown(a), newKubeGenerate(a, "generate"))
+	root.AddCommand(group)
+	play := &cobra.Command{Use: "play", Short: "Play Kubernetes YAML (alias of kube play)"}
+	play.AddCommand(newKubePlay(a, "kube"))
+	root.AddCommand(play)
+	for _, c := range root.Commands() {
+		if c.Name() == "generate" {
+			c.AddCommand(newKubeGenerate(a, "kube"))
+		}
+	}
+}
+
+type kubePlayFlags struct {
+	network, publish, configMaps []string
+	logDriver                    string
+	replace, down, start, wait   bool
+	build, quiet                 bool
+}
+
+func newKubePlay(a *app, use string) *cobra.Command {
+	var f kubePlayFlags
+	cmd := &cobra.Command{
+		Use:   use + " [options] FILE|-|URL",
+		Short: "Create pods, containers and volumes from Kubernetes YAML",
+		Long:  "Create pods, containers and volumes from Kubernetes YAML: Pod, Deployment, DaemonSet, Job, ConfigMap, Secret, PersistentVolumeClaim.",
+		Args:  exactlyOneFile,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.kubePlay(cmd, &f, args[0])
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.network, "network", nil, "network of the pods (as run's --network)")
+	fl.StringArrayVar(&f.publish, "publish", nil, "publish a port of every pod: [ip:][hostPort:]containerPort[/tcp|udp]")
+	fl.StringSliceVar(&f.configMaps, "configmap", nil, "YAML file of ConfigMaps the pods' env and volumes may name")
+	fl.StringVar(&f.logDriver, "log-driver", "", "log driver of the containers (k8s-file, journald, none, passthrough)")
+	fl.BoolVar(&f.replace, "replace", false, "remove what this YAML made before, then play it")
+	fl.BoolVar(&f.down, "down", false, "remove what this YAML made (as kube down)")
+	fl.BoolVar(&f.start, "start", true, "start the pods")
+	fl.BoolVar(&f.wait, "wait", false, "stay in the foreground until the containers exit (or SIGINT/SIGTERM), then remove what was made")
+	fl.BoolVar(&f.build, "build", false, "build images that have a Containerfile in a directory of their name beside the YAML")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no pull or build progress")
+	return cmd
+}
+
+func exactlyOneFile(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("`%s` takes one YAML file (or - for stdin, or a URL): see `%s --help`", cmd.CommandPath(), cmd.CommandPath())
+	}
+	return nil
+}
+
+// readKubeFile reads FILE, stdin (-) or an http(s) URL.
+func readKubeFile(ctx context.Context, name string) ([]byte, error) {
+	switch {
+	case name == "-":
+		return io.ReadAll(os.Stdin)
+	case strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://"):
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, name, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("fetch %s: %w", name, err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("fetch %s: %s", name, resp.Status)
+		}
+		return io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	}
+	return os.ReadFile(name)
+}
+
+// kubePlan reads and checks the YAML, with the --configmap files: any
+// error is found here, before anything is made.
+func kubePlan(ctx context.Context, file string, configMaps []string, lenient bool) (*kube.Plan, error) {
+	data, err := readKubeFile(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := kube.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	o := kube.PlanOptions{Lenient: lenient}
+	for _, cm := range configMaps {
+		b, err := os.ReadFile(cm)
+		if err != nil {
+			return nil, fmt.Errorf("--configmap: %w", err)
+		}
+		more, err := kube.Decode(b)
+		if err != nil {
+			return nil, fmt.Errorf("--configmap %s: %w", cm, err)
+		}
+		o.ConfigMaps = append(o.ConfigMaps, more...)
+	}
+	p, err := kube.MakePlan(docs, o)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return p, nil
+}
+
+func (a *app) kubePlay(cmd *cobra.Command, f *kubePlayFlags, file string) error {
+	ctx := cmd.Context()
+	if f.down {
+		return a.kubeDown(ctx, file)
+	}
+	var logDriver string
+	if f.logDriver != "" {
+		d, err := engine.ParseLogDriver(f.logDriver)
+		if err != nil {
+			return err
+		}
+		logDriver = d
+	}
+	p, err := kubePlan(ctx, file, f.configMaps, false)
+	if err != nil {
+		return err
+	}
+	for i := range p.Pods {
+		for _, list := range [][]kube.ContainerPlan{p.Pods[i].Init, p.Pods[i].Members} {
+			for j := range list {
+				if logDriver != "" {
+					list[j].Options.Run.LogDriver = logDriver
+				}
+			}
+		}
+	}
+	o := kube.PlayOptions{Network: f.network, Publish: f.publish, Start: f.start, Replace: f.replace, Build: f.build}
+	if !f.quiet {
+		o.Progress = a.errOut
+	}
+	if f.build {
+		dir := "."
+		if file != "-" && !strings.Contains(file, "://") {
+			dir = filepath.Dir(file)
+		}
+		o.BuildDir = dir
+	}
+	if f.wait {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+	}
+	r, err := kube.Play(ctx, a.Core(), p, o)
+	if r != nil {
+		a.printPlay(r)
+	}
+	if err != nil || !f.wait {
+		return err
+	}
+	werr := kube.Wait(ctx, a.Core(), r)
+	_, derr := kube.Down(context.WithoutCancel(ctx), a.Core(), p)
+	if errors.Is(werr, context.Canceled) {
+		werr = nil
+	}
+	return errors.Join(werr, derr)
+}
+
+// printPlay prints what was made, as Podman does.
+func (a *app) printPlay(r *kube.Report) {
+	if len(r.Volumes) > 0 {
+		fmt.Fprintln(a.out, "Volumes:")
+		for _, v := range r.Volumes {
+			fmt.Fprintln(a.out, v)
+		}
+	}
+	for _, p := range r.Pods {
+		fmt.Fprintln(a.out, "Pod:")
+		fmt.Fprintln(a.out, p.ID)
+		fmt.Fprintln(a.out, "Containers:")
+		for _, c := range p.Containers {
+			fmt.Fprintln(a.out, c)
+		}
+		fmt.Fprintln(a.out)
+	}
+}
+
+func newKubeDown(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "down FILE|-|URL",
+		Short: "Remove the pods and volumes kube play made from the YAML",
+		Args:  exactlyOneFile,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.kubeDown(cmd.Context(), args[0])
+		},
+	}
+}
+
+func (a *app) kubeDown(ctx context.Context, file string) error {
+	p, err := kubePlan(ctx, file, nil, true)
+	if err != nil {
+		return err
+	}
+	removed, err := kube.Down(ctx, a.Core(), p)
+	if len(removed) > 0 {
+		fmt.Fprintln(a.out, "Pods stopped:")
+		for _, id := range removed {
+			fmt.Fprintln(a.out, id)
+		}
+		fmt.Fprintln(a.out, "Pods removed:")
+		for _, id := range removed {
+			fmt.Fprintln(a.out, id)
+		}
+	}
+	return err
+}
+
+type kubeGenerateFlags struct {
+	opts    kube.GenerateOptions
+	file    string
+	service bool
+}
+
+func newKubeGenerate(a *app, use string) *cobra.Command {
+	var f kubeGenerateFlags
+	cmd := &cobra.Command{
+		Use:   use + " [options] CONTAINER|POD...",
+		Short: "Write Kubernetes YAML for containers and pods",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("`%s` needs at least one container or pod: see `%s --help`", cmd.CommandPath(), cmd.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.kubeGenerate(cmd.Context(), &f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.opts.Type, "type", "t", kube.TypePod, "kind to generate: pod, deployment or job")
+	fl.Int32VarP(&f.opts.Replicas, "replicas", "r", 0, "replicas of a deployment (default 1)")
+	fl.BoolVarP(&f.opts.Service, "service", "s", false, "add a Service for the published ports")
+	fl.StringVarP(&f.file, "filename", "f", "", "write the YAML to this file instead of stdout")
+	return cmd
+}
+
+func (a *app) kubeGenerate(ctx context.Context, f *kubeGenerateFlags, refs []string) error {
+	var in []kube.PodInput
+	for _, ref := range refs {
+		pi, err := a.kubeInput(ctx, ref)
+		if err != nil {
+			return err
+		}
+		in = append(in, pi)
+	}
+	objs, err := kube.Generate(in, f.opts)
+	if err != nil {
+		return err
+	}
+	data, err := kube.Encode(objs...)
+	if err != nil {
+		return err
+	}
+	header := "# Generated by roost\n"
+	if f.file == "" {
+		_, err := fmt.Fprint(a.out, header+string(data))
+		return err
+	}
+	if _, err := os.Stat(f.file); err == nil {
+		return fmt.Errorf("cannot write to %q: the file exists", f.file)
+	}
+	return os.WriteFile(f.file, []byte(header+string(data)), 0o644)
+}
+
+// kubeInput is a pod (its members, and the ports its infra publishes) or
+// a lone container, as generate kube maps them.
+func (a *app) kubeInput(ctx context.Context, ref string) (kube.PodInput, error) {
+	mgr, err := a.Pods()
+	if err != nil {
+		return kube.PodInput{}, err
+	}
+	ce, err := a.Engine()
+	if err != nil {
+		return kube.PodInput{}, err
+	}
+	if p, err := mgr.Get(ref); err == nil {
+		all, err := mgr.Containers(ctx, p)
+		if err != nil {
+			return kube.PodInput{}, err
+		}
+		in := kube.PodInput{Name: p.Name, Hostname: p.Hostname, Labels: map[string]string{}, Containers: pods.Members(all)}
+		for k, v := range p.Labels {
+			if k != kube.LabelPlay {
+				in.Labels[k] = v
+			}
+		}
+		if p.Infra != "" {
+			if infra, err := ce.Get(p.Infra); err == nil {
+				in.Ports = infra.Ports
+			}
+		}
+		return in, nil
+	}
+	c, err := ce.Get(ref)
+	if err != nil {
+		return kube.PodInput{}, fmt.Errorf("%s is neither a pod nor a container: %w", ref, err)
+	}
+	return kube.PodInput{Name: c.Name + "-pod", Ports: c.Ports, Containers: []container.Container{*c}}, nil
+}
