@@ -1,0 +1,316 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// hostnameEventually waits until 127.0.0.1:port serves /hostname as want
+// (with or without the newline: Podman writes none).
+func hostnameEventually(t *testing.T, port int, want string) {
+	t.Helper()
+	eventually(t, secs(30), func() error {
+		got, err := hostGet(port, "/hostname")
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(got) != want {
+			return fmt.Errorf("GET 127.0.0.1:%d/hostname: %q, want %q", port, got, want)
+		}
+		return nil
+	})
+}
+
+// kubeNothingLeft fails unless the env has no container, no pod and only
+// the volumes named.
+func kubeNothingLeft(t *testing.T, e *env, volumes ...string) {
+	t.Helper()
+	if out := e.roostOK("ps", "-aq"); out != "" {
+		t.Fatalf("containers left: %q", out)
+	}
+	if out := e.roostOK("pod", "ps", "-q"); out != "" {
+		t.Fatalf("pods left: %q", out)
+	}
+	got := strings.Fields(e.roostOK("volume", "ls", "-q"))
+	if strings.Join(got, ",") != strings.Join(volumes, ",") {
+		t.Fatalf("volumes left: %v, want %v", got, volumes)
+	}
+}
+
+// The issue's pod: a web server and a client sharing localhost, a named
+// volume, env and a healthcheck -> generate kube --service -> the pod
+// removed -> kube play of that file behaves the same -> kube down leaves
+// nothing but the user's own volume; played again with the volume gone,
+// play makes it and down removes it too.
+func TestKubeGeneratePlayDownRoundTrip(t *testing.T) {
+	e := pulled(t)
+	port := freePort(t)
+	e.roostOK("pod", "create", "--name", "web", "-p", fmt.Sprintf("%d:8080", port))
+	e.roostOK("run", "-d", "--pod", "web", "--name", "web-server", "-v", "webdata:/www", "-e", "GREETING=hello",
+		"--health-cmd", "wget -q -O /dev/null http://localhost:8080/ || exit 1", "--health-interval", "1s",
+		busybox, "httpd", "-f", "-p", "8080", "-h", "/www")
+	e.roostOK("exec", "web-server", "sh", "-c", "echo kept > /www/index.html")
+	e.roostOK("run", "-d", "--pod", "web", "--name", "web-client", busybox, "sleep", "1000")
+	hostGetEventually(t, port, "/", "kept\n")
+
+	e.roostOK("generate", "kube", "--service", "-f", "web.yaml", "web")
+	yaml, err := os.ReadFile(filepath.Join(e.Home, "web.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"kind: PersistentVolumeClaim", "kind: Pod", "kind: Service", fmt.Sprintf("hostPort: %d", port), "claimName: webdata", "name: GREETING", "livenessProbe:"} {
+		if !strings.Contains(string(yaml), want) {
+			t.Fatalf("generated YAML lacks %q:\n%s", want, yaml)
+		}
+	}
+	// The alias writes the same YAML.
+	if out := e.roostOK("kube", "generate", "--service", "web"); !strings.HasSuffix(out, string(yaml[strings.Index(string(yaml), "apiVersion"):])) {
+		t.Fatalf("kube generate differs from generate kube:\n%s", out)
+	}
+	e.roostOK("pod", "rm", "-f", "web")
+	kubeNothingLeft(t, e, "webdata")
+
+	out := e.roostOK("kube", "play", "web.yaml")
+	if !strings.HasPrefix(out, "Pod:\n") || strings.Contains(out, "Volumes:") {
+		t.Fatalf("kube play should make the pod and use the existing volume: %q", out)
+	}
+	hostGetEventually(t, port, "/", "kept\n")
+	if got := e.roostOK("exec", "web-client", "wget", "-qO-", "http://localhost:8080/"); got != "kept\n" {
+		t.Fatalf("the client should reach the server on localhost: %q", got)
+	}
+	if got := e.roostOK("exec", "web-server", "sh", "-c", "echo $GREETING"); got != "hello\n" {
+		t.Fatalf("env: %q", got)
+	}
+	eventually(t, secs(30), func() error {
+		if s := e.roostLine("inspect", "web-server", "--format", "{{.State.Health.Status}}"); s != "healthy" {
+			return fmt.Errorf("health of the played server: %q", s)
+		}
+		return nil
+	})
+	if got := e.roostLine("pod", "inspect", "web", "--format", "{{.NumContainers}}"); got != "3" {
+		t.Fatalf("played pod should have infra, server and client: %q", got)
+	}
+
+	out = e.roostOK("kube", "down", "web.yaml")
+	if !strings.HasPrefix(out, "Pods stopped:\n") {
+		t.Fatalf("kube down: %q", out)
+	}
+	kubeNothingLeft(t, e, "webdata")
+	if _, err := hostGet(port, "/"); err == nil {
+		t.Fatalf("port %d still answers after kube down", port)
+	}
+
+	// Without the volume, play makes it from the claim and down removes it.
+	e.roostOK("volume", "rm", "webdata")
+	if out := e.roostOK("play", "kube", "web.yaml"); !strings.HasPrefix(out, "Volumes:\nwebdata\nPod:\n") {
+		t.Fatalf("play kube should make the claim's volume: %q", out)
+	}
+	e.roostOK("kube", "play", "--down", "web.yaml")
+	kubeNothingLeft(t, e)
+}
+
+const kubeAppYAML = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  MODE: fast
+  app.conf: listen 80
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+stringData:
+  PASSWORD: s3cret
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: app
+  template:
+    metadata:
+      labels:
+        app: app
+    spec:
+      initContainers:
+      - name: setup
+        image: ` + busybox + `
+        command: ["sh", "-c", "echo init > /work/init"]
+        volumeMounts:
+        - name: work
+          mountPath: /work
+      containers:
+      - name: main
+        image: ` + busybox + `
+        command: ["sleep", "1000"]
+        envFrom:
+        - configMapRef:
+            name: settings
+        env:
+        - name: PW
+          valueFrom:
+            secretKeyRef:
+              name: creds
+              key: PASSWORD
+        volumeMounts:
+        - name: conf
+          mountPath: /etc/app
+        - name: pw
+          mountPath: /run/pw
+        - name: work
+          mountPath: /work
+      volumes:
+      - name: conf
+        configMap:
+          name: settings
+      - name: pw
+        secret:
+          secretName: creds
+      - name: work
+        emptyDir: {}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: once
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: run
+        image: ` + busybox + `
+        command: ["sh", "-c", "echo job done"]
+`
+
+// A Deployment of 3 replicas gives 3 pods; a ConfigMap and a Secret reach
+// env and files; init containers run first; a Job runs to completion; kube
+// down removes every pod, container and volume play made.
+func TestKubeDeploymentConfigMapSecretJob(t *testing.T) {
+	e := pulled(t)
+	e.writeFile("app.yaml", kubeAppYAML)
+	e.roostOK("kube", "play", "app.yaml")
+	pods := strings.Fields(e.roostOK("pod", "ps", "--format", "{{.Name}}"))
+	sort.Strings(pods)
+	if strings.Join(pods, ",") != "app-pod-0,app-pod-1,app-pod-2,once-pod" {
+		t.Fatalf("pods: %v", pods)
+	}
+	for i := 0; i < 3; i++ {
+		name := fmt.Sprintf("app-pod-%d-main", i)
+		got := e.roostOK("exec", name, "sh", "-c", `echo "$MODE $PW"; cat /etc/app/app.conf; echo; cat /run/pw/PASSWORD; echo; cat /work/init`)
+		if got != "fast s3cret\nlisten 80\ns3cret\ninit\n" {
+			t.Fatalf("%s: env and files: %q", name, got)
+		}
+	}
+	if code := e.roostLine("wait", "once-pod-run"); code != "0" {
+		t.Fatalf("the job's container exited %s", code)
+	}
+	if got := e.roostOK("logs", "once-pod-run"); got != "job done\n" {
+		t.Fatalf("job output: %q", got)
+	}
+	e.roostOK("kube", "down", "app.yaml")
+	kubeNothingLeft(t, e)
+}
+
+// Bad YAML names the document, the field path and the reason, exits 125,
+// and makes nothing, even when an earlier document was good.
+func TestKubePlayBadYAML(t *testing.T) {
+	e := pulled(t)
+	good := "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n---\n"
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  volumes:\n  - name: d\n    persistentVolumeClaim:\n      claimName: data\n  containers:\n  - name: c\n    image: " + busybox + "\n    ports:\n    - containerPort: 80\n"
+	cases := []struct{ name, yaml, want string }{
+		{"syntax", good + "apiVersion: v1\nkind: Pod\nmetadata: [\n", "document 2: invalid YAML: yaml: line"},
+		{"unknown field", good + strings.Replace(pod, "    image:", "    imagePolicy: x\n    image:", 1), "document 2 (Pod bad): spec.containers[0].imagePolicy: unknown field"},
+		{"wrong type", good + strings.Replace(pod, "containerPort: 80", "containerPort: http", 1), "document 2 (Pod bad): spec.containers.ports.containerPort: wrong type: string where int32 is expected"},
+		{"missing image", good + strings.Replace(pod, "    image: "+busybox+"\n", "", 1), "document 2 (Pod bad): spec.containers[0].image: Required value"},
+	}
+	for _, c := range cases {
+		e.writeFile(c.name+".yaml", c.yaml)
+		msg := e.roostFails(125, "kube", "play", c.name+".yaml")
+		if !strings.Contains(msg, c.want) || strings.Count(msg, "\n") > 0 {
+			t.Fatalf("%s: got %q, want one line with %q", c.name, msg, c.want)
+		}
+	}
+	kubeNothingLeft(t, e)
+	// The same file, fixed, plays.
+	e.writeFile("fixed.yaml", good+pod)
+	e.roostOK("kube", "play", "--start=false", "fixed.yaml")
+	if got := e.roostLine("inspect", "bad-c", "--format", "{{.State.Status}}"); got != "created" {
+		t.Fatalf("--start=false: %q", got)
+	}
+	e.roostOK("kube", "down", "fixed.yaml")
+	kubeNothingLeft(t, e)
+}
+
+// podmanAs runs Debian's podman as the env's user, with the env's HOME and
+// XDG_RUNTIME_DIR (its own storage and pause process); the test's cleanup
+// removes what it made and stops its pause process.
+func podmanAs(t *testing.T, e *env) func(args ...string) result {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/podman"); err != nil {
+		t.Fatal("podman is not installed: apt-get install -y podman (the conformance set-up installs it)")
+	}
+	run := func(args ...string) result { return e.run("/usr/bin/podman", args...) }
+	t.Cleanup(func() {
+		run("pod", "rm", "-fa")
+		run("rm", "-fa")
+		run("system", "reset", "-f")
+		b, err := os.ReadFile(filepath.Join(e.RuntimeDir, "libpod", "tmp", "pause.pid"))
+		if pid, _ := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+			killNamespace(pid)
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	return run
+}
+
+func podmanOK(t *testing.T, r result, what string) string {
+	t.Helper()
+	if r.Code != 0 {
+		t.Fatalf("podman %s: %s", what, r)
+	}
+	return r.Stdout
+}
+
+// Across tools: Podman 4.3.1 plays the YAML Roost generates for a pod, and
+// Roost plays the YAML `podman generate kube` writes for a pod of
+// Podman's, each serving on its published port.
+func TestKubePodmanCrossTool(t *testing.T) {
+	e := pulled(t)
+	podman := podmanAs(t, e)
+
+	p1 := freePort(t)
+	e.roostOK("pod", "create", "--name", "rweb", "-p", fmt.Sprintf("%d:8080", p1))
+	e.roostOK("run", "-d", "--pod", "rweb", "--name", "rweb-srv", busybox, "httpd", "-f", "-p", "8080", "-h", "/etc")
+	e.roostOK("generate", "kube", "-f", "rweb.yaml", "rweb")
+	e.roostOK("pod", "rm", "-f", "rweb")
+	podmanOK(t, podman("play", "kube", "rweb.yaml"), "play kube of Roost's YAML")
+	hostnameEventually(t, p1, "rweb")
+	if out := podmanOK(t, podman("ps", "--format", "{{.Names}}"), "ps"); !strings.Contains(out, "rweb-srv") {
+		t.Fatalf("podman should run rweb-srv: %q", out)
+	}
+	podmanOK(t, podman("play", "kube", "--down", "rweb.yaml"), "play kube --down")
+
+	p2 := freePort(t)
+	podmanOK(t, podman("pod", "create", "--name", "pweb", "-p", fmt.Sprintf("%d:8080", p2)), "pod create")
+	podmanOK(t, podman("run", "-d", "--pod", "pweb", "--name", "srv", busybox, "httpd", "-f", "-p", "8080", "-h", "/etc"), "run")
+	yaml := podmanOK(t, podman("generate", "kube", "pweb"), "generate kube")
+	podmanOK(t, podman("pod", "rm", "-f", "pweb"), "pod rm")
+	e.writeFile("pweb.yaml", yaml)
+	e.roostOK("kube", "play", "pweb.yaml")
+	hostnameEventually(t, p2, "pweb")
+	e.roostOK("kube", "down", "pweb.yaml")
+	kubeNothingLeft(t, e)
+}
