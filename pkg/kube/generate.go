@@ -134,10 +134,13 @@ func podTemplate(p PodInput, kind string) (corev1.PodTemplateSpec, []string, err
 			restart = c.Run.Restart.Policy
 		}
 		for k, v := range c.Spec.Annotations {
-			if t.Annotations == nil {
-				t.Annotations = map[string]string{}
-			}
-			t.Annotations[k] = v
+			annotate(&t, k, v)
+		}
+		if c.Spec.Process.Init {
+			annotate(&t, AnnotationInit+"/"+kc.Name, "TRUE")
+		}
+		if c.Run.Remove {
+			annotate(&t, AnnotationAutoremove+"/"+kc.Name, "TRUE")
 		}
 		t.Spec.Containers = append(t.Spec.Containers, kc)
 	}
@@ -433,3 +436,10 @@ func Sanitize(s string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func annotate(t *corev1.PodTemplateSpec, k, v string) {
+	if t.Annotations == nil {
+		t.Annotations = map[string]string{}
+	}
+	t.Annotations[k] = v
+}

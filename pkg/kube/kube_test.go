@@ -398,3 +398,27 @@ func TestValidateWorkloadRules(t *testing.T) {
 		t.Fatalf("claim without access modes: %v", err)
 	}
 }
+
+func TestPodmanAnnotations(t *testing.T) {
+	in := webPod()
+	in.Containers[0].Spec.Process.Init = true
+	objs, err := Generate([]PodInput{in}, GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := roundTrip(t, objs)
+	pod := docs[1].Object.(*corev1.Pod)
+	if pod.Annotations[AnnotationInit+"/server"] != "TRUE" {
+		t.Fatalf("annotations %v", pod.Annotations)
+	}
+	p, err := MakePlan(docs, PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Pods[0].Members[0].Options.Spec.Process.Init || p.Pods[0].Members[1].Options.Spec.Process.Init {
+		t.Fatal("init annotation should reach the server alone")
+	}
+	if p.Pods[0].Name != "web" || p.Pods[0].Members[0].Options.Name != "web-server" || p.Pods[0].Members[1].Options.Name != "web-client" {
+		t.Fatalf("names do not round-trip: %s %s %s", p.Pods[0].Name, p.Pods[0].Members[0].Options.Name, p.Pods[0].Members[1].Options.Name)
+	}
+}

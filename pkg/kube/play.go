@@ -200,7 +200,8 @@ func planPod(name, kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec
 		if err != nil {
 			return pp, nil, err
 		}
-		c.Options.Spec.Annotations = meta.Annotations
+		c.Options.Spec.Annotations = t.Annotations
+		podmanAnnotations(kc.Name, t.Annotations, &c.Options)
 		pp.Members = append(pp.Members, c)
 		for _, port := range kc.Ports {
 			if port.HostPort == 0 {
@@ -591,4 +592,26 @@ func (p *Plan) PodNames() []string {
 		out = append(out, pp.Name)
 	}
 	return out
+}
+
+// Podman's per-container annotations (KEY/CONTAINER: "TRUE"), which
+// Podman's generate kube writes and its kube play reads.
+const (
+	AnnotationInit       = "io.podman.annotations.init"
+	AnnotationAutoremove = "io.podman.annotations.autoremove"
+	AnnotationPrivileged = "io.podman.annotations.privileged"
+	AnnotationPublishAll = "io.podman.annotations.publish-all"
+)
+
+func podmanAnnotations(ctr string, ann map[string]string, o *container.CreateOptions) {
+	on := func(key string) bool { return strings.EqualFold(ann[key+"/"+ctr], "true") }
+	if on(AnnotationInit) {
+		o.Spec.Process.Init = true
+	}
+	if on(AnnotationAutoremove) {
+		o.Run.Remove = true
+	}
+	if on(AnnotationPrivileged) {
+		o.Spec.Security.Privileged = true
+	}
 }

@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -244,6 +247,13 @@ func TestKubePlayBadYAML(t *testing.T) {
 		}
 	}
 	kubeNothingLeft(t, e)
+	// An image that cannot be pulled fails the play after the claim's
+	// volume and the pod were made: they go again.
+	e.writeFile("nopull.yaml", good+strings.Replace(pod, busybox, registry+"/no-such-image:latest", 1))
+	if msg := e.roostFails(125, "kube", "play", "nopull.yaml"); !strings.Contains(msg, "no-such-image") {
+		t.Fatalf("unpullable image: %q", msg)
+	}
+	kubeNothingLeft(t, e)
 	// The same file, fixed, plays.
 	e.writeFile("fixed.yaml", good+pod)
 	e.roostOK("kube", "play", "--start=false", "fixed.yaml")
@@ -313,4 +323,120 @@ func TestKubePodmanCrossTool(t *testing.T) {
 	hostnameEventually(t, p2, "pweb")
 	e.roostOK("kube", "down", "pweb.yaml")
 	kubeNothingLeft(t, e)
+}
+
+// kube play's options: stdin and URL input, a DaemonSet as one pod with a
+// hostPath volume, an httpGet probe, --publish, --network, --log-driver,
+// --configmap, --replace, --build, and --wait (foreground, then removed).
+func TestKubePlayOptions(t *testing.T) {
+	e := pulled(t)
+	e.writeFile("site/index.html", "from the host\n")
+	os.Chmod(filepath.Join(e.Home, "site"), 0o755)
+	e.roostOK("network", "create", "kubenet")
+	e.writeFile("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  WHO: configmap-file\n")
+	port := freePort(t)
+	ds := `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: site
+spec:
+  selector:
+    matchLabels:
+      app: site
+  template:
+    metadata:
+      labels:
+        app: site
+    spec:
+      containers:
+      - name: httpd
+        image: ` + busybox + `
+        imagePullPolicy: Never
+        command: ["httpd", "-f", "-p", "80", "-h", "/www"]
+        env:
+        - name: WHO
+          valueFrom:
+            configMapKeyRef:
+              name: extra
+              key: WHO
+        resources:
+          limits:
+            memory: 128Mi
+        livenessProbe:
+          httpGet:
+            path: /index.html
+            port: 80
+          periodSeconds: 1
+        volumeMounts:
+        - name: site
+          mountPath: /www
+          readOnly: true
+      volumes:
+      - name: site
+        hostPath:
+          path: ` + filepath.Join(e.Home, "site") + `
+          type: Directory
+`
+	e.writeFile("ds.yaml", ds)
+	r := e.runInput(strings.NewReader(ds), filepath.Join(binDir, "roost"), "kube", "play", "--configmap", "cm.yaml",
+		"--publish", fmt.Sprintf("%d:80", port), "--network", "kubenet", "--log-driver", "none", "-")
+	succeeded(t, "kube play - (stdin)", r)
+	hostGetEventually(t, port, "/index.html", "from the host\n")
+	if got := e.roostOK("exec", "site-pod-httpd", "sh", "-c", "echo $WHO"); got != "configmap-file\n" {
+		t.Fatalf("--configmap env: %q", got)
+	}
+	if got := e.roostLine("inspect", "site-pod-httpd", "--format", "{{.HostConfig.LogConfig.Type}}"); got != "none" {
+		t.Fatalf("--log-driver: %q", got)
+	}
+	if got := e.roostLine("pod", "inspect", "site-pod", "--format", "{{.InfraConfig.Networks}}"); got != "[kubenet]" {
+		t.Fatalf("--network: %q", got)
+	}
+	eventually(t, secs(30), func() error {
+		if s := e.roostLine("inspect", "site-pod-httpd", "--format", "{{.State.Health.Status}}"); s != "healthy" {
+			return fmt.Errorf("httpGet probe: %q", s)
+		}
+		return nil
+	})
+	first := e.roostLine("pod", "inspect", "site-pod", "--format", "{{.ID}}")
+	if msg := e.roostFails(125, "kube", "play", "--configmap", "cm.yaml", "ds.yaml"); !strings.Contains(msg, "pod site-pod already exists") {
+		t.Fatalf("a second play without --replace: %q", msg)
+	}
+	e.roostOK("kube", "play", "--replace", "--configmap", "cm.yaml", "--publish", fmt.Sprintf("%d:80", port), "ds.yaml")
+	if again := e.roostLine("pod", "inspect", "site-pod", "--format", "{{.ID}}"); again == first {
+		t.Fatal("--replace kept the old pod")
+	}
+	hostGetEventually(t, port, "/index.html", "from the host\n")
+	e.roostOK("kube", "down", "ds.yaml")
+	if _, err := os.Stat(filepath.Join(e.Home, "site/index.html")); err != nil {
+		t.Fatalf("kube down must leave a hostPath alone: %v", err)
+	}
+
+	// --build: an image named after a directory with a Containerfile.
+	e.writeFile("kbuilt/Containerfile", "FROM "+busybox+"\nRUN echo built > /built\n")
+	job := "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: bj\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: localhost/kbuilt:latest\n        command: [\"cat\", \"/built\"]\n"
+	e.writeFile("job.yaml", job)
+	// --wait stays until the job's container exits, then removes the pod.
+	out := e.roostOK("kube", "play", "--build", "--wait", "job.yaml")
+	if !strings.Contains(out, "Pod:\n") {
+		t.Fatalf("kube play --wait: %q", out)
+	}
+	if got := e.roostOK("images", "--format", "{{.Repository}}:{{.Tag}}"); !strings.Contains(got, "localhost/kbuilt:latest") {
+		t.Fatalf("--build made no image: %q", got)
+	}
+	// From a URL.
+	srv := serveFile(t, job)
+	e.roostOK("kube", "play", "--start=false", srv)
+	e.roostOK("kube", "down", srv)
+	e.roostOK("network", "rm", "kubenet")
+	kubeNothingLeft(t, e)
+}
+
+// serveFile serves content over HTTP on 127.0.0.1 for the test's life.
+func serveFile(t *testing.T, content string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, content)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/job.yaml"
 }
