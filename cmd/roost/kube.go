@@ -160,6 +160,11 @@ func (a *app) kubePlay(cmd *cobra.Command, f *kubePlayFlags, file string) error 
 			}
 		}
 	}
+	for _, pp := range p.Pods {
+		for _, w := range pp.Warnings {
+			fmt.Fprintln(a.errOut, "WARNING: "+w)
+		}
+	}
 	o := kube.PlayOptions{Network: f.network, Publish: f.publish, Start: f.start, Replace: f.replace, Build: f.build}
 	if !f.quiet {
 		o.Progress = a.errOut

@@ -422,3 +422,32 @@ func TestPodmanAnnotations(t *testing.T) {
 		t.Fatalf("names do not round-trip: %s %s %s", p.Pods[0].Name, p.Pods[0].Members[0].Options.Name, p.Pods[0].Members[1].Options.Name)
 	}
 }
+
+func TestValidateProbeAndSecurity(t *testing.T) {
+	probe := strings.Replace(goodPod, "    image: busybox\n", "    image: busybox\n    livenessProbe:\n      successThreshold: 2\n      exec:\n        command: [\"true\"]\n", 1)
+	if _, err := Decode([]byte(probe)); err == nil || !strings.Contains(err.Error(), "spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1") {
+		t.Fatalf("liveness successThreshold 2: %v", err)
+	}
+	noHandler := strings.Replace(goodPod, "    image: busybox\n", "    image: busybox\n    livenessProbe:\n      periodSeconds: 2\n", 1)
+	if _, err := Decode([]byte(noHandler)); err == nil || !strings.Contains(err.Error(), "exactly 1 handler type") {
+		t.Fatalf("probe without handler: %v", err)
+	}
+	sec := strings.Replace(goodPod, "    image: busybox\n", "    image: busybox\n    securityContext:\n      privileged: true\n      allowPrivilegeEscalation: false\n", 1)
+	if _, err := Decode([]byte(sec)); err == nil || !strings.Contains(err.Error(), "allowPrivilegeEscalation") {
+		t.Fatalf("privileged without escalation: %v", err)
+	}
+}
+
+func TestPlanReplicasPublishOnce(t *testing.T) {
+	objs, err := Generate([]PodInput{webPod()}, GenerateOptions{Type: TypeDeployment, Replicas: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := MakePlan(roundTrip(t, objs), PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Pods) != 2 || len(p.Pods[0].Ports) != 1 || len(p.Pods[1].Ports) != 0 || len(p.Pods[1].Warnings) != 1 {
+		t.Fatalf("replicas: %+v", p.Pods)
+	}
+}

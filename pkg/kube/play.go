@@ -41,6 +41,8 @@ type PodPlan struct {
 	Ports    []container.PortMapping
 	Init     []ContainerPlan
 	Members  []ContainerPlan
+	// Warnings are what the user should be told about this pod.
+	Warnings []string
 }
 
 // ContainerPlan is one container of a pod: its image and options.
@@ -141,10 +143,16 @@ func planWorkload(d Document, objs objects, o PlanOptions) ([]PodPlan, []VolumeP
 	}
 	var pods []PodPlan
 	var vols []VolumePlan
-	for _, name := range names {
+	for i, name := range names {
 		pp, vv, err := planPod(name, d.Kind, meta, tmpl, prefix, objs, o)
 		if err != nil {
 			return nil, nil, wrap(err)
+		}
+		if i > 0 && len(pp.Ports) > 0 {
+			// One machine publishes a host port once: the first replica
+			// has it, as a cluster would put the others on other nodes.
+			pp.Ports = nil
+			pp.Warnings = append(pp.Warnings, fmt.Sprintf("pod %s: host ports are published by %s only: one machine cannot publish a port twice", name, names[0]))
 		}
 		pods, vols = append(pods, pp), append(vols, vv...)
 	}

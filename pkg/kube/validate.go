@@ -207,6 +207,9 @@ func validateContainer(c *corev1.Container, p *field.Path, vols, names sets.Set[
 			errs = append(errs, field.Invalid(ep.Child("valueFrom"), "", "may not be specified when `value` is not empty"))
 		}
 	}
+	errs = append(errs, validateProbe(c.LivenessProbe, p.Child("livenessProbe"), true)...)
+	errs = append(errs, validateProbe(c.ReadinessProbe, p.Child("readinessProbe"), false)...)
+	errs = append(errs, validateSecurity(c.SecurityContext, p.Child("securityContext"))...)
 	for i, m := range c.VolumeMounts {
 		mp := p.Child("volumeMounts").Index(i)
 		if !vols.Has(m.Name) {
@@ -289,4 +292,51 @@ func containsPolicy(list []corev1.RestartPolicy, p corev1.RestartPolicy) bool {
 		}
 	}
 	return false
+}
+
+// validateProbe: counts are not negative, and a liveness probe succeeds
+// once (successThreshold 1), as the API server requires.
+func validateProbe(pr *corev1.Probe, p *field.Path, liveness bool) field.ErrorList {
+	if pr == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	for name, v := range map[string]int32{
+		"initialDelaySeconds": pr.InitialDelaySeconds, "timeoutSeconds": pr.TimeoutSeconds,
+		"periodSeconds": pr.PeriodSeconds, "successThreshold": pr.SuccessThreshold, "failureThreshold": pr.FailureThreshold,
+	} {
+		if v < 0 {
+			errs = append(errs, field.Invalid(p.Child(name), v, "must be greater than or equal to 0"))
+		}
+	}
+	if liveness && pr.SuccessThreshold > 1 {
+		errs = append(errs, field.Invalid(p.Child("successThreshold"), pr.SuccessThreshold, "must be 1"))
+	}
+	n := 0
+	for _, set := range []bool{pr.Exec != nil, pr.HTTPGet != nil, pr.TCPSocket != nil, pr.GRPC != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		errs = append(errs, field.Required(p, "must specify exactly 1 handler type"))
+	}
+	return errs
+}
+
+func validateSecurity(sc *corev1.SecurityContext, p *field.Path) field.ErrorList {
+	if sc == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	if sc.RunAsUser != nil && *sc.RunAsUser < 0 {
+		errs = append(errs, field.Invalid(p.Child("runAsUser"), *sc.RunAsUser, "must be between 0 and 2147483647, inclusive"))
+	}
+	if sc.RunAsGroup != nil && *sc.RunAsGroup < 0 {
+		errs = append(errs, field.Invalid(p.Child("runAsGroup"), *sc.RunAsGroup, "must be between 0 and 2147483647, inclusive"))
+	}
+	if sc.Privileged != nil && *sc.Privileged && sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation {
+		errs = append(errs, field.Invalid(p, sc, "cannot set `allowPrivilegeEscalation` to false and `privileged` to true"))
+	}
+	return errs
 }

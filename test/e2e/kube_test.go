@@ -76,6 +76,7 @@ func TestKubeGeneratePlayDownRoundTrip(t *testing.T) {
 	if out := e.roostOK("kube", "generate", "--service", "web"); !strings.HasSuffix(out, string(yaml[strings.Index(string(yaml), "apiVersion"):])) {
 		t.Fatalf("kube generate differs from generate kube:\n%s", out)
 	}
+	e.roostOK("generate", "kube", "--type", "deployment", "--replicas", "3", "-f", "dep.yaml", "web")
 	e.roostOK("pod", "rm", "-f", "web")
 	kubeNothingLeft(t, e, "webdata")
 
@@ -108,6 +109,25 @@ func TestKubeGeneratePlayDownRoundTrip(t *testing.T) {
 	if _, err := hostGet(port, "/"); err == nil {
 		t.Fatalf("port %d still answers after kube down", port)
 	}
+
+	// The Deployment of 3 replicas gives 3 pods sharing the volume; the
+	// first publishes the port.
+	r := e.roost("kube", "play", "dep.yaml")
+	succeeded(t, "kube play dep.yaml", r)
+	if !strings.Contains(r.Stderr, "WARNING: pod web-pod-1: host ports are published by web-pod-0 only") {
+		t.Fatalf("replicas with a host port should warn: %q", r.Stderr)
+	}
+	pods := strings.Fields(e.roostOK("pod", "ps", "--format", "{{.Name}}"))
+	sort.Strings(pods)
+	if strings.Join(pods, ",") != "web-pod-0,web-pod-1,web-pod-2" {
+		t.Fatalf("deployment pods: %v", pods)
+	}
+	hostGetEventually(t, port, "/", "kept\n")
+	if got := e.roostOK("exec", "web-pod-2-server", "cat", "/www/index.html"); got != "kept\n" {
+		t.Fatalf("replica 2 should mount the volume: %q", got)
+	}
+	e.roostOK("kube", "down", "dep.yaml")
+	kubeNothingLeft(t, e, "webdata")
 
 	// Without the volume, play makes it from the claim and down removes it.
 	e.roostOK("volume", "rm", "webdata")
@@ -158,6 +178,11 @@ spec:
       - name: main
         image: ` + busybox + `
         command: ["sleep", "1000"]
+        securityContext:
+          runAsUser: 1000
+          runAsGroup: 1001
+          capabilities:
+            drop: ["ALL"]
         envFrom:
         - configMapRef:
             name: settings
@@ -216,6 +241,9 @@ func TestKubeDeploymentConfigMapSecretJob(t *testing.T) {
 		if got != "fast s3cret\nlisten 80\ns3cret\ninit\n" {
 			t.Fatalf("%s: env and files: %q", name, got)
 		}
+	}
+	if got := e.roostOK("exec", "app-pod-0-main", "sh", "-c", "id -u; id -g; grep CapEff /proc/self/status"); got != "1000\n1001\nCapEff:\t0000000000000000\n" {
+		t.Fatalf("securityContext: %q", got)
 	}
 	if code := e.roostLine("wait", "once-pod-run"); code != "0" {
 		t.Fatalf("the job's container exited %s", code)
