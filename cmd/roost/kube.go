@@ -198,8 +198,14 @@ func (a *app) kubePlay(cmd *cobra.Command, f *kubePlayFlags, file string) error 
 
 // printPlay prints what was made, as Podman does.
 func (a *app) printPlay(r *kube.Report) {
+	plural := func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	}
 	if len(r.Volumes) > 0 {
-		fmt.Fprintln(a.out, "Volumes:")
+		fmt.Fprintln(a.out, plural(len(r.Volumes), "Volume:", "Volumes:"))
 		for _, v := range r.Volumes {
 			fmt.Fprintln(a.out, v)
 		}
@@ -207,7 +213,7 @@ func (a *app) printPlay(r *kube.Report) {
 	for _, p := range r.Pods {
 		fmt.Fprintln(a.out, "Pod:")
 		fmt.Fprintln(a.out, p.ID)
-		fmt.Fprintln(a.out, "Containers:")
+		fmt.Fprintln(a.out, plural(len(p.Containers), "Container:", "Containers:"))
 		for _, c := range p.Containers {
 			fmt.Fprintln(a.out, c)
 		}

@@ -54,7 +54,7 @@ func Play(ctx context.Context, e *engine.Engine, p *Plan, o PlayOptions) (*Repor
 	}
 	r := &Report{}
 	if err := make_(ctx, e, p, o, r); err != nil {
-		_, _ = down(ctx, e, p, o.Replace)
+		undo(ctx, e, r)
 		return nil, err
 	}
 	if o.Start {
@@ -83,19 +83,21 @@ func checkFree(e *engine.Engine, p *Plan) error {
 func make_(ctx context.Context, e *engine.Engine, p *Plan, o PlayOptions, r *Report) error {
 	for _, v := range p.Volumes {
 		made, err := makeVolume(e, v)
-		if err != nil {
-			return err
-		}
 		if made {
 			r.Volumes = append(r.Volumes, v.Name)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	for _, pp := range p.Pods {
 		pr, err := makePod(ctx, e, pp, o)
+		if pr.ID != "" {
+			r.Pods = append(r.Pods, pr) // made, if only in part: undo removes it
+		}
 		if err != nil {
 			return fmt.Errorf("pod %s: %w", pp.Name, err)
 		}
-		r.Pods = append(r.Pods, pr)
 	}
 	return nil
 }
@@ -197,8 +199,23 @@ func buildImage(ctx context.Context, e *engine.Engine, image string, o PlayOptio
 	return nil
 }
 
-// start runs each pod's init containers to completion, in order, then
-// starts its containers. An init container that fails stops the pod's
+// undo removes what a failed play made, by id: never a pod or volume of
+// the same name that another command made meanwhile.
+func undo(ctx context.Context, e *engine.Engine, r *Report) {
+	if mgr, err := e.Pods(); err == nil {
+		for _, pr := range r.Pods {
+			_, _ = mgr.Remove(ctx, pr.ID, pods.RemoveOptions{Force: true})
+		}
+	}
+	if ce, err := e.Containers(); err == nil {
+		for _, v := range r.Volumes {
+			_, _ = ce.RemoveVolume(ctx, v, container.VolumeRemoveOptions{Force: true})
+		}
+	}
+}
+
+// start runs each pod's init containers to completion, in order, and
+// removes them, then starts its containers. An init container that fails stops the pod's
 // start, as in Kubernetes.
 func start(ctx context.Context, e *engine.Engine, p *Plan, r *Report) error {
 	ce, err := e.Containers()
@@ -219,7 +236,13 @@ func start(ctx context.Context, e *engine.Engine, p *Plan, r *Report) error {
 			if code != 0 {
 				return fmt.Errorf("pod %s: init container %s exited with code %d", pp.Name, pp.Init[j].Options.Name, code)
 			}
+			// Run once, as Podman's default init containers: a later pod
+			// start does not run it again.
+			if _, err := ce.Remove(ctx, id, container.RemoveOptions{}); err != nil {
+				return fmt.Errorf("pod %s: remove init container %s: %w", pp.Name, pp.Init[j].Options.Name, err)
+			}
 		}
+		r.Pods[i].Containers = ids[len(pp.Init):]
 		for _, id := range ids[len(pp.Init):] {
 			if _, err := ce.Start(ctx, id, container.StartOptions{}); err != nil {
 				return fmt.Errorf("pod %s: start: %w", pp.Name, err)

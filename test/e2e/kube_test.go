@@ -131,7 +131,7 @@ func TestKubeGeneratePlayDownRoundTrip(t *testing.T) {
 
 	// Without the volume, play makes it from the claim and down removes it.
 	e.roostOK("volume", "rm", "webdata")
-	if out := e.roostOK("play", "kube", "web.yaml"); !strings.HasPrefix(out, "Volumes:\nwebdata\nPod:\n") {
+	if out := e.roostOK("play", "kube", "web.yaml"); !strings.HasPrefix(out, "Volume:\nwebdata\nPod:\n") {
 		t.Fatalf("play kube should make the claim's volume: %q", out)
 	}
 	e.roostOK("kube", "play", "--down", "web.yaml")
@@ -244,6 +244,9 @@ func TestKubeDeploymentConfigMapSecretJob(t *testing.T) {
 	}
 	if got := e.roostOK("exec", "app-pod-0-main", "sh", "-c", "id -u; id -g; grep CapEff /proc/self/status"); got != "1000\n1001\nCapEff:\t0000000000000000\n" {
 		t.Fatalf("securityContext: %q", got)
+	}
+	if names := e.roostOK("ps", "-a", "--format", "{{.Names}}"); strings.Contains(names, "setup") {
+		t.Fatalf("init containers run once and go: %q", names)
 	}
 	if code := e.roostLine("wait", "once-pod-run"); code != "0" {
 		t.Fatalf("the job's container exited %s", code)
