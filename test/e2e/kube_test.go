@@ -334,13 +334,23 @@ func TestKubePodmanCrossTool(t *testing.T) {
 
 	p1 := freePort(t)
 	e.roostOK("pod", "create", "--name", "rweb", "-p", fmt.Sprintf("%d:8080", p1))
-	e.roostOK("run", "-d", "--pod", "rweb", "--name", "rweb-srv", busybox, "httpd", "-f", "-p", "8080", "-h", "/etc")
-	e.roostOK("generate", "kube", "-f", "rweb.yaml", "rweb")
+	// The pod: a server with a named volume, env and a
+	// healthcheck, and a client that reaches it on localhost.
+	e.roostOK("run", "-d", "--pod", "rweb", "--name", "rweb-srv", "-v", "rdata:/data", "-e", "GREETING=hello",
+		"--health-cmd", "wget -q -O /dev/null http://localhost:8080/hostname", busybox, "httpd", "-f", "-p", "8080", "-h", "/etc")
+	e.roostOK("run", "-d", "--pod", "rweb", "--name", "rweb-client", busybox, "sleep", "1000")
+	e.roostOK("generate", "kube", "--service", "-f", "rweb.yaml", "rweb")
 	e.roostOK("pod", "rm", "-f", "rweb")
 	podmanOK(t, podman("play", "kube", "rweb.yaml"), "play kube of Roost's YAML")
 	hostnameEventually(t, p1, "rweb")
-	if out := podmanOK(t, podman("ps", "--format", "{{.Names}}"), "ps"); !strings.Contains(out, "rweb-srv") {
-		t.Fatalf("podman should run rweb-srv: %q", out)
+	if out := podmanOK(t, podman("exec", "rweb-client", "wget", "-qO-", "http://localhost:8080/hostname"), "exec"); strings.TrimSpace(out) != "rweb" {
+		t.Fatalf("in Podman's pod the client should reach the server on localhost: %q", out)
+	}
+	if out := podmanOK(t, podman("exec", "rweb-srv", "sh", "-c", "echo $GREETING; test -d /data && echo vol"), "exec"); out != "hello\nvol\n" {
+		t.Fatalf("env and volume in Podman's pod: %q", out)
+	}
+	if out := podmanOK(t, podman("volume", "ls", "--format", "{{.Name}}"), "volume ls"); !strings.Contains(out, "rdata") {
+		t.Fatalf("podman should make the claim's volume: %q", out)
 	}
 	podmanOK(t, podman("play", "kube", "--down", "rweb.yaml"), "play kube --down")
 
@@ -353,7 +363,7 @@ func TestKubePodmanCrossTool(t *testing.T) {
 	e.roostOK("kube", "play", "pweb.yaml")
 	hostnameEventually(t, p2, "pweb")
 	e.roostOK("kube", "down", "pweb.yaml")
-	kubeNothingLeft(t, e)
+	kubeNothingLeft(t, e, "rdata") // Roost's own volume, from before
 }
 
 // kube play's options: stdin and URL input, a DaemonSet as one pod with a
