@@ -2,6 +2,7 @@ package kube
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -329,8 +330,7 @@ func (vs *volumeSet) add(m spec.Mount) (corev1.VolumeMount, error) {
 		src.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: Sanitize(m.Source)}
 	case spec.TypeBind:
 		key, name = "b:"+m.Source, Sanitize(strings.Trim(m.Source, "/"))+"-host"
-		t := corev1.HostPathDirectoryOrCreate
-		src.HostPath = &corev1.HostPathVolumeSource{Path: m.Source, Type: &t}
+		src.HostPath = &corev1.HostPathVolumeSource{Path: m.Source, Type: hostPathType(m.Source)}
 	case spec.TypeTmpfs:
 		key, name = "t:"+m.Destination, Sanitize(strings.Trim(m.Destination, "/"))+"-tmpfs"
 		src.EmptyDir = &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}
@@ -442,4 +442,18 @@ func annotate(t *corev1.PodTemplateSpec, k, v string) {
 		t.Annotations = map[string]string{}
 	}
 	t.Annotations[k] = v
+}
+
+// hostPathType says what the bind mount's source is, as Podman writes it
+// (the cluster checks it); nil when it cannot be read here.
+func hostPathType(path string) *corev1.HostPathType {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	t := corev1.HostPathFile
+	if st.IsDir() {
+		t = corev1.HostPathDirectory
+	}
+	return &t
 }

@@ -41,8 +41,17 @@ type PodPlan struct {
 	Ports    []container.PortMapping
 	Init     []ContainerPlan
 	Members  []ContainerPlan
+	// HostPaths are the hostPath volumes, checked (and made for the
+	// *OrCreate types) before anything else is.
+	HostPaths []HostPath
 	// Warnings are what the user should be told about this pod.
 	Warnings []string
+}
+
+// HostPath is a hostPath volume's path and type.
+type HostPath struct {
+	Path string
+	Type corev1.HostPathType
 }
 
 // ContainerPlan is one container of a pod: its image and options.
@@ -193,6 +202,15 @@ func planPod(name, kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec
 	mounts, vols, err := podVolumes(name, s, prefix, objs)
 	if err != nil {
 		return pp, nil, err
+	}
+	for _, v := range s.Volumes {
+		if v.HostPath != nil {
+			hp := HostPath{Path: v.HostPath.Path}
+			if v.HostPath.Type != nil {
+				hp.Type = *v.HostPath.Type
+			}
+			pp.HostPaths = append(pp.HostPaths, hp)
+		}
 	}
 	restart := restartOf(s.RestartPolicy, kind)
 	for i := range s.InitContainers {

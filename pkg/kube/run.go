@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/state"
@@ -52,6 +54,9 @@ func Play(ctx context.Context, e *engine.Engine, p *Plan, o PlayOptions) (*Repor
 	} else if err := checkFree(e, p); err != nil {
 		return nil, err
 	}
+	if err := checkHostPaths(p); err != nil {
+		return nil, err
+	}
 	r := &Report{}
 	if err := make_(ctx, e, p, o, r); err != nil {
 		undo(ctx, e, r)
@@ -75,6 +80,46 @@ func checkFree(e *engine.Engine, p *Plan) error {
 	for _, pp := range p.Pods {
 		if _, err := mgr.Get(pp.Name); err == nil {
 			return fmt.Errorf("pod %s already exists: remove it with `kube down`, or play with --replace", pp.Name)
+		}
+	}
+	return nil
+}
+
+// checkHostPaths checks the hostPath volumes' types as the kubelet does:
+// Directory and File must be there; DirectoryOrCreate and FileOrCreate are
+// made (the only host change play makes, and kube down leaves them).
+func checkHostPaths(p *Plan) error {
+	for _, pp := range p.Pods {
+		for _, hp := range pp.HostPaths {
+			st, err := os.Stat(hp.Path)
+			switch hp.Type {
+			case corev1.HostPathDirectory:
+				if err != nil || !st.IsDir() {
+					return fmt.Errorf("pod %s: hostPath %s is not a directory (type Directory): make it, or use DirectoryOrCreate", pp.Name, hp.Path)
+				}
+			case corev1.HostPathFile:
+				if err != nil || !st.Mode().IsRegular() {
+					return fmt.Errorf("pod %s: hostPath %s is not a file (type File): make it, or use FileOrCreate", pp.Name, hp.Path)
+				}
+			case corev1.HostPathDirectoryOrCreate:
+				if err != nil {
+					if err := os.MkdirAll(hp.Path, 0o755); err != nil {
+						return fmt.Errorf("pod %s: hostPath %s: %w", pp.Name, hp.Path, err)
+					}
+				}
+			case corev1.HostPathFileOrCreate:
+				if err != nil {
+					f, err := os.OpenFile(hp.Path, os.O_CREATE|os.O_WRONLY, 0o644)
+					if err != nil {
+						return fmt.Errorf("pod %s: hostPath %s: %w", pp.Name, hp.Path, err)
+					}
+					f.Close()
+				}
+			default:
+				if err != nil {
+					return fmt.Errorf("pod %s: hostPath %s: %w", pp.Name, hp.Path, err)
+				}
+			}
 		}
 	}
 	return nil

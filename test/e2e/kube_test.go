@@ -419,6 +419,11 @@ spec:
           type: Directory
 `
 	e.writeFile("ds.yaml", ds)
+	e.writeFile("missing.yaml", strings.Replace(ds, filepath.Join(e.Home, "site"), filepath.Join(e.Home, "nosite"), 1))
+	if msg := e.roostFails(125, "kube", "play", "--configmap", "cm.yaml", "missing.yaml"); !strings.Contains(msg, "hostPath "+filepath.Join(e.Home, "nosite")+" is not a directory") {
+		t.Fatalf("a missing hostPath of type Directory: %q", msg)
+	}
+	kubeNothingLeft(t, e)
 	r := e.runInput(strings.NewReader(ds), filepath.Join(binDir, "roost"), "kube", "play", "--configmap", "cm.yaml",
 		"--publish", fmt.Sprintf("%d:80", port), "--network", "kubenet", "--log-driver", "none", "-")
 	succeeded(t, "kube play - (stdin)", r)
