@@ -20,6 +20,7 @@ import (
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/kube"
+	"github.com/roost-containers/roost/pkg/spec"
 	"github.com/roost-containers/roost/pods"
 )
 
@@ -287,6 +288,7 @@ func (a *app) kubeGenerate(ctx context.Context, f *kubeGenerateFlags, refs []str
 		if err != nil {
 			return err
 		}
+		a.volumeOptions(&pi)
 		in = append(in, pi)
 	}
 	objs, err := kube.Generate(in, f.opts)
@@ -342,4 +344,20 @@ func (a *app) kubeInput(ctx context.Context, ref string) (kube.PodInput, error) 
 		return kube.PodInput{}, fmt.Errorf("%s is neither a pod nor a container: %w", ref, err)
 	}
 	return kube.PodInput{Name: c.Name + "-pod", Ports: c.Ports, Containers: []container.Container{*c}}, nil
+}
+
+// volumeOptions records the driver options of the named volumes the pod
+// mounts, which the claims carry in Podman's annotations.
+func (a *app) volumeOptions(pi *kube.PodInput) {
+	pi.VolumeOptions = map[string]map[string]string{}
+	for _, c := range pi.Containers {
+		for _, m := range c.Spec.Mounts {
+			if m.Type != spec.TypeVolume || m.Source == "" {
+				continue
+			}
+			if v, err := a.Core().Volumes().Exact(m.Source); err == nil && len(v.Options) > 0 {
+				pi.VolumeOptions[m.Source] = v.Options
+			}
+		}
+	}
 }

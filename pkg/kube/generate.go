@@ -43,6 +43,8 @@ type PodInput struct {
 	Hostname   string
 	Ports      []container.PortMapping
 	Containers []container.Container
+	// VolumeOptions are the named volumes' driver options, by name.
+	VolumeOptions map[string]map[string]string
 }
 
 // Generate maps pods to Kubernetes objects: one workload per input, the
@@ -68,7 +70,7 @@ func Generate(in []PodInput, o GenerateOptions) ([]any, error) {
 		for _, v := range vols {
 			if !seen[v] {
 				seen[v] = true
-				claims = append(claims, claim(v))
+				claims = append(claims, claim(v, p.VolumeOptions[v]))
 			}
 		}
 		if o.Service {
@@ -344,7 +346,7 @@ func (vs *volumeSet) add(m spec.Mount) (corev1.VolumeMount, error) {
 	vs.byKey[key] = name
 	vs.list = append(vs.list, corev1.Volume{Name: name, VolumeSource: src})
 	if m.Type == spec.TypeVolume {
-		vs.claims = append(vs.claims, Sanitize(m.Source))
+		vs.claims = append(vs.claims, m.Source)
 	}
 	return corev1.VolumeMount{Name: name, MountPath: m.Destination, ReadOnly: ro}, nil
 }
@@ -375,11 +377,27 @@ func hasOpt(opts []string, o string) bool {
 }
 
 // claim is a named volume as a PersistentVolumeClaim: kube play makes the
-// volume of that name again.
-func claim(name string) *corev1.PersistentVolumeClaim {
+// volume of that name again, with its driver options (Podman's
+// annotations); a name Kubernetes refuses is kept in an annotation.
+func claim(name string, opts map[string]string) *corev1.PersistentVolumeClaim {
+	ann := map[string]string{}
+	if Sanitize(name) != name {
+		ann[AnnotationVolumeName] = name
+	}
+	for opt, key := range map[string]string{
+		"device": AnnotationVolumeDevice, "type": AnnotationVolumeType, "o": AnnotationVolumeOptions,
+		"uid": AnnotationVolumeUID, "gid": AnnotationVolumeGID,
+	} {
+		if v, ok := opts[opt]; ok {
+			ann[key] = v
+		}
+	}
+	if len(ann) == 0 {
+		ann = nil
+	}
 	return &corev1.PersistentVolumeClaim{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-		ObjectMeta: metav1.ObjectMeta{Name: name},
+		ObjectMeta: metav1.ObjectMeta{Name: Sanitize(name), Annotations: ann},
 		Spec: corev1.PersistentVolumeClaimSpec{
 			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
 			Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{

@@ -451,3 +451,24 @@ func TestPlanReplicasPublishOnce(t *testing.T) {
 		t.Fatalf("replicas: %+v", p.Pods)
 	}
 }
+
+func TestClaimKeepsVolumeNameAndOptions(t *testing.T) {
+	in := webPod()
+	in.VolumeOptions = map[string]map[string]string{"web_data": {"type": "tmpfs", "device": "tmpfs", "o": "size=1m"}}
+	objs, err := Generate([]PodInput{in}, GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := roundTrip(t, objs)
+	c := docs[0].Object.(*corev1.PersistentVolumeClaim)
+	if c.Name != "web-data" || c.Annotations[AnnotationVolumeName] != "web_data" || c.Annotations[AnnotationVolumeOptions] != "size=1m" {
+		t.Fatalf("claim %+v", c.ObjectMeta)
+	}
+	p, err := MakePlan(docs, PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Volumes[0].Name != "web_data" || p.Volumes[0].Options["type"] != "tmpfs" || p.Pods[0].Members[0].Options.Spec.Mounts[0].Source != "web_data" {
+		t.Fatalf("plan %+v %+v", p.Volumes, p.Pods[0].Members[0].Options.Spec.Mounts)
+	}
+}

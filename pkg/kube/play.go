@@ -70,6 +70,46 @@ type VolumePlan struct {
 	// Claim: a PersistentVolumeClaim's volume, whose data outlives a
 	// --replace (kube down removes it).
 	Claim bool
+	// Options are the local driver's (volume create --opt), from the
+	// claim's annotations in Podman's spelling.
+	Options map[string]string
+}
+
+// Annotations of a PersistentVolumeClaim: Podman's volume options, and
+// the Roost volume's own name where it is not a Kubernetes name.
+const (
+	AnnotationVolumeDevice  = "volume.podman.io/device"
+	AnnotationVolumeType    = "volume.podman.io/type"
+	AnnotationVolumeOptions = "volume.podman.io/mount-options"
+	AnnotationVolumeUID     = "volume.podman.io/uid"
+	AnnotationVolumeGID     = "volume.podman.io/gid"
+	AnnotationVolumeName    = "io.roost.volume/name"
+)
+
+func claimOptions(c *corev1.PersistentVolumeClaim) map[string]string {
+	out := map[string]string{}
+	for ann, opt := range map[string]string{
+		AnnotationVolumeDevice: "device", AnnotationVolumeType: "type", AnnotationVolumeOptions: "o",
+		AnnotationVolumeUID: "uid", AnnotationVolumeGID: "gid",
+	} {
+		if v, ok := c.Annotations[ann]; ok {
+			out[opt] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// volumeOf is the volume a claim name stands for: the claim's
+// io.roost.volume/name when it has one (generate kube writes it for a
+// volume whose name Kubernetes would refuse), else the claim's name.
+func (o objects) volumeOf(claim string) string {
+	if c, ok := o.claims[claim]; ok && c.Annotations[AnnotationVolumeName] != "" {
+		return c.Annotations[AnnotationVolumeName]
+	}
+	return claim
 }
 
 // PlanOptions are kube play's flags that shape the plan.
@@ -106,8 +146,8 @@ func MakePlan(docs []Document, o PlanOptions) (*Plan, error) {
 		}
 	}
 	p := &Plan{}
-	for name := range objs.claims {
-		p.Volumes = append(p.Volumes, VolumePlan{Name: name, Claim: true})
+	for _, c := range objs.claims {
+		p.Volumes = append(p.Volumes, VolumePlan{Name: objs.volumeOf(c.Name), Claim: true, Options: claimOptions(c)})
 	}
 	sort.Slice(p.Volumes, func(i, j int) bool { return p.Volumes[i].Name < p.Volumes[j].Name })
 	for _, d := range docs {
@@ -266,10 +306,11 @@ func podVolumes(pod string, s corev1.PodSpec, prefix string, objs objects) (map[
 		path := fmt.Sprintf("%s.volumes[%d]", prefix, i)
 		switch {
 		case v.PersistentVolumeClaim != nil:
-			mounts[v.Name] = spec.Mount{Type: spec.TypeVolume, Source: v.PersistentVolumeClaim.ClaimName}
+			m := spec.Mount{Type: spec.TypeVolume, Source: objs.volumeOf(v.PersistentVolumeClaim.ClaimName)}
 			if v.PersistentVolumeClaim.ReadOnly {
-				mounts[v.Name] = spec.Mount{Type: spec.TypeVolume, Source: v.PersistentVolumeClaim.ClaimName, Options: []string{"ro"}}
+				m.Options = []string{"ro"}
 			}
+			mounts[v.Name] = m
 		case v.HostPath != nil:
 			if !strings.HasPrefix(v.HostPath.Path, "/") {
 				return nil, nil, errAt(path+".hostPath.path", "%q is not an absolute path", v.HostPath.Path)

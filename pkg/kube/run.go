@@ -158,7 +158,7 @@ func makeVolume(e *engine.Engine, v VolumePlan) (bool, error) {
 		}
 		return false, nil
 	}
-	if _, err := vm.Create(volume.CreateOptions{Name: v.Name, Labels: map[string]string{LabelPlay: "true"}}); err != nil {
+	if _, err := vm.Create(volume.CreateOptions{Name: v.Name, Labels: map[string]string{LabelPlay: "true"}, Options: v.Options}); err != nil {
 		return false, err
 	}
 	if v.Files == nil {

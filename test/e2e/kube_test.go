@@ -475,6 +475,23 @@ spec:
 	e.roostOK("kube", "down", srv)
 	e.roostOK("network", "rm", "kubenet")
 	kubeNothingLeft(t, e)
+
+	// A lone container becomes pod NAME-pod; a volume name Kubernetes
+	// refuses (my_vol) and its options come back through the claim.
+	e.roostOK("volume", "create", "--opt", "o=uid=1000", "my_vol")
+	e.roostOK("run", "-d", "--name", "solo", "-v", "my_vol:/v", busybox, "sleep", "1000")
+	e.roostOK("generate", "kube", "-f", "solo.yaml", "solo")
+	e.roostOK("rm", "-f", "solo")
+	e.roostOK("volume", "rm", "my_vol")
+	e.roostOK("kube", "play", "solo.yaml")
+	if got := e.roostLine("inspect", "solo-pod-solo", "--format", "{{.State.Status}}"); got != "running" {
+		t.Fatalf("solo-pod-solo: %q", got)
+	}
+	if got := e.roostLine("volume", "inspect", "my_vol", "--format", "{{.Options}}"); got != "map[o:uid=1000]" {
+		t.Fatalf("my_vol's options: %q", got)
+	}
+	e.roostOK("kube", "down", "solo.yaml")
+	kubeNothingLeft(t, e)
 }
 
 // serveFile serves content over HTTP on 127.0.0.1 for the test's life.
