@@ -283,13 +283,24 @@ func newKubeGenerate(a *app, use string) *cobra.Command {
 
 func (a *app) kubeGenerate(ctx context.Context, f *kubeGenerateFlags, refs []string) error {
 	var in []kube.PodInput
+	lone := -1 // lone containers share one pod, NAME-pod of the first, as in Podman
 	for _, ref := range refs {
-		pi, err := a.kubeInput(ctx, ref)
+		pi, isPod, err := a.kubeInput(ctx, ref)
 		if err != nil {
 			return err
 		}
-		a.volumeOptions(&pi)
+		if !isPod && lone >= 0 {
+			in[lone].Containers = append(in[lone].Containers, pi.Containers...)
+			in[lone].Ports = append(in[lone].Ports, pi.Ports...)
+			continue
+		}
+		if !isPod {
+			lone = len(in)
+		}
 		in = append(in, pi)
+	}
+	for i := range in {
+		a.volumeOptions(&in[i])
 	}
 	objs, err := kube.Generate(in, f.opts)
 	if err != nil {
@@ -312,19 +323,19 @@ func (a *app) kubeGenerate(ctx context.Context, f *kubeGenerateFlags, refs []str
 
 // kubeInput is a pod (its members, and the ports its infra publishes) or
 // a lone container, as generate kube maps them.
-func (a *app) kubeInput(ctx context.Context, ref string) (kube.PodInput, error) {
+func (a *app) kubeInput(ctx context.Context, ref string) (kube.PodInput, bool, error) {
 	mgr, err := a.Pods()
 	if err != nil {
-		return kube.PodInput{}, err
+		return kube.PodInput{}, false, err
 	}
 	ce, err := a.Engine()
 	if err != nil {
-		return kube.PodInput{}, err
+		return kube.PodInput{}, false, err
 	}
 	if p, err := mgr.Get(ref); err == nil {
 		all, err := mgr.Containers(ctx, p)
 		if err != nil {
-			return kube.PodInput{}, err
+			return kube.PodInput{}, true, err
 		}
 		in := kube.PodInput{Name: p.Name, Hostname: p.Hostname, Labels: map[string]string{}, Containers: pods.Members(all)}
 		for k, v := range p.Labels {
@@ -337,13 +348,13 @@ func (a *app) kubeInput(ctx context.Context, ref string) (kube.PodInput, error) 
 				in.Ports = infra.Ports
 			}
 		}
-		return in, nil
+		return in, true, nil
 	}
 	c, err := ce.Get(ref)
 	if err != nil {
-		return kube.PodInput{}, fmt.Errorf("%s is neither a pod nor a container: %w", ref, err)
+		return kube.PodInput{}, false, fmt.Errorf("%s is neither a pod nor a container: %w", ref, err)
 	}
-	return kube.PodInput{Name: c.Name + "-pod", Ports: c.Ports, Containers: []container.Container{*c}}, nil
+	return kube.PodInput{Name: c.Name + "-pod", Ports: c.Ports, Containers: []container.Container{*c}}, false, nil
 }
 
 // volumeOptions records the driver options of the named volumes the pod

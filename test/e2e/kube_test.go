@@ -480,12 +480,16 @@ spec:
 	// refuses (my_vol) and its options come back through the claim.
 	e.roostOK("volume", "create", "--opt", "o=uid=1000", "my_vol")
 	e.roostOK("run", "-d", "--name", "solo", "-v", "my_vol:/v", busybox, "sleep", "1000")
-	e.roostOK("generate", "kube", "-f", "solo.yaml", "solo")
-	e.roostOK("rm", "-f", "solo")
+	e.roostOK("run", "-d", "--name", "solo2", busybox, "sleep", "1000")
+	e.roostOK("generate", "kube", "-f", "solo.yaml", "solo", "solo2")
+	e.roostOK("rm", "-f", "solo", "solo2")
 	e.roostOK("volume", "rm", "my_vol")
 	e.roostOK("kube", "play", "solo.yaml")
 	if got := e.roostLine("inspect", "solo-pod-solo", "--format", "{{.State.Status}}"); got != "running" {
 		t.Fatalf("solo-pod-solo: %q", got)
+	}
+	if got := e.roostLine("inspect", "solo-pod-solo2", "--format", "{{.Pod}}"); got != e.roostLine("pod", "inspect", "solo-pod", "--format", "{{.ID}}") {
+		t.Fatalf("lone containers generated together should share one pod: %q", got)
 	}
 	if got := e.roostLine("volume", "inspect", "my_vol", "--format", "{{.Options}}"); got != "map[o:uid=1000]" {
 		t.Fatalf("my_vol's options: %q", got)
