@@ -17,11 +17,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/kube"
-	"github.com/roost-containers/roost/pkg/spec"
-	"github.com/roost-containers/roost/pods"
 )
 
 // addKubeCommands adds `kube play|down|generate`, with Podman's aliases
@@ -107,7 +104,7 @@ func readKubeFile(ctx context.Context, name string) ([]byte, error) {
 
 // kubePlan reads and checks the YAML, with the --configmap files: any
 // error is found here, before anything is made.
-func kubePlan(ctx context.Context, file string, configMaps []string, lenient bool) (*kube.Plan, error) {
+func kubePlan(ctx context.Context, file string, configMaps []string, o kube.PlanOptions) (*kube.Plan, error) {
 	data, err := readKubeFile(ctx, file)
 	if err != nil {
 		return nil, err
@@ -116,7 +113,6 @@ func kubePlan(ctx context.Context, file string, configMaps []string, lenient boo
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	o := kube.PlanOptions{Lenient: lenient}
 	for _, cm := range configMaps {
 		b, err := os.ReadFile(cm)
 		if err != nil {
@@ -148,18 +144,9 @@ func (a *app) kubePlay(cmd *cobra.Command, f *kubePlayFlags, file string) error 
 		}
 		logDriver = d
 	}
-	p, err := kubePlan(ctx, file, f.configMaps, false)
+	p, err := kubePlan(ctx, file, f.configMaps, kube.PlanOptions{LogDriver: logDriver})
 	if err != nil {
 		return err
-	}
-	for i := range p.Pods {
-		for _, list := range [][]kube.ContainerPlan{p.Pods[i].Init, p.Pods[i].Members} {
-			for j := range list {
-				if logDriver != "" {
-					list[j].Options.Run.LogDriver = logDriver
-				}
-			}
-		}
 	}
 	for _, pp := range p.Pods {
 		for _, w := range pp.Warnings {
@@ -234,7 +221,7 @@ func newKubeDown(a *app) *cobra.Command {
 }
 
 func (a *app) kubeDown(ctx context.Context, file string) error {
-	p, err := kubePlan(ctx, file, nil, true)
+	p, err := kubePlan(ctx, file, nil, kube.PlanOptions{Lenient: true})
 	if err != nil {
 		return err
 	}
@@ -253,9 +240,8 @@ func (a *app) kubeDown(ctx context.Context, file string) error {
 }
 
 type kubeGenerateFlags struct {
-	opts    kube.GenerateOptions
-	file    string
-	service bool
+	opts kube.GenerateOptions
+	file string
 }
 
 func newKubeGenerate(a *app, use string) *cobra.Command {
@@ -282,25 +268,9 @@ func newKubeGenerate(a *app, use string) *cobra.Command {
 }
 
 func (a *app) kubeGenerate(ctx context.Context, f *kubeGenerateFlags, refs []string) error {
-	var in []kube.PodInput
-	lone := -1 // lone containers share one pod, NAME-pod of the first, as in Podman
-	for _, ref := range refs {
-		pi, isPod, err := a.kubeInput(ctx, ref)
-		if err != nil {
-			return err
-		}
-		if !isPod && lone >= 0 {
-			in[lone].Containers = append(in[lone].Containers, pi.Containers...)
-			in[lone].Ports = append(in[lone].Ports, pi.Ports...)
-			continue
-		}
-		if !isPod {
-			lone = len(in)
-		}
-		in = append(in, pi)
-	}
-	for i := range in {
-		a.volumeOptions(&in[i])
+	in, err := kube.Inputs(ctx, a.Core(), refs)
+	if err != nil {
+		return err
 	}
 	objs, err := kube.Generate(in, f.opts)
 	if err != nil {
@@ -319,56 +289,4 @@ func (a *app) kubeGenerate(ctx context.Context, f *kubeGenerateFlags, refs []str
 		return fmt.Errorf("cannot write to %q: the file exists", f.file)
 	}
 	return os.WriteFile(f.file, []byte(header+string(data)), 0o644)
-}
-
-// kubeInput is a pod (its members, and the ports its infra publishes) or
-// a lone container, as generate kube maps them.
-func (a *app) kubeInput(ctx context.Context, ref string) (kube.PodInput, bool, error) {
-	mgr, err := a.Pods()
-	if err != nil {
-		return kube.PodInput{}, false, err
-	}
-	ce, err := a.Engine()
-	if err != nil {
-		return kube.PodInput{}, false, err
-	}
-	if p, err := mgr.Get(ref); err == nil {
-		all, err := mgr.Containers(ctx, p)
-		if err != nil {
-			return kube.PodInput{}, true, err
-		}
-		in := kube.PodInput{Name: p.Name, Hostname: p.Hostname, Labels: map[string]string{}, Containers: pods.Members(all)}
-		for k, v := range p.Labels {
-			if k != kube.LabelPlay {
-				in.Labels[k] = v
-			}
-		}
-		if p.Infra != "" {
-			if infra, err := ce.Get(p.Infra); err == nil {
-				in.Ports = infra.Ports
-			}
-		}
-		return in, true, nil
-	}
-	c, err := ce.Get(ref)
-	if err != nil {
-		return kube.PodInput{}, false, fmt.Errorf("%s is neither a pod nor a container: %w", ref, err)
-	}
-	return kube.PodInput{Name: c.Name + "-pod", Ports: c.Ports, Containers: []container.Container{*c}}, false, nil
-}
-
-// volumeOptions records the driver options of the named volumes the pod
-// mounts, which the claims carry in Podman's annotations.
-func (a *app) volumeOptions(pi *kube.PodInput) {
-	pi.VolumeOptions = map[string]map[string]string{}
-	for _, c := range pi.Containers {
-		for _, m := range c.Spec.Mounts {
-			if m.Type != spec.TypeVolume || m.Source == "" {
-				continue
-			}
-			if v, err := a.Core().Volumes().Exact(m.Source); err == nil && len(v.Options) > 0 {
-				pi.VolumeOptions[m.Source] = v.Options
-			}
-		}
-	}
 }
