@@ -507,3 +507,24 @@ func serveFile(t *testing.T, content string) string {
 	t.Cleanup(srv.Close)
 	return srv.URL + "/job.yaml"
 }
+
+// kube play --wait stays in the foreground while the pod runs; SIGINT
+// ends it and removes what it made.
+func TestKubePlayWaitInterrupted(t *testing.T) {
+	e := pulled(t)
+	e.writeFile("long.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: long\nspec:\n  containers:\n  - name: c\n    image: "+busybox+"\n    command: [\"sleep\", \"1000\"]\n")
+	cmd, out := e.start("kube", "play", "--wait", "long.yaml")
+	eventually(t, secs(60), func() error {
+		if got := e.roostLine("ps", "--format", "{{.Names}}", "--filter", "name=long-c"); got != "long-c" {
+			return fmt.Errorf("long-c is not running yet: %q", got)
+		}
+		return nil
+	})
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("kube play --wait after SIGINT: %v\n%s", err, out.String())
+	}
+	kubeNothingLeft(t, e)
+}
