@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -40,7 +39,8 @@ func addKubeCommands(a *app, root *cobra.Command) {
 
 type kubePlayFlags struct {
 	network, publish, configMaps []string
-	logDriver                    string
+	annotations                  []string
+	logDriver, contextDir        string
 	replace, down, start, wait   bool
 	build, quiet                 bool
 }
@@ -65,7 +65,9 @@ func newKubePlay(a *app, use string) *cobra.Command {
 	fl.BoolVar(&f.down, "down", false, "remove what this YAML made (as kube down)")
 	fl.BoolVar(&f.start, "start", true, "start the pods")
 	fl.BoolVar(&f.wait, "wait", false, "stay in the foreground until the containers exit (or SIGINT/SIGTERM), then remove what was made")
-	fl.BoolVar(&f.build, "build", false, "build images that have a Containerfile in a directory of their name beside the YAML")
+	fl.BoolVar(&f.build, "build", false, "build images that have a Containerfile in a directory of their name in the context directory")
+	fl.StringVar(&f.contextDir, "context-dir", "", "where --build looks for the images' directories (default: the current directory)")
+	fl.StringArrayVar(&f.annotations, "annotation", nil, "add an annotation KEY=VALUE to every container")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no pull or build progress")
 	return cmd
 }
@@ -144,7 +146,14 @@ func (a *app) kubePlay(cmd *cobra.Command, f *kubePlayFlags, file string) error 
 		}
 		logDriver = d
 	}
-	p, err := kubePlan(ctx, file, f.configMaps, kube.PlanOptions{LogDriver: logDriver})
+	annotations, err := kubeAnnotations(f.annotations)
+	if err != nil {
+		return err
+	}
+	if f.contextDir != "" && !f.build {
+		return errors.New("--context-dir needs --build")
+	}
+	p, err := kubePlan(ctx, file, f.configMaps, kube.PlanOptions{LogDriver: logDriver, Annotations: annotations})
 	if err != nil {
 		return err
 	}
@@ -158,11 +167,10 @@ func (a *app) kubePlay(cmd *cobra.Command, f *kubePlayFlags, file string) error 
 		o.Progress = a.errOut
 	}
 	if f.build {
-		dir := "."
-		if file != "-" && !strings.Contains(file, "://") {
-			dir = filepath.Dir(file)
+		o.BuildDir = "."
+		if f.contextDir != "" {
+			o.BuildDir = f.contextDir
 		}
-		o.BuildDir = dir
 	}
 	if f.wait {
 		var stop context.CancelFunc
@@ -247,8 +255,8 @@ type kubeGenerateFlags struct {
 func newKubeGenerate(a *app, use string) *cobra.Command {
 	var f kubeGenerateFlags
 	cmd := &cobra.Command{
-		Use:   use + " [options] CONTAINER|POD...",
-		Short: "Write Kubernetes YAML for containers and pods",
+		Use:   use + " [options] {CONTAINER...|POD...|VOLUME...}",
+		Short: "Write Kubernetes YAML for containers, pods and volumes",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return fmt.Errorf("`%s` needs at least one container or pod: see `%s --help`", cmd.CommandPath(), cmd.CommandPath())
@@ -268,11 +276,13 @@ func newKubeGenerate(a *app, use string) *cobra.Command {
 }
 
 func (a *app) kubeGenerate(ctx context.Context, f *kubeGenerateFlags, refs []string) error {
-	in, err := kube.Inputs(ctx, a.Core(), refs)
+	in, volumes, err := kube.Inputs(ctx, a.Core(), refs)
 	if err != nil {
 		return err
 	}
-	objs, err := kube.Generate(in, f.opts)
+	o := f.opts
+	o.Volumes = volumes
+	objs, err := kube.Generate(in, o)
 	if err != nil {
 		return err
 	}
@@ -289,4 +299,21 @@ func (a *app) kubeGenerate(ctx context.Context, f *kubeGenerateFlags, refs []str
 		return fmt.Errorf("cannot write to %q: the file exists", f.file)
 	}
 	return os.WriteFile(f.file, []byte(header+string(data)), 0o644)
+}
+
+// kubeAnnotations reads --annotation KEY=VALUE; Podman holds values to
+// Kubernetes' 63 characters of a label.
+func kubeAnnotations(list []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range list {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("invalid --annotation %q: use KEY=VALUE", kv)
+		}
+		if len(v) > 63 {
+			return nil, fmt.Errorf("annotation exceeds maximum size, 63, of kubernetes annotation: %s", v)
+		}
+		out[k] = v
+	}
+	return out, nil
 }

@@ -28,7 +28,7 @@ func addKubeCommands(a *app, root *cobra.Command) {
 	root.AddCommand(play)
 	for _, c := range root.Commands() {
 		if c.Name() == "generate" {
-			c.AddCommand(handOver("kube", "Write Kubernetes YAML for containers and pods"))
+			c.AddCommand(handOver("kube", "Write Kubernetes YAML for containers, pods and volumes"))
 		}
 	}
 }

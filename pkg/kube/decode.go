@@ -131,7 +131,7 @@ func decodeOne(index int, raw []byte) (Document, error) {
 		return d, &DocError{Index: index, Kind: tm.Kind, Name: d.Name, Path: path, Reason: reason}
 	}
 	d.Object = obj
-	if errs := Validate(obj); len(errs) > 0 {
+	if errs := validatePlay(obj); len(errs) > 0 {
 		return d, &DocError{Index: index, Kind: tm.Kind, Name: d.Name, Path: errs[0].Path, Reason: errs[0].Reason}
 	}
 	return d, nil

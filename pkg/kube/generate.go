@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -33,6 +34,8 @@ type GenerateOptions struct {
 	Type     string // pod (""), deployment or job
 	Replicas int32  // deployment only; 0: 1
 	Service  bool   // add a Service for the published ports
+	// Volumes are named volumes asked for by name: a claim each.
+	Volumes []string
 }
 
 // PodInput is what one Kubernetes pod is made from: a Roost pod and its
@@ -45,6 +48,10 @@ type PodInput struct {
 	Containers []container.Container
 	// VolumeOptions are the named volumes' driver options, by name.
 	VolumeOptions map[string]map[string]string
+	// Created is the pod's (or the first container's) creation time;
+	// InfraID the pod's infra container, empty for lone containers.
+	Created time.Time
+	InfraID string
 }
 
 // Generate maps pods to Kubernetes objects: one workload per input, the
@@ -61,6 +68,12 @@ func Generate(in []PodInput, o GenerateOptions) ([]any, error) {
 	}
 	var objs, claims []any
 	seen := map[string]bool{}
+	for _, v := range o.Volumes {
+		if !seen[v] {
+			seen[v] = true
+			claims = append(claims, claim(v, nil))
+		}
+	}
 	for _, p := range in {
 		t, vols, err := podTemplate(p, o.Type)
 		if err != nil {
@@ -119,11 +132,11 @@ func workload(t corev1.PodTemplateSpec, o GenerateOptions) any {
 // podTemplate is one pod's spec, and the named volumes it mounts.
 func podTemplate(p PodInput, kind string) (corev1.PodTemplateSpec, []string, error) {
 	name := Sanitize(p.Name)
-	t := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": name}}}
+	t := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": name}, CreationTimestamp: metav1.NewTime(p.Created.UTC().Truncate(time.Second))}}
 	for k, v := range p.Labels {
 		t.Labels[k] = v
 	}
-	if p.Hostname != "" && p.Hostname != p.Name {
+	if p.Hostname != "" {
 		t.Spec.Hostname = p.Hostname
 	}
 	vs := &volumeSet{byKey: map[string]string{}}
@@ -139,16 +152,11 @@ func podTemplate(p PodInput, kind string) (corev1.PodTemplateSpec, []string, err
 		for k, v := range c.Spec.Annotations {
 			annotate(&t, k, v)
 		}
-		if c.Spec.Process.Init {
-			annotate(&t, AnnotationInit+"/"+kc.Name, "TRUE")
-		}
-		if c.Run.Remove {
-			annotate(&t, AnnotationAutoremove+"/"+kc.Name, "TRUE")
-		}
+		podmanContainerAnnotations(&t, kc.Name, c, p.InfraID)
 		t.Spec.Containers = append(t.Spec.Containers, kc)
 	}
 	if len(t.Spec.Containers) == 0 {
-		return t, nil, fmt.Errorf("pod %s has no containers to generate", p.Name)
+		return t, nil, fmt.Errorf("pod %s only has an infra container: add containers to it to generate its YAML", p.Name)
 	}
 	placePorts(&t.Spec, p)
 	t.Spec.Volumes = vs.list
@@ -199,13 +207,10 @@ func kubeContainer(c container.Container, pod string, vs *volumeSet) (corev1.Con
 		Name:       Sanitize(strings.TrimPrefix(c.Name, pod+"-")),
 		Image:      c.ImageName,
 		WorkingDir: sp.Process.WorkDir,
-		Args:       sp.Process.Args,
 		TTY:        sp.Process.Terminal,
 		Stdin:      c.Run.Stdin,
 	}
-	if sp.Process.Entrypoint != nil {
-		kc.Command = *sp.Process.Entrypoint
-	}
+	kc.Command, kc.Args = commandOf(sp)
 	if sp.Process.WorkDir == sp.Image.WorkingDir {
 		kc.WorkingDir = ""
 	}
@@ -255,8 +260,8 @@ func securityContext(sp spec.Options) *corev1.SecurityContext {
 	if sp.Security.ReadOnlyRootfs {
 		sc.ReadOnlyRootFilesystem, set = ptr(true), true
 	}
-	if len(sp.Security.CapAdd) > 0 || len(sp.Security.CapDrop) > 0 {
-		sc.Capabilities, set = &corev1.Capabilities{Add: capNames(sp.Security.CapAdd), Drop: capNames(sp.Security.CapDrop)}, true
+	if caps := capabilities(sp.Security); caps != nil && !sp.Security.Privileged {
+		sc.Capabilities, set = caps, true
 	}
 	if u, g, ok := numericUser(sp.Process.User); ok {
 		sc.RunAsUser, set = &u, true
@@ -290,12 +295,121 @@ func numericUser(s string) (int64, int64, bool) {
 	return u, g, true
 }
 
-func capNames(in []string) []corev1.Capability {
-	var out []corev1.Capability
-	for _, c := range in {
-		out = append(out, corev1.Capability(strings.TrimPrefix(strings.ToUpper(c), "CAP_")))
+// runtimeDefaultCaps are what a Kubernetes node's runtime (CRI-O,
+// containerd) gives a container, in Docker's order: Roost's defaults and
+// AUDIT_WRITE, MKNOD and NET_RAW.
+var runtimeDefaultCaps = []string{
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
+	"CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+}
+
+func capName(c string) string {
+	c = strings.ToUpper(c)
+	if c == "ALL" || strings.HasPrefix(c, "CAP_") {
+		return c
 	}
-	return out
+	return "CAP_" + c
+}
+
+// capabilities are the container's capabilities as the difference from a
+// node's default set, so that the cluster gives the same ones (Podman's
+// spelling, CAP_ prefixed: its generate kube drops CAP_MKNOD, CAP_NET_RAW
+// and CAP_AUDIT_WRITE from every container).
+func capabilities(sec spec.SecurityOptions) *corev1.Capabilities {
+	has := map[string]bool{}
+	defaults := sec.DefaultCaps
+	if defaults == nil {
+		defaults = spec.DefaultCapabilities
+	}
+	dropAll := false
+	for _, c := range sec.CapDrop {
+		dropAll = dropAll || capName(c) == "ALL"
+	}
+	if !dropAll {
+		for _, c := range defaults {
+			has[capName(c)] = true
+		}
+	}
+	var out corev1.Capabilities
+	for _, c := range sec.CapAdd {
+		has[capName(c)] = true
+	}
+	for _, c := range sec.CapDrop {
+		delete(has, capName(c))
+	}
+	if dropAll {
+		out.Drop = []corev1.Capability{"ALL"}
+	} else {
+		for _, c := range runtimeDefaultCaps {
+			if !has[c] {
+				out.Drop = append(out.Drop, corev1.Capability(c))
+			}
+		}
+	}
+	base := map[string]bool{}
+	if !dropAll {
+		for _, c := range runtimeDefaultCaps {
+			base[c] = true
+		}
+	}
+	var add []string
+	for c := range has {
+		if !base[c] {
+			add = append(add, c)
+		}
+	}
+	sort.Strings(add)
+	for _, c := range add {
+		out.Add = append(out.Add, corev1.Capability(c))
+	}
+	if out.Add == nil && out.Drop == nil {
+		return nil
+	}
+	return &out
+}
+
+// commandOf splits the container's command as Kubernetes runs it: the
+// effective entrypoint as command and the rest as args, or, without an
+// entrypoint, the whole command (as Podman writes it).
+func commandOf(sp spec.Options) ([]string, []string) {
+	ep := sp.Image.Entrypoint
+	if sp.Process.Entrypoint != nil {
+		ep = *sp.Process.Entrypoint
+	}
+	if len(ep) == 1 && ep[0] == "" {
+		ep = nil
+	}
+	cmd := sp.Process.Args
+	if len(cmd) == 0 && sp.Process.Entrypoint == nil {
+		cmd = sp.Image.Cmd
+	}
+	if len(ep) == 0 {
+		return cmd, nil
+	}
+	return ep, cmd
+}
+
+// podmanContainerAnnotations writes Podman's per-container annotations,
+// which its kube play reads.
+func podmanContainerAnnotations(t *corev1.PodTemplateSpec, name string, c container.Container, infra string) {
+	b := func(v bool) string {
+		if v {
+			return "TRUE"
+		}
+		return "FALSE"
+	}
+	annotate(t, "io.kubernetes.cri-o.TTY/"+name, strconv.FormatBool(c.Spec.Process.Terminal))
+	annotate(t, AnnotationAutoremove+"/"+name, b(c.Run.Remove))
+	annotate(t, AnnotationInit+"/"+name, b(c.Spec.Process.Init))
+	annotate(t, AnnotationPrivileged+"/"+name, b(c.Spec.Security.Privileged))
+	annotate(t, AnnotationPublishAll+"/"+name, b(false))
+	if infra != "" {
+		annotate(t, "io.kubernetes.cri-o.ContainerType/"+name, "container")
+		if len(infra) > 63 {
+			infra = infra[:63] // Kubernetes' limit for a label-like value
+		}
+		annotate(t, "io.kubernetes.cri-o.SandboxID/"+name, infra)
+	}
 }
 
 func probe(h *monitor.HealthConfig) *corev1.Probe {

@@ -11,15 +11,21 @@ import (
 )
 
 // Inputs reads what generate kube maps: each pod named (its members, the
-// ports its infra publishes), and the lone containers named, which share
-// one pod NAME-pod after the first, as in Podman.
-func Inputs(ctx context.Context, e *engine.Engine, refs []string) ([]PodInput, error) {
+// ports its infra publishes), the lone containers named, which share one
+// pod NAME-pod after the first, as in Podman, and the volumes named.
+func Inputs(ctx context.Context, e *engine.Engine, refs []string) ([]PodInput, []string, error) {
 	var in []PodInput
+	var volumes []string
 	lone := -1
 	for _, ref := range refs {
 		pi, isPod, err := input(ctx, e, ref)
 		if err != nil {
-			return nil, err
+			// A named volume alone becomes a claim, as in Podman.
+			if v, verr := e.Volumes().Exact(ref); verr == nil {
+				volumes = append(volumes, v.Name)
+				continue
+			}
+			return nil, nil, err
 		}
 		if !isPod && lone >= 0 {
 			in[lone].Containers = append(in[lone].Containers, pi.Containers...)
@@ -34,7 +40,7 @@ func Inputs(ctx context.Context, e *engine.Engine, refs []string) ([]PodInput, e
 	for i := range in {
 		volumeOptions(e, &in[i])
 	}
-	return in, nil
+	return in, volumes, nil
 }
 
 func input(ctx context.Context, e *engine.Engine, ref string) (PodInput, bool, error) {
@@ -51,7 +57,10 @@ func input(ctx context.Context, e *engine.Engine, ref string) (PodInput, bool, e
 		if err != nil {
 			return PodInput{}, true, err
 		}
-		in := PodInput{Name: p.Name, Hostname: p.Hostname, Labels: map[string]string{}, Containers: pods.Members(all)}
+		in := PodInput{Name: p.Name, Hostname: p.Hostname, Labels: map[string]string{}, Containers: pods.Members(all), Created: p.Created, InfraID: p.Infra}
+		if in.Hostname == "" {
+			in.Hostname = p.Name
+		}
 		for k, v := range p.Labels {
 			if k != LabelPlay {
 				in.Labels[k] = v
@@ -68,7 +77,7 @@ func input(ctx context.Context, e *engine.Engine, ref string) (PodInput, bool, e
 	if err != nil {
 		return PodInput{}, false, fmt.Errorf("%s is neither a pod nor a container: %w", ref, err)
 	}
-	return PodInput{Name: c.Name + "-pod", Ports: c.Ports, Containers: []container.Container{*c}}, false, nil
+	return PodInput{Name: c.Name + "-pod", Ports: c.Ports, Containers: []container.Container{*c}, Created: c.Created}, false, nil
 }
 
 // volumeOptions records the driver options of the named volumes the pod

@@ -3,6 +3,7 @@ package kube
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,11 @@ func roundTrip(t *testing.T, objs []any) []Document {
 	if err != nil {
 		t.Fatalf("generated YAML does not decode strictly: %v\n%s", err, first)
 	}
+	for _, d := range docs {
+		if errs := Validate(d.Object); len(errs) > 0 {
+			t.Fatalf("document %d (%s): Kubernetes would refuse %s: %s", d.Index, d.Kind, errs[0].Path, errs[0].Reason)
+		}
+	}
 	back := make([]any, len(docs))
 	for i, d := range docs {
 		back[i] = d.Object
@@ -97,7 +103,7 @@ func TestGeneratePodRoundTrip(t *testing.T) {
 	if s.LivenessProbe == nil || s.LivenessProbe.Exec.Command[2] != "wget -q -O- localhost:8080" || s.LivenessProbe.PeriodSeconds != 10 {
 		t.Fatalf("probe %+v", s.LivenessProbe)
 	}
-	if *s.SecurityContext.RunAsUser != 1000 || !*s.SecurityContext.ReadOnlyRootFilesystem || s.SecurityContext.Capabilities.Add[0] != "NET_ADMIN" || s.SecurityContext.Capabilities.Drop[0] != "MKNOD" {
+	if *s.SecurityContext.RunAsUser != 1000 || !*s.SecurityContext.ReadOnlyRootFilesystem || s.SecurityContext.Capabilities.Add[0] != "CAP_NET_ADMIN" || len(s.SecurityContext.Capabilities.Drop) != 3 || s.SecurityContext.Capabilities.Drop[0] != "CAP_MKNOD" {
 		t.Fatalf("securityContext %+v", s.SecurityContext)
 	}
 	if s.Resources.Limits.Memory().Value() != 64<<20 || s.Resources.Limits.Cpu().MilliValue() != 500 {
@@ -186,7 +192,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"unsupported kind", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n", "document 1 (Namespace x): kind: v1 Namespace is not supported"},
 		{"no kind", "metadata:\n  name: x\n", "document 1: kind: missing"},
 		{"bad port", strings.Replace(goodPod, "hostPort: 8080", "hostPort: 80800", 1), "spec.containers[0].ports[0].hostPort: Invalid value"},
-		{"bad name", strings.Replace(goodPod, "name: server", "name: Server_1", 1), "spec.containers[0].name: Invalid value"},
+		{"bad name", strings.Replace(goodPod, "name: server", "name: -server", 1), "spec.containers[0].name: Invalid value"},
 		{"duplicate field", strings.Replace(goodPod, "  name: web\n", "  name: web\n  name: web2\n", 1), "document 1"},
 		{"empty", "# nothing\n---\n", "no Kubernetes objects"},
 	}
@@ -470,5 +476,46 @@ func TestClaimKeepsVolumeNameAndOptions(t *testing.T) {
 	}
 	if p.Volumes[0].Name != "web_data" || p.Volumes[0].Options["type"] != "tmpfs" || p.Pods[0].Members[0].Options.Spec.Mounts[0].Source != "web_data" {
 		t.Fatalf("plan %+v %+v", p.Volumes, p.Pods[0].Members[0].Options.Spec.Mounts)
+	}
+}
+
+func TestGenerateCommandAndCapabilities(t *testing.T) {
+	ep := []string{"/entry"}
+	for _, c := range []struct {
+		sp        spec.Options
+		cmd, args string
+	}{
+		{spec.Options{Process: spec.ProcessOptions{Args: []string{"top"}}}, "top", ""},
+		{spec.Options{Image: spec.ImageConfig{Cmd: []string{"sh"}}}, "sh", ""},
+		{spec.Options{Image: spec.ImageConfig{Entrypoint: []string{"/e"}, Cmd: []string{"x"}}}, "/e", "x"},
+		{spec.Options{Process: spec.ProcessOptions{Entrypoint: &ep}, Image: spec.ImageConfig{Cmd: []string{"x"}}}, "/entry", ""},
+	} {
+		cmd, args := commandOf(c.sp)
+		if strings.Join(cmd, " ") != c.cmd || strings.Join(args, " ") != c.args {
+			t.Errorf("%+v: command %q args %q", c.sp, cmd, args)
+		}
+	}
+	caps := capabilities(spec.SecurityOptions{})
+	if fmt.Sprint(caps.Drop) != "[CAP_MKNOD CAP_NET_RAW CAP_AUDIT_WRITE]" || caps.Add != nil {
+		t.Fatalf("default caps: %+v", caps)
+	}
+	caps = capabilities(spec.SecurityOptions{CapAdd: []string{"net_raw", "sys_admin"}, CapDrop: []string{"chown"}})
+	if fmt.Sprint(caps.Drop) != "[CAP_CHOWN CAP_MKNOD CAP_AUDIT_WRITE]" || fmt.Sprint(caps.Add) != "[CAP_SYS_ADMIN]" {
+		t.Fatalf("caps: %+v", caps)
+	}
+	caps = capabilities(spec.SecurityOptions{CapDrop: []string{"ALL"}, CapAdd: []string{"NET_BIND_SERVICE"}})
+	if fmt.Sprint(caps.Drop) != "[ALL]" || fmt.Sprint(caps.Add) != "[CAP_NET_BIND_SERVICE]" {
+		t.Fatalf("drop ALL: %+v", caps)
+	}
+}
+
+func TestValidateNames(t *testing.T) {
+	y := strings.Replace(goodPod, "name: web", "name: test_pod", 1)
+	docs, err := Decode([]byte(y))
+	if err != nil {
+		t.Fatalf("play takes Roost's names, as Podman does: %v", err)
+	}
+	if errs := Validate(docs[0].Object); len(errs) == 0 || errs[0].Path != "metadata.name" {
+		t.Fatalf("Kubernetes refuses test_pod: %+v", errs)
 	}
 }

@@ -122,6 +122,8 @@ type PlanOptions struct {
 	// Lenient skips references to ConfigMaps and Secrets that are not
 	// there: kube down needs only the names of what play made.
 	Lenient bool
+	// Annotations are added to every container (--annotation).
+	Annotations map[string]string
 }
 
 type objects struct {
@@ -266,15 +268,25 @@ func planPod(name, kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec
 		if err != nil {
 			return pp, nil, err
 		}
-		c.Options.Spec.Annotations = t.Annotations
+		c.Options.Spec.Annotations = map[string]string{}
+		for k, v := range t.Annotations {
+			c.Options.Spec.Annotations[k] = v
+		}
+		for k, v := range o.Annotations {
+			c.Options.Spec.Annotations[k] = v
+		}
 		podmanAnnotations(kc.Name, t.Annotations, &c.Options)
 		pp.Members = append(pp.Members, c)
 		for _, port := range kc.Ports {
-			if port.HostPort == 0 {
+			host := port.HostPort
+			if host == 0 && port.Name != "" {
+				host = port.ContainerPort // a named port is published as itself, as Podman does
+			}
+			if host == 0 {
 				continue // Kubernetes publishes only host ports
 			}
 			pp.Ports = append(pp.Ports, container.PortMapping{
-				HostIP: port.HostIP, HostPort: uint16(port.HostPort), ContainerPort: uint16(port.ContainerPort),
+				HostIP: port.HostIP, HostPort: uint16(host), ContainerPort: uint16(port.ContainerPort),
 				Protocol: strings.ToLower(protoOr(string(port.Protocol))),
 			})
 		}

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"fmt"
+	"regexp"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -27,31 +28,43 @@ type FieldError struct {
 // The API server's full validation lives in k8s.io/kubernetes, which is
 // not a module Roost can import: these are the rules a file played or
 // written by Roost meets most, so that a cluster accepts what Roost writes.
-func Validate(obj any) []FieldError {
+func Validate(obj any) []FieldError { return validator{k8sNames: true}.validate(obj) }
+
+// validatePlay is Validate with Roost's names (letters, digits, _ . -,
+// as Podman accepts them: test_pod) where Kubernetes wants DNS names:
+// kube play runs what a cluster would refuse only for its names.
+func validatePlay(obj any) []FieldError { return validator{}.validate(obj) }
+
+// validator applies the rules; k8sNames: names must be DNS-1123.
+type validator struct{ k8sNames bool }
+
+var roostName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+func (v validator) validate(obj any) []FieldError {
 	var errs field.ErrorList
 	switch o := obj.(type) {
 	case *corev1.Pod:
-		errs = append(errs, validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
-		errs = append(errs, validatePodSpec(&o.Spec, field.NewPath("spec"), nil)...)
+		errs = append(errs, v.validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
+		errs = append(errs, v.validatePodSpec(&o.Spec, field.NewPath("spec"), nil)...)
 	case *appsv1.Deployment:
-		errs = append(errs, validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
+		errs = append(errs, v.validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
 		if o.Spec.Replicas != nil && *o.Spec.Replicas < 0 {
 			errs = append(errs, field.Invalid(field.NewPath("spec", "replicas"), *o.Spec.Replicas, "must be greater than or equal to 0"))
 		}
-		errs = append(errs, validateTemplate(o.Spec.Selector, &o.Spec.Template, []corev1.RestartPolicy{corev1.RestartPolicyAlways})...)
+		errs = append(errs, v.validateTemplate(o.Spec.Selector, &o.Spec.Template, []corev1.RestartPolicy{corev1.RestartPolicyAlways})...)
 	case *appsv1.DaemonSet:
-		errs = append(errs, validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
-		errs = append(errs, validateTemplate(o.Spec.Selector, &o.Spec.Template, []corev1.RestartPolicy{corev1.RestartPolicyAlways})...)
+		errs = append(errs, v.validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
+		errs = append(errs, v.validateTemplate(o.Spec.Selector, &o.Spec.Template, []corev1.RestartPolicy{corev1.RestartPolicyAlways})...)
 	case *batchv1.Job:
-		errs = append(errs, validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
+		errs = append(errs, v.validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
 		tp := field.NewPath("spec", "template")
-		errs = append(errs, validateMeta(o.Spec.Template.ObjectMeta, false, tp.Child("metadata"))...)
+		errs = append(errs, v.validateMeta(o.Spec.Template.ObjectMeta, false, tp.Child("metadata"))...)
 		if o.Spec.Template.Spec.RestartPolicy == "" || o.Spec.Template.Spec.RestartPolicy == corev1.RestartPolicyAlways {
 			errs = append(errs, field.NotSupported(tp.Child("spec", "restartPolicy"), o.Spec.Template.Spec.RestartPolicy, []string{"OnFailure", "Never"}))
 		}
-		errs = append(errs, validatePodSpec(&o.Spec.Template.Spec, tp.Child("spec"), nil)...)
+		errs = append(errs, v.validatePodSpec(&o.Spec.Template.Spec, tp.Child("spec"), nil)...)
 	case *corev1.ConfigMap:
-		errs = append(errs, validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
+		errs = append(errs, v.validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
 		for k := range o.Data {
 			errs = append(errs, keyErrors(field.NewPath("data").Key(k), k)...)
 		}
@@ -59,7 +72,7 @@ func Validate(obj any) []FieldError {
 			errs = append(errs, keyErrors(field.NewPath("binaryData").Key(k), k)...)
 		}
 	case *corev1.Secret:
-		errs = append(errs, validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
+		errs = append(errs, v.validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
 		for k := range o.Data {
 			errs = append(errs, keyErrors(field.NewPath("data").Key(k), k)...)
 		}
@@ -67,7 +80,7 @@ func Validate(obj any) []FieldError {
 			errs = append(errs, keyErrors(field.NewPath("stringData").Key(k), k)...)
 		}
 	case *corev1.PersistentVolumeClaim:
-		errs = append(errs, validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
+		errs = append(errs, v.validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
 		if len(o.Spec.AccessModes) == 0 {
 			errs = append(errs, field.Required(field.NewPath("spec", "accessModes"), "at least 1 access mode is required"))
 		}
@@ -75,7 +88,7 @@ func Validate(obj any) []FieldError {
 			errs = append(errs, field.Required(field.NewPath("spec", "resources", "requests", "storage"), ""))
 		}
 	case *corev1.Service:
-		errs = append(errs, validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
+		errs = append(errs, v.validateMeta(o.ObjectMeta, true, field.NewPath("metadata"))...)
 		errs = append(errs, validateService(o)...)
 	}
 	out := make([]FieldError, 0, len(errs))
@@ -88,11 +101,13 @@ func Validate(obj any) []FieldError {
 // reason is a field error's message without its path.
 func reason(e *field.Error) string { return e.ErrorBody() }
 
-func validateMeta(m metav1.ObjectMeta, named bool, p *field.Path) field.ErrorList {
+func (v validator) validateMeta(m metav1.ObjectMeta, named bool, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if named {
 		if m.Name == "" {
 			errs = append(errs, field.Required(p.Child("name"), "name is required"))
+		} else if !v.k8sNames {
+			errs = append(errs, v.nameErrors(p.Child("name"), m.Name)...)
 		} else {
 			for _, msg := range validation.IsDNS1123Subdomain(m.Name) {
 				errs = append(errs, field.Invalid(p.Child("name"), m.Name, msg))
@@ -106,11 +121,11 @@ func validateMeta(m metav1.ObjectMeta, named bool, p *field.Path) field.ErrorLis
 
 // validateTemplate: a workload's selector must be given and match its pod
 // template's labels, whose restart policy must be one of allowed.
-func validateTemplate(sel *metav1.LabelSelector, t *corev1.PodTemplateSpec, allowed []corev1.RestartPolicy) field.ErrorList {
+func (v validator) validateTemplate(sel *metav1.LabelSelector, t *corev1.PodTemplateSpec, allowed []corev1.RestartPolicy) field.ErrorList {
 	sp := field.NewPath("spec", "selector")
 	tp := field.NewPath("spec", "template")
 	var errs field.ErrorList
-	errs = append(errs, validateMeta(t.ObjectMeta, false, tp.Child("metadata"))...)
+	errs = append(errs, v.validateMeta(t.ObjectMeta, false, tp.Child("metadata"))...)
 	if sel == nil || (len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0) {
 		errs = append(errs, field.Required(sp, ""))
 	} else if s, err := metav1.LabelSelectorAsSelector(sel); err != nil {
@@ -118,7 +133,7 @@ func validateTemplate(sel *metav1.LabelSelector, t *corev1.PodTemplateSpec, allo
 	} else if !s.Matches(labels.Set(t.Labels)) {
 		errs = append(errs, field.Invalid(tp.Child("metadata", "labels"), t.Labels, "`selector` does not match template `labels`"))
 	}
-	return append(errs, validatePodSpec(&t.Spec, tp.Child("spec"), allowed)...)
+	return append(errs, v.validatePodSpec(&t.Spec, tp.Child("spec"), allowed)...)
 }
 
 var (
@@ -127,18 +142,18 @@ var (
 	protocols       = []string{"TCP", "UDP", "SCTP"}
 )
 
-func validatePodSpec(s *corev1.PodSpec, p *field.Path, allowed []corev1.RestartPolicy) field.ErrorList {
+func (v validator) validatePodSpec(s *corev1.PodSpec, p *field.Path, allowed []corev1.RestartPolicy) field.ErrorList {
 	var errs field.ErrorList
 	vols := sets.New[string]()
-	for i, v := range s.Volumes {
+	for i, vol := range s.Volumes {
 		vp := p.Child("volumes").Index(i)
-		errs = append(errs, nameErrors(vp.Child("name"), v.Name)...)
-		if vols.Has(v.Name) {
-			errs = append(errs, field.Duplicate(vp.Child("name"), v.Name))
+		errs = append(errs, v.nameErrors(vp.Child("name"), vol.Name)...)
+		if vols.Has(vol.Name) {
+			errs = append(errs, field.Duplicate(vp.Child("name"), vol.Name))
 		}
-		vols.Insert(v.Name)
-		if n := volumeSources(v.VolumeSource); n != 1 {
-			errs = append(errs, field.Invalid(vp, v.Name, fmt.Sprintf("must specify exactly 1 volume type (has %d)", n)))
+		vols.Insert(vol.Name)
+		if n := volumeSources(vol.VolumeSource); n != 1 {
+			errs = append(errs, field.Invalid(vp, vol.Name, fmt.Sprintf("must specify exactly 1 volume type (has %d)", n)))
 		}
 	}
 	if len(s.Containers) == 0 {
@@ -146,10 +161,10 @@ func validatePodSpec(s *corev1.PodSpec, p *field.Path, allowed []corev1.RestartP
 	}
 	names := sets.New[string]()
 	for i := range s.InitContainers {
-		errs = append(errs, validateContainer(&s.InitContainers[i], p.Child("initContainers").Index(i), vols, names)...)
+		errs = append(errs, v.validateContainer(&s.InitContainers[i], p.Child("initContainers").Index(i), vols, names)...)
 	}
 	for i := range s.Containers {
-		errs = append(errs, validateContainer(&s.Containers[i], p.Child("containers").Index(i), vols, names)...)
+		errs = append(errs, v.validateContainer(&s.Containers[i], p.Child("containers").Index(i), vols, names)...)
 	}
 	if rp := s.RestartPolicy; rp != "" {
 		if !contains(restartPolicies, string(rp)) {
@@ -166,9 +181,9 @@ func validatePodSpec(s *corev1.PodSpec, p *field.Path, allowed []corev1.RestartP
 	return errs
 }
 
-func validateContainer(c *corev1.Container, p *field.Path, vols, names sets.Set[string]) field.ErrorList {
+func (v validator) validateContainer(c *corev1.Container, p *field.Path, vols, names sets.Set[string]) field.ErrorList {
 	var errs field.ErrorList
-	errs = append(errs, nameErrors(p.Child("name"), c.Name)...)
+	errs = append(errs, v.nameErrors(p.Child("name"), c.Name)...)
 	if names.Has(c.Name) {
 		errs = append(errs, field.Duplicate(p.Child("name"), c.Name))
 	}
@@ -242,11 +257,17 @@ func validateService(s *corev1.Service) field.ErrorList {
 	return append(errs, metavalidation.ValidateLabels(s.Spec.Selector, field.NewPath("spec", "selector"))...)
 }
 
-func nameErrors(p *field.Path, name string) field.ErrorList {
+func (v validator) nameErrors(p *field.Path, name string) field.ErrorList {
 	if name == "" {
 		return field.ErrorList{field.Required(p, "")}
 	}
 	var errs field.ErrorList
+	if !v.k8sNames {
+		if !roostName.MatchString(name) {
+			errs = append(errs, field.Invalid(p, name, "use letters, digits and _ . - and begin with a letter or digit"))
+		}
+		return errs
+	}
 	for _, msg := range validation.IsDNS1123Label(name) {
 		errs = append(errs, field.Invalid(p, name, msg))
 	}
