@@ -47,15 +47,16 @@ type Report struct {
 // Play makes the plan's volumes and pods through the engine and starts
 // them. Whatever fails to be made, nothing made by this call is left.
 func Play(ctx context.Context, e *engine.Engine, p *Plan, o PlayOptions) (*Report, error) {
-	if o.Replace {
-		if _, err := down(ctx, e, p, true); err != nil {
-			return nil, err
-		}
-	} else if err := checkFree(e, p); err != nil {
+	if err := checkFree(e, p, o.Replace); err != nil {
 		return nil, err
 	}
 	if err := checkHostPaths(p); err != nil {
 		return nil, err
+	}
+	if o.Replace {
+		if _, err := down(ctx, e, p, true); err != nil {
+			return nil, err
+		}
 	}
 	r := &Report{}
 	if err := make_(ctx, e, p, o, r); err != nil {
@@ -70,15 +71,22 @@ func Play(ctx context.Context, e *engine.Engine, p *Plan, o PlayOptions) (*Repor
 	return r, nil
 }
 
-// checkFree refuses a plan whose pods exist already: --replace says to
-// remove them.
-func checkFree(e *engine.Engine, p *Plan) error {
+// checkFree refuses a plan whose pods exist already, unless kube play made
+// them and --replace says to remove them first.
+func checkFree(e *engine.Engine, p *Plan, replace bool) error {
 	mgr, err := e.Pods()
 	if err != nil {
 		return err
 	}
 	for _, pp := range p.Pods {
-		if _, err := mgr.Get(pp.Name); err == nil {
+		pod, err := mgr.Get(pp.Name)
+		if err != nil {
+			continue
+		}
+		if _, played := pod.Labels[LabelPlay]; !played {
+			return fmt.Errorf("pod %s already exists and kube play did not make it: remove it (`pod rm`) or rename the YAML's pod", pp.Name)
+		}
+		if !replace {
 			return fmt.Errorf("pod %s already exists: remove it with `kube down`, or play with --replace", pp.Name)
 		}
 	}

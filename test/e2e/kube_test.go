@@ -448,6 +448,12 @@ spec:
 		t.Fatalf("a second play without --replace: %q", msg)
 	}
 	e.roostOK("kube", "play", "--replace", "--configmap", "cm.yaml", "--publish", fmt.Sprintf("%d:80", port), "ds.yaml")
+	e.roostOK("pod", "create", "--name", "mine-pod")
+	e.writeFile("mine.yaml", strings.Replace(ds, "name: site\n", "name: mine\n", 1))
+	if msg := e.roostFails(125, "kube", "play", "--replace", "--configmap", "cm.yaml", "mine.yaml"); !strings.Contains(msg, "pod mine-pod already exists and kube play did not make it") {
+		t.Fatalf("--replace must not remove a pod play did not make: %q", msg)
+	}
+	e.roostOK("pod", "rm", "mine-pod")
 	if again := e.roostLine("pod", "inspect", "site-pod", "--format", "{{.ID}}"); again == first {
 		t.Fatal("--replace kept the old pod")
 	}
