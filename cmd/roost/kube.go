@@ -38,6 +38,8 @@ func addKubeCommands(a *app, root *cobra.Command) {
 }
 
 type kubePlayFlags struct {
+	registry                     registryFlags
+	creds                        string
 	network, publish, configMaps []string
 	annotations                  []string
 	logDriver, contextDir        string
@@ -69,6 +71,8 @@ func newKubePlay(a *app, use string) *cobra.Command {
 	fl.StringVar(&f.contextDir, "context-dir", "", "where --build looks for the images' directories (default: the current directory)")
 	fl.StringArrayVar(&f.annotations, "annotation", nil, "add an annotation KEY=VALUE to every container")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no pull or build progress")
+	fl.StringVar(&f.creds, "creds", "", "registry credentials USERNAME[:PASSWORD] for pulls")
+	f.registry.add(fl)
 	return cmd
 }
 
@@ -162,7 +166,8 @@ func (a *app) kubePlay(cmd *cobra.Command, f *kubePlayFlags, file string) error 
 			fmt.Fprintln(a.errOut, "WARNING: "+w)
 		}
 	}
-	o := kube.PlayOptions{Network: f.network, Publish: f.publish, Start: f.start, Replace: f.replace, Build: f.build}
+	o := kube.PlayOptions{Network: f.network, Publish: f.publish, Start: f.start, Replace: f.replace, Build: f.build, Registry: f.registry.options(cmd)}
+	o.Registry.Creds = f.creds
 	if !f.quiet {
 		o.Progress = a.errOut
 	}

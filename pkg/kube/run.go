@@ -13,6 +13,7 @@ import (
 
 	"github.com/roost-containers/roost/pkg/container"
 	"github.com/roost-containers/roost/pkg/engine"
+	"github.com/roost-containers/roost/pkg/image"
 	"github.com/roost-containers/roost/pkg/state"
 	"github.com/roost-containers/roost/pkg/volume"
 	"github.com/roost-containers/roost/pods"
@@ -29,6 +30,9 @@ type PlayOptions struct {
 	Build    bool
 	BuildDir string
 	Progress io.Writer // pulls' and builds' progress; nil: none
+	// Registry is how pulls reach registries (--authfile, --tls-verify,
+	// --cert-dir, --creds).
+	Registry image.RegistryOptions
 }
 
 // PodReport is one pod made: its id and its containers' ids.
@@ -215,7 +219,7 @@ func makePod(ctx context.Context, e *engine.Engine, pp PodPlan, o PlayOptions) (
 			}
 		}
 		res, err := e.CreateContainer(ctx, engine.CreateRequest{
-			Image:   engine.ImageRequest{Name: cp.Image, Pull: cp.Pull, Progress: o.Progress},
+			Image:   engine.ImageRequest{Name: cp.Image, Pull: cp.Pull, Progress: o.Progress, Registry: o.Registry},
 			Options: cp.Options, Pod: pod.ID,
 		})
 		if err != nil {
@@ -229,8 +233,8 @@ func makePod(ctx context.Context, e *engine.Engine, pp PodPlan, o PlayOptions) (
 // buildImage builds image from BuildDir/NAME (NAME: the image's last path
 // part without tag) when that directory has a Containerfile or Dockerfile,
 // as Podman's --build does; other images are pulled as usual.
-func buildImage(ctx context.Context, e *engine.Engine, image string, o PlayOptions) error {
-	base := image
+func buildImage(ctx context.Context, e *engine.Engine, ref string, o PlayOptions) error {
+	base := ref
 	if i := strings.LastIndex(base, "/"); i >= 0 {
 		base = base[i+1:]
 	}
@@ -245,9 +249,9 @@ func buildImage(ctx context.Context, e *engine.Engine, image string, o PlayOptio
 	if !found {
 		return nil
 	}
-	_, err := e.Build(ctx, engine.BuildRequest{ContextDir: dir, Tags: []string{image}, Layers: true, RemoveIntermediate: true, Output: o.Progress})
+	_, err := e.Build(ctx, engine.BuildRequest{ContextDir: dir, Tags: []string{ref}, Layers: true, RemoveIntermediate: true, Output: o.Progress, Registry: o.Registry})
 	if err != nil {
-		return fmt.Errorf("build %s from %s: %w", image, dir, err)
+		return fmt.Errorf("build %s from %s: %w", ref, dir, err)
 	}
 	return nil
 }

@@ -475,6 +475,16 @@ spec:
 	if got := e.roostOK("images", "--format", "{{.Repository}}:{{.Tag}}"); !strings.Contains(got, "localhost/kbuilt:latest") {
 		t.Fatalf("--build made no image: %q", got)
 	}
+	// Registry options reach the pulls: the private image needs --creds.
+	private := strings.Replace(job, "localhost/kbuilt:latest", privateRef, 1)
+	private = strings.Replace(private, "name: bj", "name: pj", 1)
+	e.writeFile("private.yaml", private)
+	if msg := e.roostFails(125, "kube", "play", "private.yaml"); !strings.Contains(msg, "authentication required") {
+		t.Fatalf("a private image without credentials: %q", msg)
+	}
+	e.roostOK("kube", "play", "--start=false", "--creds", authUser+":"+authPass, "private.yaml")
+	e.roostOK("kube", "down", "private.yaml")
+
 	// From a URL.
 	srv := serveFile(t, job)
 	e.roostOK("kube", "play", "--start=false", srv)
