@@ -52,6 +52,9 @@ type PodInput struct {
 	// InfraID the pod's infra container, empty for lone containers.
 	Created time.Time
 	InfraID string
+	// Net is the pod's (its infra's, or the lone container's) network:
+	// its --add-host and --dns settings are written.
+	Net container.NetOptions
 }
 
 // Generate maps pods to Kubernetes objects: one workload per input, the
@@ -159,6 +162,7 @@ func podTemplate(p PodInput, kind string) (corev1.PodTemplateSpec, []string, err
 		return t, nil, fmt.Errorf("pod %s only has an infra container: add containers to it to generate its YAML", p.Name)
 	}
 	placePorts(&t.Spec, p)
+	hostAliases(&t.Spec, p.Net)
 	t.Spec.Volumes = vs.list
 	t.Spec.RestartPolicy = restartPolicy(restart)
 	return t, vs.claims, nil
@@ -588,4 +592,36 @@ func hostPathType(path string) *corev1.HostPathType {
 		t = corev1.HostPathDirectory
 	}
 	return &t
+}
+
+// hostAliases writes --add-host (host:ip) as hostAliases, one per IP in
+// the order given, and --dns, --dns-search, --dns-option as dnsConfig.
+func hostAliases(s *corev1.PodSpec, n container.NetOptions) {
+	at := map[string]int{}
+	for _, h := range n.AddHosts {
+		name, ip, ok := strings.Cut(h, ":")
+		if !ok {
+			continue
+		}
+		i, seen := at[ip]
+		if !seen {
+			i = len(s.HostAliases)
+			at[ip] = i
+			s.HostAliases = append(s.HostAliases, corev1.HostAlias{IP: ip})
+		}
+		s.HostAliases[i].Hostnames = append(s.HostAliases[i].Hostnames, name)
+	}
+	if len(n.DNS) == 0 && len(n.DNSSearch) == 0 && len(n.DNSOptions) == 0 {
+		return
+	}
+	d := &corev1.PodDNSConfig{Nameservers: n.DNS, Searches: n.DNSSearch}
+	for _, o := range n.DNSOptions {
+		name, v, hasV := strings.Cut(o, ":")
+		opt := corev1.PodDNSConfigOption{Name: name}
+		if hasV {
+			opt.Value = &v
+		}
+		d.Options = append(d.Options, opt)
+	}
+	s.DNSConfig = d
 }

@@ -68,7 +68,7 @@ func input(ctx context.Context, e *engine.Engine, ref string) (PodInput, bool, e
 		}
 		if p.Infra != "" {
 			if infra, err := ce.Get(p.Infra); err == nil {
-				in.Ports = infra.Ports
+				in.Ports, in.Net = infra.Ports, infra.Net
 			}
 		}
 		return in, true, nil
@@ -77,7 +77,7 @@ func input(ctx context.Context, e *engine.Engine, ref string) (PodInput, bool, e
 	if err != nil {
 		return PodInput{}, false, fmt.Errorf("%s is neither a pod nor a container: %w", ref, err)
 	}
-	return PodInput{Name: c.Name + "-pod", Ports: c.Ports, Containers: []container.Container{*c}, Created: c.Created}, false, nil
+	return PodInput{Name: c.Name + "-pod", Ports: c.Ports, Containers: []container.Container{*c}, Created: c.Created, Net: c.Net}, false, nil
 }
 
 // volumeOptions records the driver options of the named volumes the pod

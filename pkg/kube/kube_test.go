@@ -45,6 +45,7 @@ func webPod() PodInput {
 			Mounts: []spec.Mount{{Type: spec.TypeVolume, Source: "web_data", Destination: "/data"}}},
 	}
 	return PodInput{Name: "web", Labels: map[string]string{"tier": "front"},
+		Net:   container.NetOptions{AddHosts: []string{"db:10.1.2.3", "db.local:10.1.2.3"}, DNS: []string{"10.0.0.53"}, DNSOptions: []string{"ndots:2"}},
 		Ports: []container.PortMapping{{HostPort: 18080, ContainerPort: 8080, Protocol: "tcp"}}, Containers: []container.Container{server, client}}
 }
 
@@ -119,6 +120,9 @@ func TestGeneratePodRoundTrip(t *testing.T) {
 	}
 	if pod.Spec.Containers[1].VolumeMounts[0].Name != pod.Spec.Volumes[0].Name {
 		t.Fatalf("client does not share the claim: %+v", pod.Spec.Containers[1].VolumeMounts)
+	}
+	if fmt.Sprint(pod.Spec.HostAliases) != "[{10.1.2.3 [db db.local]}]" || pod.Spec.DNSConfig.Nameservers[0] != "10.0.0.53" || *pod.Spec.DNSConfig.Options[0].Value != "2" {
+		t.Fatalf("hostAliases %v dnsConfig %+v", pod.Spec.HostAliases, pod.Spec.DNSConfig)
 	}
 	svc := docs[2].Object.(*corev1.Service)
 	if svc.Spec.Ports[0].Port != 18080 || svc.Spec.Ports[0].TargetPort.IntValue() != 8080 || svc.Spec.Selector["app"] != "web" {
@@ -517,5 +521,28 @@ func TestValidateNames(t *testing.T) {
 	}
 	if errs := Validate(docs[0].Object); len(errs) == 0 || errs[0].Path != "metadata.name" {
 		t.Fatalf("Kubernetes refuses test_pod: %+v", errs)
+	}
+}
+
+func TestPlanPodNetwork(t *testing.T) {
+	y := strings.Replace(goodPod, "spec:\n", "spec:\n  terminationGracePeriodSeconds: 3\n  shareProcessNamespace: true\n  hostAliases:\n  - ip: 10.1.2.3\n    hostnames: [db, db.local]\n  dnsConfig:\n    nameservers: [10.0.0.53]\n    searches: [example.com]\n    options:\n    - name: ndots\n      value: \"2\"\n", 1)
+	docs, err := Decode([]byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := MakePlan(docs, PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp := p.Pods[0]
+	if fmt.Sprint(pp.AddHosts, pp.DNS, pp.DNSSearch, pp.DNSOptions, pp.SharePID) != "[db:10.1.2.3 db.local:10.1.2.3] [10.0.0.53] [example.com] [ndots:2] true" {
+		t.Fatalf("pod network %+v", pp)
+	}
+	if pp.Members[0].Options.Run.StopTimeout != 3 {
+		t.Fatalf("stop timeout %d", pp.Members[0].Options.Run.StopTimeout)
+	}
+	bad := strings.Replace(y, "nameservers: [10.0.0.53]", "nameservers: [dns.example]", 1)
+	if _, err := Decode([]byte(bad)); err == nil || !strings.Contains(err.Error(), "spec.dnsConfig.nameservers[0]") {
+		t.Fatalf("a nameserver that is not an IP: %v", err)
 	}
 }

@@ -41,6 +41,10 @@ type PodPlan struct {
 	Ports    []container.PortMapping
 	Init     []ContainerPlan
 	Members  []ContainerPlan
+	// DNS, DNSSearch, DNSOptions and AddHosts (host:ip) are the pod's
+	// dnsConfig and hostAliases; SharePID is shareProcessNamespace.
+	DNS, DNSSearch, DNSOptions, AddHosts []string
+	SharePID                             bool
 	// HostPaths are the hostPath volumes, checked (and made for the
 	// *OrCreate types) before anything else is.
 	HostPaths []HostPath
@@ -241,6 +245,7 @@ func planPod(name, kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec
 		pp.Labels[k] = v
 	}
 	pp.Labels[LabelPlay] = kind
+	podNetwork(&pp, s)
 	mounts, vols, err := podVolumes(name, s, prefix, objs)
 	if err != nil {
 		return pp, nil, err
@@ -267,6 +272,9 @@ func planPod(name, kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec
 		c, err := planContainer(name, kc, fmt.Sprintf("%s.containers[%d]", prefix, i), mounts, objs, o, restart)
 		if err != nil {
 			return pp, nil, err
+		}
+		if g := s.TerminationGracePeriodSeconds; g != nil && *g >= 0 {
+			c.Options.Run.StopTimeout = uint(*g)
 		}
 		c.Options.Spec.Annotations = map[string]string{}
 		for k, v := range t.Annotations {
@@ -693,4 +701,25 @@ func podmanAnnotations(ctr string, ann map[string]string, o *container.CreateOpt
 	if on(AnnotationPrivileged) {
 		o.Spec.Security.Privileged = true
 	}
+}
+
+// podNetwork reads the pod's hostAliases, dnsConfig and
+// shareProcessNamespace.
+func podNetwork(pp *PodPlan, s corev1.PodSpec) {
+	for _, h := range s.HostAliases {
+		for _, name := range h.Hostnames {
+			pp.AddHosts = append(pp.AddHosts, name+":"+h.IP)
+		}
+	}
+	if d := s.DNSConfig; d != nil {
+		pp.DNS, pp.DNSSearch = d.Nameservers, d.Searches
+		for _, o := range d.Options {
+			if o.Value != nil {
+				pp.DNSOptions = append(pp.DNSOptions, o.Name+":"+*o.Value)
+			} else {
+				pp.DNSOptions = append(pp.DNSOptions, o.Name)
+			}
+		}
+	}
+	pp.SharePID = s.ShareProcessNamespace != nil && *s.ShareProcessNamespace
 }

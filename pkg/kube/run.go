@@ -191,7 +191,7 @@ func makeVolume(e *engine.Engine, v VolumePlan) (bool, error) {
 }
 
 func makePod(ctx context.Context, e *engine.Engine, pp PodPlan, o PlayOptions) (PodReport, error) {
-	nf := engine.NetworkFlags{Networks: o.Network, Publish: o.Publish}
+	nf := engine.NetworkFlags{Networks: o.Network, Publish: o.Publish, DNS: pp.DNS, DNSSearch: pp.DNSSearch, DNSOptions: pp.DNSOptions, AddHosts: pp.AddHosts}
 	if pp.HostNet {
 		nf.Networks = []string{container.NetHost}
 	}
@@ -207,7 +207,11 @@ func makePod(ctx context.Context, e *engine.Engine, pp PodPlan, o PlayOptions) (
 		Name: pp.Name, Labels: pp.Labels, Hostname: pp.Hostname, Infra: true, ShareParent: true,
 		Share: pods.DefaultShare, Net: ns.Net, Ports: ports,
 	}
-	pod, err := e.CreatePod(ctx, engine.PodRequest{Options: po, NetworkGiven: len(o.Network) > 0})
+	if pp.SharePID {
+		po.Share = append(append([]string{}, pods.DefaultShare...), container.SharePID)
+	}
+	given := len(o.Network) > 0 || len(pp.DNS) > 0 || len(pp.AddHosts) > 0
+	pod, err := e.CreatePod(ctx, engine.PodRequest{Options: po, NetworkGiven: given})
 	if err != nil {
 		return PodReport{}, err
 	}

@@ -173,6 +173,14 @@ func (v validator) validatePodSpec(s *corev1.PodSpec, p *field.Path, allowed []c
 			errs = append(errs, field.NotSupported(p.Child("restartPolicy"), rp, []string{string(allowed[0])}))
 		}
 	}
+	for i, h := range s.HostAliases {
+		errs = append(errs, validation.IsValidIP(p.Child("hostAliases").Index(i).Child("ip"), h.IP)...)
+	}
+	if d := s.DNSConfig; d != nil {
+		for i, ns := range d.Nameservers {
+			errs = append(errs, validation.IsValidIP(p.Child("dnsConfig", "nameservers").Index(i), ns)...)
+		}
+	}
 	if s.Hostname != "" {
 		for _, msg := range validation.IsDNS1123Label(s.Hostname) {
 			errs = append(errs, field.Invalid(p.Child("hostname"), s.Hostname, msg))

@@ -54,7 +54,7 @@ func kubeNothingLeft(t *testing.T, e *env, volumes ...string) {
 func TestKubeGeneratePlayDownRoundTrip(t *testing.T) {
 	e := pulled(t)
 	port := freePort(t)
-	e.roostOK("pod", "create", "--name", "web", "-p", fmt.Sprintf("%d:8080", port))
+	e.roostOK("pod", "create", "--name", "web", "-p", fmt.Sprintf("%d:8080", port), "--add-host", "db.example:10.1.2.3", "--dns", "10.0.0.53")
 	e.roostOK("run", "-d", "--pod", "web", "--name", "web-server", "-v", "webdata:/www", "-e", "GREETING=hello",
 		"--health-cmd", "wget -q -O /dev/null http://localhost:8080/ || exit 1", "--health-interval", "1s",
 		busybox, "httpd", "-f", "-p", "8080", "-h", "/www")
@@ -90,6 +90,9 @@ func TestKubeGeneratePlayDownRoundTrip(t *testing.T) {
 	}
 	if got := e.roostOK("exec", "web-server", "sh", "-c", "echo $GREETING"); got != "hello\n" {
 		t.Fatalf("env: %q", got)
+	}
+	if got := e.roostOK("exec", "web-client", "sh", "-c", "grep db.example /etc/hosts; grep nameserver /etc/resolv.conf"); !strings.Contains(got, "10.1.2.3") || !strings.Contains(got, "nameserver 10.0.0.53") {
+		t.Fatalf("--add-host and --dns through hostAliases and dnsConfig: %q", got)
 	}
 	eventually(t, secs(30), func() error {
 		if s := e.roostLine("inspect", "web-server", "--format", "{{.State.Health.Status}}"); s != "healthy" {
