@@ -353,9 +353,11 @@ kind: Job
 metadata:
   name: once
 spec:
+  backoffLimit: 4
   template:
     spec:
       restartPolicy: OnFailure
+      activeDeadlineSeconds: 60
       containers:
       - name: run
         image: busybox
@@ -374,7 +376,7 @@ spec:
 		t.Fatal(err)
 	}
 	pp := p.Pods[0]
-	if pp.Name != "once-pod" || pp.Members[0].Options.Run.Restart.Policy != monitor.RestartOnFailure || pp.Members[0].Options.Run.LogDriver != "journald" {
+	if r := pp.Members[0].Options.Run; pp.Name != "once-pod" || r.Restart.Policy != monitor.RestartOnFailure || r.Restart.MaxRetries != 4 || r.Timeout != 60 || r.LogDriver != "journald" {
 		t.Fatalf("job %+v", pp)
 	}
 	if len(pp.Ports) != 1 || pp.Ports[0] != (container.PortMapping{HostPort: 5353, ContainerPort: 53, Protocol: "udp"}) {

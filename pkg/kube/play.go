@@ -176,6 +176,7 @@ func planWorkload(d Document, objs objects, o PlanOptions) ([]PodPlan, []VolumeP
 		return &DocError{Index: d.Index, Kind: d.Kind, Name: d.Name, Reason: err.Error()}
 	}
 	var names []string
+	var backoff *int32 // a Job's retries
 	var meta metav1.ObjectMeta
 	var tmpl corev1.PodTemplateSpec
 	prefix := "spec.template.spec"
@@ -193,6 +194,7 @@ func planWorkload(d Document, objs objects, o PlanOptions) ([]PodPlan, []VolumeP
 		names, meta, tmpl = []string{v.Name + "-pod"}, v.ObjectMeta, v.Spec.Template
 	case *batchv1.Job:
 		names, meta, tmpl = []string{v.Name + "-pod"}, v.ObjectMeta, v.Spec.Template
+		backoff = v.Spec.BackoffLimit
 	default:
 		return nil, nil, nil
 	}
@@ -202,6 +204,12 @@ func planWorkload(d Document, objs objects, o PlanOptions) ([]PodPlan, []VolumeP
 		pp, vv, err := planPod(name, d.Kind, meta, tmpl, prefix, objs, o)
 		if err != nil {
 			return nil, nil, wrap(err)
+		}
+		for j := range pp.Members {
+			r := &pp.Members[j].Options.Run.Restart
+			if backoff != nil && r.Policy == monitor.RestartOnFailure {
+				r.MaxRetries = int(*backoff)
+			}
 		}
 		if i > 0 && len(pp.Ports) > 0 {
 			// One machine publishes a host port once: the first replica
@@ -275,6 +283,9 @@ func planPod(name, kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec
 		}
 		if g := s.TerminationGracePeriodSeconds; g != nil && *g >= 0 {
 			c.Options.Run.StopTimeout = uint(*g)
+		}
+		if d := s.ActiveDeadlineSeconds; d != nil && *d > 0 {
+			c.Options.Run.Timeout = uint(*d) // the pod's deadline: each container's --timeout
 		}
 		c.Options.Spec.Annotations = map[string]string{}
 		for k, v := range t.Annotations {
