@@ -548,3 +548,24 @@ func TestPlanPodNetwork(t *testing.T) {
 		t.Fatalf("a nameserver that is not an IP: %v", err)
 	}
 }
+
+func TestPlanFieldRef(t *testing.T) {
+	y := strings.Replace(goodPod, "    image: busybox\n", "    image: busybox\n    env:\n    - name: POD\n      valueFrom:\n        fieldRef:\n          fieldPath: metadata.name\n    - name: TIER\n      valueFrom:\n        fieldRef:\n          fieldPath: metadata.labels['tier']\n", 1)
+	y = strings.Replace(y, "  name: web\n", "  name: web\n  labels:\n    tier: front\n", 1)
+	docs, err := Decode([]byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := MakePlan(docs, PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env := strings.Join(p.Pods[0].Members[0].Options.Spec.Process.Env, " "); env != "POD=web TIER=front" {
+		t.Fatalf("env %q", env)
+	}
+	bad := strings.Replace(y, "fieldPath: metadata.name", "fieldPath: status.podIP", 1)
+	docs, _ = Decode([]byte(bad))
+	if _, err := MakePlan(docs, PlanOptions{}); err == nil || !strings.Contains(err.Error(), "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: \"status.podIP\" is not supported") {
+		t.Fatalf("status.podIP: %v", err)
+	}
+}

@@ -2,6 +2,8 @@ package kube
 
 import (
 	"fmt"
+	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,6 +137,37 @@ type objects struct {
 	secrets    map[string]*corev1.Secret
 	claims     map[string]*corev1.PersistentVolumeClaim
 	lenient    bool
+	// pod is the pod being planned, for env's fieldRef (downward API).
+	pod *downward
+}
+
+// downward is what env[].valueFrom.fieldRef may read of a pod.
+type downward struct {
+	name                string
+	labels, annotations map[string]string
+}
+
+var fieldKey = regexp.MustCompile(`^metadata\.(labels|annotations)\['([^']*)'\]$`)
+
+// field is a fieldRef's value: the pod's name and namespace, a label or
+// an annotation, the node's name (this machine's).
+func (d *downward) field(path string) (string, bool) {
+	switch path {
+	case "metadata.name":
+		return d.name, true
+	case "metadata.namespace":
+		return "default", true
+	case "spec.nodeName":
+		h, _ := os.Hostname()
+		return h, true
+	}
+	if m := fieldKey.FindStringSubmatch(path); m != nil {
+		if m[1] == "labels" {
+			return d.labels[m[2]], true
+		}
+		return d.annotations[m[2]], true
+	}
+	return "", false
 }
 
 // MakePlan maps decoded documents onto pods and volumes. Errors name the
@@ -254,6 +287,7 @@ func planPod(name, kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec
 	}
 	pp.Labels[LabelPlay] = kind
 	podNetwork(&pp, s)
+	objs.pod = &downward{name: name, labels: t.Labels, annotations: t.Annotations}
 	mounts, vols, err := podVolumes(name, s, prefix, objs)
 	if err != nil {
 		return pp, nil, err
@@ -599,8 +633,14 @@ func envRef(src *corev1.EnvVarSource, p string, objs objects) (string, bool, err
 			return "", false, errAt(p+".secretKeyRef.key", "Secret %q has no key %q", r.Name, r.Key)
 		}
 		return string(v), ok, nil
+	case src.FieldRef != nil && objs.pod != nil:
+		v, ok := objs.pod.field(src.FieldRef.FieldPath)
+		if !ok {
+			return "", false, errAt(p+".fieldRef.fieldPath", "%q is not supported: use metadata.name, metadata.namespace, metadata.labels['KEY'], metadata.annotations['KEY'] or spec.nodeName", src.FieldRef.FieldPath)
+		}
+		return v, true, nil
 	}
-	return "", false, errAt(p, "only configMapKeyRef and secretKeyRef are supported")
+	return "", false, errAt(p, "only configMapKeyRef, secretKeyRef and fieldRef are supported")
 }
 
 func applySecurity(sc *corev1.SecurityContext, s *spec.Options) error {
