@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/roost-containers/roost/pkg/kube"
 )
 
 // hostnameEventually waits until 127.0.0.1:port serves /hostname as want
@@ -77,6 +79,24 @@ func TestKubeGeneratePlayDownRoundTrip(t *testing.T) {
 		t.Fatalf("kube generate differs from generate kube:\n%s", out)
 	}
 	e.roostOK("generate", "kube", "--type", "deployment", "--replicas", "3", "-f", "dep.yaml", "web")
+	e.roostOK("generate", "kube", "--type", "job", "-f", "job.yaml", "web")
+	// What the binary wrote decodes strictly and passes Kubernetes'
+	// offline validation (names included), kind by kind.
+	for _, f := range []string{"web.yaml", "dep.yaml", "job.yaml"} {
+		b, err := os.ReadFile(filepath.Join(e.Home, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs, err := kube.Decode(b)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, d := range docs {
+			if errs := kube.Validate(d.Object); len(errs) > 0 {
+				t.Fatalf("%s: document %d (%s): %s: %s", f, d.Index, d.Kind, errs[0].Path, errs[0].Reason)
+			}
+		}
+	}
 	e.roostOK("pod", "rm", "-f", "web")
 	kubeNothingLeft(t, e, "webdata")
 
