@@ -379,12 +379,18 @@ func TestKubePodmanCrossTool(t *testing.T) {
 
 	p2 := freePort(t)
 	podmanOK(t, podman("pod", "create", "--name", "pweb", "-p", fmt.Sprintf("%d:8080", p2)), "pod create")
-	podmanOK(t, podman("run", "-d", "--pod", "pweb", "--name", "srv", busybox, "httpd", "-f", "-p", "8080", "-h", "/etc"), "run")
-	yaml := podmanOK(t, podman("generate", "kube", "pweb"), "generate kube")
+	podmanOK(t, podman("run", "-d", "--pod", "pweb", "--name", "srv", "-v", "pdata:/data", "-e", "FROM=podman", busybox, "httpd", "-f", "-p", "8080", "-h", "/etc"), "run")
+	yaml := podmanOK(t, podman("generate", "kube", "--service", "pweb", "pdata"), "generate kube")
 	podmanOK(t, podman("pod", "rm", "-f", "pweb"), "pod rm")
 	e.writeFile("pweb.yaml", yaml)
-	e.roostOK("kube", "play", "pweb.yaml")
+	out := e.roostOK("kube", "play", "pweb.yaml")
+	if !strings.HasPrefix(out, "Volume:\npdata\nPod:\n") {
+		t.Fatalf("Roost should make Podman's claim and pod: %q", out)
+	}
 	hostnameEventually(t, p2, "pweb")
+	if got := e.roostOK("exec", "pweb-srv", "sh", "-c", "echo $FROM; test -d /data && echo vol"); got != "podman\nvol\n" {
+		t.Fatalf("env and volume from Podman's YAML: %q", got)
+	}
 	e.roostOK("kube", "down", "pweb.yaml")
 	kubeNothingLeft(t, e, "rdata") // Roost's own volume, from before
 }
