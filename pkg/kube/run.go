@@ -25,8 +25,9 @@ type PlayOptions struct {
 	Publish []string // --publish: more ports for every pod
 	Start   bool     // start the pods (--start, default true)
 	Replace bool     // remove what the same YAML made first
-	// Build builds an image whose name matches a directory beside the
-	// YAML (BuildDir) holding a Containerfile or Dockerfile.
+	// Build builds an image whose name matches a directory of BuildDir
+	// (--context-dir, default the current directory) holding a
+	// Containerfile or Dockerfile.
 	Build    bool
 	BuildDir string
 	Progress io.Writer // pulls' and builds' progress; nil: none
@@ -63,7 +64,7 @@ func Play(ctx context.Context, e *engine.Engine, p *Plan, o PlayOptions) (*Repor
 		}
 	}
 	r := &Report{}
-	if err := make_(ctx, e, p, o, r); err != nil {
+	if err := makeAll(ctx, e, p, o, r); err != nil {
 		undo(ctx, e, r)
 		return nil, err
 	}
@@ -137,7 +138,7 @@ func checkHostPaths(p *Plan) error {
 	return nil
 }
 
-func make_(ctx context.Context, e *engine.Engine, p *Plan, o PlayOptions, r *Report) error {
+func makeAll(ctx context.Context, e *engine.Engine, p *Plan, o PlayOptions, r *Report) error {
 	for _, v := range p.Volumes {
 		made, err := makeVolume(e, v)
 		if made {
