@@ -12,7 +12,7 @@ var kubeKeys = map[string]keyFlag{
 // a oneshot that stays active while the pods run.
 func (q *quadlet) kube() *section {
 	q.checkSections("Kube")
-	var yaml string
+	var yaml, workdir string
 	var flags []string
 	for _, e := range q.file.Section("Kube").Entries {
 		if f, ok := q.flags(e, kubeKeys); ok {
@@ -24,6 +24,8 @@ func (q *quadlet) kube() *section {
 			yaml = q.relative(e.Value)
 		case "ConfigMap":
 			flags = append(flags, "--configmap="+q.relative(e.Value))
+		case "SetWorkingDirectory":
+			workdir = e.Value
 		case "RoostArgs", "PodmanArgs":
 			flags = append(flags, q.words(e)...)
 		default:
@@ -36,6 +38,16 @@ func (q *quadlet) kube() *section {
 	q.run = append(append([]string{"kube", "play", "--replace"}, flags...), yaml)
 	s := q.oneshot()
 	s.add("ExecStop", execLine(append(append([]string(nil), q.roost...), "kube", "down", yaml), true))
+	// --build looks in the working directory: the YAML's or the unit's.
+	switch workdir {
+	case "":
+	case "yaml":
+		s.add("WorkingDirectory", filepath.Dir(yaml))
+	case "unit":
+		s.add("WorkingDirectory", q.dir)
+	default:
+		q.fail(0, "SetWorkingDirectory=%s: use yaml or unit", workdir)
+	}
 	return s
 }
 

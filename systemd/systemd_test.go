@@ -352,7 +352,7 @@ func TestQuadletBuild(t *testing.T) {
 
 func TestQuadletKube(t *testing.T) {
 	dir := t.TempDir()
-	src := "[Kube]\nYaml=web.yaml\nConfigMap=/etc/cm.yaml\nNetwork=kn\nPublishPort=8080:80\nLogDriver=none\nFoo=1\n[Install]\nWantedBy=default.target\n"
+	src := "[Kube]\nYaml=web.yaml\nConfigMap=/etc/cm.yaml\nNetwork=kn\nPublishPort=8080:80\nLogDriver=none\nFoo=1\nSetWorkingDirectory=yaml\n[Install]\nWantedBy=default.target\n"
 	os.WriteFile(filepath.Join(dir, "web.kube"), []byte(src), 0o644)
 	g, err := ConvertFile(filepath.Join(dir, "web.kube"), []string{"/r"})
 	if err != nil {
@@ -361,7 +361,7 @@ func TestQuadletKube(t *testing.T) {
 	y := filepath.Join(dir, "web.yaml")
 	for _, want := range []string{
 		"ExecStart=/r kube play --replace --configmap=/etc/cm.yaml --network=kn --publish=8080:80 --log-driver=none " + y + "\n",
-		"ExecStop=/r kube down " + y + "\n", "Type=oneshot\n", "RemainAfterExit=yes\n",
+		"ExecStop=/r kube down " + y + "\n", "Type=oneshot\n", "RemainAfterExit=yes\n", "WorkingDirectory=" + dir + "\n",
 	} {
 		if g.Unit.Name != "web.service" || !strings.Contains(g.Unit.Content, want) {
 			t.Fatalf("unit %s lacks %q:\n%s", g.Unit.Name, want, g.Unit.Content)
