@@ -569,3 +569,29 @@ func TestPlanFieldRef(t *testing.T) {
 		t.Fatalf("status.podIP: %v", err)
 	}
 }
+
+func TestPlanPodMadeTwice(t *testing.T) {
+	ds := `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: w}
+  template:
+    metadata:
+      labels: {app: w}
+    spec:
+      containers:
+      - name: c
+        image: busybox
+`
+	pod := strings.Replace(goodPod, "name: web", "name: web-pod", 1)
+	docs, err := Decode([]byte(pod + "---\n" + ds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MakePlan(docs, PlanOptions{}); err == nil || !strings.Contains(err.Error(), "document 2 (DaemonSet web): metadata.name: pod web-pod is made twice (document 1 makes it too)") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -189,10 +189,18 @@ func MakePlan(docs []Document, o PlanOptions) (*Plan, error) {
 		p.Volumes = append(p.Volumes, VolumePlan{Name: objs.volumeOf(c.Name), Claim: true, Options: claimOptions(c)})
 	}
 	sort.Slice(p.Volumes, func(i, j int) bool { return p.Volumes[i].Name < p.Volumes[j].Name })
+	madeBy := map[string]int{} // pod name -> the document that makes it
 	for _, d := range docs {
 		pods, vols, err := planWorkload(d, objs, o)
 		if err != nil {
 			return nil, err
+		}
+		for _, pp := range pods {
+			if other, ok := madeBy[pp.Name]; ok {
+				return nil, &DocError{Index: d.Index, Kind: d.Kind, Name: d.Name, Path: "metadata.name",
+					Reason: fmt.Sprintf("pod %s is made twice (document %d makes it too): rename one", pp.Name, other)}
+			}
+			madeBy[pp.Name] = d.Index
 		}
 		p.Pods = append(p.Pods, pods...)
 		p.Volumes = append(p.Volumes, vols...)
