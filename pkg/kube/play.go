@@ -43,6 +43,10 @@ type PodPlan struct {
 	Ports    []container.PortMapping
 	Init     []ContainerPlan
 	Members  []ContainerPlan
+	// Aliases are the pod's names on networks with DNS (--network): its
+	// own and those of the Services whose selector matches it, so pods
+	// reach each other by Service name as in a cluster.
+	Aliases []string
 	// DNS, DNSSearch, DNSOptions and AddHosts (host:ip) are the pod's
 	// dnsConfig and hostAliases; SharePID is shareProcessNamespace.
 	DNS, DNSSearch, DNSOptions, AddHosts []string
@@ -136,6 +140,7 @@ type objects struct {
 	configMaps map[string]*corev1.ConfigMap
 	secrets    map[string]*corev1.Secret
 	claims     map[string]*corev1.PersistentVolumeClaim
+	services   []*corev1.Service
 	lenient    bool
 	// pod is the pod being planned, for env's fieldRef (downward API).
 	pod *downward
@@ -182,6 +187,8 @@ func MakePlan(docs []Document, o PlanOptions) (*Plan, error) {
 			objs.secrets[v.Name] = v
 		case *corev1.PersistentVolumeClaim:
 			objs.claims[v.Name] = v
+		case *corev1.Service:
+			objs.services = append(objs.services, v)
 		}
 	}
 	p := &Plan{}
@@ -294,6 +301,7 @@ func planPod(name, kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec
 		pp.Labels[k] = v
 	}
 	pp.Labels[LabelPlay] = kind
+	pp.Aliases = append([]string{name}, objs.servicesOf(pp.Labels)...)
 	podNetwork(&pp, s)
 	objs.pod = &downward{name: name, labels: t.Labels, annotations: t.Annotations}
 	mounts, vols, err := podVolumes(name, s, prefix, objs)
@@ -781,4 +789,23 @@ func podNetwork(pp *PodPlan, s corev1.PodSpec) {
 		}
 	}
 	pp.SharePID = s.ShareProcessNamespace != nil && *s.ShareProcessNamespace
+}
+
+// servicesOf names the Services whose selector the labels match.
+func (o objects) servicesOf(l map[string]string) []string {
+	var out []string
+	for _, svc := range o.services {
+		sel := svc.Spec.Selector
+		if len(sel) == 0 {
+			continue
+		}
+		match := true
+		for k, v := range sel {
+			match = match && l[k] == v
+		}
+		if match {
+			out = append(out, svc.Name)
+		}
+	}
+	return out
 }

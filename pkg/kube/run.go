@@ -200,6 +200,9 @@ func makePod(ctx context.Context, e *engine.Engine, pp PodPlan, o PlayOptions) (
 	if err != nil {
 		return PodReport{}, err
 	}
+	for i := range ns.Net.Networks {
+		ns.Net.Networks[i].Aliases = append(ns.Net.Networks[i].Aliases, pp.Aliases...)
+	}
 	ports := append(append([]container.PortMapping{}, pp.Ports...), ns.Ports...)
 	if ns.Net.Mode == container.NetHost {
 		ports = nil

@@ -573,3 +573,68 @@ func TestKubePlayWaitInterrupted(t *testing.T) {
 	}
 	kubeNothingLeft(t, e)
 }
+
+// On a network with DNS, played pods answer to their names and to the
+// Services that select them, so pods reach each other as in a cluster.
+func TestKubePlayServiceNames(t *testing.T) {
+	e := pulled(t)
+	e.roostOK("network", "create", "kn")
+	e.writeFile("app.yaml", `apiVersion: v1
+kind: Service
+metadata:
+  name: database
+spec:
+  selector:
+    app: db
+  ports:
+  - port: 80
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: db
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: db
+  template:
+    metadata:
+      labels:
+        app: db
+    spec:
+      containers:
+      - name: srv
+        image: `+busybox+`
+        command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: client
+  labels:
+    app: client
+spec:
+  containers:
+  - name: c
+    image: `+busybox+`
+    command: ["sleep", "1000"]
+`)
+	e.roostOK("kube", "play", "--network", "kn", "app.yaml")
+	get := func(host string) string {
+		r := e.roost("exec", "client-c", "timeout", "10", "wget", "-qO-", "http://"+host+"/hostname")
+		return strings.TrimSpace(r.Stdout)
+	}
+	eventually(t, secs(20), func() error {
+		if got := get("database"); got != "db-pod-0" && got != "db-pod-1" {
+			return fmt.Errorf("the Service name should reach a replica: %q", got)
+		}
+		return nil
+	})
+	if got := get("db-pod-1"); got != "db-pod-1" {
+		t.Fatalf("a pod's name should reach it: %q", got)
+	}
+	e.roostOK("kube", "down", "app.yaml")
+	e.roostOK("network", "rm", "kn")
+	kubeNothingLeft(t, e)
+}
