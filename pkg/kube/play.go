@@ -66,9 +66,13 @@ type HostPath struct {
 
 // ContainerPlan is one container of a pod: its image and options.
 type ContainerPlan struct {
-	Image   string
+	Image string
+	// Pull is imagePullPolicy's; empty: containers.conf's (missing).
 	Pull    engine.PullPolicy
 	Options container.CreateOptions
+	// Unset marks what the YAML left to containers.conf (stop timeout,
+	// read-only root, init).
+	Unset engine.Unset
 }
 
 // VolumePlan is a named volume; Files (name -> content) are written into
@@ -332,7 +336,7 @@ func planPod(name, kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec
 			return pp, nil, err
 		}
 		if g := s.TerminationGracePeriodSeconds; g != nil && *g >= 0 {
-			c.Options.Run.StopTimeout = uint(*g)
+			c.Options.Run.StopTimeout, c.Unset.StopTimeout = uint(*g), false
 		}
 		if d := s.ActiveDeadlineSeconds; d != nil && *d > 0 {
 			c.Options.Run.Timeout = uint(*d) // the pod's deadline: each container's --timeout
@@ -344,7 +348,7 @@ func planPod(name, kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec
 		for k, v := range o.Annotations {
 			c.Options.Spec.Annotations[k] = v
 		}
-		podmanAnnotations(kc.Name, t.Annotations, &c.Options)
+		podmanAnnotations(kc.Name, t.Annotations, &c.Options, &c.Unset.Init)
 		pp.Members = append(pp.Members, c)
 		for _, port := range kc.Ports {
 			host := port.HostPort
@@ -510,11 +514,17 @@ func fileMode(m *int32) uint32 {
 }
 
 func planContainer(pod string, kc *corev1.Container, path string, mounts map[string]spec.Mount, objs objects, o PlanOptions, restart monitor.RestartPolicy) (ContainerPlan, error) {
-	cp := ContainerPlan{Image: kc.Image, Pull: engine.PullMissing}
-	if kc.ImagePullPolicy == corev1.PullAlways {
+	cp := ContainerPlan{Image: kc.Image, Unset: engine.Unset{StopTimeout: true, Init: true, ReadOnly: true}}
+	switch kc.ImagePullPolicy {
+	case corev1.PullAlways:
 		cp.Pull = engine.PullAlways
-	} else if kc.ImagePullPolicy == corev1.PullNever {
+	case corev1.PullNever:
 		cp.Pull = engine.PullNever
+	case corev1.PullIfNotPresent:
+		cp.Pull = engine.PullMissing
+	}
+	if sc := kc.SecurityContext; sc != nil && sc.ReadOnlyRootFilesystem != nil {
+		cp.Unset.ReadOnly = false
 	}
 	co := &cp.Options
 	co.Name = pod + "-" + kc.Name
@@ -549,10 +559,8 @@ func planContainer(pod string, kc *corev1.Container, path string, mounts map[str
 		return cp, errAt(path+".securityContext", "%v", err)
 	}
 	co.Spec.Resources = kubeResources(kc.Resources)
+	// An empty log driver is containers.conf's (k8s-file by default).
 	co.Run = container.RunOptions{Restart: restart, StopTimeout: 10, Terminal: kc.TTY, Stdin: kc.Stdin, LogDriver: o.LogDriver}
-	if co.Run.LogDriver == "" {
-		co.Run.LogDriver = monitor.LogK8sFile
-	}
 	h, err := probeHealth(kc.LivenessProbe)
 	if err != nil {
 		return cp, errAt(path+".livenessProbe", "%v", err)
@@ -757,10 +765,11 @@ const (
 	AnnotationPublishAll = "io.podman.annotations.publish-all"
 )
 
-func podmanAnnotations(ctr string, ann map[string]string, o *container.CreateOptions) {
+func podmanAnnotations(ctr string, ann map[string]string, o *container.CreateOptions, unsetInit *bool) {
 	on := func(key string) bool { return strings.EqualFold(ann[key+"/"+ctr], "true") }
-	if on(AnnotationInit) {
-		o.Spec.Process.Init = true
+	if v, ok := ann[AnnotationInit+"/"+ctr]; ok {
+		o.Spec.Process.Init = strings.EqualFold(v, "true")
+		*unsetInit = false
 	}
 	if on(AnnotationAutoremove) {
 		o.Run.Remove = true

@@ -228,7 +228,7 @@ func makePod(ctx context.Context, e *engine.Engine, pp PodPlan, o PlayOptions) (
 		}
 		res, err := e.CreateContainer(ctx, engine.CreateRequest{
 			Image:   engine.ImageRequest{Name: cp.Image, Pull: cp.Pull, Progress: o.Progress, Registry: o.Registry},
-			Options: cp.Options, Pod: pod.ID,
+			Options: cp.Options, Pod: pod.ID, Unset: cp.Unset,
 		})
 		if err != nil {
 			return pr, fmt.Errorf("container %s: %w", cp.Options.Name, err)
