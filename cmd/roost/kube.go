@@ -18,6 +18,7 @@ import (
 
 	"github.com/roost-containers/roost/pkg/engine"
 	"github.com/roost-containers/roost/pkg/kube"
+	"github.com/roost-containers/roost/pkg/spec"
 )
 
 // addKubeCommands adds `kube play|down|generate`, with Podman's aliases
@@ -43,6 +44,7 @@ type kubePlayFlags struct {
 	network, publish, configMaps []string
 	annotations                  []string
 	logDriver, contextDir        string
+	userns                       string
 	replace, down, start, wait   bool
 	build, quiet                 bool
 }
@@ -70,6 +72,7 @@ func newKubePlay(a *app, use string) *cobra.Command {
 	fl.BoolVar(&f.build, "build", false, "build images that have a Containerfile in a directory of their name in the context directory")
 	fl.StringVar(&f.contextDir, "context-dir", "", "where --build looks for the images' directories (default: the current directory)")
 	fl.StringArrayVar(&f.annotations, "annotation", nil, "add an annotation KEY=VALUE to every container")
+	fl.StringVar(&f.userns, "userns", "", "user namespace of the pods' containers: \"\" (Roost's), keep-id[:uid=U,gid=G], nomap, auto[:...] or ns:PATH")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no pull or build progress")
 	fl.StringVar(&f.creds, "creds", "", "registry credentials USERNAME[:PASSWORD] for pulls")
 	f.registry.add(fl)
@@ -168,6 +171,11 @@ func (a *app) kubePlay(cmd *cobra.Command, f *kubePlayFlags, file string) error 
 	}
 	o := kube.PlayOptions{Network: f.network, Publish: f.publish, Start: f.start, Replace: f.replace, Build: f.build, Registry: f.registry.options(cmd)}
 	o.Registry.Creds = f.creds
+	var users spec.NamespaceOptions
+	if err := (&createFlags{userns: f.userns}).userNamespace(&users); err != nil {
+		return err
+	}
+	o.UserNS = users.UserNS
 	if !f.quiet {
 		o.Progress = a.errOut
 	}

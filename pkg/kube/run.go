@@ -34,6 +34,8 @@ type PlayOptions struct {
 	// Registry is how pulls reach registries (--authfile, --tls-verify,
 	// --cert-dir, --creds).
 	Registry image.RegistryOptions
+	// UserNS is the pods' containers' user namespace (--userns).
+	UserNS string
 }
 
 // PodReport is one pod made: its id and its containers' ids.
@@ -209,7 +211,7 @@ func makePod(ctx context.Context, e *engine.Engine, pp PodPlan, o PlayOptions) (
 	}
 	po := pods.CreateOptions{
 		Name: pp.Name, Labels: pp.Labels, Hostname: pp.Hostname, Infra: true, ShareParent: true,
-		Share: pods.DefaultShare, Net: ns.Net, Ports: ports,
+		Share: pods.DefaultShare, Net: ns.Net, Ports: ports, UserNS: o.UserNS,
 	}
 	if pp.SharePID {
 		po.Share = append(append([]string{}, pods.DefaultShare...), container.SharePID)

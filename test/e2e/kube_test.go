@@ -521,6 +521,14 @@ spec:
 	e.roostOK("network", "rm", "kubenet")
 	kubeNothingLeft(t, e)
 
+	// --userns reaches the pods' containers.
+	e.writeFile("kid.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kid\nspec:\n  containers:\n  - name: c\n    image: "+busybox+"\n    command: [\"sleep\", \"1000\"]\n")
+	e.roostOK("kube", "play", "--userns", "keep-id", "kid.yaml")
+	if got := e.roostLine("exec", "kid-c", "id", "-u"); got != strconv.Itoa(e.UID) {
+		t.Fatalf("--userns keep-id: uid %q, want %d", got, e.UID)
+	}
+	e.roostOK("kube", "down", "kid.yaml")
+
 	// A lone container becomes pod NAME-pod; a volume name Kubernetes
 	// refuses (my_vol) and its options come back through the claim.
 	e.roostOK("volume", "create", "--opt", "o=uid=1000", "my_vol")
