@@ -145,44 +145,17 @@ func (a *app) kubePlay(cmd *cobra.Command, f *kubePlayFlags, file string) error 
 	if f.down {
 		return a.kubeDown(ctx, file)
 	}
-	var logDriver string
-	if f.logDriver != "" {
-		d, err := engine.ParseLogDriver(f.logDriver)
-		if err != nil {
-			return err
-		}
-		logDriver = d
-	}
-	annotations, err := kubeAnnotations(f.annotations)
+	po, o, err := a.kubePlayOptions(cmd, f)
 	if err != nil {
 		return err
 	}
-	if f.contextDir != "" && !f.build {
-		return errors.New("--context-dir needs --build")
-	}
-	p, err := kubePlan(ctx, file, f.configMaps, kube.PlanOptions{LogDriver: logDriver, Annotations: annotations})
+	p, err := kubePlan(ctx, file, f.configMaps, po)
 	if err != nil {
 		return err
 	}
 	for _, pp := range p.Pods {
 		for _, w := range pp.Warnings {
 			fmt.Fprintln(a.errOut, "WARNING: "+w)
-		}
-	}
-	o := kube.PlayOptions{Network: f.network, Publish: f.publish, Start: f.start, Replace: f.replace, Build: f.build, Registry: f.registry.options(cmd)}
-	o.Registry.Creds = f.creds
-	var users spec.NamespaceOptions
-	if err := (&createFlags{userns: f.userns}).userNamespace(&users); err != nil {
-		return err
-	}
-	o.UserNS = users.UserNS
-	if !f.quiet {
-		o.Progress = a.errOut
-	}
-	if f.build {
-		o.BuildDir = "."
-		if f.contextDir != "" {
-			o.BuildDir = f.contextDir
 		}
 	}
 	if f.wait {
@@ -197,12 +170,51 @@ func (a *app) kubePlay(cmd *cobra.Command, f *kubePlayFlags, file string) error 
 	if err != nil || !f.wait {
 		return err
 	}
+	// --wait: until the containers exit or a signal comes, then down.
 	werr := kube.Wait(ctx, a.Core(), r)
 	_, derr := kube.Down(context.WithoutCancel(ctx), a.Core(), p)
 	if errors.Is(werr, context.Canceled) {
 		werr = nil
 	}
 	return errors.Join(werr, derr)
+}
+
+// kubePlayOptions checks the flags and turns them into the plan's and the
+// play's options.
+func (a *app) kubePlayOptions(cmd *cobra.Command, f *kubePlayFlags) (kube.PlanOptions, kube.PlayOptions, error) {
+	var po kube.PlanOptions
+	var o kube.PlayOptions
+	var err error
+	if f.logDriver != "" {
+		if po.LogDriver, err = engine.ParseLogDriver(f.logDriver); err != nil {
+			return po, o, err
+		}
+	}
+	if po.Annotations, err = kubeAnnotations(f.annotations); err != nil {
+		return po, o, err
+	}
+	if f.contextDir != "" && !f.build {
+		return po, o, errors.New("--context-dir needs --build")
+	}
+	var users spec.NamespaceOptions
+	if err := (&createFlags{userns: f.userns}).userNamespace(&users); err != nil {
+		return po, o, err
+	}
+	o = kube.PlayOptions{
+		Network: f.network, Publish: f.publish, Start: f.start, Replace: f.replace, Build: f.build,
+		Registry: f.registry.options(cmd), UserNS: users.UserNS,
+	}
+	o.Registry.Creds = f.creds
+	if !f.quiet {
+		o.Progress = a.errOut
+	}
+	if f.build {
+		o.BuildDir = "."
+		if f.contextDir != "" {
+			o.BuildDir = f.contextDir
+		}
+	}
+	return po, o, nil
 }
 
 // printPlay prints what was made, as Podman does.
