@@ -144,11 +144,17 @@ func podTemplate(p PodInput, kind string) (corev1.PodTemplateSpec, []string, err
 	}
 	vs := &volumeSet{byKey: map[string]string{}}
 	restart := ""
+	taken := map[string]bool{}
 	for i, c := range p.Containers {
 		kc, err := kubeContainer(c, p.Name, vs)
 		if err != nil {
 			return t, nil, err
 		}
+		// Two Roost names may make one DNS label (web_1, web-1).
+		for base, n := kc.Name, 2; taken[kc.Name]; n++ {
+			kc.Name = fmt.Sprintf("%s-%d", base, n)
+		}
+		taken[kc.Name] = true
 		if i == 0 {
 			restart = c.Run.Restart.Policy
 		}

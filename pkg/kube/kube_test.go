@@ -595,3 +595,16 @@ spec:
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestGenerateUniqueNames(t *testing.T) {
+	in := webPod()
+	in.Containers[1].Name = "web-server_"
+	objs, err := Generate([]PodInput{in}, GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := roundTrip(t, objs)[1].Object.(*corev1.Pod)
+	if pod.Spec.Containers[0].Name != "server" || pod.Spec.Containers[1].Name != "server-2" {
+		t.Fatalf("names %s %s", pod.Spec.Containers[0].Name, pod.Spec.Containers[1].Name)
+	}
+}
