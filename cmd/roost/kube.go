@@ -165,6 +165,9 @@ func (a *app) kubePlay(cmd *cobra.Command, f *kubePlayFlags, file string) error 
 	}
 	r, err := kube.Play(ctx, a.Core(), p, o)
 	if r != nil {
+		for _, w := range r.Warnings {
+			fmt.Fprintln(a.errOut, w)
+		}
 		a.printPlay(r)
 	}
 	if err != nil || !f.wait {

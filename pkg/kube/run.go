@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -45,10 +46,19 @@ type PodReport struct {
 	Containers []string
 }
 
-// Report is what kube play made.
+// Report is what kube play made, and what the user should be told.
 type Report struct {
-	Pods    []PodReport
-	Volumes []string
+	Pods     []PodReport
+	Volumes  []string
+	Warnings []string // the engine's, each once
+}
+
+func (r *Report) warn(ws []string) {
+	for _, w := range ws {
+		if !slices.Contains(r.Warnings, w) {
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
 }
 
 // Play makes the plan's volumes and pods through the engine and starts
@@ -151,7 +161,7 @@ func makeAll(ctx context.Context, e *engine.Engine, p *Plan, o PlayOptions, r *R
 		}
 	}
 	for _, pp := range p.Pods {
-		pr, err := makePod(ctx, e, pp, o)
+		pr, err := makePod(ctx, e, pp, o, r)
 		if pr.ID != "" {
 			r.Pods = append(r.Pods, pr) // made, if only in part: undo removes it
 		}
@@ -193,7 +203,7 @@ func makeVolume(e *engine.Engine, v VolumePlan) (bool, error) {
 	return true, vm.Update(v.Name, func(x *volume.Volume) { x.NeedsCopyUp, x.NeedsChown = false, false })
 }
 
-func makePod(ctx context.Context, e *engine.Engine, pp PodPlan, o PlayOptions) (PodReport, error) {
+func makePod(ctx context.Context, e *engine.Engine, pp PodPlan, o PlayOptions, r *Report) (PodReport, error) {
 	nf := engine.NetworkFlags{Networks: o.Network, Publish: o.Publish, DNS: pp.DNS, DNSSearch: pp.DNSSearch, DNSOptions: pp.DNSOptions, AddHosts: pp.AddHosts}
 	if pp.HostNet {
 		nf.Networks = []string{container.NetHost}
@@ -232,6 +242,7 @@ func makePod(ctx context.Context, e *engine.Engine, pp PodPlan, o PlayOptions) (
 			Image:   engine.ImageRequest{Name: cp.Image, Pull: cp.Pull, Progress: o.Progress, Registry: o.Registry},
 			Options: cp.Options, Pod: pod.ID, Unset: cp.Unset,
 		})
+		r.warn(res.Warnings)
 		if err != nil {
 			return pr, fmt.Errorf("container %s: %w", cp.Options.Name, err)
 		}

@@ -460,6 +460,11 @@ spec:
 	if got := e.roostOK("exec", "site-pod-httpd", "sh", "-c", "echo $WHO"); got != "configmap-file\n" {
 		t.Fatalf("--configmap env: %q", got)
 	}
+	// The limit applies where cgroups are delegated, else it is dropped
+	// with run's warning.
+	if got := e.roostLine("inspect", "site-pod-httpd", "--format", "{{.HostConfig.Memory}}"); got != "134217728" && !strings.Contains(r.Stderr, "Resource limits are not supported") {
+		t.Fatalf("resources.limits.memory: %q, and no warning: %q", got, r.Stderr)
+	}
 	if got := e.roostLine("inspect", "site-pod-httpd", "--format", "{{.HostConfig.LogConfig.Type}}"); got != "none" {
 		t.Fatalf("--log-driver: %q", got)
 	}
