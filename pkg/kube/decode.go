@@ -71,7 +71,7 @@ var kinds = map[string]func() any{
 }
 
 // SupportedKinds lists what Decode accepts, for error messages.
-const SupportedKinds = "Pod, Deployment, DaemonSet, Job (v1, apps/v1, batch/v1), ConfigMap, Secret, PersistentVolumeClaim, Service"
+const SupportedKinds = "Pod, Deployment, DaemonSet, Job (v1, apps/v1, batch/v1), ConfigMap, Secret, PersistentVolumeClaim, Service, and v1 Lists of them"
 
 // Decode reads a stream of YAML documents strictly. The first bad document
 // stops it: its error is a *DocError.
@@ -81,11 +81,15 @@ func Decode(data []byte) ([]Document, error) {
 		if isBlank(raw) {
 			continue
 		}
-		d, err := decodeOne(i+1, raw)
+		js, err := toJSON(i+1, raw)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, d)
+		docs, err := decodeJSON(i+1, js, "")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, docs...)
 	}
 	if len(out) == 0 {
 		return nil, ErrNoDocuments
@@ -93,14 +97,50 @@ func Decode(data []byte) ([]Document, error) {
 	return out, nil
 }
 
-func decodeOne(index int, raw []byte) (Document, error) {
-	d := Document{Index: index}
+// toJSON converts one YAML document, refusing duplicate keys.
+func toJSON(index int, raw []byte) ([]byte, error) {
 	js, err := yaml.YAMLToJSONStrict(raw)
 	if err != nil {
-		return d, &DocError{Index: index, Reason: "invalid YAML: " + strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")}
+		return nil, &DocError{Index: index, Reason: "invalid YAML: " + strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")}
+	}
+	return js, nil
+}
+
+// decodeJSON decodes one object, or the items of a v1 List (what `kubectl
+// get -o yaml` writes); prefix is the path of a List's item ("items[2].").
+func decodeJSON(index int, js []byte, prefix string) ([]Document, error) {
+	d, err := decodeOne(index, js, prefix)
+	if err != nil || d.Kind != "List" {
+		return []Document{d}, err
+	}
+	var list struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(js, &list); err != nil {
+		return nil, &DocError{Index: index, Kind: "List", Path: prefix + "items", Reason: "not a list of objects"}
+	}
+	var out []Document
+	for i, item := range list.Items {
+		docs, err := decodeJSON(index, item, fmt.Sprintf("%sitems[%d].", prefix, i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, docs...)
+	}
+	return out, nil
+}
+
+func decodeOne(index int, js []byte, prefix string) (Document, error) {
+	d := Document{Index: index}
+	docErr := func(path, reason string) error {
+		if path != "" || prefix != "" {
+			path = prefix + path
+			path = strings.TrimSuffix(path, ".")
+		}
+		return &DocError{Index: index, Kind: d.Kind, Name: d.Name, Path: path, Reason: reason}
 	}
 	if !bytes.HasPrefix(bytes.TrimSpace(js), []byte("{")) {
-		return d, &DocError{Index: index, Reason: "not a Kubernetes object: a document must be a mapping with apiVersion and kind"}
+		return d, docErr("", "not a Kubernetes object: a document must be a mapping with apiVersion and kind")
 	}
 	var tm struct {
 		metav1.TypeMeta
@@ -109,30 +149,32 @@ func decodeOne(index int, raw []byte) (Document, error) {
 		} `json:"metadata"`
 	}
 	_ = json.Unmarshal(js, &tm)
-	d.Kind, d.Name = tm.Kind, tm.Metadata.Name
 	switch {
 	case tm.Kind == "":
-		return d, &DocError{Index: index, Path: "kind", Reason: "missing: every object needs apiVersion and kind"}
+		return d, docErr("kind", "missing: every object needs apiVersion and kind")
 	case tm.APIVersion == "":
-		return d, &DocError{Index: index, Kind: tm.Kind, Name: d.Name, Path: "apiVersion", Reason: "missing: every object needs apiVersion and kind"}
+		d.Kind, d.Name = tm.Kind, tm.Metadata.Name
+		return d, docErr("apiVersion", "missing: every object needs apiVersion and kind")
+	}
+	d.Kind, d.Name = tm.Kind, tm.Metadata.Name
+	if tm.APIVersion == "v1" && tm.Kind == "List" {
+		return d, nil // its items are decoded one by one
 	}
 	mk, ok := kinds[tm.APIVersion+"/"+tm.Kind]
 	if !ok {
-		return d, &DocError{Index: index, Kind: tm.Kind, Name: d.Name, Path: "kind", Reason: fmt.Sprintf("%s %s is not supported: Roost plays %s", tm.APIVersion, tm.Kind, SupportedKinds)}
+		return d, docErr("kind", fmt.Sprintf("%s %s is not supported: Roost plays %s", tm.APIVersion, tm.Kind, SupportedKinds))
 	}
 	obj := mk()
 	strict, err := kjson.UnmarshalStrict(js, obj, kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields)
 	if err != nil {
-		path, reason := typeErrorPath(err)
-		return d, &DocError{Index: index, Kind: tm.Kind, Name: d.Name, Path: path, Reason: reason}
+		return d, docErr(typeErrorPath(err))
 	}
 	if len(strict) > 0 {
-		path, reason := strictErrorPath(strict[0])
-		return d, &DocError{Index: index, Kind: tm.Kind, Name: d.Name, Path: path, Reason: reason}
+		return d, docErr(strictErrorPath(strict[0]))
 	}
 	d.Object = obj
 	if errs := validatePlay(obj); len(errs) > 0 {
-		return d, &DocError{Index: index, Kind: tm.Kind, Name: d.Name, Path: errs[0].Path, Reason: errs[0].Reason}
+		return d, docErr(errs[0].Path, errs[0].Reason)
 	}
 	return d, nil
 }

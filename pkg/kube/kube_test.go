@@ -608,3 +608,35 @@ func TestGenerateUniqueNames(t *testing.T) {
 		t.Fatalf("names %s %s", pod.Spec.Containers[0].Name, pod.Spec.Containers[1].Name)
 	}
 }
+
+func TestDecodeList(t *testing.T) {
+	list := `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: c
+  data:
+    k: v
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: p
+  spec:
+    containers:
+    - name: c
+      image: busybox
+`
+	docs, err := Decode([]byte(list))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 2 || docs[0].Kind != "ConfigMap" || docs[1].Kind != "Pod" || docs[1].Index != 1 {
+		t.Fatalf("docs %+v", docs)
+	}
+	bad := strings.Replace(list, "      image: busybox", "      imagex: busybox", 1)
+	if _, err := Decode([]byte(bad)); err == nil || !strings.Contains(err.Error(), "document 1 (Pod p): items[1].spec.containers[0].imagex: unknown field") {
+		t.Fatalf("bad item: %v", err)
+	}
+}
