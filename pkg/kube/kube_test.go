@@ -401,6 +401,12 @@ func TestValidateWorkloadRules(t *testing.T) {
 	if _, err := Decode([]byte(bad)); err == nil || !strings.Contains(err.Error(), "spec.template.metadata.labels") {
 		t.Fatalf("selector mismatch: %v", err)
 	}
+	many := strings.Replace(appYAML, "replicas: 3", "replicas: 100000000", 1)
+	if docs, err := Decode([]byte(many)); err != nil {
+		t.Fatal(err)
+	} else if _, err := MakePlan(docs, PlanOptions{}); err == nil || !strings.Contains(err.Error(), "spec.replicas: 100000000 pods on one machine") {
+		t.Fatalf("replicas 1e8: %v", err)
+	}
 	never := strings.Replace(appYAML, "      initContainers:", "      restartPolicy: Never\n      initContainers:", 1)
 	if _, err := Decode([]byte(never)); err == nil || !strings.Contains(err.Error(), "restartPolicy") {
 		t.Fatalf("deployment restartPolicy Never: %v", err)

@@ -240,6 +240,9 @@ func planWorkload(d Document, objs objects, o PlanOptions) ([]PodPlan, []VolumeP
 		if v.Spec.Replicas != nil {
 			n = *v.Spec.Replicas
 		}
+		if n > MaxReplicas {
+			return nil, nil, wrap(errAt("spec.replicas", "%d pods on one machine: Roost plays at most %d replicas", n, MaxReplicas))
+		}
 		names, meta, tmpl = replicaNames(v.Name, int(n)), v.ObjectMeta, v.Spec.Template
 	case *appsv1.DaemonSet:
 		// One machine: a DaemonSet is one pod.
@@ -273,6 +276,9 @@ func planWorkload(d Document, objs objects, o PlanOptions) ([]PodPlan, []VolumeP
 	}
 	return pods, vols, nil
 }
+
+// MaxReplicas bounds a Deployment's pods: one machine, not a cluster.
+const MaxReplicas = 100
 
 // replicaNames: NAME-pod for one replica (Podman's name), NAME-pod-I for
 // several.
