@@ -277,6 +277,13 @@ func TestKubeDeploymentConfigMapSecretJob(t *testing.T) {
 	if got := e.roostOK("logs", "once-pod-run"); got != "job done\n" {
 		t.Fatalf("job output: %q", got)
 	}
+	// A Job's pod stops with its containers: the infra goes too.
+	eventually(t, secs(30), func() error {
+		if st := e.roostLine("pod", "inspect", "once-pod", "--format", "{{.State}}"); st != "Exited" {
+			return fmt.Errorf("the job's pod is %q", st)
+		}
+		return nil
+	})
 	e.roostOK("kube", "down", "app.yaml")
 	kubeNothingLeft(t, e)
 }
