@@ -157,6 +157,10 @@ func TestKubeGeneratePlayDownRoundTrip(t *testing.T) {
 	if out := e.roostOK("play", "kube", "web.yaml"); !strings.HasPrefix(out, "Volume:\nwebdata\nPod:\n") {
 		t.Fatalf("play kube should make the claim's volume: %q", out)
 	}
+	// --replace makes the pod again and keeps the claim's data.
+	e.roostOK("exec", "web-server", "sh", "-c", "echo again > /www/index.html")
+	e.roostOK("kube", "play", "--replace", "web.yaml")
+	hostGetEventually(t, port, "/", "again\n")
 	e.roostOK("kube", "play", "--down", "web.yaml")
 	kubeNothingLeft(t, e)
 }
