@@ -15,6 +15,7 @@ var quadletKinds = map[string]string{
 	".volume":    "%s-volume.service",
 	".pod":       "%s-pod.service",
 	".build":     "%s-build.service",
+	".kube":      "%s.service",
 }
 
 // IsQuadlet says whether a file name is a Quadlet file Roost reads.
@@ -75,10 +76,12 @@ func ConvertQuadlet(path string, data []byte, roost []string) (Generated, error)
 		svc = q.createOnce("volume", "Volume", volumeKeys)
 	case ".build":
 		svc = q.build()
+	case ".kube":
+		svc = q.kube()
 	case ".pod":
 		q.fail(0, "pod Quadlet files need pods, which this build of Roost does not have yet")
 	default:
-		return Generated{}, fmt.Errorf("%s: not a Quadlet file (.container, .network, .volume, .pod, .build)", path)
+		return Generated{}, fmt.Errorf("%s: not a Quadlet file (.container, .network, .volume, .pod, .build, .kube)", path)
 	}
 	if len(q.errors) > 0 {
 		return Generated{}, fmt.Errorf("%s", strings.Join(q.errors, "; "))

@@ -349,3 +349,28 @@ func TestQuadletBuild(t *testing.T) {
 		}
 	}
 }
+
+func TestQuadletKube(t *testing.T) {
+	dir := t.TempDir()
+	src := "[Kube]\nYaml=web.yaml\nConfigMap=/etc/cm.yaml\nNetwork=kn\nPublishPort=8080:80\nLogDriver=none\nFoo=1\nSetWorkingDirectory=yaml\n[Install]\nWantedBy=default.target\n"
+	os.WriteFile(filepath.Join(dir, "web.kube"), []byte(src), 0o644)
+	g, err := ConvertFile(filepath.Join(dir, "web.kube"), []string{"/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := filepath.Join(dir, "web.yaml")
+	for _, want := range []string{
+		"ExecStart=/r kube play --replace --configmap=/etc/cm.yaml --network=kn --publish=8080:80 --log-driver=none " + y + "\n",
+		"ExecStop=/r kube down " + y + "\n", "Type=oneshot\n", "RemainAfterExit=yes\n", "WorkingDirectory=" + dir + "\n",
+	} {
+		if g.Unit.Name != "web.service" || !strings.Contains(g.Unit.Content, want) {
+			t.Fatalf("unit %s lacks %q:\n%s", g.Unit.Name, want, g.Unit.Content)
+		}
+	}
+	if len(g.Warnings) != 1 || !strings.Contains(g.Warnings[0], ":7: unknown key Foo in [Kube]") {
+		t.Fatalf("warnings %q", g.Warnings)
+	}
+	if _, err := ConvertQuadlet("/q/bad.kube", []byte("[Kube]\nNetwork=x\n"), []string{"/r"}); err == nil || !strings.Contains(err.Error(), "no Yaml=") {
+		t.Fatalf("no Yaml=: %v", err)
+	}
+}

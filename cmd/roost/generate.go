@@ -15,7 +15,7 @@ import (
 )
 
 func newGenerateCommand(a *app) *cobra.Command {
-	group := &cobra.Command{Use: "generate", Short: "Generate systemd units"}
+	group := &cobra.Command{Use: "generate", Short: "Generate systemd units and Kubernetes YAML"}
 	group.AddCommand(newGenerateSystemdCommand(a))
 	return group
 }

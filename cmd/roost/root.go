@@ -99,6 +99,7 @@ func newRootCommand(args []string) *cobra.Command {
 	addNetworkDNSCommand(a, root) // after any network group, which it joins
 	addPodCommands(a, root)
 	addComposeCommands(a, root)
+	addKubeCommands(a, root)
 	// --version and -v print one line, as `podman --version` does (scripts
 	// and the conformance harness read it); cobra answers them before any
 	// hook runs, so no namespace is joined.

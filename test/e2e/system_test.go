@@ -12,7 +12,7 @@ import (
 // help and "missing command", or the unknown name with a hint; exit 125.
 func TestCommandGroupsRefuseUnknownSubcommands(t *testing.T) {
 	e := newEnv(t)
-	for _, group := range []string{"generate", "image", "container", "network", "volume", "pod", "system", "healthcheck"} {
+	for _, group := range []string{"generate", "image", "container", "network", "volume", "pod", "system", "healthcheck", "kube", "play"} {
 		r := e.roost(group, "nosuchcommand")
 		want := "Error: unrecognized command `roost " + group + " nosuchcommand`\nTry 'roost " + group + " --help' for more information"
 		if r.Code != 125 || strings.TrimSpace(r.Stderr) != want {
@@ -26,7 +26,7 @@ func TestCommandGroupsRefuseUnknownSubcommands(t *testing.T) {
 	if r := e.roost("nosuchcommand"); r.Code != 125 || !strings.HasPrefix(r.Stderr, "Error: unrecognized command `roost nosuchcommand`") {
 		t.Fatalf("unknown top-level command: %s", r)
 	}
-	// `generate kube` is not there: no help and exit 0 any more.
+	// `generate kube` without a container or pod is an error, not help.
 	if r := e.roost("generate", "kube"); r.Code != 125 {
 		t.Fatalf("generate kube: %s", r)
 	}
