@@ -222,4 +222,3 @@ func (a *app) close() error {
 	}
 	return nil
 }
-
