@@ -222,9 +222,9 @@ func makePod(ctx context.Context, e *engine.Engine, pp PodPlan, o PlayOptions, r
 	po := pods.CreateOptions{
 		Name: pp.Name, Labels: pp.Labels, Hostname: pp.Hostname, Infra: true, ShareParent: true,
 		Share: pods.DefaultShare, Net: ns.Net, Ports: ports, UserNS: o.UserNS,
-	}
-	if pp.Kind == "Job" {
-		po.ExitPolicy = pods.ExitStop // done when its containers are: the infra goes too
+		// Podman's for every played pod: done when its containers are, the
+		// infra goes too.
+		ExitPolicy: pods.ExitStop,
 	}
 	if pp.SharePID {
 		po.Share = append(append([]string{}, pods.DefaultShare...), container.SharePID)
