@@ -179,9 +179,21 @@ func (c *containerAPI) attach(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	tty := ct.Run.Terminal
+	// The attachment waits for the start from before the client hears the
+	// upgrade: `docker run` sends its start as soon as it does, and a start
+	// that found no attachment would run the container unheard.
+	var a *attachment
+	var sess *session
+	if opt.stream && !running(ct) {
+		a = &attachment{start: make(chan chan error, 1)}
+		sess = c.sessions.expect(ct.ID, a)
+	}
 	st, err := hijack(w, r, tty)
 	if err != nil {
 		logrus.Warnf("api: attach %s: %v", ct.ID, err)
+		if a != nil {
+			c.abandon(ct.ID, a, sess)
+		}
 		return nil
 	}
 	defer st.close()
@@ -205,12 +217,25 @@ func (c *containerAPI) attach(w http.ResponseWriter, r *http.Request) error {
 	if !opt.stream {
 		return nil
 	}
-	if running(ct) {
+	if a == nil {
 		c.attachRunning(ce, ct.ID, st, tty, sio)
 		return nil
 	}
-	c.attachBeforeStart(ce, ct.ID, st, tty, sio)
+	a.io = sio
+	c.attachBeforeStart(ce, ct.ID, st, tty, a, sess)
 	return nil
+}
+
+// abandon withdraws an attachment whose client went away before it was
+// upgraded. A start that took it already still runs the container, with
+// nobody listening.
+func (c *containerAPI) abandon(id string, a *attachment, sess *session) {
+	if c.sessions.forget(id, a) {
+		return
+	}
+	if res := <-a.start; res != nil {
+		_ = c.runSession(id, engine.SessionIO{Stdout: io.Discard, Stderr: io.Discard}, res, sess)
+	}
 }
 
 // attachRunning joins a running container until it exits or the client
@@ -226,9 +251,8 @@ func (c *containerAPI) attachRunning(ce *container.Engine, id string, st *stream
 // attach's session. While it waits it looks now and then whether the
 // container is still there (a client may create, attach and remove) and
 // whether another command started it (then it joins it as it runs).
-func (c *containerAPI) attachBeforeStart(ce *container.Engine, id string, st *stream, tty bool, sio engine.SessionIO) {
-	a := &attachment{io: sio, start: make(chan chan error, 1)}
-	sess := c.sessions.expect(id, a)
+func (c *containerAPI) attachBeforeStart(ce *container.Engine, id string, st *stream, tty bool, a *attachment, sess *session) {
+	sio := a.io
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var res chan error
@@ -257,6 +281,15 @@ wait:
 		c.attachRunning(ce, id, st, tty, sio)
 		return
 	}
+	if err := c.runSession(id, sio, res, sess); err != nil {
+		st.systemError(tty, err)
+	}
+}
+
+// runSession runs container id in an attach's session, tells the start
+// (on res) whether it started, and records the end for wait. The error is
+// one of a container that started and then failed.
+func (c *containerAPI) runSession(id string, sio engine.SessionIO, res chan error, sess *session) error {
 	var once sync.Once
 	started := false
 	out, err := c.s.eng.RunSession(context.Background(), engine.SessionRequest{ID: id, IO: sio, Started: func(*container.Container) {
@@ -265,11 +298,12 @@ wait:
 	}})
 	once.Do(func() { res <- err })
 	sess.code, sess.ran, sess.detached = out.ExitCode, started, out.Detached
-	if err != nil && started {
-		st.systemError(tty, err)
-		if sess.code == 0 {
-			sess.code = monitor.ExitCode(err)
-		}
+	defer c.sessions.finished(id, sess)
+	if err == nil || !started {
+		return nil
 	}
-	c.sessions.finished(id, sess)
+	if sess.code == 0 {
+		sess.code = monitor.ExitCode(err)
+	}
+	return err
 }
