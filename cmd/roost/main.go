@@ -46,7 +46,7 @@ func main() {
 		return
 	}
 	tuneGC()
-	stopProfile := startProfile()
+	stopProfile = startProfile()
 	if isGenerator() {
 		os.Exit(runGenerator(os.Args[1:]))
 	}

@@ -176,6 +176,11 @@ func (a *app) prepare(cmd *cobra.Command) error {
 	if cmd.Annotations[noNamespace] == "true" || !cfg.Rootless {
 		return nil
 	}
+	if !userns.Inside() {
+		// The re-execution keeps the profiling timer: the new image, which
+		// starts its own profile, would die of SIGPROF before Go handles it.
+		stopProfile()
+	}
 	return userns.Enter(cfg.HolderDir, cfg.UID, cfg.GID, preservedFDs(cmd), func(w string) {
 		fmt.Fprintln(a.errOut, "WARNING: "+w)
 	})

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"sync"
 )
 
 // tuneGC makes the garbage collector run less often than Go's default in
@@ -28,6 +29,10 @@ func tuneGC() {
 // profile samples at 1 kHz rather than Go's usual 100 Hz.
 const profileEnv = "ROOST_CPUPROFILE"
 
+// stopProfile ends the profile startProfile began (a no-op without one);
+// calling it again does nothing.
+var stopProfile = func() {}
+
 // startProfile starts the profile if asked for and returns what stops it.
 func startProfile() (stop func()) {
 	path := os.Getenv(profileEnv)
@@ -45,8 +50,11 @@ func startProfile() (stop func()) {
 		// else is worth saying.
 		fmt.Fprintf(os.Stderr, "WARNING: %s: %v\n", profileEnv, err)
 	}
+	var once sync.Once
 	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		})
 	}
 }
