@@ -44,10 +44,32 @@ const settleDelay = 250 * time.Millisecond
 
 // settle is called once the container runs: return what start-up used.
 func settle() {
+	trimThreads()
 	// The collection reads much of the executable (type data, function
 	// tables) to do its work, so the text goes from our page tables after it.
 	debug.FreeOSMemory()
 	dropText()
+}
+
+// spareThreads is how many threads trimThreads ends at most: start-up
+// (the runtime's create, waits, file work) leaves a few idle behind.
+const spareThreads = 8
+
+// trimThreads ends the threads start-up left idle. Go keeps an idle thread
+// for good, with its stacks (g0, signal); a goroutine that exits locked to
+// its thread takes the thread with it, and the scheduler then runs on one
+// of the idle ones, which the next round ends in turn. Threads that are
+// needed later are made again. Nothing in the monitor depends on the thread
+// that made a child (no Pdeathsig).
+func trimThreads() {
+	for range spareThreads {
+		done := make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			close(done)
+		}()
+		<-done
+	}
 }
 
 // dropText unmaps this executable's read-only pages from our page tables.

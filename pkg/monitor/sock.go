@@ -25,7 +25,9 @@ type Listener struct {
 // path may be relative to the working directory: the way past the 108-byte
 // limit of socket addresses.
 func Listen(path string) (*Listener, error) {
-	fd, err := socket(syscall.SOCK_STREAM)
+	// Non-blocking, so Accept waits in the poller: a blocking accept holds
+	// a thread of its own for as long as the monitor idles.
+	fd, err := socket(syscall.SOCK_STREAM | syscall.SOCK_NONBLOCK)
 	if err != nil {
 		return nil, err
 	}
