@@ -5,6 +5,7 @@
 //	netbench serve ADDR            serve /big (SIZE bytes, from memory) and /small
 //	netbench get URL               download URL to nowhere, print MB/s
 //	netbench rate URL N            N sequential GETs, a new connection each, print requests/s
+//	netbench load URL N C          N GETs over C kept-alive connections at once (as wrk), print requests/s
 package main
 
 import (
@@ -14,6 +15,8 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,7 +25,7 @@ const bigSize = 200 << 20
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: netbench serve ADDR | get URL | rate URL N")
+		fmt.Fprintln(os.Stderr, "usage: netbench serve ADDR | get URL | rate URL N | load URL N C")
 		os.Exit(2)
 	}
 	var err error
@@ -37,6 +40,13 @@ func main() {
 			n, _ = strconv.Atoi(os.Args[3])
 		}
 		err = rate(os.Args[2], n)
+	case "load":
+		n, c := 10000, 8
+		if len(os.Args) > 4 {
+			n, _ = strconv.Atoi(os.Args[3])
+			c, _ = strconv.Atoi(os.Args[4])
+		}
+		err = load(os.Args[2], n, c)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -106,6 +116,41 @@ func rate(url string, n int) error {
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+	}
+	fmt.Printf("%.0f\n", float64(n)/time.Since(start).Seconds())
+	return nil
+}
+
+// load makes n requests from c workers, each keeping its connection alive
+// (wrk's small-file measure: the forwarder's per-request cost, no new
+// connections), and prints requests per second.
+func load(url string, n, c int) error {
+	tr := &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	var left atomic.Int64
+	left.Store(int64(n))
+	var wg sync.WaitGroup
+	errs := make(chan error, c)
+	start := time.Now()
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for left.Add(-1) >= 0 {
+				resp, err := client.Get(url)
+				if err != nil {
+					errs <- err
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
 	}
 	fmt.Printf("%.0f\n", float64(n)/time.Since(start).Seconds())
 	return nil
