@@ -175,13 +175,12 @@ func (e *Engine) halt(ctx context.Context, c *Container, grace time.Duration) (*
 // kill ends the container's process: the stop signal, up to grace to act on
 // it, then SIGKILL. escalated says SIGKILL was needed after a grace period.
 func (e *Engine) kill(ctx context.Context, c *Container, grace time.Duration) (escalated bool, err error) {
-	r := e.runtime(c)
 	if c.Paused() {
-		_ = r.Resume(ctx, c.ID) // a frozen process cannot act on the stop signal
+		_ = e.runtime(c).Resume(ctx, c.ID) // a frozen process cannot act on the stop signal
 	}
 	sig := stopSignal(c)
 	if grace > 0 {
-		if err := r.Kill(ctx, c.ID, sig, false); err != nil && !gone(err) {
+		if err := e.signal(ctx, c, sig, false); err != nil && !gone(err) {
 			return false, fmt.Errorf("stop %s: %w", c.Name, err)
 		}
 		if e.waitExit(ctx, c, grace) {
@@ -190,13 +189,24 @@ func (e *Engine) kill(ctx context.Context, c *Container, grace time.Duration) (e
 	}
 	// Killing PID 1 of the container's PID namespace ends every process in
 	// it; --all would need the cgroup this host cannot give.
-	if err := r.Kill(ctx, c.ID, syscall.SIGKILL, c.Spec.Cgroups); err != nil && !gone(err) {
+	if err := e.signal(ctx, c, syscall.SIGKILL, c.Spec.Cgroups); err != nil && !gone(err) {
 		return false, fmt.Errorf("kill %s: %w", c.Name, err)
 	}
 	if !e.waitExit(ctx, c, 10*time.Second) {
 		return false, fmt.Errorf("container %s did not exit after SIGKILL", c.Name)
 	}
 	return grace > 0, nil
+}
+
+// signal sends sig to the container's init: directly when the runtime would
+// do no more (no --all), else through the runtime.
+func (e *Engine) signal(ctx context.Context, c *Container, sig syscall.Signal, all bool) error {
+	if !all {
+		if sent, err := monitor.SignalInit(e.runDir(c.ID), sig); sent || err != nil {
+			return err
+		}
+	}
+	return e.runtime(c).Kill(ctx, c.ID, sig, all)
 }
 
 // gone says the runtime no longer knows the container or it is not running.
@@ -246,7 +256,7 @@ func (e *Engine) Kill(ctx context.Context, ref string, sig syscall.Signal) (*Con
 			return nil, err
 		}
 	}
-	if err := e.runtime(c).Kill(ctx, c.ID, sig, false); err != nil {
+	if err := e.signal(ctx, c, sig, false); err != nil {
 		if gone(err) {
 			return nil, fmt.Errorf("%s: %w", c.Name, ErrNotRunning)
 		}
