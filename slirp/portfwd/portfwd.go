@@ -30,8 +30,13 @@ type Forwarder struct {
 
 	mu     sync.Mutex
 	conns  map[*sock]struct{}
+	active int // TCP connections in flight
 	closed bool
 	wg     sync.WaitGroup
+
+	// busy, if set, is told when the first connection begins and when the
+	// last one ends (the monitor gives its runtime a second P meanwhile).
+	busy func(bool)
 }
 
 // Listen binds every port on the host side, before the container starts, so
@@ -40,20 +45,21 @@ type Forwarder struct {
 // arrive before the container listens are refused (reset), and so are
 // those that arrive while the container has no network: a container
 // disconnected from its last network is out of reach, as with Podman.
-func Listen(netns string, ports []monitor.Port) (*Forwarder, error) {
-	f, err := listen(netns, ports, DefaultUDPIdle)
+// busy (may be nil) hears when forwarding begins and ends, see Forwarder.
+func Listen(netns string, ports []monitor.Port, busy func(bool)) (*Forwarder, error) {
+	f, err := listen(netns, ports, DefaultUDPIdle, busy)
 	if f != nil {
 		f.dial.needLink = true
 	}
 	return f, err
 }
 
-func listen(netns string, ports []monitor.Port, udpIdle time.Duration) (*Forwarder, error) {
+func listen(netns string, ports []monitor.Port, udpIdle time.Duration, busy func(bool)) (*Forwarder, error) {
 	bound, err := bindAll(ports)
 	if err != nil {
 		return nil, err
 	}
-	f := &Forwarder{dial: &nsDialer{path: netns, done: make(chan struct{})}, udpIdle: udpIdle, conns: map[*sock]struct{}{}}
+	f := &Forwarder{dial: &nsDialer{path: netns, done: make(chan struct{})}, udpIdle: udpIdle, conns: map[*sock]struct{}{}, busy: busy}
 	for _, b := range bound {
 		f.wg.Add(1)
 		if proto(b.port) == "tcp" {
@@ -92,25 +98,38 @@ func (f *Forwarder) Close() error {
 	return nil
 }
 
-// track remembers live connections so Close can end them; false once closed.
+// track remembers a live connection's sockets so Close can end them;
+// false once closed.
 func (f *Forwarder) track(socks ...*sock) bool {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.closed {
+		f.mu.Unlock()
 		return false
 	}
 	for _, s := range socks {
 		f.conns[s] = struct{}{}
 	}
+	f.active++
+	first := f.active == 1
+	f.mu.Unlock()
+	if first && f.busy != nil {
+		f.busy(true)
+	}
 	return true
 }
 
+// untrack forgets a connection track remembered.
 func (f *Forwarder) untrack(socks ...*sock) {
 	f.mu.Lock()
 	for _, s := range socks {
 		delete(f.conns, s)
 	}
+	f.active--
+	last := f.active == 0
 	f.mu.Unlock()
+	if last && f.busy != nil {
+		f.busy(false)
+	}
 }
 
 func proto(p monitor.Port) string {

@@ -49,7 +49,7 @@ func echo(c net.Conn) { io.Copy(c, c) }
 
 func forward(t testing.TB, ns *testNS, ports ...monitor.Port) *Forwarder {
 	t.Helper()
-	f, err := listen(ns.path, ports, DefaultUDPIdle)
+	f, err := listen(ns.path, ports, DefaultUDPIdle, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestUDPSessionsExpire(t *testing.T) {
 	_, pc := ns.listen(t, "udp")
 	t.Cleanup(func() { pc.Close() })
 	host := freePort(t, "udp")
-	f, err := listen(ns.path, []monitor.Port{{HostIP: "127.0.0.1", HostPort: host, ContainerPort: portOf(pc.LocalAddr()), Protocol: "udp"}}, 100*time.Millisecond)
+	f, err := listen(ns.path, []monitor.Port{{HostIP: "127.0.0.1", HostPort: host, ContainerPort: portOf(pc.LocalAddr()), Protocol: "udp"}}, 100*time.Millisecond, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestBusyPort(t *testing.T) {
 		{HostIP: "127.0.0.1", HostPort: busyPort, ContainerPort: 81},
 	}
 	for _, try := range []func() error{
-		func() error { _, err := Listen(ns.path, ports); return err },
+		func() error { _, err := Listen(ns.path, ports, nil); return err },
 		func() error { return Check(ports) },
 	} {
 		err := try()
@@ -359,7 +359,7 @@ func TestCloseEndsConnections(t *testing.T) {
 	ln, _ := ns.listen(t, "tcp")
 	serveTCP(t, ln, echo)
 	host := freePort(t, "tcp")
-	f, err := listen(ns.path, []monitor.Port{{HostIP: "127.0.0.1", HostPort: host, ContainerPort: portOf(ln.Addr())}}, DefaultUDPIdle)
+	f, err := listen(ns.path, []monitor.Port{{HostIP: "127.0.0.1", HostPort: host, ContainerPort: portOf(ln.Addr())}}, DefaultUDPIdle, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
