@@ -36,6 +36,7 @@ printf '%-44s %10s %12s\n' "roost pull" "$r" "1.00x"
 printf '%-44s %10s %12s\n' "podman pull" "$p" "$(ratio "$p" "$r")x"
 printf '%-44s %10s %12s\n' "floor: skopeo copy to an oci directory" "$s" "$(ratio "$s" "$r")x"
 printf '\nRoost is %sx faster than Podman on this pull (higher is better for Roost).\n' "$(ratio "$p" "$r")"
+pull_r=$r pull_p=$p pull_s=$s
 
 # Moving the image out: save to a docker-archive, push to the registry (after the
 # first run the registry has the blobs, so later pushes only check and write the
@@ -98,6 +99,7 @@ printf '%-44s %10s %12s\n' "floor: unshare -Ur + crun run of a bundle" "$f" "$(r
 printf '%-44s %10s %12s\n' "roost run, default network (made and removed)" "$rd" "$(ratio "$rd" "$r")x"
 printf '\nRoost starts a container %sx faster than Podman, both without a network (target: 3x).\n' "$(ratio "$p" "$r")"
 run_ratio=$(ratio "$p" "$r")
+run_none=$r run_def=$rd run_pod=$p run_floor=$f
 
 # The remaining container measures use the same image, runtime and storage as above.
 pod() { as_user podman "${pdriver[@]}" --root "$work/runs/podman-run/root" --runroot "$work/runs/podman-run/run" "$@"; }
@@ -136,13 +138,16 @@ up_down 3 roost_up20 roost_down podman_up20 podman_down
 up_down_table "20 x run -d sleep (crun), 3 rounds" "roost: 20 run -d" "podman: 20 run -d (--network none)" \
 	"roost: rm -f of the 20" "podman: rm -f -t 0 of the 20"
 sum_up=$(ratio "$((pu + pd))" "$((ru + rd))")
+rm_r=$rd rm_p=$pd
 
 # Resident memory per idle container: PSS of every process each tool keeps
 # for its containers, divided by the number of containers. Roost: one
-# roost-monitor per container plus the user's namespace holder; Podman: one
-# conmon per container plus its rootless pause process (catatonit). The holder
-# and the pause process serve all containers, so each container carries a
-# tenth of them here. PSS already splits shared pages among the processes.
+# roost-monitor per container, the user's namespace holder and, on the
+# default network, the shared slirp4netns helper (and the idle reaper);
+# Podman: one conmon per container, its rootless pause process (catatonit)
+# and, on its default network, a slirp4netns per container (and a
+# rootlessport per container with -p). Shared processes are split over the
+# containers. PSS already splits shared pages among the processes.
 pss_kib() { # pids...: the sum of their PSS in KiB
 	local total=0 p v
 	for p in "$@"; do
@@ -152,25 +157,47 @@ pss_kib() { # pids...: the sum of their PSS in KiB
 	echo "$total"
 }
 idle=10
-for n in $(seq "$idle"); do as_user roost run -d --runtime crun "$box" sleep 1000 >/dev/null; done
-for n in $(seq "$idle"); do pod run -d --runtime crun --network none "$box" sleep 1000 >/dev/null; done
-sleep 1
-# Only this bench's processes: the monitors of its own binary, conmons
-# writing under its own run directory, holders from its own pid files (other
-# worktrees' e2e suites run as the same user at the same time).
-roost_pids="$(pgrep -U "$uid" -f "^$bindir/roost-monitor " | tr '\n' ' ') $(holder_pid roost)"
-podman_pids="$(pgrep -U "$uid" -f "^(/usr/bin/)?conmon .*$work/runs/podman-run/" | tr '\n' ' ') $(holder_pid podman)"
-roost_n=$(pgrep -c -U "$uid" -f "^$bindir/roost-monitor " || true)
-podman_n=$(pgrep -c -U "$uid" -f "^(/usr/bin/)?conmon .*$work/runs/podman-run/" || true)
-# shellcheck disable=SC2086
-r_pss=$(( $(pss_kib $roost_pids) / idle ))
-# shellcheck disable=SC2086
-p_pss=$(( $(pss_kib $podman_pids) / idle ))
-as_user roost rm -f -a >/dev/null
-pod rm -f -t 0 -a >/dev/null
-printf '\n%-44s %10s %12s\n' "resident memory per idle container ($idle idle)" "PSS KiB" "vs Roost"
-printf '%-44s %10s %12s\n' "roost ($roost_n monitors + holder) / $idle" "$r_pss" "1.00x"
-printf '%-44s %10s %12s\n' "podman ($podman_n conmons + pause) / $idle" "$p_pss" "$(ratio "$p_pss" "$r_pss")x"
+# roost_tool_pids / podman_tool_pids: every process each tool keeps while its
+# containers idle (not the containers' own). Only this bench's: its own
+# binaries, conmons under its own run directory, helpers naming its own
+# runtime directory, holders from its own pid files (other worktrees' e2e
+# suites run as the same user at the same time).
+roost_tool_pids() {
+	echo "$(pgrep -U "$uid" -f "^$bindir/roost(-monitor)? " | tr '\n' ' ')" \
+		"$(pgrep -U "$uid" -f "slirp4netns .*$runtime_dir/roost/" | tr '\n' ' ')" "$(holder_pid roost)"
+}
+podman_tool_pids() {
+	local p
+	echo "$(pgrep -U "$uid" -f "^(/usr/bin/)?conmon .*$work/runs/podman-run/" | tr '\n' ' ') $(holder_pid podman)"
+	# slirp4netns and rootlessport of Podman's containers: the user's, less Roost's.
+	for p in $(pgrep -U "$uid" -f "slirp4netns|rootlessport"); do
+		grep -q "$runtime_dir/roost/" "/proc/$p/cmdline" 2>/dev/null || echo "$p"
+	done | tr '\n' ' '
+}
+# pss_row LABEL TOOL ARGS...: $idle idle containers of TOOL (roost|podman)
+# made with run -d ARGS; prints their tools' PSS per container, sets pss_last.
+pss_row() {
+	local label=$1 tool=$2 n pids
+	shift 2
+	for n in $(seq "$idle"); do
+		if [ "$tool" = roost ]; then as_user roost run -d --runtime crun "$@" "$box" sleep 1000 >/dev/null
+		else pod run -d --runtime crun "$@" "$box" sleep 1000 >/dev/null; fi
+	done
+	sleep 1
+	if [ "$tool" = roost ]; then pids=$(roost_tool_pids); else pids=$(podman_tool_pids); fi
+	# shellcheck disable=SC2086
+	pss_last=$(( $(pss_kib $pids) / idle ))
+	printf '%-50s %10s %6s\n' "$label" "$pss_last" "$(echo $pids | wc -w)"
+	if [ "$tool" = roost ]; then as_user roost rm -f -a >/dev/null; else pod rm -f -t 0 -a >/dev/null; fi
+}
+printf '\n%-50s %10s %6s\n' "resident memory per idle container ($idle idle)" "PSS KiB" "procs"
+pss_row "roost, default network (monitor, holder, helper)" roost; r_pss=$pss_last
+pss_row "roost --network none" roost --network none; r_none_pss=$pss_last
+pss_row "roost -p HOST:80 (the monitor forwards)" roost -p 127.0.0.1::80; r_port_pss=$pss_last
+pss_row "roost --health-cmd (every 30s)" roost --health-cmd true --health-interval 30s; r_health_pss=$pss_last
+pss_row "podman --network none (conmon, pause)" podman --network none; p_pss=$pss_last
+pss_row "podman, default network (+ slirp4netns each)" podman; p_def_pss=$pss_last
+pss_row "podman -p HOST:80 (+ rootlessport each)" podman -p 127.0.0.1::80; p_port_pss=$pss_last
 
 # `ps -a` with 50 and with 500 created containers.
 ps_round() { # count: create up to count containers in each tool, then time ps -a
@@ -248,14 +275,32 @@ printf '%-40s %12s %10s %8s\n' "ps -a, 50 containers" "${ps50}x" "3x" "$(met "$p
 printf '%-40s %12s %10s %8s\n' "ps -a, 500 containers" "${ps500}x" "3x" "$(met "$ps500" 3)"
 printf '%-40s %12s %10s %8s\n' "pod create + 3 starts + pod rm" "${pod_ratio}x" "-" ""
 printf '%-40s %12s %10s %8s\n' "compose up -d + down, 5 services" "${compose_sum}x" "-" ""
-printf '%-40s %12s %10s %8s\n' "memory per idle container" "$(ratio "$p_pss" "$r_pss")x" ">1x" "$(met "$(ratio "$p_pss" "$r_pss")" 1.0001)"
+printf '%-40s %12s %10s %8s\n' "memory per idle container (both none)" "$(ratio "$p_pss" "$r_none_pss")x" ">1x" "$(met "$(ratio "$p_pss" "$r_none_pss")" 1.0001)"
+# The performance issue's goals, each beside its figures (lower is better).
+goal() { # what value target: met when value <= target
+	printf '%-52s %9s %9s %8s\n' "$1" "$2" "<=$3" "$(awk -v v="$2" -v t="$3" 'BEGIN { print (v + 0 <= t + 0) ? "met" : "not met" }')"
+}
+printf '\n%-52s %9s %9s %8s\n' "Performance goals" "now" "target" ""
+goal "run --rm, default network / own --network none" "$(ratio "$run_def" "$run_none")x" 1.2
+goal "run --rm, default network / Podman's (none) run" "$(ratio "$run_def" "$run_pod")x" 0.35
+goal "run --rm --network none, ms (floor ${run_floor} ms)" "$run_none" 25
+goal "run --rm --network none / 3x the runtime floor" "$(ratio "$run_none" "$((3 * run_floor))")x" 1
+goal "idle PSS KiB per container, --network none" "$r_none_pss" 800
+goal "idle PSS KiB, default network" "$r_pss" 800
+goal "idle PSS, -p: Roost / Podman -p" "$(ratio "$r_port_pss" "$p_port_pss")x" 1
+goal "rm -f of 20: Roost / Podman (-t 0)" "$(ratio "$rm_r" "$rm_p")x" 0.5
+goal "pull debian: Roost / Podman (floor skopeo $(ratio "$pull_s" "$pull_p")x)" "$(ratio "$pull_r" "$pull_p")x" 0.5
+echo "(idle PSS with a healthcheck: ${r_health_pss} KiB; published-port goals: after the network tables below)"
+headline "run --rm, default network / none" "$(ratio "$run_none" "$run_def")" higher
+headline "rm -f of 20" "$(ratio "$rm_p" "$rm_r")" higher
+headline "pull debian" "$(ratio "$pull_p" "$pull_r")" higher
 headline "run --rm latency" "$run_ratio" higher
 headline "20 run -d + rm -f" "$sum_up" higher
 headline "ps -a, 50 containers" "$ps50" higher
 headline "ps -a, 500 containers" "$ps500" higher
 headline "pod create + 3 starts + pod rm" "$pod_ratio" higher
 headline "compose up -d + down, 5 services" "$compose_sum" higher
-headline "memory per idle container" "$(ratio "$p_pss" "$r_pss")" higher
+headline "memory per idle container" "$(ratio "$p_pss" "$r_none_pss")" higher
 
 # Builds: first, unchanged and one-file-changed (test/bench/build.sh).
 source "$here/build.sh"
