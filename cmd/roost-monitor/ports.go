@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roost-containers/roost/pkg/footprint"
 	"github.com/roost-containers/roost/pkg/monitor"
 	"github.com/roost-containers/roost/slirp/portfwd"
 )
@@ -84,5 +85,5 @@ func (p *procs) narrow() {
 	p.timer = nil
 	p.wide = false
 	runtime.GOMAXPROCS(1)
-	trimThreads()
+	footprint.TrimThreads()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/roost-containers/roost/pkg/footprint"
 	"github.com/roost-containers/roost/pkg/network/dns"
 )
 
@@ -38,6 +39,16 @@ func newNetworkReapIdleCommand(a *app) *cobra.Command {
 	}
 }
 
+// helperSettleDelay lets a helper finish its start before it returns what
+// start-up used (footprint.Settle).
+const helperSettleDelay = 500 * time.Millisecond
+
+func settleSoon() {
+	time.Sleep(helperSettleDelay)
+	footprint.TrimThreads()
+	footprint.Settle()
+}
+
 func findCommand(root *cobra.Command, name string) *cobra.Command {
 	for _, c := range root.Commands() {
 		if c.Name() == name {
@@ -63,13 +74,21 @@ func newNetworkDNSServeCommand(a *app) *cobra.Command {
 			logf := func(format string, args ...any) {
 				fmt.Fprintf(os.Stderr, "%s roost-dns[%d]: %s\n", time.Now().Format(time.RFC3339), os.Getpid(), fmt.Sprintf(format, args...))
 			}
+			report := dns.ReadyReporter(readyFd)
 			return dns.Serve(cmd.Context(), dns.ServeOptions{
 				RunDir:     runDir,
 				NetNS:      filepath.Join(runDir, "netns", "roost"),
 				EgressDNS:  egress,
 				EgressOnly: egressOnly,
 				Logf:       logf,
-			}, dns.ReadyReporter(readyFd))
+			}, func(err error) {
+				report(err)
+				if err == nil {
+					// The responder lives as long as its networks' members:
+					// what the CLI's start-up mapped is not its to keep.
+					go settleSoon()
+				}
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -103,6 +103,7 @@ func (m *Manager) Attach(c Member, reqs []Request) ([]Attachment, error) {
 		_ = m.teardownIfIdle()
 		return nil, err
 	}
+	m.endGrace()
 	return out, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/roost-containers/roost/pkg/footprint"
 	"github.com/roost-containers/roost/pkg/proc"
 	"github.com/roost-containers/roost/pkg/scope"
 )
@@ -82,15 +83,28 @@ func (m *Manager) EndIdle() error {
 
 // ReapIdle is the reaper's life: wait until the grace has passed with no
 // member, then tear down. It returns as soon as the namespace is in use
-// again or gone; the next release starts a new reaper.
+// again or gone; the next release starts a new reaper. Before it sleeps it
+// gives back what the command's start-up mapped (a roost process's text
+// and heap are tens of MiB; the wait needs next to none of it).
 func (m *Manager) ReapIdle() error {
 	for {
 		wait, err := m.reapOnce()
 		if wait <= 0 {
 			return err
 		}
+		footprint.Settle()
 		time.Sleep(wait)
 	}
+}
+
+// endGrace ends an idle grace once the namespace has a member again: the
+// reaper has nothing left to wait for (the caller holds m.lock()).
+func (m *Manager) endGrace() {
+	if _, idle := m.idleSince(); !idle {
+		return
+	}
+	m.stopReaper()
+	_ = os.Remove(m.idleFile())
 }
 
 // reapOnce, under the lock: how long to wait still, or 0 when done.
