@@ -162,8 +162,13 @@ idle=10
 # binaries, conmons under its own run directory, helpers naming its own
 # runtime directory, holders from its own pid files (other worktrees' e2e
 # suites run as the same user at the same time).
+# Roost's idle reaper is left out: it lives only in the grace after the last
+# member of the shared namespace left and ends when one joins, so it is never
+# beside running containers on a network (a --network none row may follow
+# such a grace).
 roost_tool_pids() {
-	echo "$(pgrep -U "$uid" -f "^$bindir/roost(-monitor)? " | tr '\n' ' ')" \
+	echo "$(pgrep -U "$uid" -f "^$bindir/roost(-monitor)? " | while read -r p; do
+		grep -q "reap-idle" "/proc/$p/cmdline" 2>/dev/null || echo "$p"; done | tr '\n' ' ')" \
 		"$(pgrep -U "$uid" -f "slirp4netns .*$runtime_dir/roost/" | tr '\n' ' ')" "$(holder_pid roost)"
 }
 podman_tool_pids() {
