@@ -103,7 +103,6 @@ func (m *Manager) Attach(c Member, reqs []Request) ([]Attachment, error) {
 		_ = m.teardownIfIdle()
 		return nil, err
 	}
-	m.endGrace()
 	return out, nil
 }
 

@@ -97,16 +97,6 @@ func (m *Manager) ReapIdle() error {
 	}
 }
 
-// endGrace ends an idle grace once the namespace has a member again: the
-// reaper has nothing left to wait for (the caller holds m.lock()).
-func (m *Manager) endGrace() {
-	if _, idle := m.idleSince(); !idle {
-		return
-	}
-	m.stopReaper()
-	_ = os.Remove(m.idleFile())
-}
-
 // reapOnce, under the lock: how long to wait still, or 0 when done.
 func (m *Manager) reapOnce() (time.Duration, error) {
 	l, err := m.lock()
