@@ -17,7 +17,8 @@ func TestImports(t *testing.T) {
 	allowed := []string{
 		"golang.org/x/sys/",
 		"github.com/roost-containers/roost/cmd/roost-monitor",
-		"github.com/roost-containers/roost/pkg/events", // standard library and x/sys only
+		"github.com/roost-containers/roost/pkg/events",    // standard library and x/sys only
+		"github.com/roost-containers/roost/pkg/footprint", // standard library and x/sys only
 		"github.com/roost-containers/roost/pkg/monitor",
 		"github.com/roost-containers/roost/pkg/runtime",
 		"github.com/roost-containers/roost/pkg/version",
@@ -31,7 +32,7 @@ func TestImports(t *testing.T) {
 			t.Errorf("the monitor imports %s", pkg)
 		case std:
 		case !hasAnyPrefix(pkg, allowed):
-			t.Errorf("the monitor imports %s: only the standard library, x/sys and pkg/events, pkg/monitor, pkg/runtime, pkg/version, slirp/portfwd", pkg)
+			t.Errorf("the monitor imports %s: only the standard library, x/sys and pkg/events, pkg/footprint, pkg/monitor, pkg/runtime, pkg/version, slirp/portfwd", pkg)
 		}
 	}
 }
