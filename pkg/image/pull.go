@@ -173,18 +173,27 @@ func (p *puller) pullOne(ctx context.Context, named reference.Named) (string, er
 	if id, err := p.present(ctx, src, named); err != nil || id != "" {
 		return id, err
 	}
+	stored, err := p.storeLayers(ctx, src)
+	if err != nil {
+		return "", err
+	}
 	dest, err := storage.Transport.ParseStoreReference(p.store, named.String())
 	if err != nil {
 		return "", err
 	}
+	report, layers, finish := p.opts.Progress, p.opts.Layers, func() {}
+	if stored {
+		report, layers, finish = p.copyReport()
+	}
 	_, err = copy.Image(ctx, p.policy, dest, ref, &copy.Options{
-		ReportWriter:       p.opts.Progress,
-		Progress:           p.opts.Layers,
-		ProgressInterval:   layerProgressInterval(p.opts.Layers),
+		ReportWriter:       report,
+		Progress:           layers,
+		ProgressInterval:   layerProgressInterval(layers),
 		SourceCtx:          p.sys,
 		DestinationCtx:     p.sys,
 		ImageListSelection: copy.CopySystemImage,
 	})
+	finish()
 	if err != nil {
 		return "", err
 	}
