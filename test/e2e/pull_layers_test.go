@@ -151,3 +151,37 @@ func TestPullRefusesLayerNotMatchingDiffID(t *testing.T) {
 		t.Errorf("images after a refused pull: %q", out)
 	}
 }
+
+// TestAPIPullReportsEachLayerPulled: the Docker API's pull stream ends
+// each layer on "Pull complete", never on "Already exists" for a layer
+// the pull itself just stored.
+func TestAPIPullReportsEachLayerPulled(t *testing.T) {
+	e := newEnv(t)
+	s := e.startAPI(t)
+	r := e.run("curl", "-gsS", "-X", "POST", "--unix-socket", s.Socket, "http://d/v1.41/images/create?fromImage="+registry+"/debian&tag=bookworm")
+	if r.Code != 0 {
+		t.Fatalf("POST /images/create: %s", r)
+	}
+	last := map[string]string{}
+	for _, l := range lines(r.Stdout) {
+		var m struct{ ID, Status string }
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("%v: %q", err, l)
+		}
+		if m.ID != "" && m.Status != "" {
+			last[m.ID] = m.Status
+		}
+	}
+	complete := 0
+	for id, status := range last {
+		if status == "Already exists" {
+			t.Errorf("layer %s ends on %q:\n%s", id, status, r.Stdout)
+		}
+		if status == "Pull complete" {
+			complete++
+		}
+	}
+	if complete < 3 || !strings.Contains(r.Stdout, "Downloaded newer image") {
+		t.Errorf("want three layers pulled and a newer image:\n%s", r.Stdout)
+	}
+}
