@@ -181,20 +181,7 @@ func (p *puller) pullOne(ctx context.Context, named reference.Named) (string, er
 	if err != nil {
 		return "", err
 	}
-	report, layers, finish := p.opts.Progress, p.opts.Layers, func() {}
-	if stored {
-		report, layers, finish = p.copyReport()
-	}
-	_, err = copy.Image(ctx, p.policy, dest, ref, &copy.Options{
-		ReportWriter:       report,
-		Progress:           layers,
-		ProgressInterval:   layerProgressInterval(layers),
-		SourceCtx:          p.sys,
-		DestinationCtx:     p.sys,
-		ImageListSelection: copy.CopySystemImage,
-	})
-	finish()
-	if err != nil {
+	if err := p.copyImage(ctx, ref, dest, stored); err != nil {
 		return "", err
 	}
 	img, err := storage.Transport.GetStoreImage(p.store, dest)
@@ -202,6 +189,25 @@ func (p *puller) pullOne(ctx context.Context, named reference.Named) (string, er
 		return "", fmt.Errorf("find the pulled image: %w", err)
 	}
 	return img.ID, nil
+}
+
+// copyImage copies what storage lacks of the image: all of it, or, once
+// storeLayers stored the layers, the config, manifest and image record.
+func (p *puller) copyImage(ctx context.Context, ref, dest types.ImageReference, layersStored bool) error {
+	report, layers, finish := p.opts.Progress, p.opts.Layers, func() {}
+	if layersStored {
+		report, layers, finish = p.copyReport()
+	}
+	defer finish()
+	_, err := copy.Image(ctx, p.policy, dest, ref, &copy.Options{
+		ReportWriter:       report,
+		Progress:           layers,
+		ProgressInterval:   layerProgressInterval(layers),
+		SourceCtx:          p.sys,
+		DestinationCtx:     p.sys,
+		ImageListSelection: copy.CopySystemImage,
+	})
+	return err
 }
 
 // present returns the ID of a stored image whose manifest is the one the
