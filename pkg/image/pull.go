@@ -161,26 +161,27 @@ func (p *puller) allTags(ctx context.Context, name string) ([]string, error) {
 // pullOne pulls one fully qualified reference, or only names the local image
 // when the registry's manifest is already stored.
 func (p *puller) pullOne(ctx context.Context, named reference.Named) (string, error) {
-	src, err := docker.NewReference(named)
+	ref, err := docker.NewReference(named)
 	if err != nil {
 		return "", err
 	}
+	src, err := ref.NewImageSource(ctx, p.sys)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
 	if id, err := p.present(ctx, src, named); err != nil || id != "" {
 		return id, err
+	}
+	stored, err := p.storeLayers(ctx, src)
+	if err != nil {
+		return "", err
 	}
 	dest, err := storage.Transport.ParseStoreReference(p.store, named.String())
 	if err != nil {
 		return "", err
 	}
-	_, err = copy.Image(ctx, p.policy, dest, src, &copy.Options{
-		ReportWriter:       p.opts.Progress,
-		Progress:           p.opts.Layers,
-		ProgressInterval:   layerProgressInterval(p.opts.Layers),
-		SourceCtx:          p.sys,
-		DestinationCtx:     p.sys,
-		ImageListSelection: copy.CopySystemImage,
-	})
-	if err != nil {
+	if err := p.copyImage(ctx, ref, dest, stored); err != nil {
 		return "", err
 	}
 	img, err := storage.Transport.GetStoreImage(p.store, dest)
@@ -190,17 +191,31 @@ func (p *puller) pullOne(ctx context.Context, named reference.Named) (string, er
 	return img.ID, nil
 }
 
+// copyImage copies what storage lacks of the image: all of it, or, once
+// storeLayers stored the layers, the config, manifest and image record.
+func (p *puller) copyImage(ctx context.Context, ref, dest types.ImageReference, layersStored bool) error {
+	report, layers, finish := p.opts.Progress, p.opts.Layers, func() {}
+	if layersStored {
+		report, layers, finish = p.copyReport()
+	}
+	defer finish()
+	_, err := copy.Image(ctx, p.policy, dest, ref, &copy.Options{
+		ReportWriter:       report,
+		Progress:           layers,
+		ProgressInterval:   layerProgressInterval(layers),
+		SourceCtx:          p.sys,
+		DestinationCtx:     p.sys,
+		ImageListSelection: copy.CopySystemImage,
+	})
+	return err
+}
+
 // present returns the ID of a stored image whose manifest is the one the
 // registry serves now for this platform, after giving it the name; "" when
 // there is none and the image must be copied. The signature policy governs
 // naming a local copy as it governs copying.
-func (p *puller) present(ctx context.Context, ref types.ImageReference, named reference.Named) (string, error) {
-	src, err := ref.NewImageSource(ctx, p.sys)
-	if err != nil {
-		return "", err
-	}
-	defer src.Close()
-	d, err := chosenDigest(ctx, p.sys, src)
+func (p *puller) present(ctx context.Context, src types.ImageSource, named reference.Named) (string, error) {
+	d, _, err := chosenManifest(ctx, p.sys, src)
 	if err != nil {
 		return "", err
 	}
@@ -221,21 +236,27 @@ func (p *puller) present(ctx context.Context, ref types.ImageReference, named re
 	return id, nil
 }
 
-// chosenDigest is the digest of the manifest a pull would store: the
-// registry's manifest, or the instance of an index chosen for the platform.
-func chosenDigest(ctx context.Context, sys *types.SystemContext, src types.ImageSource) (digest.Digest, error) {
+// chosenManifest returns the digest of the manifest a pull would store:
+// the registry's manifest, or the instance of an index chosen for the
+// platform; and that instance (nil without an index).
+func chosenManifest(ctx context.Context, sys *types.SystemContext, src types.ImageSource) (digest.Digest, *digest.Digest, error) {
 	mb, mt, err := src.GetManifest(ctx, nil)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if !manifest.MIMETypeIsMultiImage(mt) {
-		return manifest.Digest(mb)
+		d, err := manifest.Digest(mb)
+		return d, nil, err
 	}
 	list, err := manifest.ListFromBlob(mb, mt)
 	if err != nil {
-		return "", fmt.Errorf("parse image index: %w", err)
+		return "", nil, fmt.Errorf("parse image index: %w", err)
 	}
-	return list.ChooseInstance(sys)
+	d, err := list.ChooseInstance(sys)
+	if err != nil {
+		return "", nil, err
+	}
+	return d, &d, nil
 }
 
 // resolve turns a short name into the names to try (registries.conf's

@@ -28,7 +28,7 @@ func RegistryHasNewer(ctx context.Context, store cstorage.Store, cfg *config.Con
 		return false, fmt.Errorf("inspect %s in its registry: %w", name, err)
 	}
 	defer src.Close()
-	d, err := chosenDigest(ctx, sys, src)
+	d, _, err := chosenManifest(ctx, sys, src)
 	if err != nil {
 		return false, fmt.Errorf("inspect %s in its registry: %w", name, err)
 	}

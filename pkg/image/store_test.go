@@ -8,10 +8,20 @@ import (
 	"testing"
 
 	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/reexec"
 	"go.podman.io/storage/types"
 
 	"github.com/roost-containers/roost/pkg/events"
 )
+
+func TestMain(m *testing.M) {
+	// containers/storage re-executes the binary to unpack a layer in a
+	// chroot (the pull tests store layers): that child must do only that.
+	if reexec.Init() {
+		return
+	}
+	os.Exit(m.Run())
+}
 
 // testStore is a real containers/storage store on vfs in a temporary
 // directory: removal, pruning and lookups run against storage's own locking
