@@ -29,10 +29,10 @@ func addComposeCommands(a *app, root *cobra.Command) {
 	// (`roost compose -f x.yaml logs -f`), as in Docker Compose: the root
 	// command traverses children so that each level parses its own flags.
 	pf := cmd.Flags()
-	pf.StringArrayVarP(&f.files, "file", "f", nil, "compose file (several are merged; - reads stdin)")
+	stringArrayP(pf, &f.files, "file", "f", nil, "compose file (several are merged; - reads stdin)")
 	pf.StringVarP(&f.project, "project-name", "p", "", "project name (default: COMPOSE_PROJECT_NAME, the file's name:, or the directory's name)")
-	pf.StringArrayVar(&f.envFiles, "env-file", nil, "file of variables for interpolation (default: .env in the project directory)")
-	pf.StringArrayVar(&f.profiles, "profile", nil, "enable services of this profile")
+	stringArray(pf, &f.envFiles, "env-file", nil, "file of variables for interpolation (default: .env in the project directory)")
+	stringArray(pf, &f.profiles, "profile", nil, "enable services of this profile")
 	pf.StringVar(&f.projectDir, "project-directory", "", "project directory (default: the first file's directory)")
 	for _, add := range []func(*app, *composeFlags) *cobra.Command{
 		newComposeUp, newComposeDown, newComposePs, newComposeLogs, newComposeConfig,

@@ -53,7 +53,7 @@ func newComposeUp(a *app, f *composeFlags) *cobra.Command {
 	fl.BoolVar(&o.NoRecreate, "no-recreate", false, "keep existing containers even if their configuration changed")
 	fl.BoolVar(&o.NoDeps, "no-deps", false, "do not start the services' dependencies")
 	fl.BoolVar(&o.RemoveOrphans, "remove-orphans", false, "remove containers of services not in the file")
-	fl.StringArrayVar(&scale, "scale", nil, "SERVICE=NUMBER of containers (overrides deploy.replicas)")
+	stringArray(fl, &scale, "scale", nil, "SERVICE=NUMBER of containers (overrides deploy.replicas)")
 	fl.BoolVar(&o.Wait, "wait", false, "wait until services run, and are healthy where they have a healthcheck")
 	fl.BoolVar(&o.AbortOnExit, "abort-on-container-exit", false, "stop every container when one exits")
 	fl.StringVar(&o.ExitCodeFrom, "exit-code-from", "", "exit with this service's container's exit code (implies --abort-on-container-exit)")
@@ -155,7 +155,7 @@ func newComposePs(a *app, f *composeFlags) *cobra.Command {
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print only ids")
 	fl.BoolVar(&services, "services", false, "print only service names")
 	fl.StringVar(&tmpl, "format", "", "json, or a Go template (table ...)")
-	fl.StringArrayVar(&filters, "filter", nil, "filter: status=created|running|paused|exited")
+	stringArray(fl, &filters, "filter", nil, "filter: status=created|running|paused|exited")
 	return cmd
 }
 

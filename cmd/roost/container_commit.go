@@ -31,7 +31,7 @@ func newCommitCommand(a *app) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&f.changes, "change", "c", nil, "apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR); repeatable")
+	stringArrayP(fl, &f.changes, "change", "c", nil, "apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR); repeatable")
 	fl.StringVarP(&f.message, "message", "m", "", "commit message, kept in the image's history")
 	fl.StringVarP(&f.author, "author", "a", "", "author of the image (e.g. \"Name <email>\")")
 	fl.StringVarP(&f.format, "format", "f", image.FormatOCI, "image format: oci or docker")

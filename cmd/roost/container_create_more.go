@@ -15,16 +15,16 @@ import (
 // addMore registers the create/run flags for namespaces, cgroups, the
 // process's environment and files, and the image choice.
 func (f *createFlags) addMore(fl *pflag.FlagSet) {
-	fl.StringArrayVar(&f.sysctls, "sysctl", nil, "set a namespaced kernel parameter: KEY=VALUE")
-	fl.StringArrayVar(&f.devices, "device", nil, "add a host device: HOST[:CONTAINER][:PERMS]")
-	fl.StringArrayVar(&f.labelFiles, "label-file", nil, "read labels from a file of KEY=VALUE lines")
-	fl.StringArrayVar(&f.unsetenv, "unsetenv", nil, "unset a default or image environment variable")
+	stringArray(fl, &f.sysctls, "sysctl", nil, "set a namespaced kernel parameter: KEY=VALUE")
+	stringArray(fl, &f.devices, "device", nil, "add a host device: HOST[:CONTAINER][:PERMS]")
+	stringArray(fl, &f.labelFiles, "label-file", nil, "read labels from a file of KEY=VALUE lines")
+	stringArray(fl, &f.unsetenv, "unsetenv", nil, "unset a default or image environment variable")
 	fl.BoolVar(&f.unsetenvAll, "unsetenv-all", false, "unset every default and image environment variable")
 	fl.BoolVar(&f.httpProxy, "http-proxy", true, "pass the host's proxy environment variables to the container")
-	fl.StringArrayVar(&f.expose, "expose", nil, "expose a port or a range of ports: PORT[-PORT][/PROTO]")
-	fl.StringArrayVar(&f.requires, "requires", nil, "containers this one needs")
+	stringArray(fl, &f.expose, "expose", nil, "expose a port or a range of ports: PORT[-PORT][/PROTO]")
+	stringArray(fl, &f.requires, "requires", nil, "containers this one needs")
 	fl.StringSliceVar(&f.chrootdirs, "chrootdirs", nil, "chroot directories inside the container (accepted)")
-	fl.StringArrayVar(&f.hostUsers, "hostuser", nil, "add a host user's entry to the container's /etc/passwd")
+	stringArray(fl, &f.hostUsers, "hostuser", nil, "add a host user's entry to the container's /etc/passwd")
 	fl.StringVar(&f.tz, "tz", "", "timezone in the container: local, an IANA zone, or none")
 	fl.StringVar(&f.umask, "umask", "", "umask of the container's process (default 0022)")
 	fl.StringVar(&f.personality, "personality", "", "execution domain: LINUX or LINUX32")

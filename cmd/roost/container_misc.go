@@ -136,7 +136,7 @@ func newContainerPruneCommand(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, "only prune containers matching: until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE] (repeatable)")
+	stringArray(cmd.Flags(), &filters, "filter", nil, "only prune containers matching: until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE] (repeatable)")
 	return cmd
 }
 

@@ -85,7 +85,7 @@ func (p *pickFlags) register(cmd *cobra.Command, s pickSpec) {
 		fl.StringSliceVarP(&p.filters, "filter", s.filterShort, nil, "act on the containers matching KEY=VALUE (ps's keys, and restart-policy)")
 	}
 	if s.cidfile {
-		fl.StringArrayVar(&p.cidfiles, "cidfile", nil, "read the container id from a file (repeatable)")
+		stringArray(fl, &p.cidfiles, "cidfile", nil, "read the container id from a file (repeatable)")
 	}
 	if s.ignore {
 		fl.BoolVarP(&p.ignore, "ignore", "i", false, "ignore names that match no container")
@@ -488,7 +488,7 @@ func newWaitCommand(a *app) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringArrayVar(&conditions, "condition", nil, "state to wait for: stopped, exited")
+	stringArray(cmd.Flags(), &conditions, "condition", nil, "state to wait for: stopped, exited")
 	return cmd
 }
 

@@ -107,7 +107,7 @@ func newPsCommand(a *app) *cobra.Command {
 	fl.UintVarP(&f.watch, "watch", "w", 0, "print again every N seconds")
 	fl.StringVar(&f.sort, "sort", "", "sort by "+strings.Join(container.SortKeys, ", "))
 	fl.StringVar(&f.format, "format", "", "json, or a Go template (table ...)")
-	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "filter KEY=VALUE (repeatable): ancestor, before, exited, health, id, label (label!=), name, network, pod, restart-policy, since, status, until, volume")
+	stringArrayP(fl, &f.filters, "filter", "f", nil, "filter KEY=VALUE (repeatable): ancestor, before, exited, health, id, label (label!=), name, network, pod, restart-policy, since, status, until, volume")
 	return cmd
 }
 

@@ -45,7 +45,7 @@ func newEventsCommand(a *app) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "show only events that match (KEY=VALUE: container, event, image, label, network, pod, type, volume)")
+	stringArrayP(fl, &f.filters, "filter", "f", nil, "show only events that match (KEY=VALUE: container, event, image, label, network, pod, type, volume)")
 	fl.StringVar(&f.format, "format", "", "print each event with a Go template, or as JSON lines (json)")
 	fl.StringVar(&f.since, "since", "", "show events since a time (RFC 3339, Unix timestamp, or duration such as 5m)")
 	fl.StringVar(&f.until, "until", "", "show events until a time (RFC 3339, Unix timestamp, or duration such as 5m)")

@@ -29,7 +29,7 @@ func newImportCommand(a *app) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&f.changes, "change", "c", nil, "apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, ...); repeatable")
+	stringArrayP(fl, &f.changes, "change", "c", nil, "apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, ...); repeatable")
 	fl.StringVarP(&f.message, "message", "m", "", "commit message, kept in the image's history")
 	fl.StringVarP(&f.format, "format", "f", image.FormatOCI, "image format: oci or docker")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only the new image's ID")

@@ -43,7 +43,7 @@ func newImagePruneCommand(a *app) *cobra.Command {
 	fl := cmd.Flags()
 	fl.BoolVarP(&opts.All, "all", "a", false, "remove every image no container uses, not only dangling ones")
 	fl.BoolVarP(&force, "force", "f", false, "do not ask for confirmation")
-	fl.StringArrayVar(&opts.Filters, "filter", nil, "only prune images matching: label=KEY[=VALUE], label!=..., until=TIME (repeatable)")
+	stringArray(fl, &opts.Filters, "filter", nil, "only prune images matching: label=KEY[=VALUE], label!=..., until=TIME (repeatable)")
 	return cmd
 }
 

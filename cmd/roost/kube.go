@@ -61,8 +61,8 @@ func newKubePlay(a *app, use string) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.network, "network", nil, "network of the pods (as run's --network)")
-	fl.StringArrayVar(&f.publish, "publish", nil, "publish a port of every pod: [ip:][hostPort:]containerPort[/tcp|udp]")
+	stringArray(fl, &f.network, "network", nil, "network of the pods (as run's --network)")
+	stringArray(fl, &f.publish, "publish", nil, "publish a port of every pod: [ip:][hostPort:]containerPort[/tcp|udp]")
 	fl.StringSliceVar(&f.configMaps, "configmap", nil, "YAML file of ConfigMaps the pods' env and volumes may name")
 	fl.StringVar(&f.logDriver, "log-driver", "", "log driver of the containers (k8s-file, journald, none, passthrough)")
 	fl.BoolVar(&f.replace, "replace", false, "remove what this YAML made before, then play it")
@@ -71,7 +71,7 @@ func newKubePlay(a *app, use string) *cobra.Command {
 	fl.BoolVar(&f.wait, "wait", false, "stay in the foreground until the containers exit (or SIGINT/SIGTERM), then remove what was made")
 	fl.BoolVar(&f.build, "build", false, "build images that have a Containerfile in a directory of their name in the context directory")
 	fl.StringVar(&f.contextDir, "context-dir", "", "where --build looks for the images' directories (default: the current directory)")
-	fl.StringArrayVar(&f.annotations, "annotation", nil, "add an annotation KEY=VALUE to every container")
+	stringArray(fl, &f.annotations, "annotation", nil, "add an annotation KEY=VALUE to every container")
 	fl.StringVar(&f.userns, "userns", "", "user namespace of the pods' containers: \"\" (Roost's), keep-id[:uid=U,gid=G], nomap, auto[:...] or ns:PATH")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no pull or build progress")
 	fl.StringVar(&f.creds, "creds", "", "registry credentials USERNAME[:PASSWORD] for pulls")

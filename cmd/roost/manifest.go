@@ -30,7 +30,7 @@ func (f *manifestAddFlags) add(fl *pflag.FlagSet, registry bool) {
 	fl.StringVar(&f.arch, "arch", "", "architecture to record (and to choose from an index)")
 	fl.StringVar(&f.os, "os", "", "operating system to record (and to choose from an index)")
 	fl.StringVar(&f.variant, "variant", "", "architecture variant to record")
-	fl.StringArrayVar(&f.annotations, "annotation", nil, "KEY=VALUE annotation of the instance; repeatable")
+	stringArray(fl, &f.annotations, "annotation", nil, "KEY=VALUE annotation of the instance; repeatable")
 }
 
 func (f *manifestAddFlags) options(c *cobra.Command) (image.ManifestAddOptions, error) {

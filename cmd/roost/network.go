@@ -63,8 +63,8 @@ func newNetworkCreateCommand(a *app) *cobra.Command {
 	fl.StringVar(&o.IPRange, "ip-range", "", "hand out addresses from this CIDR only")
 	fl.BoolVar(&o.Internal, "internal", false, "no way out: members reach only each other")
 	fl.BoolVar(&o.IPv6, "ipv6", false, "enable IPv6 (recorded; addresses are IPv4 in this version)")
-	fl.StringArrayVar(&labels, "label", nil, "set a label (KEY=VALUE)")
-	fl.StringArrayVarP(&opts, "opt", "o", nil, "driver option (KEY=VALUE); Roost's bridge takes none yet")
+	stringArray(fl, &labels, "label", nil, "set a label (KEY=VALUE)")
+	stringArrayP(fl, &opts, "opt", "o", nil, "driver option (KEY=VALUE); Roost's bridge takes none yet")
 	fl.BoolVar(&o.DisableDNS, "disable-dns", false, "no DNS for the network's members: they resolve through the host, as on the default network")
 	fl.BoolVar(&ignore, "ignore", false, "do nothing if the network exists")
 	return cmd
@@ -118,7 +118,7 @@ func newNetworkLsCommand(a *app) *cobra.Command {
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the names")
 	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "print full network ids")
 	cmd.Flags().BoolVar(&noHeading, "noheading", false, "do not print the header row")
-	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "filter: name=REGEX, id=, label=KEY[=VALUE], label!=..., driver=, until= (repeatable)")
+	stringArrayP(cmd.Flags(), &filters, "filter", "f", nil, "filter: name=REGEX, id=, label=KEY[=VALUE], label!=..., driver=, until= (repeatable)")
 	return cmd
 }
 
@@ -211,7 +211,7 @@ func newNetworkPruneCommand(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation (Roost never asks)")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, "only prune networks matching: label=KEY[=VALUE], label!=..., until=TIME (repeatable)")
+	stringArray(cmd.Flags(), &filters, "filter", nil, "only prune networks matching: label=KEY[=VALUE], label!=..., until=TIME (repeatable)")
 	return cmd
 }
 
@@ -246,7 +246,7 @@ func newNetworkConnectCommand(a *app) *cobra.Command {
 			return eng.Connect(cmd.Context(), args[1], network.Request{Network: args[0], IP: ip, Aliases: aliases})
 		},
 	}
-	cmd.Flags().StringArrayVar(&aliases, "alias", nil, "another name for the container on this network")
+	stringArray(cmd.Flags(), &aliases, "alias", nil, "another name for the container on this network")
 	cmd.Flags().StringVar(&ip, "ip", "", "IPv4 address on this network")
 	return cmd
 }

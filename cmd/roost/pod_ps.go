@@ -60,7 +60,7 @@ func newPodPsCommand(a *app) *cobra.Command {
 	fl.BoolVar(&f.noTrunc, "no-trunc", false, "do not truncate ids")
 	fl.BoolVar(&f.noHeading, "noheading", false, "do not print the header")
 	fl.StringVar(&f.format, "format", "", "json, or a Go template (table ...)")
-	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "filter KEY=VALUE (repeatable): id, name, label (label!=), status, network, until, ctr-names, ctr-ids, ctr-status, ctr-number")
+	stringArrayP(fl, &f.filters, "filter", "f", nil, "filter KEY=VALUE (repeatable): id, name, label (label!=), status, network, until, ctr-names, ctr-ids, ctr-status, ctr-number")
 	return cmd
 }
 

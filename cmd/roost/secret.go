@@ -80,7 +80,7 @@ func newSecretCreateCommand(a *app) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVarP(&driver, "driver", "d", secrets.DriverFile, "secret driver (file)")
 	f.StringToStringVar(&driverOpts, "driver-opts", nil, "driver options: path=DIR for the file driver")
-	f.StringArrayVarP(&labels, "label", "l", nil, "set a label (KEY=VALUE)")
+	stringArrayP(f, &labels, "label", "l", nil, "set a label (KEY=VALUE)")
 	f.BoolVar(&fromEnv, "env", false, "read the data from the environment variable named by the second argument")
 	return cmd
 }
@@ -152,7 +152,7 @@ func newSecretLsCommand(a *app) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&filters, "filter", "f", nil, "name=REGEX, id=REGEX (repeatable)")
+	stringArrayP(f, &filters, "filter", "f", nil, "name=REGEX, id=REGEX (repeatable)")
 	f.StringVar(&tmpl, "format", "", "json, or a Go template ({{.ID}}, {{.Name}}, {{.Driver}}, {{.CreatedAt}}, {{.UpdatedAt}})")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only the ids")
 	f.BoolVar(&noHeading, "noheading", false, "do not print the header row")

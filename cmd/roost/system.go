@@ -176,7 +176,7 @@ func newSystemPruneCommand(a *app) *cobra.Command {
 	fl.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation.  The default is false")
 	fl.BoolVarP(&r.All, "all", "a", false, "Remove all unused data")
 	fl.BoolVar(&r.Volumes, "volumes", false, "Prune volumes")
-	fl.StringArrayVar(&r.Filters, "filter", nil, "Provide filter values (e.g. 'label=<key>=<value>')")
+	stringArray(fl, &r.Filters, "filter", nil, "Provide filter values (e.g. 'label=<key>=<value>')")
 	return cmd
 }
 

@@ -56,8 +56,8 @@ func newVolumeCreateCommand(a *app) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&labels, "label", "l", nil, "set a label (KEY=VALUE)")
-	f.StringArrayVarP(&opts, "opt", "o", nil, "driver option: type=tmpfs|bind|none, device=DIR, o=OPTIONS, uid=, gid=")
+	stringArrayP(f, &labels, "label", "l", nil, "set a label (KEY=VALUE)")
+	stringArrayP(f, &opts, "opt", "o", nil, "driver option: type=tmpfs|bind|none, device=DIR, o=OPTIONS, uid=, gid=")
 	f.StringVarP(&driver, "driver", "d", volume.DriverLocal, "volume driver (local)")
 	f.BoolVar(&ignore, "ignore", false, "do nothing if the volume exists")
 	return cmd
@@ -100,7 +100,7 @@ func newVolumeLsCommand(a *app) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&filters, "filter", "f", nil, "name=REGEX, label=KEY[=VALUE], label!=KEY[=VALUE], dangling=true|false, driver=, until= (repeatable)")
+	stringArrayP(fl, &filters, "filter", "f", nil, "name=REGEX, label=KEY[=VALUE], label!=KEY[=VALUE], dangling=true|false, driver=, until= (repeatable)")
 	fl.StringVar(&tmpl, "format", "", "json, or a Go template ({{.Name}}, {{.Driver}}, {{.Mountpoint}}, {{.Labels}}...)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print only the names")
 	fl.BoolVarP(&noHeading, "noheading", "n", false, "do not print the header row")

@@ -125,6 +125,6 @@ func newVolumePruneCommand(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, "only prune volumes matching: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME (repeatable)")
+	stringArray(cmd.Flags(), &filters, "filter", nil, "only prune volumes matching: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME (repeatable)")
 	return cmd
 }
