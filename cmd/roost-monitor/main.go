@@ -42,18 +42,19 @@ func main() {
 	syncFd := flag.Int("sync-fd", -1, "fd on which to report the start")
 	startFd := flag.Int("start-fd", -1, "fd to read until EOF before doing anything (the caller places this process first)")
 	preserve := flag.Int("preserve-fds", 0, "fds 3 .. 3+N-1 go to the container's process on its first create")
+	attachFd := flag.Int("attach-fd", -1, "fd of a client attached from the start (pkg/monitor.Attachment)")
 	flag.Parse()
 	if *runDir == "" {
 		fmt.Fprintln(os.Stderr, "roost-monitor: it is started by roost, not by hand (--run-dir missing)")
 		os.Exit(125)
 	}
 	if os.Getenv(stageEnv) == "" {
-		os.Exit(detach(*syncFd, *startFd, *preserve))
+		os.Exit(detach(*preserve, *syncFd, *startFd, *attachFd))
 	}
 	tune()
 	os.Unsetenv(stageEnv)
 	awaitPlacement(*startFd)
-	os.Exit(run(*runDir, *syncFd, preserved(*preserve)))
+	os.Exit(run(*runDir, *syncFd, *attachFd, preserved(*preserve)))
 }
 
 // awaitPlacement waits until the caller closes the start pipe: roost moves
@@ -81,9 +82,9 @@ func preserved(n int) []*os.File {
 }
 
 // detach starts this program again in its own session with the same
-// arguments and the sync, start and preserved fds, and returns without
-// waiting for it.
-func detach(syncFd, startFd, preserve int) int {
+// arguments and the preserved fds and the sync, start and attach fds, and
+// returns without waiting for it.
+func detach(preserve int, passed ...int) int {
 	exe, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "roost-monitor: cannot detach:", err)
@@ -96,7 +97,7 @@ func detach(syncFd, startFd, preserve int) int {
 		cmd.Env = append(os.Environ(), stageEnv+"=gomaxprocs", gomaxprocsEnv+"=1")
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	fds := []int{syncFd, startFd}
+	fds := passed
 	for fd := 3; fd < 3+preserve; fd++ {
 		fds = append(fds, fd)
 	}

@@ -46,9 +46,9 @@ type mon struct {
 	forceRestart atomic.Bool
 }
 
-func run(runDir string, syncFd int, preserved []*os.File) int {
+func run(runDir string, syncFd, attachFd int, preserved []*os.File) int {
 	rep := newReporter(syncFd)
-	m, err := setup(runDir, rep)
+	m, err := setup(runDir, rep, attachFd)
 	if m != nil {
 		m.preserved = preserved
 	}
@@ -61,7 +61,7 @@ func run(runDir string, syncFd int, preserved []*os.File) int {
 }
 
 // setup does everything that can fail before the runtime is asked anything.
-func setup(runDir string, rep *reporter) (*mon, error) {
+func setup(runDir string, rep *reporter, attachFd int) (*mon, error) {
 	if err := os.Chdir(runDir); err != nil {
 		return nil, err
 	}
@@ -84,6 +84,12 @@ func setup(runDir string, rep *reporter) (*mon, error) {
 	}
 	if m.hub, err = newHub(cfg.Stdin); err != nil {
 		return nil, fmt.Errorf("attach socket: %w", err)
+	}
+	if attachFd >= 0 {
+		// A client attached from the start (a foreground run): served as one
+		// that connected, before create, so WaitAttach starts at once.
+		syscall.CloseOnExec(attachFd)
+		go m.hub.serve(os.NewFile(uintptr(attachFd), "attach"))
 	}
 	if m.ports, err = publish(&m.cfg); err != nil {
 		return nil, err

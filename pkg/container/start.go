@@ -21,6 +21,10 @@ type StartOptions struct {
 	// WaitAttach: the monitor starts the process only once a client attached,
 	// so a foreground run sees all of its output.
 	WaitAttach bool
+	// Attachment, with WaitAttach, is the session attached from the monitor's
+	// start (monitor.Attachment); Attach then uses it. Unused when the
+	// container runs already.
+	Attachment *monitor.Attachment
 }
 
 // ErrNotRunning and ErrRunning are the state errors users meet most.
@@ -135,7 +139,9 @@ func (e *Engine) launch(c *Container, o StartOptions) (*Container, error) {
 		RuntimeArgs: e.runtimeFlags(),
 		PreserveFDs: preservedFDs(c.Run.PreserveFDs),
 	}
-	monPid, pid, err := e.monitorLauncher(c).Start(cfg, dir)
+	launcher := e.monitorLauncher(c)
+	launcher.Attachment = o.Attachment
+	monPid, pid, err := launcher.Start(cfg, dir)
 	if err != nil {
 		e.netDown(c)
 		e.recordFailedStart(c, err)
@@ -244,7 +250,8 @@ func (e *Engine) RunDir(id string) string { return e.runDir(id) }
 // Attach connects the caller's stdio to a running container's monitor.
 func (e *Engine) Attach(ctx context.Context, id string, a AttachIO) error {
 	s := monitor.Session{Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr,
-		Resize: a.Resize, DetachKeys: a.DetachKeys, Finish: a.Finish, Exited: a.Exited}
+		Resize: a.Resize, DetachKeys: a.DetachKeys, Finish: a.Finish, Exited: a.Exited,
+		Attachment: a.Attachment}
 	err := s.Attach(ctx, e.runDir(id))
 	if c, gerr := e.get(id); gerr == nil {
 		err = nameCommand(c, err)
@@ -277,4 +284,6 @@ type AttachIO struct {
 	Finish func() error
 	// Exited gets the exit the monitor reports, before Finish runs.
 	Exited func(monitor.ExitStatus)
+	// Attachment is the session Start made (StartOptions.Attachment), if any.
+	Attachment *monitor.Attachment
 }

@@ -84,8 +84,15 @@ func (e *Engine) RunSession(ctx context.Context, r SessionRequest) (SessionResul
 	case r.AttachOnly:
 		return attachRunning(ctx, ce, r)
 	}
-	c, err := ce.Start(ctx, r.ID, container.StartOptions{WaitAttach: true})
+	// The session is attached before the monitor starts, so the container
+	// starts as soon as it is created (the session finishes the exit: Finish).
+	att, err := monitor.NewAttachment(true)
 	if err != nil {
+		return SessionResult{}, err
+	}
+	c, err := ce.Start(ctx, r.ID, container.StartOptions{WaitAttach: true, Attachment: att})
+	if err != nil {
+		att.Close()
 		_ = ce.Cleanup(ctx, r.ID)
 		return SessionResult{}, err
 	}
@@ -98,6 +105,7 @@ func (e *Engine) RunSession(ctx context.Context, r SessionRequest) (SessionResul
 	var waitErr error
 	var reported *monitor.ExitStatus
 	aio := r.IO.attachIO()
+	aio.Attachment = att
 	aio.Exited = func(st monitor.ExitStatus) { reported = &st }
 	aio.Finish = func() error {
 		res.ExitCode, waitErr = ce.Wait(ctx, c.ID)

@@ -51,27 +51,26 @@ type Session struct {
 	// Finish runs: the one account of the exit that another command (rm -f
 	// removing the container meanwhile) cannot take away.
 	Exited func(ExitStatus)
+	// Attachment, when set and given to the monitor at its start, is the
+	// connection to use (its attach frame sent already); else Attach dials.
+	Attachment *Attachment
 }
 
 // Attach is the package's Attach for this session.
 func (s Session) Attach(ctx context.Context, runDir string) error {
 	keys, err := ParseDetachKeys(s.DetachKeys)
 	if err != nil {
+		s.Attachment.Close()
 		return err
 	}
-	conn, err := Dial(filepath.Join(runDir, AttachSocket))
-	if err != nil {
-		return fmt.Errorf("attach: %w", err)
+	conn := s.Attachment.take()
+	if conn == nil {
+		if conn, err = s.dial(runDir); err != nil {
+			return err
+		}
 	}
 	defer conn.Close()
 	w := &frameWriter{w: conn}
-	var hello []byte
-	if s.Finish != nil {
-		hello = []byte(AttachFinishes)
-	}
-	if err := w.write(FrameAttach, hello); err != nil {
-		return fmt.Errorf("attach: %w", err)
-	}
 	done := make(chan error, 3)
 	go func() { done <- receive(conn, s.Stdout, s.Stderr, s.Exited) }()
 	if s.Stdin != nil {
@@ -96,6 +95,23 @@ func (s Session) Attach(ctx context.Context, runDir string) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// dial connects to the attach socket and says hello.
+func (s Session) dial(runDir string) (*os.File, error) {
+	conn, err := Dial(filepath.Join(runDir, AttachSocket))
+	if err != nil {
+		return nil, fmt.Errorf("attach: %w", err)
+	}
+	var hello []byte
+	if s.Finish != nil {
+		hello = []byte(AttachFinishes)
+	}
+	if err := (&frameWriter{w: conn}).write(FrameAttach, hello); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("attach: %w", err)
+	}
+	return conn, nil
 }
 
 // awaitClose waits (briefly) for the monitor to close the session, which it

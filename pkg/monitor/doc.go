@@ -13,7 +13,9 @@
 // and the container's pids, or the runtime's error as a *StartError whose
 // kind errors.Is tells (ErrCommandNotFound: exit 127, ErrCannotInvoke: 126;
 // ExitCode maps any error). With Config.WaitAttach the report comes after
-// create and the container starts at the first Attach.
+// create and the container starts at the first Attach, or at once when
+// Launcher.Attachment gave the monitor a client attached from its start (a
+// foreground run: no round trip through the caller between create and start).
 //
 // # The run directory
 //

@@ -305,6 +305,49 @@ func TestMonitorWaitAttach(t *testing.T) {
 	})
 }
 
+// TestMonitorWaitAttachWithAttachment: a session attached from the monitor's
+// start gets the container started without connecting to the socket, and
+// sees all of its output, the first line included.
+func TestMonitorWaitAttachWithAttachment(t *testing.T) {
+	forEachRuntime(t, func(t *testing.T, rt string) {
+		f := newFixture(t, rt, []string{"sh", "-c", "echo early; exit 5"}, false)
+		f.cfg.WaitAttach = true
+		att, err := monitor.NewAttachment(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := monitor.Launcher{Binary: monitorBinary(f.t), Timeout: 30 * time.Second, Attachment: att}
+		if _, _, err := l.Start(f.cfg, f.runDir); err != nil {
+			t.Fatalf("Start: %v\n%s", err, f.monitorLog())
+		}
+		// Started with nobody connected to the attach socket: the attachment
+		// was the client it waited for.
+		st := f.wait()
+		if st.Exit.Code != 5 {
+			t.Fatalf("exit %+v", st.Exit)
+		}
+		var out syncBuffer
+		s := monitor.Session{Stdout: &out, Stderr: io.Discard, Attachment: att}
+		if err := s.Attach(context.Background(), f.runDir); err != nil || out.String() != "early\n" {
+			t.Fatalf("Attach: %v, output %q", err, out.String())
+		}
+	})
+}
+
+// TestAttachmentNotHandedDials: an attachment no monitor got (the container
+// ran already) is closed and the session connects to the socket instead.
+func TestAttachmentNotHandedDials(t *testing.T) {
+	att, err := monitor.NewAttachment(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := monitor.Session{Stdout: io.Discard, Stderr: io.Discard, Attachment: att}
+	err = s.Attach(context.Background(), t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "attach: connect") {
+		t.Fatalf("Attach with no monitor: %v, want a failed connect", err)
+	}
+}
+
 func TestMonitorDetachKeys(t *testing.T) {
 	forEachRuntime(t, func(t *testing.T, rt string) {
 		f := newFixture(t, rt, []string{"cat"}, false)

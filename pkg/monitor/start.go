@@ -65,6 +65,9 @@ type Launcher struct {
 	// move into a systemd scope takes the runtime and the container along.
 	// A failure is noted in monitor.log; the start goes on.
 	Place func(monitorPid int) error
+	// Attachment, when set, is given to the monitor as a client attached
+	// from the start (see Attachment); Start hands it over.
+	Attachment *Attachment
 }
 
 // Start is Launcher{}.Start.
@@ -140,6 +143,9 @@ func (l Launcher) spawn(bin, runDir string, preserve int) (SyncMessage, error) {
 	if err != nil {
 		return SyncMessage{}, fmt.Errorf("starting %s: %w", bin, err)
 	}
+	if l.Attachment != nil {
+		l.Attachment.handOver()
+	}
 	if l.Place != nil {
 		if err := l.Place(cmd.Process.Pid); err != nil {
 			noteInLog(runDir, fmt.Sprintf("roost: the monitor stays in its starter's cgroup: %v", err))
@@ -188,6 +194,10 @@ func (l Launcher) command(bin, runDir string, preserve int, syncW, startR *os.Fi
 	if startR != nil {
 		files = append(files, startR)
 		cmd.Args = append(cmd.Args, "--start-fd", strconv.Itoa(2+len(files)))
+	}
+	if l.Attachment != nil {
+		files = append(files, l.Attachment.monitor)
+		cmd.Args = append(cmd.Args, "--attach-fd", strconv.Itoa(2+len(files)))
 	}
 	cmd.ExtraFiles = files
 	cmd.Env = monitorEnv(l.Env)
