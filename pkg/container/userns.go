@@ -52,11 +52,23 @@ func (e *Engine) createLayer(c *Container) error {
 	if err != nil {
 		return err
 	}
+	nested := opts != nil
+	if c.Run.Remove {
+		// A --rm container is volatile, as in Podman: storage writes its
+		// layer's and its record's files without fsync and mounts its
+		// upper directory with overlay's "volatile" (no sync at unmount).
+		// Nothing of it is to outlive a crash; a run --rm was ~7 fsyncs
+		// and a synced unmount, ~4 ms here.
+		if opts == nil {
+			opts = &cstorage.ContainerOptions{}
+		}
+		opts.Volatile = true
+	}
 	sc, err := e.Store.CreateContainer(c.ID, nil, c.ImageID, "", "", opts)
 	if err != nil {
 		return fmt.Errorf("create storage for container: %w", err)
 	}
-	if opts != nil {
+	if nested {
 		c.Spec.Namespaces.UIDMappings = specMaps(sc.UIDMap)
 		c.Spec.Namespaces.GIDMappings = specMaps(sc.GIDMap)
 	}
