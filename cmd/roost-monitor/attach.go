@@ -261,6 +261,20 @@ func (h *hub) finish(typ byte, payload []byte) {
 	}
 }
 
+// sessionFinishes says whether an attached session will finish the exit
+// itself (monitor.AttachFinishes with FrameAttach; a stop's or rm -f's
+// finisher does not count: those leave the runtime's state to the monitor).
+func (h *hub) sessionFinishes() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.clients {
+		if c.finishes {
+			return true
+		}
+	}
+	return false
+}
+
 // setIO switches input and resizes to a run's streams (nil between runs).
 func (h *hub) setIO(s *stdio) {
 	h.mu.Lock()

@@ -132,6 +132,7 @@ func (m *mon) loop() int {
 		}
 		exit := r.exit
 		exit.Restarting = m.shouldRestart(exit)
+		m.deleteRun(r.ran, exit.Restarting)
 		m.writeExit(exit)
 		last = exit
 		if !exit.Restarting {
@@ -171,6 +172,8 @@ type runResult struct {
 	toldStart bool
 	// cancelled: a user stop came after create and before start; not started.
 	cancelled bool
+	// ran is the run that ended, its runtime state still there (deleteRun).
+	ran *container
 }
 
 // runOnce creates, starts and waits for one run of the container.
@@ -218,7 +221,7 @@ func (m *mon) runOnce(first bool) runResult {
 	m.drain()
 	m.hub.setIO(nil)
 	c.io.close()
-	m.delete(c)
+	r.ran = c
 	return r
 }
 
@@ -324,6 +327,19 @@ func (m *mon) undo(c *container) {
 		m.hub.setIO(nil)
 		c.io.close()
 	}
+}
+
+// deleteRun deletes an ended run's runtime state before its exit is told,
+// unless no restart follows and a session that finishes the exit itself is
+// attached (a foreground run): the session's clean-up deletes it then, beside
+// the unmount, rather than waiting for it here (a foreground run --rm heard
+// of the exit ~10 ms later for this delete). Should the session go without
+// finishing, the exit command's clean-up deletes it.
+func (m *mon) deleteRun(c *container, restarting bool) {
+	if c == nil || !restarting && m.hub.sessionFinishes() {
+		return // nil: the run failed to start, and undo deleted it
+	}
+	m.delete(c)
 }
 
 func (m *mon) delete(c *container) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"time"
 
 	cstorage "go.podman.io/storage"
@@ -158,6 +159,10 @@ type Engine struct {
 	// generated, --new and Quadlet units): there the monitor is the unit's
 	// MainPID and must stay in its cgroup.
 	MonitorScopes bool
+
+	// runtimeDeletes are runtime deletes started ahead of their clean-up
+	// (StartRuntimeDelete): id -> a channel closed when done.
+	runtimeDeletes sync.Map
 }
 
 // New returns an engine over an open store.

@@ -110,11 +110,8 @@ func (e *Engine) removeLocked(ctx context.Context, c *Container) error {
 // teardown removes the runtime's state, the mount, the network, the storage
 // and the run dir.
 func (e *Engine) teardown(ctx context.Context, c *Container) error {
-	if c.Run.Runtime != "" {
-		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		_ = e.runtime(c).Delete(dctx, c.ID, true)
-		cancel()
-	}
+	deleted := e.deleteRuntimeState(ctx, c)
+	defer deleted()
 	// Forced: a command killed between mounting and recording it leaves a
 	// mount count storage does not know about.
 	e.releaseImageMounts(c.ID)
@@ -126,10 +123,52 @@ func (e *Engine) teardown(ctx context.Context, c *Container) error {
 	if err := e.unmountPodShm(c.ID); err != nil {
 		return fmt.Errorf("remove %s: %w", c.Name, err)
 	}
+	deleted()
 	if err := os.RemoveAll(e.runDir(c.ID)); err != nil {
 		return fmt.Errorf("remove run directory of %s: %w", c.Name, err)
 	}
 	return nil
+}
+
+// deleteRuntimeState deletes the runtime's state of a container that ended
+// (no process is started when there is none: its monitor deleted it) beside
+// the caller's unmount and storage work, and returns the wait for it. A
+// foreground run's monitor leaves this delete to the run's own clean-up
+// (roost-monitor's deleteRun), which so does not wait for it twice over.
+func (e *Engine) deleteRuntimeState(ctx context.Context, c *Container) (wait func()) {
+	done, started := e.runtimeDeletes.LoadAndDelete(c.ID)
+	if !started {
+		done = e.startRuntimeDelete(ctx, c)
+	}
+	return func() { <-done.(chan struct{}) }
+}
+
+// StartRuntimeDelete starts deleting the runtime's state of a container the
+// caller saw exit and will clean up next (a foreground run, whose monitor
+// leaves the delete to it): the clean-up then waits for this one rather than
+// starting its own, so the runtime's process overlaps the wait for the lock
+// and the record's update too.
+func (e *Engine) StartRuntimeDelete(ctx context.Context, id string) {
+	c, err := e.get(id)
+	if err != nil {
+		return
+	}
+	e.runtimeDeletes.Store(id, e.startRuntimeDelete(ctx, c))
+}
+
+func (e *Engine) startRuntimeDelete(ctx context.Context, c *Container) chan struct{} {
+	done := make(chan struct{})
+	if c.Run.Runtime == "" {
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = e.runtime(c).Delete(dctx, c.ID, true)
+	}()
+	return done
 }
 
 // lifecycle is the part of a record Reconcile looks at. Every create and ps

@@ -331,8 +331,10 @@ func (e *Engine) finish(ctx context.Context, id string, byUser bool) (*Container
 		}
 		return c, e.removeAnonymousVolumes(ctx, c)
 	}
+	deleted := e.deleteRuntimeState(ctx, c)
 	e.releaseImageMounts(id)
 	_, _ = e.Store.Unmount(id, true)
+	deleted()
 	return e.update(id, func(r *Container) error { exited(r); return nil })
 }
 

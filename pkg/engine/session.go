@@ -108,6 +108,8 @@ func (e *Engine) RunSession(ctx context.Context, r SessionRequest) (SessionResul
 	aio.Attachment = att
 	aio.Exited = func(st monitor.ExitStatus) { reported = &st }
 	aio.Finish = func() error {
+		// The monitor left the runtime's delete to this clean-up: start it now.
+		ce.StartRuntimeDelete(ctx, c.ID)
 		res.ExitCode, waitErr = ce.Wait(ctx, c.ID)
 		// The monitor's report wins: `rm -f` from another command may have
 		// ended the container, and removed its record, before Wait read it.
