@@ -253,6 +253,9 @@ func assertNoContainerLeftovers(t *testing.T, e *env) {
 			}
 			return fmt.Errorf("run directories left: %v", left)
 		}
+		if left := runtimeStates(e); len(left) != 0 {
+			return fmt.Errorf("runtime state left: %v", left)
+		}
 		if pid := e.holderPid(); pid > 0 {
 			mounts, _ := os.ReadFile(fmt.Sprintf("/proc/%d/mounts", pid))
 			if strings.Contains(string(mounts), filepath.Join(e.Home, ".local/share/roost/storage/overlay/")) {
@@ -265,6 +268,55 @@ func assertNoContainerLeftovers(t *testing.T, e *env) {
 		}
 		return nil
 	})
+}
+
+// runtimeStates lists the OCI runtimes' state directories of containers
+// (roost/runtime-NAME/ID), as runtime/RUNTIME-NAME/ID.
+func runtimeStates(e *env) []string {
+	var left []string
+	roots, _ := filepath.Glob(filepath.Join(e.RuntimeDir, "roost", "runtime-*"))
+	for _, root := range roots {
+		if st, err := os.Stat(root); err != nil || !st.IsDir() {
+			continue
+		}
+		ents, _ := os.ReadDir(root)
+		for _, d := range ents {
+			if d.IsDir() {
+				left = append(left, filepath.Base(root)+"/"+d.Name())
+			}
+		}
+	}
+	return left
+}
+
+// A foreground run deletes its container's runtime state itself (its
+// monitor leaves that to it): none is left after the exit, with --rm or
+// without, and the kept container starts again, attached, as often as asked.
+func TestForegroundRunLeavesNoRuntimeState(t *testing.T) {
+	for _, rt := range runtimes {
+		t.Run(rt, func(t *testing.T) {
+			e := pulled(t)
+			if r := e.roost("--runtime", rt, "run", "--name", "kept", busybox, "sh", "-c", "echo out; exit 3"); r.Code != 3 || r.Stdout != "out\n" {
+				t.Fatalf("foreground run: %s", r)
+			}
+			if left := runtimeStates(e); len(left) != 0 {
+				t.Fatalf("runtime state left after a foreground run: %v", left)
+			}
+			for i := 0; i < 2; i++ {
+				if r := e.roost("start", "-a", "kept"); r.Code != 3 || r.Stdout != "out\n" {
+					t.Fatalf("start -a, time %d: %s", i+1, r)
+				}
+				if left := runtimeStates(e); len(left) != 0 {
+					t.Fatalf("runtime state left after start -a: %v", left)
+				}
+			}
+			e.roostOK("rm", "kept")
+			if r := e.roost("--runtime", rt, "run", "--rm", busybox, "true"); r.Code != 0 {
+				t.Fatalf("run --rm: %s", r)
+			}
+			assertNoContainerLeftovers(t, e)
+		})
+	}
 }
 
 // The core run works on fuse-overlayfs storage too, and the rootfs really is
