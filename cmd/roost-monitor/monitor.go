@@ -88,7 +88,10 @@ func setup(runDir string, rep *reporter, attachFd int) (*mon, error) {
 	if attachFd >= 0 {
 		// A client attached from the start (a foreground run): served as one
 		// that connected, before create, so WaitAttach starts at once.
+		// Non-blocking again (starting us made it blocking, as exec does with
+		// every descriptor it passes), so the poller serves it, not a thread.
 		syscall.CloseOnExec(attachFd)
+		syscall.SetNonblock(attachFd, true)
 		go m.hub.serve(os.NewFile(uintptr(attachFd), "attach"))
 	}
 	if m.ports, err = publish(&m.cfg); err != nil {
