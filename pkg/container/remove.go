@@ -153,7 +153,15 @@ func (e *Engine) StartRuntimeDelete(ctx context.Context, id string) {
 	if err != nil {
 		return
 	}
-	e.runtimeDeletes.Store(id, e.startRuntimeDelete(ctx, c))
+	done := e.startRuntimeDelete(ctx, c)
+	e.runtimeDeletes.Store(id, done)
+	// Forgotten once done, so a clean-up that never comes (the record was
+	// removed meanwhile) leaves nothing in a long-lived API service; one
+	// that comes later starts its own, which finds no state and runs nothing.
+	go func() {
+		<-done
+		e.runtimeDeletes.CompareAndDelete(id, done)
+	}()
 }
 
 func (e *Engine) startRuntimeDelete(ctx context.Context, c *Container) chan struct{} {
