@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"sync"
 
 	"github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -44,6 +46,13 @@ type plannedLayer struct {
 // the signature policy: present checks it before anything is stored.
 // Layers stored before a failure stay: they are complete and verified, and
 // a later pull reuses them as it would reuse containers/image's own.
+//
+// Storage applies a layer only on top of its parent, so the layers are
+// applied one after the other; their blobs are fetched at the same time
+// (at most parallelFetches at once, as copy.Image does). The first layer
+// to apply streams from the registry straight into storage; each later one
+// downloads into a spool meanwhile and is applied from it on its turn,
+// following the download when that is still going on.
 func (p *puller) storeLayers(ctx context.Context, src types.ImageSource) (bool, error) {
 	layers, err := p.planLayers(ctx, src)
 	if err != nil {
@@ -56,11 +65,26 @@ func (p *puller) storeLayers(ctx context.Context, src types.ImageSource) (bool, 
 	cache := blobinfocache.DefaultCache(p.sys)
 	prog := newLayerProgress(p.opts.Progress, p.opts.Layers)
 	defer prog.wait()
+	ctx, cancel := context.WithCancel(ctx)
+	// The downloads ahead begin once the first blob has (its line first).
+	firstBegun := make(chan struct{})
+	begin := sync.OnceFunc(func() { close(firstBegun) })
+	defer begin()
+	fetches := p.fetchAhead(ctx, src, cache, layers, prog, firstBegun)
+	// Whatever happens below, the downloads end before this returns.
+	defer fetches.wait()
+	defer cancel()
 	parent := ""
-	for _, l := range layers {
-		if l.exists {
+	for i, l := range layers {
+		switch f := fetches.of[i]; {
+		case l.exists:
 			prog.reused(l.blob)
-		} else if err := p.fetchLayer(ctx, src, cache, l, parent, prog); err != nil {
+		case f != nil:
+			err = p.applyFetched(f, cache, l, parent)
+		default:
+			err = p.fetchLayer(ctx, src, cache, l, parent, prog, begin)
+		}
+		if err != nil {
 			return false, err
 		}
 		parent = l.id
@@ -68,16 +92,150 @@ func (p *puller) storeLayers(ctx context.Context, src types.ImageSource) (bool, 
 	return true, nil
 }
 
+// parallelFetches is how many blobs a pull downloads at once, as many as
+// copy.Image's default.
+const parallelFetches = 6
+
+// fetchedLayer is a layer whose blob downloads ahead of its turn.
+type fetchedLayer struct {
+	spool *spool
+	// Under spool.mu: the blob's progress once its download begins, and
+	// whether its layer was applied or refused (the bar then ended).
+	bar     *blobProgress
+	settled bool
+}
+
+// layerFetches are the downloads a pull runs ahead of the layer it applies.
+type layerFetches struct {
+	of   []*fetchedLayer // by layer; nil: not fetched ahead
+	done sync.WaitGroup
+}
+
+// wait waits for every download to end (they end early once the pull's
+// context is cancelled) and lets their files go.
+func (lf *layerFetches) wait() {
+	lf.done.Wait()
+	for _, f := range lf.of {
+		if f == nil {
+			continue
+		}
+		// A bar left going would keep the progress display waiting.
+		if f.bar != nil && !f.settled {
+			f.bar.abort()
+		}
+		f.spool.close()
+	}
+}
+
+// fetchAhead starts downloading the blob of every layer to store after the
+// first one (which the caller streams), in order, parallelFetches at a
+// time, once after is closed.
+func (p *puller) fetchAhead(ctx context.Context, src types.ImageSource, cache types.BlobInfoCache, layers []plannedLayer, prog *layerProgress, after <-chan struct{}) *layerFetches {
+	lf := &layerFetches{of: make([]*fetchedLayer, len(layers))}
+	first := true
+	for i, l := range layers {
+		if l.exists {
+			continue
+		}
+		if first {
+			first = false
+			continue
+		}
+		s, err := newSpool(bigFilesDir(p.sys))
+		if err != nil {
+			// Not fetched ahead, then: streamed on its turn.
+			logrus.Debugf("Fetching blob %s on its turn: %v", l.blob.Digest, err)
+			continue
+		}
+		lf.of[i] = &fetchedLayer{spool: s}
+	}
+	slots := make(chan struct{}, parallelFetches)
+	lf.done.Add(1)
+	go func() {
+		defer lf.done.Done()
+		select {
+		case <-after:
+		case <-ctx.Done():
+		}
+		for i, f := range lf.of {
+			if f == nil {
+				continue
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				// Each download not begun ends at once, with the reason.
+				for _, rest := range lf.of[i:] {
+					if rest != nil {
+						rest.spool.end(ctx.Err())
+					}
+				}
+				return
+			}
+			bar := prog.start(layers[i].blob)
+			f.spool.mu.Lock()
+			f.bar = bar
+			f.spool.mu.Unlock()
+			lf.done.Add(1)
+			go func(f *fetchedLayer, blob types.BlobInfo) {
+				defer lf.done.Done()
+				defer func() { <-slots }()
+				rc, _, err := src.GetBlob(ctx, blob, cache)
+				if err != nil {
+					f.spool.end(fmt.Errorf("fetch blob %s: %w", blob.Digest, err))
+					return
+				}
+				defer rc.Close()
+				f.spool.fill(bar.reader(rc))
+			}(f, layers[i].blob)
+		}
+	}()
+	return lf
+}
+
+// applyFetched applies a layer whose blob was fetched ahead, following its
+// download.
+func (p *puller) applyFetched(f *fetchedLayer, cache types.BlobInfoCache, l plannedLayer, parent string) error {
+	err := putLayer(p.store, f.spool.reader(), l, parent)
+	f.spool.mu.Lock()
+	bar := f.bar
+	f.settled = bar != nil
+	f.spool.mu.Unlock()
+	if err != nil {
+		if bar != nil {
+			bar.abort()
+		}
+		return err
+	}
+	bar.done()
+	cache.RecordDigestUncompressedPair(l.blob.Digest, l.diffID)
+	return nil
+}
+
+// bigFilesDir is where a pull keeps blobs it downloads ahead: the system
+// context's directory for big files, else $TMPDIR, else /var/tmp, as
+// containers/image chooses for its own.
+func bigFilesDir(sys *types.SystemContext) string {
+	if sys != nil && sys.BigFilesTemporaryDir != "" {
+		return sys.BigFilesTemporaryDir
+	}
+	if dir := os.Getenv("TMPDIR"); dir != "" {
+		return dir
+	}
+	return "/var/tmp"
+}
+
 // fetchLayer streams one blob from the registry into storage as layer l.id
 // on top of parent, and checks it is the blob the manifest and the config
-// name.
-func (p *puller) fetchLayer(ctx context.Context, src types.ImageSource, cache types.BlobInfoCache, l plannedLayer, parent string, prog *layerProgress) error {
+// name. begun is called once the blob is on its way.
+func (p *puller) fetchLayer(ctx context.Context, src types.ImageSource, cache types.BlobInfoCache, l plannedLayer, parent string, prog *layerProgress, begun func()) error {
 	rc, _, err := src.GetBlob(ctx, l.blob, cache)
 	if err != nil {
 		return fmt.Errorf("fetch blob %s: %w", l.blob.Digest, err)
 	}
 	defer rc.Close()
 	bar := prog.start(l.blob)
+	begun()
 	if err := putLayer(p.store, bar.reader(rc), l, parent); err != nil {
 		bar.abort()
 		return err

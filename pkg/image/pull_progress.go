@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
@@ -18,6 +19,7 @@ import (
 // speed, elsewhere a "Copying blob sha256:..." line per blob; and it sends
 // each blob's events on the Layers channel, as copy.Image does.
 type layerProgress struct {
+	mu   sync.Mutex    // blobs start from several downloads at once
 	w    io.Writer     // nil: nothing is written
 	pool *mpb.Progress // the bars, on a terminal
 	ch   chan types.ProgressProperties
@@ -52,7 +54,7 @@ func (lp *layerProgress) reused(blob types.BlobInfo) {
 		bar := lp.pool.New(0, mpb.NopStyle(), mpb.PrependDecorators(decor.Name(barPrefix(blob)+" skipped: already exists")))
 		bar.SetTotal(-1, true)
 	case lp.w != nil:
-		fmt.Fprintf(lp.w, "Copying blob %s\n", blob.Digest)
+		lp.line(blob)
 	}
 	lp.send(types.ProgressProperties{Event: types.ProgressEventSkipped, Artifact: blob})
 }
@@ -69,10 +71,17 @@ func (lp *layerProgress) start(blob types.BlobInfo) *blobProgress {
 				decor.OnComplete(decor.CountersKibiByte("%.1f / %.1f"), ""),
 				decor.OnComplete(decor.AverageSpeed(decor.SizeB1024(0), " | % .1f"), "")))
 	case lp.w != nil:
-		fmt.Fprintf(lp.w, "Copying blob %s\n", blob.Digest)
+		lp.line(blob)
 	}
 	lp.send(types.ProgressProperties{Event: types.ProgressEventNewArtifact, Artifact: blob})
 	return bp
+}
+
+// line says a blob is being copied, on a line of its own.
+func (lp *layerProgress) line(blob types.BlobInfo) {
+	lp.mu.Lock()
+	defer lp.mu.Unlock()
+	fmt.Fprintf(lp.w, "Copying blob %s\n", blob.Digest)
 }
 
 func (lp *layerProgress) send(e types.ProgressProperties) {

@@ -185,3 +185,44 @@ func TestAPIPullReportsEachLayerPulled(t *testing.T) {
 		t.Errorf("want three layers pulled and a newer image:\n%s", r.Stdout)
 	}
 }
+
+// TestPullRefusesALayerFetchedAhead: the layers after the first are
+// downloaded while the first is applied; one of those that is not its
+// diff_id is refused on its turn, the verified layers before it stay (a
+// later pull reuses them), and nothing else is left: no image, no layer
+// of the refused blob, no temporary file.
+func TestPullRefusesALayerFetchedAhead(t *testing.T) {
+	e := newEnv(t)
+	tmp := filepath.Join(e.Home, "tmp")
+	mustDir(t, tmp, e.UID, e.GID)
+	e.Extra = append(e.Extra, "TMPDIR="+tmp)
+	tampered := uniqueRepo(t, registry) + ":v1"
+	pushEditedConfig(t, debianRef, tampered, func(cfg map[string]any) {
+		ids := cfg["rootfs"].(map[string]any)["diff_ids"].([]any)
+		ids[len(ids)-1] = fmt.Sprintf("sha256:%x", sha256.Sum256([]byte("not debian")))
+	})
+	line := e.roostFails(125, "pull", "-q", tampered)
+	if !strings.Contains(line, "blob sha256:") || !strings.Contains(line, "diff_id") {
+		t.Errorf("pull with a tampered last layer: %q, want the blob and its diff_id named", line)
+	}
+	if layers := storedLayers(t, e); len(layers) != 2 {
+		t.Errorf("after the refused last layer storage holds %d layers %+v, want the 2 verified before it", len(layers), layers)
+	}
+	if out := e.roostOK("images", "-q"); strings.TrimSpace(out) != "" {
+		t.Errorf("images after a refused pull: %q", out)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temporary files left in TMPDIR: %v", left)
+	}
+	// The real image reuses the two kept layers and fetches the third.
+	r := e.roost("pull", debianRef)
+	if r.Code != 0 || strings.Count(r.Stderr, "Copying blob sha256:") != 3 {
+		t.Fatalf("pull of the real image after the refused one: %s", r)
+	}
+	if n := len(storedLayers(t, e)); n != 3 {
+		t.Errorf("%d layers after the real image, want 3", n)
+	}
+	if out := e.roostOK("run", "--rm", debianRef, "cat", "/etc/debian_version"); !strings.HasPrefix(out, "12") {
+		t.Errorf("run printed %q", out)
+	}
+}
