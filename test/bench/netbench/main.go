@@ -6,6 +6,7 @@
 //	netbench get URL               download URL to nowhere, print MB/s
 //	netbench rate URL N            N sequential GETs, a new connection each, print requests/s
 //	netbench load URL N C          N GETs over C kept-alive connections at once (as wrk), print requests/s
+//	netbench throttle ADDR TARGET BPS   forward ADDR to TARGET, each connection's download held to BPS bytes/s (a slow link to a registry)
 package main
 
 import (
@@ -47,6 +48,13 @@ func main() {
 			c, _ = strconv.Atoi(os.Args[4])
 		}
 		err = load(os.Args[2], n, c)
+	case "throttle":
+		if len(os.Args) < 5 {
+			err = fmt.Errorf("throttle ADDR TARGET BYTES_PER_SECOND")
+			break
+		}
+		bps, _ := strconv.Atoi(os.Args[4])
+		err = throttle(os.Args[2], os.Args[3], bps)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -154,4 +162,47 @@ func load(url string, n, c int) error {
 	}
 	fmt.Printf("%.0f\n", float64(n)/time.Since(start).Seconds())
 	return nil
+}
+
+// throttle forwards each connection on addr to target, sending the
+// target's answer back no faster than bps bytes a second (per connection,
+// as a CDN serves each of a client's connections).
+func throttle(addr, target string, bps int) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		go func() {
+			defer c.Close()
+			u, err := net.Dial("tcp", target)
+			if err != nil {
+				return
+			}
+			defer u.Close()
+			go io.Copy(u, c)
+			buf := make([]byte, 32<<10)
+			start, sent := time.Now(), 0
+			for {
+				n, err := u.Read(buf)
+				if n > 0 {
+					if _, err := c.Write(buf[:n]); err != nil {
+						return
+					}
+					sent += n
+					due := time.Duration(float64(sent) / float64(bps) * float64(time.Second))
+					if ahead := due - time.Since(start); ahead > 0 {
+						time.Sleep(ahead)
+					}
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
 }
