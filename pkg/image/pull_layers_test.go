@@ -5,7 +5,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
+	"slices"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
@@ -135,6 +139,30 @@ func TestBlobLinesLeftOut(t *testing.T) {
 	f.flush()
 	if want := "Getting image source signatures\nCopying config sha256:bb\nWriting manifest to image destination\n"; out.String() != want {
 		t.Fatalf("got %q, want %q", out.String(), want)
+	}
+}
+
+// TestBlobLinesLeftOutFromLayerGoroutines: copy.Image prints from each
+// layer's goroutine at once; every whole line still comes out whole (run
+// with -race).
+func TestBlobLinesLeftOutFromLayerGoroutines(t *testing.T) {
+	var out bytes.Buffer
+	f := &blobLinesLeftOut{w: &out}
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fmt.Fprintf(f, "Copying blob sha256:%d\n", i)
+			fmt.Fprintf(f, "layer %d done\n", i)
+		}()
+	}
+	wg.Wait()
+	f.flush()
+	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	sort.Strings(got)
+	if want := []string{"layer 0 done", "layer 1 done", "layer 2 done", "layer 3 done"}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }
 

@@ -177,12 +177,16 @@ func (p *puller) copyReport() (io.Writer, chan types.ProgressProperties, func())
 
 // blobLinesLeftOut writes copy.Image's report lines but its "Copying
 // blob" ones. It is no *os.File, so copy.Image writes lines, not bars.
+// copy.Image writes from each layer's goroutine at once.
 type blobLinesLeftOut struct {
+	mu   sync.Mutex
 	w    io.Writer
 	part []byte // an unfinished line
 }
 
 func (f *blobLinesLeftOut) Write(b []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.part = append(f.part, b...)
 	for {
 		i := bytes.IndexByte(f.part, '\n')
@@ -202,6 +206,8 @@ func (f *blobLinesLeftOut) Write(b []byte) (int, error) {
 
 // flush writes what is left of a line without its newline.
 func (f *blobLinesLeftOut) flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.w != nil && len(f.part) > 0 {
 		f.w.Write(f.part) //nolint:errcheck // progress output, best effort
 		f.part = nil
