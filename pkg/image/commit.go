@@ -326,10 +326,11 @@ func copyToStore(ctx context.Context, store cstorage.Store, cfg *config.Config, 
 		return err
 	}
 	defer pc.Destroy() //nolint:errcheck // nothing to do about it
-	sys, err := systemContext(cfg, RegistryOptions{}, Platform{})
+	sys, done, err := copyContext(cfg, RegistryOptions{}, Platform{})
 	if err != nil {
 		return err
 	}
+	defer done()
 	_, err = copy.Image(ctx, pc, dest, commitRef{s}, &copy.Options{ReportWriter: progress, SourceCtx: sys, DestinationCtx: sys})
 	if err != nil {
 		return fmt.Errorf("write the new image: %w", err)

@@ -48,10 +48,11 @@ func Load(ctx context.Context, store cstorage.Store, cfg *config.Config, o LoadO
 		return nil, err
 	}
 	defer cleanup()
-	sys, err := systemContext(cfg, RegistryOptions{}, Platform{})
+	sys, done, err := copyContext(cfg, RegistryOptions{}, Platform{})
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	found, closeSrc, err := openLoadable(sys, path)
 	if err != nil {
 		return nil, err

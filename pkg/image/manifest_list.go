@@ -318,10 +318,11 @@ func ManifestPush(ctx context.Context, store cstorage.Store, cfg *config.Config,
 	if err != nil {
 		return "", fmt.Errorf("invalid destination %q: %w", dest, err)
 	}
-	sys, err := systemContext(cfg, o.RegistryOptions, Platform{})
+	sys, done, err := copyContext(cfg, o.RegistryOptions, Platform{})
 	if err != nil {
 		return "", err
 	}
+	defer done()
 	pc, err := acceptAll()
 	if err != nil {
 		return "", err

@@ -60,10 +60,11 @@ func Pull(ctx context.Context, store cstorage.Store, cfg *config.Config, name st
 	if _, err := reference.ParseNormalizedNamed(name); err != nil {
 		return nil, fmt.Errorf("invalid image reference %q: %w: use NAME[:TAG] or NAME@sha256:DIGEST", name, err)
 	}
-	sys, err := systemContext(cfg, opts.RegistryOptions, opts.Platform)
+	sys, done, err := copyContext(cfg, opts.RegistryOptions, opts.Platform)
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	pol, err := policy(cfg)
 	if err != nil {
 		return nil, err

@@ -58,10 +58,11 @@ func pullFromDisk(ctx context.Context, store cstorage.Store, cfg *config.Config,
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("pull %s: %w", name, err)
 	}
-	sys, err := systemContext(cfg, opts.RegistryOptions, opts.Platform)
+	sys, done, err := copyContext(cfg, opts.RegistryOptions, opts.Platform)
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	found, closeSrc, err := diskTransports[prefix](sys, path)
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: not a readable %s: %w", name, strings.TrimSuffix(prefix, ":"), err)

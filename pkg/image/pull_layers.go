@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 
@@ -210,19 +209,6 @@ func (p *puller) applyFetched(f *fetchedLayer, cache types.BlobInfoCache, l plan
 	bar.done()
 	cache.RecordDigestUncompressedPair(l.blob.Digest, l.diffID)
 	return nil
-}
-
-// bigFilesDir is where a pull keeps blobs it downloads ahead: the system
-// context's directory for big files, else $TMPDIR, else /var/tmp, as
-// containers/image chooses for its own.
-func bigFilesDir(sys *types.SystemContext) string {
-	if sys != nil && sys.BigFilesTemporaryDir != "" {
-		return sys.BigFilesTemporaryDir
-	}
-	if dir := os.Getenv("TMPDIR"); dir != "" {
-		return dir
-	}
-	return "/var/tmp"
 }
 
 // fetchLayer streams one blob from the registry into storage as layer l.id

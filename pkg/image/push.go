@@ -66,10 +66,11 @@ func Push(ctx context.Context, store cstorage.Store, cfg *config.Config, name, d
 	if err != nil {
 		return "", err
 	}
-	sys, err := systemContext(cfg, o.RegistryOptions, Platform{})
+	sys, done, err := copyContext(cfg, o.RegistryOptions, Platform{})
 	if err != nil {
 		return "", err
 	}
+	defer done()
 	co, err := pushCopyOptions(sys, mime, o)
 	if err != nil {
 		return "", err

@@ -66,10 +66,11 @@ func Save(ctx context.Context, store cstorage.Store, cfg *config.Config, names [
 	if err != nil {
 		return err
 	}
-	sys, err := systemContext(cfg, RegistryOptions{}, Platform{})
+	sys, done, err := copyContext(cfg, RegistryOptions{}, Platform{})
 	if err != nil {
 		return err
 	}
+	defer done()
 	sys.OCIAcceptUncompressedLayers = o.Uncompressed
 	pc, err := acceptAll()
 	if err != nil {

@@ -365,3 +365,44 @@ func TestImageMountInsideUnshare(t *testing.T) {
 		t.Errorf("image mount/unmount in unshare: %s", r)
 	}
 }
+
+// TestKilledLoadLeavesNoBigFiles: containers/image keeps blobs in temporary
+// files under TMPDIR while it copies; a load killed with -9 meanwhile
+// leaves its directory there, and the next command that copies images
+// removes it (and the image then loads whole).
+func TestKilledLoadLeavesNoBigFiles(t *testing.T) {
+	e := newEnv(t)
+	imgPull(t, e, debianRef)
+	archive := filepath.Join(e.Home, "debian.tar")
+	e.roostOK("save", "-q", "-o", archive, debianRef)
+	e.roostOK("rmi", debianRef)
+	tmp := filepath.Join(e.Home, "tmp")
+	mustDir(t, tmp, e.UID, e.GID)
+	e.Extra = append(e.Extra, "TMPDIR="+tmp)
+
+	// Killed once its directory holds something of containers/image's.
+	cmd, out := e.start("load", "-q", "-i", archive)
+	var held string
+	eventually(t, 60*time.Second, func() error {
+		dirs, _ := filepath.Glob(filepath.Join(tmp, "roost-images-*", "*"))
+		if len(dirs) == 0 {
+			return fmt.Errorf("no temporary files yet (load printed %q)", out.String())
+		}
+		held = dirs[0]
+		return nil
+	})
+	killGroup(cmd)
+	if _, err := os.Stat(held); err != nil {
+		t.Fatalf("the killed load's files are gone before any other command ran (%v): the test did not kill it in time", err)
+	}
+	r := e.roost("load", "-q", "-i", archive)
+	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "Loaded image: "+debianRef {
+		t.Fatalf("load after the killed one: %s", r)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temporary files left in TMPDIR after the next load: %v", left)
+	}
+	if out := e.roostOK("run", "--rm", debianRef, "cat", "/etc/debian_version"); !strings.HasPrefix(out, "12") {
+		t.Errorf("run printed %q", out)
+	}
+}
