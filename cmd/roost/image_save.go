@@ -66,11 +66,11 @@ func (a *app) save(c *cobra.Command, f saveFlags, names []string) error {
 // saveToStdout writes the archive to a temporary file first: the archive
 // writers need a file, as Podman's do.
 func saveToStdout(c *cobra.Command, a *app, store cstorage.Store, names []string, o image.SaveOptions) error {
-	tmp, err := os.MkdirTemp(image.TempDir(), "roost-save-")
+	tmp, done, err := image.OperationTempDir()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer done()
 	o.Output = tmp + "/archive.tar"
 	if err := image.Save(c.Context(), store, a.cfg, names, o); err != nil {
 		return err

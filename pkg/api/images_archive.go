@@ -31,11 +31,11 @@ func (s *Server) imageSave(w http.ResponseWriter, r *http.Request, names []strin
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(image.TempDir(), "roost-api-save-")
+	tmp, done, err := image.OperationTempDir()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer done()
 	out := filepath.Join(tmp, "archive.tar")
 	err = image.Save(r.Context(), store, s.eng.Config(), names, image.SaveOptions{Format: image.FormatDockerArchive, Output: out})
 	if err != nil {

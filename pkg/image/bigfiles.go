@@ -21,8 +21,9 @@ import (
 // the directory for big files (a storage destination's
 // container_images_storage*, an archive's layers) and removes them when it
 // is done. A command killed before that leaves them behind, up to an
-// image's size each, in /var/tmp, where nobody looks. Each operation that
-// copies images therefore gets a directory there named by its process (pid
+// image's size each, in /var/tmp, where nobody looks; so would Roost's own
+// (a copy of standard input to load, an archive saved for standard output).
+// Each operation therefore gets a directory there named by its process (pid
 // and start time), and each new one first removes those whose process is
 // gone: a kill -9 costs the disk only until the next such command.
 
@@ -43,18 +44,35 @@ func copyContext(cfg *config.Config, r RegistryOptions, p Platform) (sys *types.
 // the parent as before (an operation that needs no temporary file still
 // works).
 func useBigFilesDir(sys *types.SystemContext) (done func()) {
-	parent := bigFilesDir(sys)
-	sweepBigFiles(parent)
-	start, err := proc.StartTime(os.Getpid())
-	if err != nil {
-		return func() {}
-	}
-	dir, err := os.MkdirTemp(parent, fmt.Sprintf("%s%d-%d-", bigFilesPrefix, os.Getpid(), start))
+	dir, done, err := operationDir(bigFilesDir(sys))
 	if err != nil {
 		return func() {}
 	}
 	sys.BigFilesTemporaryDir = dir
-	return func() { os.RemoveAll(dir) }
+	return done
+}
+
+// OperationTempDir is a directory of this operation's own under TempDir
+// for its big temporary files (a saved archive, a copy of standard input),
+// which a later operation removes should this process be killed; done
+// removes it.
+func OperationTempDir() (dir string, done func(), err error) {
+	return operationDir(tempDir())
+}
+
+// operationDir makes an operation's directory in parent, named by this
+// process, after removing those of ended processes.
+func operationDir(parent string) (string, func(), error) {
+	sweepBigFiles(parent)
+	start, err := proc.StartTime(os.Getpid())
+	if err != nil {
+		return "", nil, err
+	}
+	dir, err := os.MkdirTemp(parent, fmt.Sprintf("%s%d-%d-", bigFilesPrefix, os.Getpid(), start))
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
 }
 
 // sweepBigFiles removes the directories for big files in parent that are
@@ -99,13 +117,10 @@ func ownDir(path string) bool {
 }
 
 // bigFilesDir is the directory for big temporary files: the system
-// context's, else $TMPDIR, else /var/tmp, as containers/image chooses.
+// context's, else TempDir's, as containers/image chooses.
 func bigFilesDir(sys *types.SystemContext) string {
 	if sys != nil && sys.BigFilesTemporaryDir != "" {
 		return sys.BigFilesTemporaryDir
 	}
-	if dir := os.Getenv("TMPDIR"); dir != "" {
-		return dir
-	}
-	return "/var/tmp"
+	return tempDir()
 }

@@ -103,11 +103,15 @@ func loadInput(ctx context.Context, o LoadOptions) (string, func(), error) {
 		defer body.Close()
 		r = body
 	}
-	f, err := os.CreateTemp(tempDir(), "roost-load-*.tar")
+	dir, cleanup, err := OperationTempDir()
 	if err != nil {
+		return "", nothing, fmt.Errorf("load: a temporary directory in %s (set TMPDIR to a writable one): %w", tempDir(), err)
+	}
+	f, err := os.Create(filepath.Join(dir, "archive.tar"))
+	if err != nil {
+		cleanup()
 		return "", nothing, fmt.Errorf("load: %w", err)
 	}
-	cleanup := func() { os.Remove(f.Name()) }
 	_, err = io.Copy(f, r)
 	if cerr := f.Close(); err == nil {
 		err = cerr

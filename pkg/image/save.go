@@ -180,6 +180,3 @@ func copyFromStore(ctx context.Context, store cstorage.Store, sys *types.SystemC
 	})
 	return err
 }
-
-// TempDir is where big temporary files go ($TMPDIR, else /var/tmp).
-func TempDir() string { return tempDir() }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -366,10 +367,10 @@ func TestImageMountInsideUnshare(t *testing.T) {
 	}
 }
 
-// TestKilledLoadLeavesNoBigFiles: containers/image keeps blobs in temporary
-// files under TMPDIR while it copies; a load killed with -9 meanwhile
-// leaves its directory there, and the next command that copies images
-// removes it (and the image then loads whole).
+// TestKilledLoadLeavesNoBigFiles: a load keeps big temporary files under
+// TMPDIR (its copy of standard input, containers/image's blobs); a load
+// killed with -9 meanwhile leaves its directory there, and the next command
+// that copies images removes it (and the image then loads whole).
 func TestKilledLoadLeavesNoBigFiles(t *testing.T) {
 	e := newEnv(t)
 	imgPull(t, e, debianRef)
@@ -380,28 +381,43 @@ func TestKilledLoadLeavesNoBigFiles(t *testing.T) {
 	mustDir(t, tmp, e.UID, e.GID)
 	e.Extra = append(e.Extra, "TMPDIR="+tmp)
 
-	// Killed once its directory holds something of containers/image's.
-	cmd, out := e.start("load", "-q", "-i", archive)
-	var held string
-	eventually(t, 60*time.Second, func() error {
-		dirs, _ := filepath.Glob(filepath.Join(tmp, "roost-images-*", "*"))
-		if len(dirs) == 0 {
-			return fmt.Errorf("no temporary files yet (load printed %q)", out.String())
+	for _, c := range []struct {
+		what string
+		args []string
+	}{
+		{"the copy of standard input", []string{"-c", "exec roost load -q < " + archive}},
+		{"containers/image's files", []string{"-c", "exec roost load -q -i " + archive}},
+	} {
+		// Killed once its directory holds something.
+		cmd := e.command(context.Background(), "sh", c.args...)
+		out := &syncBuffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
-		held = dirs[0]
-		return nil
-	})
-	killGroup(cmd)
-	if _, err := os.Stat(held); err != nil {
-		t.Fatalf("the killed load's files are gone before any other command ran (%v): the test did not kill it in time", err)
+		var held string
+		eventually(t, 60*time.Second, func() error {
+			files, _ := filepath.Glob(filepath.Join(tmp, "roost-images-*", "*"))
+			if len(files) == 0 {
+				return fmt.Errorf("no temporary files yet (load printed %q)", out.String())
+			}
+			held = files[0]
+			return nil
+		})
+		killGroup(cmd)
+		if _, err := os.Stat(held); err != nil {
+			t.Fatalf("%s: the killed load's files are gone before any other command ran (%v): the test did not kill it in time", c.what, err)
+		}
+		r := e.roost("load", "-q", "-i", archive)
+		if r.Code != 0 || strings.TrimSpace(r.Stdout) != "Loaded image: "+debianRef {
+			t.Fatalf("%s: load after the killed one: %s", c.what, r)
+		}
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("%s: temporary files left in TMPDIR after the next load: %v", c.what, left)
+		}
+		e.roostOK("rmi", debianRef)
 	}
-	r := e.roost("load", "-q", "-i", archive)
-	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "Loaded image: "+debianRef {
-		t.Fatalf("load after the killed one: %s", r)
-	}
-	if left, _ := os.ReadDir(tmp); len(left) != 0 {
-		t.Errorf("temporary files left in TMPDIR after the next load: %v", left)
-	}
+	e.roostOK("load", "-q", "-i", archive)
 	if out := e.roostOK("run", "--rm", debianRef, "cat", "/etc/debian_version"); !strings.HasPrefix(out, "12") {
 		t.Errorf("run printed %q", out)
 	}
